@@ -1,0 +1,89 @@
+#include "agent/common/time_format.h"
+
+#include <cstdio>
+#include <ctime>
+
+namespace uplinkprobe {
+namespace {
+
+std::string format(WallTime t, bool utc) {
+  using namespace std::chrono;
+  const auto since = t.time_since_epoch();
+  const auto secs = duration_cast<seconds>(since);
+  auto millis = duration_cast<milliseconds>(since - secs).count();
+  if (millis < 0) millis += 1000;  // pre-1970 clocks still format, never crash
+  std::time_t tt = static_cast<std::time_t>(secs.count());
+  std::tm tm{};
+  if (utc) {
+    gmtime_r(&tt, &tm);
+  } else {
+    localtime_r(&tt, &tm);
+  }
+  char buf[64];
+  size_t n = std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+  std::string out(buf, n);
+  std::snprintf(buf, sizeof buf, ".%03lld", static_cast<long long>(millis));
+  out += buf;
+  if (utc) {
+    out += 'Z';
+  } else {
+    long off = tm.tm_gmtoff;
+    char sign = off < 0 ? '-' : '+';
+    if (off < 0) off = -off;
+    std::snprintf(buf, sizeof buf, "%c%02ld:%02ld", sign, off / 3600, (off % 3600) / 60);
+    out += buf;
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string formatRfc3339Local(WallTime t) { return format(t, false); }
+std::string formatRfc3339Utc(WallTime t) { return format(t, true); }
+
+std::optional<WallTime> parseRfc3339(const std::string& s) {
+  int y, mo, d, h, mi, sec;
+  char rest[32] = {0};
+  if (std::sscanf(s.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%31s", &y, &mo, &d, &h, &mi, &sec, rest) < 7)
+    return std::nullopt;
+  std::string r(rest);
+  long long millis = 0;
+  size_t pos = 0;
+  if (!r.empty() && r[0] == '.') {
+    pos = 1;
+    int digits = 0;
+    while (pos < r.size() && r[pos] >= '0' && r[pos] <= '9') {
+      if (digits < 3) {
+        millis = millis * 10 + (r[pos] - '0');
+        ++digits;
+      }
+      ++pos;
+    }
+    while (digits++ < 3) millis *= 10;
+  }
+  long offset = 0;
+  if (pos < r.size() && (r[pos] == 'Z' || r[pos] == 'z')) {
+    if (pos + 1 != r.size()) return std::nullopt;
+  } else if (pos < r.size() && (r[pos] == '+' || r[pos] == '-')) {
+    int oh, om;
+    if (std::sscanf(r.c_str() + pos + 1, "%2d:%2d", &oh, &om) != 2 || r.size() != pos + 6)
+      return std::nullopt;
+    offset = (oh * 3600L + om * 60L) * (r[pos] == '-' ? -1 : 1);
+  } else {
+    return std::nullopt;
+  }
+  if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60) return std::nullopt;
+  std::tm tm{};
+  tm.tm_year = y - 1900;
+  tm.tm_mon = mo - 1;
+  tm.tm_mday = d;
+  tm.tm_hour = h;
+  tm.tm_min = mi;
+  tm.tm_sec = sec;
+  std::time_t tt = timegm(&tm);
+  return WallTime{} + std::chrono::seconds(tt - offset) + std::chrono::milliseconds(millis);
+}
+
+double toSeconds(std::chrono::nanoseconds d) { return std::chrono::duration<double>(d).count(); }
+
+}  // namespace uplinkprobe

@@ -1,0 +1,37 @@
+#include "agent/common/time_format.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+
+namespace uplinkprobe {
+
+TEST(TimeFormat, UtcRoundTripKeepsMillis) {
+  WallTime t = WallTime{} + std::chrono::milliseconds(1795867800123LL);
+  std::string s = formatRfc3339Utc(t);
+  EXPECT_EQ(s, "2026-11-28T12:10:00.123Z");
+  auto back = parseRfc3339(s);
+  ASSERT_TRUE(back.has_value());
+  EXPECT_EQ(*back, t);
+}
+
+TEST(TimeFormat, LocalCarriesOffset) {
+  setenv("TZ", "Asia/Shanghai", 1);
+  tzset();
+  WallTime t = WallTime{} + std::chrono::seconds(1795867800);
+  std::string s = formatRfc3339Local(t);
+  EXPECT_EQ(s, "2026-11-28T20:10:00.000+08:00");
+  EXPECT_EQ(*parseRfc3339(s), t);
+  unsetenv("TZ");
+  tzset();
+}
+
+TEST(TimeFormat, RejectsGarbage) {
+  EXPECT_FALSE(parseRfc3339("").has_value());
+  EXPECT_FALSE(parseRfc3339("2026-11-28").has_value());
+  EXPECT_FALSE(parseRfc3339("2026-13-28T00:00:00Z").has_value());
+  EXPECT_FALSE(parseRfc3339("2026-11-28T00:00:00+0800").has_value());
+  EXPECT_FALSE(parseRfc3339("2026-11-28T00:00:00Zjunk").has_value());
+}
+
+}  // namespace uplinkprobe
