@@ -1,0 +1,116 @@
+// The agent's configuration as plain values. Loaded only through loadConfig*() in
+// config_loader.h, which validates every key against the one schema table (schema.h), so any
+// Config that exists is valid: consumers never re-check ranges.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace uplinkprobe::config {
+
+struct IdentityConfig {
+  std::string device_id;
+  std::string school_id;
+  std::string school_name;
+  std::string region;
+  std::string county;
+  std::string carrier;
+};
+
+struct TargetConfig {
+  double floor_down_mbps = 100;  // the government floor
+  double contracted_down_mbps = 0;  // 0 = not set
+  double contracted_up_mbps = 0;
+  double tolerance_pct = 5;
+  // The effective download target: the larger of floor and contract (DESIGN.md).
+  double effectiveDownMbps() const;
+};
+
+struct ServerConfig {
+  std::string name;
+  std::string kind = "librespeed";  // "librespeed" | "http"
+  std::string url;                  // librespeed
+  std::string download_url;         // http
+  std::string upload_url;           // http
+};
+
+struct ThroughputConfig {
+  double max_seconds = 8;
+  double max_mb_per_direction = 60;
+  int streams_start = 4;
+  int streams_max = 16;
+  int ip_family = 0;  // 0 any, 4, 6
+  std::string interface;
+  std::string source_address;
+  std::string proxy;
+  std::string wan_interface;
+  std::string ca_file;
+  bool tls_verify = true;
+};
+
+struct ScheduleConfig {
+  int tests_per_day = 4;
+  std::vector<std::string> windows = {"08:00-17:00"};
+  std::string timezone;  // "" = the system's
+  int interval_s = 0;    // > 0: fixed interval instead of tests_per_day (labs)
+  double monthly_budget_gb = 10;  // 0 = unlimited
+  double defer_if_cross_traffic_mbps = 10;
+  int min_spacing_minutes = 30;
+  int splay_percent = 10;
+};
+
+struct AvailabilityConfig {
+  int interval_s = 10;
+  std::vector<std::string> tcp_targets;
+  std::vector<std::string> dns_servers;
+  std::string dns_name = "www.gov.cn";
+  std::string gateway;
+  int fail_rounds = 3;
+  int recover_rounds = 2;
+  int report_period_s = 300;
+  int probe_timeout_ms = 2000;
+};
+
+struct MqttConfig {
+  std::string uri;  // "" = do not publish (journal only)
+  std::string topic_prefix = "uplinkprobe/v1";
+  std::string username;
+  std::string password_file;
+  std::string ca_file;
+  std::string cert_file;
+  std::string key_file;
+  int protocol_version = 4;  // 4 = MQTT 3.1.1, 5 = MQTT 5
+  int keepalive_s = 30;
+  bool insecure_skip_verify = false;
+  int replay_per_second = 20;
+};
+
+struct StorageConfig {
+  std::string dir = "/var/lib/uplinkprobe";
+  int max_mb = 64;
+  int heartbeat_minutes = 5;
+};
+
+struct AlertConfig {
+  int breach_after = 3;
+  int breach_window = 5;
+  int clear_after = 3;
+  int outage_alert_minutes = 10;
+  double min_daily_uptime_pct = 99;
+};
+
+struct Config {
+  std::string source_path;  // file it was loaded from, for messages
+  IdentityConfig identity;
+  TargetConfig target;
+  std::vector<ServerConfig> servers;
+  ThroughputConfig throughput;
+  ScheduleConfig schedule;
+  AvailabilityConfig availability;
+  MqttConfig mqtt;
+  StorageConfig storage;
+  AlertConfig alert;
+};
+
+}  // namespace uplinkprobe::config
