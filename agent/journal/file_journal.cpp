@@ -1,0 +1,643 @@
+// File-backed Journal: segment files "seg-<first seq, 20 digits>.ujr" of frames (frame.h),
+// journal.state (state_file.h) and journal.lock (flock, one writer).
+//
+// Why segments: eviction under max_bytes deletes whole files (no rewrite, flash-friendly)
+// and the oldest segments hold the oldest, i.e. already delivered, records first — the
+// delivered position is a prefix of the seq order, so oldest-first eviction deletes
+// delivered records before any undelivered one.
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <deque>
+#include <mutex>
+#include <optional>
+
+#include <spdlog/spdlog.h>
+
+#include "agent/common/time_format.h"
+#include "agent/journal/frame.h"
+#include "agent/journal/journal.h"
+#include "agent/journal/segment_scan.h"
+#include "agent/journal/state_file.h"
+
+namespace uplinkprobe::journal {
+namespace {
+
+constexpr uint64_t kMinMaxBytes = 64 * 1024;
+constexpr uint64_t kMaxScanBytes = 64ull << 20;  // a segment is never larger than 4 MiB
+constexpr const char* kSegPrefix = "seg-";
+constexpr const char* kSegSuffix = ".ujr";
+
+std::string errnoText() { return std::strerror(errno); }
+
+std::string segmentName(uint64_t first_seq) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%s%020llu%s", kSegPrefix,
+                static_cast<unsigned long long>(first_seq), kSegSuffix);
+  return buf;
+}
+
+std::optional<uint64_t> parseSegmentName(const std::string& name) {
+  if (name.size() != 4 + 20 + 4 || name.compare(0, 4, kSegPrefix) != 0 ||
+      name.compare(24, 4, kSegSuffix) != 0)
+    return std::nullopt;
+  uint64_t v = 0;
+  for (size_t i = 4; i < 24; ++i) {
+    if (name[i] < '0' || name[i] > '9') return std::nullopt;
+    v = v * 10 + static_cast<uint64_t>(name[i] - '0');
+  }
+  return v;
+}
+
+void fsyncDir(const std::string& dir) {
+  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd >= 0) {
+    ::fsync(fd);
+    ::close(fd);
+  }
+}
+
+Status mkdirs(const std::string& dir) {
+  std::string cur;
+  size_t pos = 0;
+  while (pos != std::string::npos) {
+    pos = dir.find('/', pos + 1);
+    cur = dir.substr(0, pos);
+    if (cur.empty()) continue;
+    if (::mkdir(cur.c_str(), 0750) != 0 && errno != EEXIST)
+      return makeError("io", "journal: cannot create directory " + cur + ": " + errnoText());
+  }
+  struct stat st {};
+  if (::stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
+    return makeError("io", "journal: " + dir + " is not a directory");
+  return Status::Ok();
+}
+
+Result<std::vector<std::pair<uint64_t, std::string>>> listSegments(const std::string& dir) {
+  DIR* d = ::opendir(dir.c_str());
+  if (!d) return makeError("io", "journal: cannot list " + dir + ": " + errnoText());
+  std::vector<std::pair<uint64_t, std::string>> out;
+  while (dirent* e = ::readdir(d)) {
+    std::string name = e->d_name;
+    if (auto first = parseSegmentName(name)) out.emplace_back(*first, dir + "/" + name);
+  }
+  ::closedir(d);
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+// Reads a whole segment file (bounded). ENOENT is reported as missing (a concurrent
+// writer may have evicted it).
+Result<std::string> readSegmentFile(const std::string& path, bool* missing) {
+  *missing = false;
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno == ENOENT) {
+      *missing = true;
+      return std::string();
+    }
+    return makeError("io", "journal: cannot open " + path + ": " + errnoText());
+  }
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    ::close(fd);
+    return makeError("io", "journal: " + path + " is not a regular file");
+  }
+  std::string buf;
+  uint64_t want = std::min<uint64_t>(static_cast<uint64_t>(st.st_size), kMaxScanBytes);
+  buf.resize(want);
+  size_t got = 0;
+  while (got < want) {
+    ssize_t n = ::pread(fd, buf.data() + got, want - got, static_cast<off_t>(got));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      std::string msg = "journal: cannot read " + path + ": " + errnoText();
+      ::close(fd);
+      return makeError("io", msg);
+    }
+    if (n == 0) break;
+    got += static_cast<size_t>(n);
+  }
+  buf.resize(got);
+  ::close(fd);
+  return buf;
+}
+
+class FileJournal final : public Journal {
+ public:
+  FileJournal(JournalOptions opts, const Clock* clock, bool read_only)
+      : opts_(std::move(opts)), clock_(clock), read_only_(read_only) {}
+
+  ~FileJournal() override {
+    if (!read_only_) {
+      std::lock_guard<std::mutex> g(mu_);
+      (void)flushLocked();
+      if (!pending_.empty())
+        spdlog::error("journal: closing with {} records still only in memory", pending_.size());
+    }
+    if (active_fd_ >= 0) ::close(active_fd_);
+    if (lock_fd_ >= 0) ::close(lock_fd_);  // releases the flock
+  }
+
+  Status openReadWrite();
+  Status openReadOnly();
+
+  Result<StoredRecord> append(nlohmann::json record) override {
+    if (read_only_) return makeError("journal", "journal: opened read-only");
+    if (!record.is_object()) return makeError("journal", "journal: record is not a JSON object");
+    std::lock_guard<std::mutex> g(mu_);
+    drainLocked();
+    auto r = appendLocked(std::move(record));
+    drainLocked();
+    return r;
+  }
+
+  std::vector<StoredRecord> read(uint64_t since_seq, size_t max_count,
+                                 const std::string& kind_filter) const override;
+
+  uint64_t lastSeq() const override {
+    std::lock_guard<std::mutex> g(mu_);
+    if (read_only_) const_cast<FileJournal*>(this)->rescanLocked();
+    return next_seq_ - 1;
+  }
+
+  uint64_t deliveredSeq() const override {
+    std::lock_guard<std::mutex> g(mu_);
+    if (read_only_) return StateFile::readOnly(opts_.dir + "/journal.state").delivered;
+    return delivered_;
+  }
+
+  void markDelivered(uint64_t seq) override {
+    if (read_only_) return;
+    std::lock_guard<std::mutex> g(mu_);
+    if (seq <= delivered_ || seq >= next_seq_) return;
+    delivered_ = seq;
+    const auto now = clock_->steadyNow();
+    if (delivered_ - state_.state().delivered >= opts_.delivered_persist_every_records ||
+        !last_delivered_persist_ || now - *last_delivered_persist_ >= opts_.delivered_persist_every)
+      persistStateLocked();
+  }
+
+  Status flush() override {
+    if (read_only_) return Status::Ok();
+    std::lock_guard<std::mutex> g(mu_);
+    return flushLocked();
+  }
+
+ private:
+  struct Segment {
+    uint64_t name_seq;
+    std::string path;
+    uint64_t bytes = 0;
+    uint64_t first_seq = 0;  // 0 = no records
+    uint64_t last_seq = 0;
+  };
+  struct Entry {
+    uint64_t seq;
+    uint64_t name_seq;  // segment
+    uint64_t offset;    // of json bytes
+    uint32_t len;
+    uint32_t kind_id;
+  };
+
+  Status flushLocked() {
+    drainLocked();
+    if (delivered_ != state_.state().delivered) persistStateLocked();
+    if (!pending_.empty())
+      return makeError("io",
+                       "journal: " + std::to_string(pending_.size()) +
+                           " records held in memory, disk writes failing: " + last_write_error_);
+    return Status::Ok();
+  }
+
+  void persistStateLocked() {
+    JournalState s = state_.state();
+    s.delivered = std::max(s.delivered, delivered_);
+    s.seq_hwm = std::max(s.seq_hwm, hwm_wanted_);
+    if (auto st = state_.store(s); !st) {
+      spdlog::warn("{}", st.error().message);
+      return;
+    }
+    last_delivered_persist_ = clock_->steadyNow();
+  }
+
+  uint64_t segmentBytes() const {
+    if (opts_.segment_bytes) return opts_.segment_bytes;
+    return std::clamp<uint64_t>(opts_.max_bytes / 8, 16 * 1024, 4ull << 20);
+  }
+
+  nlohmann::json ownRecord(const std::string& kind) const {
+    nlohmann::json j = opts_.envelope.is_object() ? opts_.envelope : nlohmann::json::object();
+    j["schema"] = "uplinkprobe/1";
+    j["kind"] = kind;
+    j["device_id"] = opts_.device_id;
+    j["ts"] = formatRfc3339Local(clock_->wallNow());
+    return j;
+  }
+
+  void queueGap(uint64_t first, uint64_t last, uint64_t count, const std::string& reason) {
+    auto j = ownRecord("gap");
+    j["first_seq"] = first;
+    j["last_seq"] = last;
+    j["count"] = count;
+    j["reason"] = reason;
+    owed_.push_back(std::move(j));
+    spdlog::warn("journal: gap seq {}..{} ({} records): {}", first, last, count, reason);
+  }
+
+  // Kinds are interned: the index stays ~32 bytes per record (64k records at 64 MiB).
+  uint32_t kindId(const std::string& kind) {
+    auto it = std::find(kinds_.begin(), kinds_.end(), kind);
+    if (it != kinds_.end()) return static_cast<uint32_t>(it - kinds_.begin());
+    kinds_.push_back(kind);
+    return static_cast<uint32_t>(kinds_.size() - 1);
+  }
+
+  // Writes queued records first (seq order), then the journal's own records.
+  void drainLocked() {
+    while (!pending_.empty()) {
+      if (!writeLocked(pending_.front())) return;
+      pending_.pop_front();
+    }
+    if (dropped_count_ > 0) {
+      queueGap(dropped_first_, dropped_last_, dropped_count_, "memory_queue_full");
+      dropped_count_ = 0;
+    }
+    // Own records may create more own records (eviction gaps); bounded by construction
+    // since each eviction frees a whole segment, but cap it anyway.
+    for (int i = 0; i < 16 && !owed_.empty() && pending_.empty(); ++i) {
+      auto j = std::move(owed_.front());
+      owed_.pop_front();
+      (void)appendLocked(std::move(j));
+    }
+  }
+
+  Result<StoredRecord> appendLocked(nlohmann::json record) {
+    const uint64_t seq = next_seq_;
+    record["seq"] = seq;
+    record["id"] = opts_.device_id + ":" + std::to_string(seq);
+    StoredRecord rec;
+    rec.seq = seq;
+    if (auto k = record.find("kind"); k != record.end() && k->is_string()) rec.kind = *k;
+    if (rec.kind.size() > kMaxKindLen) return makeError("journal", "journal: kind too long");
+    rec.json = record.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    const uint64_t max_json =
+        std::min<uint64_t>(kMaxPayload - rec.kind.size(), opts_.max_bytes / 4);
+    if (rec.json.size() > max_json)
+      return makeError("journal", "journal: record of " + std::to_string(rec.json.size()) +
+                                      " bytes exceeds the limit of " + std::to_string(max_json));
+    next_seq_ = seq + 1;
+    if (pending_.empty() && writeLocked(rec)) return rec;
+    // The disk refused: keep it in memory; make the seq survive a crash first.
+    rec.durable = false;
+    if (hwm_wanted_ < seq) {
+      hwm_wanted_ = seq;
+      persistStateLocked();
+    }
+    if (pending_.size() < opts_.memory_queue_max) {
+      if (pending_.empty())
+        spdlog::error("journal: disk write failed ({}); holding records in memory",
+                      last_write_error_);
+      pending_.push_back(rec);
+      return rec;
+    }
+    if (dropped_count_ == 0) dropped_first_ = seq;
+    dropped_last_ = seq;
+    ++dropped_count_;
+    return makeError("io", "journal: disk write failed (" + last_write_error_ +
+                               ") and memory queue full; seq " + std::to_string(seq) +
+                               " dropped, a gap record will report it");
+  }
+
+  // Frees room for `need` bytes, oldest segment first; never the active one.
+  void evictLocked(uint64_t need) {
+    std::optional<uint64_t> gap_first, gap_last;
+    uint64_t gap_count = 0;
+    while (total_bytes_ + need > opts_.max_bytes && segments_.size() > 1) {
+      Segment s = segments_.front();
+      if (s.last_seq > 0 && hwm_wanted_ < s.last_seq) {
+        hwm_wanted_ = s.last_seq;  // seq must survive the loss of its last holder
+        persistStateLocked();
+      }
+      if (::unlink(s.path.c_str()) != 0 && errno != ENOENT) {
+        spdlog::error("journal: cannot delete {}: {}", s.path, errnoText());
+        break;
+      }
+      uint64_t undelivered = 0;
+      while (!index_.empty() && index_.front().name_seq == s.name_seq) {
+        if (index_.front().seq > delivered_) {
+          if (!gap_first) gap_first = index_.front().seq;
+          gap_last = index_.front().seq;
+          ++undelivered;
+        }
+        index_.pop_front();
+      }
+      gap_count += undelivered;
+      total_bytes_ -= std::min(total_bytes_, s.bytes);
+      segments_.pop_front();
+      spdlog::info("journal: storage full, deleted {} ({} undelivered records)", s.path,
+                   undelivered);
+    }
+    if (gap_count > 0) queueGap(*gap_first, *gap_last, gap_count, "storage_full");
+  }
+
+  bool writeLocked(const StoredRecord& rec) {
+    std::string frame = encodeFrame(rec.seq, rec.kind, rec.json);
+    evictLocked(frame.size());
+    if (active_fd_ < 0 ||
+        (segments_.back().bytes > 0 && segments_.back().bytes + frame.size() > segmentBytes())) {
+      if (!startSegmentLocked(rec.seq)) return false;
+    }
+    Segment& seg = segments_.back();
+    size_t done = 0;
+    while (done < frame.size()) {
+      ssize_t n = ::pwrite(active_fd_, frame.data() + done, frame.size() - done,
+                           static_cast<off_t>(seg.bytes + done));
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) {
+        last_write_error_ = n < 0 ? errnoText() : "short write";
+        (void)!::ftruncate(active_fd_, static_cast<off_t>(seg.bytes));
+        return false;
+      }
+      done += static_cast<size_t>(n);
+    }
+    if (::fdatasync(active_fd_) != 0) {
+      last_write_error_ = "fdatasync: " + errnoText();
+      (void)!::ftruncate(active_fd_, static_cast<off_t>(seg.bytes));
+      return false;
+    }
+    index_.push_back({rec.seq, seg.name_seq, seg.bytes + kFrameHeaderSize + rec.kind.size(),
+                      static_cast<uint32_t>(rec.json.size()), kindId(rec.kind)});
+    seg.bytes += frame.size();
+    total_bytes_ += frame.size();
+    if (seg.first_seq == 0) seg.first_seq = rec.seq;
+    seg.last_seq = rec.seq;
+    return true;
+  }
+
+  bool startSegmentLocked(uint64_t first_seq) {
+    Segment s;
+    s.name_seq = first_seq;
+    s.path = opts_.dir + "/" + segmentName(first_seq);
+    int fd = ::open(s.path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0640);
+    if (fd < 0) {
+      last_write_error_ = "cannot create " + s.path + ": " + errnoText();
+      return false;
+    }
+    struct stat st {};
+    if (::fstat(fd, &st) == 0 && st.st_size > 0 && ::ftruncate(fd, 0) != 0) {
+      ::close(fd);
+      last_write_error_ = "cannot truncate " + s.path;
+      return false;
+    }
+    fsyncDir(opts_.dir);
+    if (active_fd_ >= 0) ::close(active_fd_);
+    active_fd_ = fd;
+    if (!segments_.empty() && segments_.back().name_seq == first_seq) {
+      segments_.back() = s;  // an empty leftover with the same name
+    } else {
+      segments_.push_back(s);
+    }
+    return true;
+  }
+
+  void rescanLocked();
+  void reportDamage(const std::vector<std::string>& files, uint64_t bytes,
+                    std::optional<uint64_t> lo, std::optional<uint64_t> hi) {
+    auto j = ownRecord("event");
+    j["event"] = "journal_damage";
+    j["files"] = files;
+    j["bytes_skipped"] = bytes;
+    if (lo) j["seq_first"] = *lo;
+    if (hi) j["seq_last"] = *hi;
+    owed_.push_back(std::move(j));
+  }
+
+  JournalOptions opts_;
+  const Clock* clock_;
+  bool read_only_;
+  mutable std::mutex mu_;
+  int lock_fd_ = -1;
+  int active_fd_ = -1;
+  StateFile state_;
+  std::deque<Segment> segments_;
+  std::deque<Entry> index_;
+  std::vector<std::string> kinds_;
+  uint64_t total_bytes_ = 0;
+  uint64_t next_seq_ = 1;
+  uint64_t delivered_ = 0;
+  uint64_t hwm_wanted_ = 0;
+  std::optional<SteadyTime> last_delivered_persist_;
+  std::deque<StoredRecord> pending_;
+  std::deque<nlohmann::json> owed_;
+  uint64_t dropped_first_ = 0, dropped_last_ = 0, dropped_count_ = 0;
+  std::string last_write_error_;
+  std::optional<uint64_t> torn_tail_seq_;
+  // Read-only mode: the frames of the last scan.
+  std::vector<StoredRecord> ro_records_;
+};
+
+Status FileJournal::openReadWrite() {
+  if (opts_.dir.empty()) return makeError("config", "journal: storage dir is empty");
+  if (opts_.max_bytes < kMinMaxBytes) return makeError("config", "journal: max_bytes below 64 KiB");
+  if (auto st = mkdirs(opts_.dir); !st) return st;
+  const std::string lock_path = opts_.dir + "/journal.lock";
+  lock_fd_ = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0640);
+  if (lock_fd_ < 0)
+    return makeError("io", "journal: cannot open " + lock_path + ": " + errnoText());
+  if (::flock(lock_fd_, LOCK_EX | LOCK_NB) != 0) {
+    char buf[32] = {0};
+    ssize_t n = ::pread(lock_fd_, buf, sizeof buf - 1, 0);
+    std::string pid = n > 0 ? std::string(buf, static_cast<size_t>(n)) : "?";
+    while (!pid.empty() && (pid.back() == '\n')) pid.pop_back();
+    return makeError("journal_locked",
+                     "journal: " + opts_.dir + " is in use by another writer (pid " + pid + ")");
+  }
+  std::string pid = std::to_string(::getpid()) + "\n";
+  if (::ftruncate(lock_fd_, 0) == 0) (void)!::pwrite(lock_fd_, pid.data(), pid.size(), 0);
+
+  auto state = StateFile::openReadWrite(opts_.dir + "/journal.state");
+  if (!state) return state.error();
+  state_ = std::move(state.value());
+  delivered_ = state_.state().delivered;
+  hwm_wanted_ = state_.state().seq_hwm;
+
+  auto list = listSegments(opts_.dir);
+  if (!list) return list.error();
+  uint64_t max_seen = 0, max_disk = 0, last_valid_seq = 0;
+  std::vector<std::string> damaged_files;
+  uint64_t damaged_bytes = 0;
+  std::optional<uint64_t> damage_lo, damage_hi;
+  auto noteDamage = [&](const std::string& path, uint64_t bytes, std::optional<uint64_t> lo,
+                        std::optional<uint64_t> hi) {
+    if (damaged_files.empty() || damaged_files.back() != path) damaged_files.push_back(path);
+    damaged_bytes += bytes;
+    if (lo) damage_lo = damage_lo ? std::min(*damage_lo, *lo) : *lo;
+    if (hi) damage_hi = damage_hi ? std::max(*damage_hi, *hi) : *hi;
+  };
+  for (size_t i = 0; i < list->size(); ++i) {
+    const auto& [name_seq, path] = (*list)[i];
+    const bool last = i + 1 == list->size();
+    bool missing = false;
+    auto data = readSegmentFile(path, &missing);
+    if (!data) return data.error();
+    auto scan = scanSegment(reinterpret_cast<const unsigned char*>(data->data()), data->size(),
+                            last_valid_seq);
+    Segment seg{name_seq, path, data->size()};
+    for (auto& f : scan.frames) {
+      index_.push_back({f.seq, name_seq, f.offset + f.json_off, f.json_len, kindId(f.kind)});
+      if (seg.first_seq == 0) seg.first_seq = f.seq;
+      seg.last_seq = f.seq;
+      last_valid_seq = f.seq;
+    }
+    max_disk = std::max(max_disk, last_valid_seq);
+    max_seen = std::max({max_seen, scan.max_seq_seen, name_seq > 0 ? name_seq - 1 : 0});
+    for (auto& d : scan.damage) {
+      // Seqs lost in the span lie strictly between the neighbouring valid frames.
+      std::optional<uint64_t> lo = d.seq_lo, hi = d.seq_hi;
+      noteDamage(path, d.length, lo, hi);
+    }
+    if (scan.tail_bytes > 0) {
+      if (!scan.tail_torn || !last) noteDamage(path, scan.tail_bytes, std::nullopt, std::nullopt);
+      if (last) {
+        // A torn tail is an append that never returned: cut it so the next append follows
+        // the last valid frame.
+        int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+        if (fd < 0 || ::ftruncate(fd, static_cast<off_t>(scan.valid_end)) != 0 ||
+            ::fdatasync(fd) != 0) {
+          std::string msg = "journal: cannot truncate " + path + ": " + errnoText();
+          if (fd >= 0) ::close(fd);
+          return makeError("io", msg);
+        }
+        ::close(fd);
+        seg.bytes = scan.valid_end;
+        spdlog::warn("journal: truncated {} bytes of torn tail in {}", scan.tail_bytes, path);
+        if (scan.tail_torn && scan.tail_seq && *scan.tail_seq > last_valid_seq)
+          torn_tail_seq_ = scan.tail_seq;
+      }
+    }
+    total_bytes_ += seg.bytes;
+    segments_.push_back(seg);
+  }
+  const uint64_t hwm = state_.state().seq_hwm;
+  next_seq_ = std::max({max_seen, hwm, max_disk}) + 1;
+  if (!damaged_files.empty()) {
+    spdlog::error("journal: damaged data skipped: {} bytes in {} file(s)", damaged_bytes,
+                  damaged_files.size());
+    reportDamage(damaged_files, damaged_bytes, damage_lo, damage_hi);
+  }
+  // Seqs assigned before the restart that are on disk nowhere: announce, never reuse.
+  const uint64_t lost_from = std::max(max_disk, delivered_) + 1;
+  if (torn_tail_seq_ && *torn_tail_seq_ >= lost_from) {
+    queueGap(*torn_tail_seq_, *torn_tail_seq_, 1, "torn_tail");
+  } else if (hwm >= lost_from) {
+    queueGap(lost_from, hwm, hwm - lost_from + 1, "not_found_on_open");
+  }
+  if (!segments_.empty()) {
+    active_fd_ = ::open(segments_.back().path.c_str(), O_WRONLY | O_CLOEXEC);
+    if (active_fd_ < 0)
+      return makeError("io", "journal: cannot open " + segments_.back().path + ": " + errnoText());
+  }
+  drainLocked();
+  return Status::Ok();
+}
+
+Status FileJournal::openReadOnly() {
+  struct stat st {};
+  if (::stat(opts_.dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
+    return makeError("io", "journal: no journal directory " + opts_.dir);
+  rescanLocked();
+  return Status::Ok();
+}
+
+// Read-only: rebuilds the record list from the files, ignoring tails (the writer may be
+// mid-append) and files deleted under us by eviction.
+void FileJournal::rescanLocked() {
+  ro_records_.clear();
+  next_seq_ = 1;
+  auto list = listSegments(opts_.dir);
+  if (!list) return;
+  uint64_t last = 0;
+  for (const auto& [name_seq, path] : *list) {
+    bool missing = false;
+    auto data = readSegmentFile(path, &missing);
+    if (!data || missing) continue;
+    auto scan =
+        scanSegment(reinterpret_cast<const unsigned char*>(data->data()), data->size(), last);
+    for (auto& f : scan.frames) {
+      ro_records_.push_back({f.seq, f.kind, data->substr(f.offset + f.json_off, f.json_len)});
+      last = f.seq;
+    }
+  }
+  next_seq_ = last + 1;
+}
+
+std::vector<StoredRecord> FileJournal::read(uint64_t since_seq, size_t max_count,
+                                            const std::string& kind_filter) const {
+  std::lock_guard<std::mutex> g(mu_);
+  std::vector<StoredRecord> out;
+  auto want = [&](const std::string& kind) { return kind_filter.empty() || kind == kind_filter; };
+  if (read_only_) {
+    const_cast<FileJournal*>(this)->rescanLocked();
+    for (const auto& r : ro_records_) {
+      if (out.size() >= max_count) break;
+      if (r.seq > since_seq && want(r.kind)) out.push_back(r);
+    }
+    return out;
+  }
+  auto it = std::upper_bound(index_.begin(), index_.end(), since_seq,
+                             [](uint64_t s, const Entry& e) { return s < e.seq; });
+  int fd = -1;
+  uint64_t fd_seg = 0;
+  for (; it != index_.end() && out.size() < max_count; ++it) {
+    if (!want(kinds_[it->kind_id])) continue;
+    if (fd < 0 || fd_seg != it->name_seq) {
+      if (fd >= 0) ::close(fd);
+      fd = ::open((opts_.dir + "/" + segmentName(it->name_seq)).c_str(), O_RDONLY | O_CLOEXEC);
+      fd_seg = it->name_seq;
+      if (fd < 0) {
+        spdlog::error("journal: cannot open segment {}: {}", segmentName(it->name_seq),
+                      errnoText());
+        break;
+      }
+    }
+    StoredRecord r{it->seq, kinds_[it->kind_id], std::string(it->len, '\0')};
+    if (::pread(fd, r.json.data(), it->len, static_cast<off_t>(it->offset)) !=
+        static_cast<ssize_t>(it->len)) {
+      spdlog::error("journal: short read of seq {}", it->seq);
+      continue;
+    }
+    out.push_back(std::move(r));
+  }
+  if (fd >= 0) ::close(fd);
+  for (const auto& r : pending_) {
+    if (out.size() >= max_count) break;
+    if (r.seq > since_seq && want(r.kind)) out.push_back(r);
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Journal>> openFileJournal(const JournalOptions& options,
+                                                 const Clock& clock) {
+  auto j = std::make_unique<FileJournal>(options, &clock, false);
+  if (auto st = j->openReadWrite(); !st) return st.error();
+  return std::unique_ptr<Journal>(std::move(j));
+}
+
+Result<std::unique_ptr<Journal>> openFileJournalReadOnly(const std::string& dir) {
+  JournalOptions o;
+  o.dir = dir;
+  auto j = std::make_unique<FileJournal>(o, &SystemClock::instance(), true);
+  if (auto st = j->openReadOnly(); !st) return st.error();
+  return std::unique_ptr<Journal>(std::move(j));
+}
+
+}  // namespace uplinkprobe::journal
