@@ -1,0 +1,24 @@
+#include "server/http_request.h"
+
+namespace uplinkprobe::server {
+
+namespace {
+char lowerAscii(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
+}  // namespace
+
+bool equalsIgnoreCase(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (lowerAscii(a[i]) != lowerAscii(b[i])) return false;
+  }
+  return true;
+}
+
+const std::string* HttpRequest::header(std::string_view name) const {
+  for (const auto& h : headers) {
+    if (equalsIgnoreCase(h.name, name)) return &h.value;
+  }
+  return nullptr;
+}
+
+}  // namespace uplinkprobe::server

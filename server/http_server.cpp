@@ -1,0 +1,146 @@
+#include "server/http_server.h"
+
+#include <cstdio>
+#include <thread>
+
+namespace uplinkprobe::server {
+
+namespace {
+constexpr std::string_view kBusyResponse =
+    "HTTP/1.1 503 Service Unavailable\r\n"
+    "Content-Type: text/plain\r\n"
+    "Retry-After: 1\r\n"
+    "Content-Length: 22\r\n"
+    "Connection: close\r\n"
+    "\r\n"
+    "too many connections\r\n";
+
+std::unique_ptr<asio::io_context> makeContext() {
+  // Concurrency hint 1: each context is run by exactly one thread, so Asio can skip locking.
+  return std::make_unique<asio::io_context>(1);
+}
+
+int threadCount(const ServerOptions& o) {
+  if (o.threads > 0) return o.threads;
+  unsigned hw = std::thread::hardware_concurrency();
+  return hw == 0 ? 1 : static_cast<int>(hw);
+}
+}  // namespace
+
+HttpServer::HttpServer(const ServerOptions& options)
+    : options_(options),
+      contexts_([&] {
+        std::vector<std::unique_ptr<asio::io_context>> v;
+        for (int i = 0; i < threadCount(options); ++i) v.push_back(makeContext());
+        return v;
+      }()),
+      signals_(*contexts_[0], SIGINT, SIGTERM) {
+  limits_.header_timeout = std::chrono::seconds(options.header_timeout_s);
+  limits_.idle_timeout = std::chrono::seconds(options.idle_timeout_s);
+  limits_.stall_timeout = std::chrono::seconds(options.stall_timeout_s);
+  limits_.max_requests = options.max_requests_per_connection;
+  limits_.max_upload_bytes = static_cast<std::uint64_t>(options.max_upload_mb) * 1024 * 1024;
+  limits_.trust_forwarded_for = options.trust_forwarded_for;
+  retry_timer_ = std::make_unique<asio::steady_timer>(*contexts_[0]);
+}
+
+HttpServer::~HttpServer() {
+  stop();
+  // Destroy pending handlers (and with them the connections) while everything they
+  // reference is still alive.
+  acceptors_.clear();
+  retry_timer_.reset();
+  for (auto& c : contexts_) c.reset();
+}
+
+Result<std::vector<std::string>> HttpServer::bind() {
+  std::vector<std::string> bound;
+  for (const auto& addr : options_.listen) {
+    asio::error_code ec;
+    asio::ip::address ip = asio::ip::make_address(addr.host, ec);
+    asio::ip::tcp::endpoint ep(ip, addr.port);
+    auto acceptor = std::make_unique<asio::ip::tcp::acceptor>(*contexts_[0]);
+    auto failed = [&](const char* step) {
+      return makeError("bind",
+                       "cannot listen on " + addr.text() + ": " + step + ": " + ec.message());
+    };
+    if (ec) return failed("address");
+    acceptor->open(ep.protocol(), ec);
+    if (ec) return failed("socket");
+    acceptor->set_option(asio::socket_base::reuse_address(true), ec);
+    if (ip.is_v6()) {
+      // [::]:P and 0.0.0.0:P may both be given; without v6only the second bind would fail.
+      acceptor->set_option(asio::ip::v6_only(true), ec);
+    }
+    acceptor->bind(ep, ec);
+    if (ec) return failed("bind");
+    acceptor->listen(asio::socket_base::max_listen_connections, ec);
+    if (ec) return failed("listen");
+    auto local = acceptor->local_endpoint(ec);
+    if (ec) return failed("getsockname");
+    ListenAddress actual{addr.host, local.port()};
+    bound.push_back(actual.text());
+    acceptors_.push_back(std::move(acceptor));
+  }
+  return bound;
+}
+
+void HttpServer::run() {
+  signals_.async_wait([this](const asio::error_code& ec, int) {
+    if (!ec) stop();
+  });
+  for (std::size_t i = 0; i < acceptors_.size(); ++i) accept(i);
+
+  std::vector<std::thread> threads;
+  std::vector<asio::executor_work_guard<asio::io_context::executor_type>> guards;
+  for (auto& c : contexts_) guards.push_back(asio::make_work_guard(*c));
+  for (std::size_t i = 1; i < contexts_.size(); ++i) {
+    threads.emplace_back([ctx = contexts_[i].get()] { ctx->run(); });
+  }
+  contexts_[0]->run();
+  for (auto& t : threads) t.join();
+}
+
+void HttpServer::stop() {
+  for (auto& c : contexts_) {
+    if (c) c->stop();
+  }
+}
+
+void HttpServer::accept(std::size_t listener) {
+  asio::io_context& target = *contexts_[next_context_];
+  next_context_ = (next_context_ + 1) % contexts_.size();
+  acceptors_[listener]->async_accept(
+      target, [this, listener](const asio::error_code& ec, asio::ip::tcp::socket socket) {
+        if (ec == asio::error::operation_aborted) return;
+        if (ec) {
+          // EMFILE, ENOBUFS, ECONNABORTED...: back off briefly instead of spinning.
+          auto timer =
+              std::make_shared<asio::steady_timer>(*contexts_[0], std::chrono::milliseconds(50));
+          timer->async_wait([this, listener, timer](const asio::error_code& e) {
+            if (!e) accept(listener);
+          });
+          return;
+        }
+        if (active_.load(std::memory_order_relaxed) >= options_.max_connections) {
+          reject(socket);
+        } else {
+          active_.fetch_add(1, std::memory_order_relaxed);
+          auto executor = socket.get_executor();
+          auto conn = std::make_shared<Connection>(std::move(socket), limits_, payload_, active_);
+          asio::post(executor, [conn] { conn->start(); });
+        }
+        accept(listener);
+      });
+}
+
+void HttpServer::reject(asio::ip::tcp::socket& socket) {
+  // Best effort and never blocking: a fresh socket's send buffer always has room for this.
+  asio::error_code ec;
+  socket.non_blocking(true, ec);
+  socket.send(asio::buffer(kBusyResponse.data(), kBusyResponse.size()), 0, ec);
+  socket.shutdown(asio::ip::tcp::socket::shutdown_send, ec);
+  socket.close(ec);
+}
+
+}  // namespace uplinkprobe::server

@@ -1,0 +1,42 @@
+// uplinkprobe-server: parse the command line, bind, serve. Everything else is in up_server.
+#include <csignal>
+#include <cstdio>
+#include <exception>
+
+#include "agent/common/version.h"
+#include "server/http_server.h"
+#include "server/server_options.h"
+
+int main(int argc, char** argv) {
+  using namespace uplinkprobe::server;
+  auto cmd = parseServerCommand(argc, argv);
+  if (!cmd) {
+    std::fprintf(stderr, "uplinkprobe-server: %s\n", cmd.error().message.c_str());
+    return 64;
+  }
+  if (cmd->action == ServerCommand::Action::kHelp) {
+    std::fputs(serverUsage().c_str(), stdout);
+    return 0;
+  }
+  if (cmd->action == ServerCommand::Action::kVersion) {
+    std::printf("uplinkprobe-server %s\n", uplinkprobe::kAgentVersion);
+    return 0;
+  }
+  std::signal(SIGPIPE, SIG_IGN);
+  try {
+    HttpServer server(cmd->options);
+    auto bound = server.bind();
+    if (!bound) {
+      std::fprintf(stderr, "uplinkprobe-server: %s\n", bound.error().message.c_str());
+      return 2;
+    }
+    // Tests and scripts read the bound ports from these lines (port 0 = ephemeral).
+    for (const auto& addr : *bound) std::printf("listening %s\n", addr.c_str());
+    std::fflush(stdout);
+    server.run();
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "uplinkprobe-server: fatal: %s\n", e.what());
+    return 1;
+  }
+  return 0;
+}

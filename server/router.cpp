@@ -1,0 +1,241 @@
+#include "server/router.h"
+
+#include <arpa/inet.h>
+
+#include <array>
+
+#include "server/query_string.h"
+
+namespace uplinkprobe::server {
+
+namespace {
+
+constexpr std::string_view kNoStore =
+    "Cache-Control: no-store, no-cache, must-revalidate, max-age=0, s-maxage=0\r\n"
+    "Pragma: no-cache\r\n";
+// LibreSpeed sends these with ?cors; always sending them costs nothing and lets a browser
+// client on another origin use this server.
+constexpr std::string_view kCors =
+    "Access-Control-Allow-Origin: *\r\n"
+    "Access-Control-Allow-Methods: GET, POST, OPTIONS\r\n"
+    "Access-Control-Allow-Headers: Content-Encoding, Content-Type\r\n";
+
+struct PathEntry {
+  std::string_view path;
+  Endpoint endpoint;
+};
+constexpr std::array<PathEntry, 10> kPaths{{
+    {"/garbage", Endpoint::kGarbage},
+    {"/garbage.php", Endpoint::kGarbage},
+    {"/backend/garbage.php", Endpoint::kGarbage},
+    {"/empty", Endpoint::kEmpty},
+    {"/empty.php", Endpoint::kEmpty},
+    {"/backend/empty.php", Endpoint::kEmpty},
+    {"/getIP", Endpoint::kGetIp},
+    {"/getIP.php", Endpoint::kGetIp},
+    {"/backend/getIP.php", Endpoint::kGetIp},
+    {"/healthz", Endpoint::kHealthz},
+}};
+
+std::string_view allowedMethods(Endpoint e) {
+  switch (e) {
+    case Endpoint::kEmpty:
+      return "GET, HEAD, POST, OPTIONS";
+    case Endpoint::kUnknown:
+      return "";
+    default:
+      return "GET, HEAD, OPTIONS";
+  }
+}
+
+bool methodAllowed(Endpoint e, std::string_view method) {
+  if (method == "GET" || method == "HEAD" || method == "OPTIONS") return true;
+  return e == Endpoint::kEmpty && method == "POST";
+}
+
+void appendStatusLine(std::string& out, int status) {
+  out += "HTTP/1.1 ";
+  out += std::to_string(status);
+  out += ' ';
+  out += reasonPhrase(status);
+  out += "\r\n";
+}
+
+void finishHead(std::string& out, std::uint64_t content_length, bool close) {
+  out += "Content-Length: ";
+  out += std::to_string(content_length);
+  out += close ? "\r\nConnection: close\r\n\r\n" : "\r\nConnection: keep-alive\r\n\r\n";
+}
+
+bool isIpLiteral(std::string_view s) {
+  if (s.empty() || s.size() > 45) return false;
+  char buf[46];
+  s.copy(buf, s.size());
+  buf[s.size()] = '\0';
+  unsigned char addr[16];
+  return inet_pton(AF_INET, buf, addr) == 1 || inet_pton(AF_INET6, buf, addr) == 1;
+}
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+}  // namespace
+
+const char* reasonPhrase(int status) {
+  switch (status) {
+    case 100:
+      return "Continue";
+    case 200:
+      return "OK";
+    case 204:
+      return "No Content";
+    case 400:
+      return "Bad Request";
+    case 404:
+      return "Not Found";
+    case 405:
+      return "Method Not Allowed";
+    case 408:
+      return "Request Timeout";
+    case 413:
+      return "Content Too Large";
+    case 414:
+      return "URI Too Long";
+    case 431:
+      return "Request Header Fields Too Large";
+    case 500:
+      return "Internal Server Error";
+    case 501:
+      return "Not Implemented";
+    case 503:
+      return "Service Unavailable";
+    case 505:
+      return "HTTP Version Not Supported";
+    default:
+      return "Unknown";
+  }
+}
+
+Endpoint endpointForPath(std::string_view path) {
+  for (const auto& e : kPaths) {
+    if (e.path == path) return e.endpoint;
+  }
+  return Endpoint::kUnknown;
+}
+
+bool acceptsBody(const HttpRequest& req) {
+  return endpointForPath(req.path) == Endpoint::kEmpty && req.method == "POST";
+}
+
+std::string_view continueResponse() { return "HTTP/1.1 100 Continue\r\n\r\n"; }
+
+std::string clientIp(const HttpRequest& req, const RouteContext& ctx) {
+  if (ctx.trust_forwarded_for) {
+    if (const std::string* xff = req.header("X-Forwarded-For")) {
+      std::string_view first = trim(std::string_view(*xff).substr(0, xff->find(',')));
+      if (isIpLiteral(first)) return std::string(first);
+    }
+    if (const std::string* real = req.header("X-Real-IP")) {
+      std::string_view v = trim(*real);
+      if (isIpLiteral(v)) return std::string(v);
+    }
+  }
+  return std::string(ctx.peer_ip);
+}
+
+Response errorResponse(int status, std::string_view message, bool close) {
+  Response r;
+  r.status = status;
+  r.close = close;
+  r.body = std::string(message);
+  r.body += '\n';
+  appendStatusLine(r.head, status);
+  r.head += "Content-Type: text/plain; charset=utf-8\r\n";
+  r.head += kNoStore;
+  finishHead(r.head, r.body.size(), close);
+  return r;
+}
+
+Response respond(const HttpRequest& req, const RouteContext& ctx) {
+  Endpoint endpoint = endpointForPath(req.path);
+  if (endpoint == Endpoint::kUnknown) {
+    if (req.path == "*" && req.method == "OPTIONS") {
+      Response r;
+      r.close = ctx.close;
+      appendStatusLine(r.head, 200);
+      r.head += "Allow: GET, HEAD, POST, OPTIONS\r\n";
+      r.head += kCors;
+      finishHead(r.head, 0, ctx.close);
+      return r;
+    }
+    return errorResponse(404, "not found", ctx.close);
+  }
+  if (!methodAllowed(endpoint, req.method)) {
+    Response r = errorResponse(405, "method not allowed", ctx.close);
+    // Insert Allow before the blank line by rebuilding the head.
+    r.head.clear();
+    appendStatusLine(r.head, 405);
+    r.head += "Allow: ";
+    r.head += allowedMethods(endpoint);
+    r.head += "\r\nContent-Type: text/plain; charset=utf-8\r\n";
+    finishHead(r.head, r.body.size(), ctx.close);
+    return r;
+  }
+
+  Response r;
+  r.close = ctx.close;
+  const bool head_only = req.method == "HEAD";
+
+  if (req.method == "OPTIONS") {
+    appendStatusLine(r.head, 200);
+    r.head += "Allow: ";
+    r.head += allowedMethods(endpoint);
+    r.head += "\r\n";
+    r.head += kCors;
+    r.head += "Access-Control-Max-Age: 86400\r\n";
+    finishHead(r.head, 0, ctx.close);
+    return r;
+  }
+
+  std::uint64_t length = 0;
+  appendStatusLine(r.head, 200);
+  switch (endpoint) {
+    case Endpoint::kGarbage:
+      length = garbageChunkCount(req.query) * kGarbageChunkBytes;
+      if (!head_only) r.payload_bytes = length;
+      r.head +=
+          "Content-Type: application/octet-stream\r\n"
+          "Content-Description: File Transfer\r\n"
+          "Content-Disposition: attachment; filename=random.dat\r\n"
+          "Content-Encoding: identity\r\n";
+      break;
+    case Endpoint::kEmpty:
+      r.head += "Content-Type: text/plain\r\n";
+      break;
+    case Endpoint::kGetIp: {
+      // clientIp() returns a validated IP literal or the peer's address text, neither of
+      // which holds a character that needs JSON escaping.
+      std::string body = "{\"processedString\":\"" + clientIp(req, ctx) + "\",\"rawIspInfo\":\"\"}";
+      length = body.size();
+      if (!head_only) r.body = std::move(body);
+      r.head += "Content-Type: application/json; charset=utf-8\r\n";
+      break;
+    }
+    case Endpoint::kHealthz:
+      length = 3;
+      if (!head_only) r.body = "ok\n";
+      r.head += "Content-Type: text/plain\r\n";
+      break;
+    case Endpoint::kUnknown:
+      break;
+  }
+  r.head += kNoStore;
+  r.head += kCors;
+  finishHead(r.head, length, ctx.close);
+  return r;
+}
+
+}  // namespace uplinkprobe::server

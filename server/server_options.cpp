@@ -1,0 +1,172 @@
+#include "server/server_options.h"
+
+#include <arpa/inet.h>
+
+#include <charconv>
+#include <string_view>
+
+namespace uplinkprobe::server {
+
+namespace {
+
+struct IntFlag {
+  std::string_view name;
+  int ServerOptions::*field;
+  int min;
+  int max;
+};
+
+constexpr IntFlag kIntFlags[] = {
+    {"--max-connections", &ServerOptions::max_connections, 1, 100000},
+    {"--header-timeout-s", &ServerOptions::header_timeout_s, 1, 3600},
+    {"--idle-timeout-s", &ServerOptions::idle_timeout_s, 1, 86400},
+    {"--stall-timeout-s", &ServerOptions::stall_timeout_s, 1, 3600},
+    {"--max-requests-per-connection", &ServerOptions::max_requests_per_connection, 1, 10000000},
+    {"--max-upload-mb", &ServerOptions::max_upload_mb, 1, 1048576},
+    {"--threads", &ServerOptions::threads, 1, 256},
+};
+
+Error usage(std::string message) { return makeError("usage", std::move(message)); }
+
+bool parseInt(std::string_view s, long long& out) {
+  if (s.empty()) return false;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
+  return ec == std::errc() && p == s.data() + s.size();
+}
+
+}  // namespace
+
+std::string ListenAddress::text() const {
+  if (host.find(':') != std::string::npos) return "[" + host + "]:" + std::to_string(port);
+  return host + ":" + std::to_string(port);
+}
+
+Result<ListenAddress> parseListenAddress(std::string_view text) {
+  ListenAddress a;
+  std::string_view port_text;
+  if (!text.empty() && text.front() == '[') {
+    std::size_t close = text.find(']');
+    if (close == std::string_view::npos || close + 1 >= text.size() || text[close + 1] != ':') {
+      return usage("--listen " + std::string(text) + ": expected [IPv6]:PORT, e.g. [::1]:8080");
+    }
+    a.host = std::string(text.substr(1, close - 1));
+    port_text = text.substr(close + 2);
+    unsigned char buf[16];
+    if (inet_pton(AF_INET6, a.host.c_str(), buf) != 1) {
+      return usage("--listen " + std::string(text) + ": '" + a.host + "' is not an IPv6 address");
+    }
+  } else {
+    std::size_t colon = text.rfind(':');
+    if (colon == std::string_view::npos || text.find(':') != colon) {
+      return usage("--listen " + std::string(text) +
+                   ": expected ADDR:PORT, e.g. 127.0.0.1:8080 or [::1]:8080");
+    }
+    a.host = std::string(text.substr(0, colon));
+    port_text = text.substr(colon + 1);
+    unsigned char buf[4];
+    if (inet_pton(AF_INET, a.host.c_str(), buf) != 1) {
+      return usage("--listen " + std::string(text) + ": '" + a.host +
+                   "' is not an IPv4 address (host names are not resolved; use an address)");
+    }
+  }
+  long long port = -1;
+  if (!parseInt(port_text, port) || port < 0 || port > 65535) {
+    return usage("--listen " + std::string(text) + ": port must be 0..65535");
+  }
+  a.port = static_cast<std::uint16_t>(port);
+  return a;
+}
+
+Result<ServerCommand> parseServerCommand(int argc, const char* const* argv) {
+  ServerCommand cmd;
+  for (int i = 1; i < argc; ++i) {
+    std::string_view arg = argv[i];
+    std::string_view value;
+    bool has_inline_value = false;
+    if (arg.substr(0, 2) == "--") {
+      std::size_t eq = arg.find('=');
+      if (eq != std::string_view::npos) {
+        value = arg.substr(eq + 1);
+        arg = arg.substr(0, eq);
+        has_inline_value = true;
+      }
+    }
+    auto takeValue = [&]() -> bool {
+      if (has_inline_value) return true;
+      if (i + 1 >= argc) return false;
+      value = argv[++i];
+      return true;
+    };
+
+    if (arg == "--help" || arg == "-h") {
+      cmd.action = ServerCommand::Action::kHelp;
+      return cmd;
+    }
+    if (arg == "--version") {
+      cmd.action = ServerCommand::Action::kVersion;
+      return cmd;
+    }
+    if (arg == "--trust-forwarded-for") {
+      if (has_inline_value) return usage("--trust-forwarded-for takes no value");
+      cmd.options.trust_forwarded_for = true;
+      continue;
+    }
+    if (arg == "--listen") {
+      if (!takeValue()) return usage("--listen needs ADDR:PORT");
+      auto addr = parseListenAddress(value);
+      if (!addr) return addr.error();
+      cmd.options.listen.push_back(std::move(addr.value()));
+      continue;
+    }
+    bool matched = false;
+    for (const auto& f : kIntFlags) {
+      if (arg != f.name) continue;
+      matched = true;
+      if (!takeValue()) return usage(std::string(f.name) + " needs a number");
+      long long n = 0;
+      if (!parseInt(value, n) || n < f.min || n > f.max) {
+        return usage(std::string(f.name) + " " + std::string(value) + ": expected an integer in " +
+                     std::to_string(f.min) + ".." + std::to_string(f.max));
+      }
+      cmd.options.*(f.field) = static_cast<int>(n);
+    }
+    if (!matched) {
+      return usage("unknown argument '" + std::string(argv[i]) + "' (see --help)");
+    }
+  }
+  if (cmd.options.listen.empty()) {
+    cmd.options.listen.push_back(ListenAddress{"127.0.0.1", 8080});
+  }
+  return cmd;
+}
+
+std::string serverUsage() {
+  return R"(Usage: uplinkprobe-server [--listen ADDR:PORT]... [options]
+
+LibreSpeed-compatible throughput test endpoint (HTTP/1.1):
+  GET  /garbage[.php], /backend/garbage.php?ckSize=N   N MiB of random bytes (default 4, max 1024)
+  POST /empty[.php], /backend/empty.php                body discarded, empty 200
+  GET  /getIP[.php], /backend/getIP.php                {"processedString":"<ip>","rawIspInfo":""}
+  GET  /healthz                                        "ok"
+
+Options:
+  --listen ADDR:PORT               address to serve (repeatable; IPv6 as [::1]:8080;
+                                   port 0 picks a free port). Default 127.0.0.1:8080.
+                                   Each bound address is printed as "listening ADDR:PORT".
+  --max-connections N              concurrent connections; more get 503 (default 1024)
+  --header-timeout-s S             a request head must arrive within S s (default 10)
+  --idle-timeout-s S               close keep-alive connections idle for S s (default 60)
+  --stall-timeout-s S              close when a body read or a response write makes no
+                                   progress for S s (default 30)
+  --max-requests-per-connection N  then close the connection (default 10000)
+  --max-upload-mb N                largest request body in MiB; larger gets 413 (default 1024)
+  --threads N                      worker threads (default: number of cores)
+  --trust-forwarded-for            getIP reports X-Forwarded-For / X-Real-IP (only behind a
+                                   reverse proxy you run)
+  --help, --version
+
+Exit status: 0 after SIGINT/SIGTERM, 2 if an address cannot be bound, 64 on bad usage.
+)";
+}
+
+}  // namespace uplinkprobe::server
