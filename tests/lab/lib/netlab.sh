@@ -42,6 +42,10 @@ NETLAB_RTR_SRV_SIDE_IP=198.18.2.1
 NETLAB_SRV_IP=198.18.2.2
 NETLAB_SRV_EXTRA_IPS=(198.18.3.2 198.19.4.2)
 NETLAB_MTU=1500
+# TCP congestion control inside the lab. The host's default (e.g. bbr) must not decide whether
+# the lab reaches its ceiling: BBR v1 reads ~6 % low at 300 Mbit/40 ms here (ProbeRTT, pacing
+# under CPU contention) where cubic, Linux's default, reaches the ceiling.
+NETLAB_CC="${NETLAB_CC:-cubic}"
 NETLAB_DELAY_RTT_MS=0
 NETLAB_DOWN_MBIT=""
 NETLAB_UP_MBIT=""
@@ -121,6 +125,23 @@ netlab__offloads_off() {  # ns dev
     netlab_log "warning: could not disable offloads on $1/$2"
 }
 
+# A namespace may only default to a congestion control in the (global)
+# tcp_allowed_congestion_control list; add NETLAB_CC to it when missing. That only widens what
+# unprivileged sockets may choose; it changes no host default.
+netlab__set_cc() {
+  local allowed ns
+  allowed="$(sysctl -n net.ipv4.tcp_allowed_congestion_control)"
+  case " $allowed " in
+    *" $NETLAB_CC "*) ;;
+    *) sysctl -qw net.ipv4.tcp_allowed_congestion_control="$allowed $NETLAB_CC" ||
+         netlab_die "cannot allow congestion control $NETLAB_CC" ;;
+  esac
+  for ns in "$NETLAB_NS_CLI" "$NETLAB_NS_RTR" "$NETLAB_NS_SRV"; do
+    ip netns exec "$ns" sysctl -qw net.ipv4.tcp_congestion_control="$NETLAB_CC" ||
+      netlab_die "cannot set congestion control $NETLAB_CC in $ns"
+  done
+}
+
 # Creates the topology. Installs the teardown trap (EXIT, INT, TERM, HUP).
 netlab_up() {
   netlab_gc
@@ -152,6 +173,7 @@ netlab_up() {
   netlab_cli ip route add default via "$NETLAB_GW_IP"
   netlab_srv ip route add default via "$NETLAB_RTR_SRV_SIDE_IP"
   netlab_rtr sysctl -qw net.ipv4.ip_forward=1
+  netlab__set_cc
   # Packets come back out of the TUN delay device with their original source: no rp_filter.
   netlab_rtr sysctl -qw net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0
   # The extra server networks are reached through the same server link.
@@ -253,12 +275,17 @@ netlab_delay() {
   local bin
   bin="$(netlab_tundelay_bin)" || netlab_die "tundelay not built (cmake --build BUILD --target tundelay)"
   netlab_rtr ip tuntap add dev tund mode tun || netlab_die "tuntap add"
-  netlab_rtr ip link set tund mtu "$NETLAB_MTU" up
+  # The TUN ring holds txqueuelen packets between the kernel and tundelay; the default 500
+  # overflows when a sender bursts at line rate (BBR startup) and those drops would look like
+  # bottleneck losses. 20000 packets covers > 200 ms at 1 Gbit/s.
+  netlab_rtr ip link set tund mtu "$NETLAB_MTU" txqueuelen 20000 up
   netlab_rtr sysctl -qw net.ipv4.conf.tund.rp_filter=0
   netlab_rtr ip route add default dev tund table 100
   local one_way
   one_way="$(python3 -c "import sys; print(float(sys.argv[1]) / 2)" "$rtt")"
-  netlab_bg rtr "$NETLAB_TMP/tundelay.log" "$bin" --dev tund --delay-ms "$one_way" --queue 16384
+  # SCHED_FIFO: the delay line must behave like a wire even while the box compiles; it sleeps
+  # in ppoll between packets, so it cannot starve the machine (and there are 2 cores).
+  netlab_bg rtr "$NETLAB_TMP/tundelay.log" chrt -f 20 "$bin" --dev tund --delay-ms "$one_way" --queue 16384
   NETLAB_TUNDELAY_PID="$NETLAB_LAST_PID"
   local i
   for i in $(seq 1 50); do grep -q 'tundelay: running' "$NETLAB_TMP/tundelay.log" 2>/dev/null && break; sleep 0.1; done
@@ -275,7 +302,8 @@ netlab_delay() {
 netlab_delay_stats() {
   [ -n "${NETLAB_TUNDELAY_PID:-}" ] || return 0
   kill -USR1 "$NETLAB_TUNDELAY_PID" 2>/dev/null; sleep 0.2
-  grep 'tundelay: dev=' "$NETLAB_TMP/tundelay.log" | tail -1
+  echo "$(grep 'tundelay: dev=' "$NETLAB_TMP/tundelay.log" | tail -1)" \
+    "tun_ring_drops=$(netlab_rtr cat /sys/class/net/tund/statistics/tx_dropped)"
 }
 
 # netlab_loss PERCENT [down|up|both] — random drop of forwarded packets in the router.
