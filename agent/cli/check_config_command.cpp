@@ -1,0 +1,40 @@
+#include <cstdio>
+
+#include "agent/cli/arg_parser.h"
+#include "agent/cli/commands.h"
+#include "agent/cli/exit_codes.h"
+#include "agent/config/config_loader.h"
+#include "agent/config/schema.h"
+
+namespace uplinkprobe::cli {
+
+int checkConfigCommand(const Args& args) {
+  auto parsed = parseArgs(args, {}, {"--config"});
+  if (!parsed || !parsed->get("--config")) {
+    std::fprintf(stderr, "uplinkprobe check-config: %s\nusage: uplinkprobe check-config --config F\n",
+                 parsed ? "--config is required" : parsed.error().message.c_str());
+    return kExitUsage;
+  }
+  const std::string path = *parsed->get("--config");
+  auto cfg = config::loadConfigFile(path, config::Purpose::kRun);
+  if (!cfg) {
+    std::fprintf(stderr, "%s\n", cfg.error().message.c_str());
+    return kExitBadConfig;
+  }
+  std::printf("%s: OK (device %s, school %s, %zu server(s), target %.0f Mbps down, config %s)\n",
+              path.c_str(), cfg->identity.device_id.c_str(), cfg->identity.school_id.c_str(),
+              cfg->servers.size(), cfg->target.effectiveDownMbps(),
+              config::configHash(*cfg).c_str());
+  return kExitOk;
+}
+
+int exampleConfigCommand(const Args& args) {
+  if (!args.empty()) {
+    std::fprintf(stderr, "uplinkprobe example-config: takes no arguments\n");
+    return kExitUsage;
+  }
+  std::fputs(config::exampleConfig().c_str(), stdout);
+  return kExitOk;
+}
+
+}  // namespace uplinkprobe::cli

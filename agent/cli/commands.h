@@ -1,0 +1,16 @@
+// One function per `uplinkprobe` subcommand; each returns the process exit code
+// (exit_codes.h). main.cpp only dispatches.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace uplinkprobe::cli {
+
+using Args = std::vector<std::string>;
+
+int testCommand(const Args& args);
+int checkConfigCommand(const Args& args);
+int exampleConfigCommand(const Args& args);
+
+}  // namespace uplinkprobe::cli

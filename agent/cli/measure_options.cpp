@@ -1,0 +1,31 @@
+#include "agent/cli/measure_options.h"
+
+namespace uplinkprobe::cli {
+
+measure::ThroughputOptions throughputOptionsFromConfig(const config::Config& c) {
+  measure::ThroughputOptions o;
+  for (const auto& s : c.servers) {
+    measure::ServerSpec spec;
+    spec.name = s.name;
+    spec.kind = s.kind;
+    spec.url = s.url;
+    spec.download_url = s.download_url;
+    spec.upload_url = s.upload_url;
+    o.servers.push_back(spec);
+  }
+  const auto& t = c.throughput;
+  o.max_seconds = t.max_seconds;
+  o.max_mb_per_direction = t.max_mb_per_direction;
+  o.streams_start = t.streams_start;
+  o.streams_max = t.streams_max;
+  o.ip_family = t.ip_family;
+  o.bind_interface = t.interface;
+  o.source_address = t.source_address;
+  o.proxy = t.proxy;
+  o.wan_interface = t.wan_interface;
+  o.ca_file = t.ca_file;
+  o.tls_verify = t.tls_verify;
+  return o;
+}
+
+}  // namespace uplinkprobe::cli

@@ -1,0 +1,101 @@
+// `uplinkprobe test`: one measurement now, live progress, verdict, exit code.
+#include <atomic>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+
+#include "agent/cli/arg_parser.h"
+#include "agent/cli/commands.h"
+#include "agent/cli/exit_codes.h"
+#include "agent/cli/measure_options.h"
+#include "agent/cli/progress_view.h"
+#include "agent/cli/test_summary.h"
+#include "agent/config/config_loader.h"
+#include "agent/record/record_factory.h"
+#include "agent/verdict/throughput_verdict.h"
+
+namespace uplinkprobe::cli {
+namespace {
+
+std::atomic<bool> g_cancel{false};
+void onInterrupt(int) { g_cancel.store(true); }
+
+int usage(const std::string& why) {
+  std::fprintf(stderr,
+               "uplinkprobe test: %s\n"
+               "usage: uplinkprobe test [--config F] [--server URL] [--target MBPS] [--json]\n"
+               "                        [--download-only|--upload-only]\n",
+               why.c_str());
+  return kExitUsage;
+}
+
+}  // namespace
+
+int testCommand(const Args& args) {
+  auto parsed = parseArgs(args, {"--json", "--download-only", "--upload-only"},
+                          {"--config", "--server", "--target"});
+  if (!parsed) return usage(parsed.error().message);
+  const auto& a = *parsed;
+  if (a.has("--download-only") && a.has("--upload-only"))
+    return usage("--download-only and --upload-only exclude each other");
+
+  config::Config cfg;
+  if (auto path = a.get("--config")) {
+    auto loaded = config::loadConfigFile(*path, config::Purpose::kTest);
+    if (!loaded) {
+      std::fprintf(stderr, "%s\n", loaded.error().message.c_str());
+      return kExitBadConfig;
+    }
+    cfg = std::move(*loaded);
+  }
+  if (auto url = a.get("--server")) {
+    if (url->rfind("http://", 0) != 0 && url->rfind("https://", 0) != 0)
+      return usage("--server: expected an http:// or https:// URL of a LibreSpeed-compatible server");
+    cfg.servers = {config::ServerConfig{"cli", "librespeed", *url, "", ""}};
+  }
+  if (cfg.servers.empty())
+    return usage("no server: pass --server URL or a --config with [[servers]]");
+  std::optional<double> target;
+  if (auto t = a.get("--target")) {
+    char* end = nullptr;
+    double v = std::strtod(t->c_str(), &end);
+    if (end == t->c_str() || *end != '\0' || !(v > 0) || v > 100000)
+      return usage("--target: expected a rate in Mbps, e.g. --target 100");
+    target = v;
+  }
+
+  auto opts = throughputOptionsFromConfig(cfg);
+  opts.download = !a.has("--upload-only");
+  opts.upload = !a.has("--download-only");
+  const bool json = a.has("--json");
+
+  struct sigaction sa {};
+  sa.sa_handler = onInterrupt;
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+
+  ProgressView view(stderr);
+  if (!json) std::fprintf(stderr, "uplinkprobe test: measuring (Ctrl-C to stop)\n");
+  auto result = measure::runThroughputTest(
+      opts, SystemClock::instance(),
+      [&](const measure::Progress& p) {
+        if (!json) view.update(p);
+      },
+      &g_cancel);
+  if (!json) view.finish();
+
+  record::Identity id{cfg.identity.device_id.empty() ? "unconfigured" : cfg.identity.device_id,
+                      cfg.identity.school_id.empty() ? "unconfigured" : cfg.identity.school_id};
+  record::RecordFactory factory(id, SystemClock::instance());
+  auto rec = factory.make("throughput", result.toJson());
+  rec["verdict"] =
+      verdict::judgeThroughput(rec, verdict::verdictInputsFromConfig(cfg.target, target));
+  if (json) {
+    std::printf("%s\n", rec.dump().c_str());
+  } else {
+    std::fputs(formatTestSummary(rec).c_str(), stdout);
+  }
+  return exitCodeForRecord(rec);
+}
+
+}  // namespace uplinkprobe::cli
