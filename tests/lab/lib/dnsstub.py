@@ -53,12 +53,35 @@ def answer(data, answer_ip):
     return header + question + answers
 
 
+def query(server, port, name, timeout):
+    """Client mode for lab checks: prints the first A answer, exit 0; exit 1 on timeout/none."""
+    qname = b"".join(bytes([len(p)]) + p.encode() for p in name.strip(".").split(".")) + b"\0"
+    packet = struct.pack("!HHHHHH", 0x1234, 0x0100, 1, 0, 0, 0) + qname + struct.pack("!HH", 1, 1)
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sock.settimeout(timeout)
+    try:
+        sock.sendto(packet, (server, port))
+        data, _ = sock.recvfrom(4096)
+    except OSError as e:
+        print("dnsstub: query failed: %s" % e)
+        return 1
+    if len(data) < 12 or struct.unpack("!H", data[6:8])[0] < 1 or len(data) < 4:
+        print("dnsstub: no answer")
+        return 1
+    print(socket.inet_ntoa(data[-4:]))
+    return 0
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--listen", default="127.0.0.1")
     ap.add_argument("--port", type=int, default=53)
     ap.add_argument("--answer", default="127.0.0.1")
+    ap.add_argument("--query", metavar="NAME", help="client mode: ask --listen for NAME")
+    ap.add_argument("--timeout", type=float, default=1.0)
     args = ap.parse_args()
+    if args.query:
+        sys.exit(query(args.listen, args.port, args.query, args.timeout))
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     sock.bind((args.listen, args.port))
     print("dnsstub: listening %s:%d answer=%s" % (args.listen, args.port, args.answer), flush=True)

@@ -125,6 +125,15 @@ netlab__offloads_off() {  # ns dev
     netlab_log "warning: could not disable offloads on $1/$2"
 }
 
+# The extra server networks are reached through the same server link. The kernel flushes
+# these routes whenever rs goes down, so restoring the upstream calls this again.
+netlab__srv_routes() {
+  local extra
+  for extra in "${NETLAB_SRV_EXTRA_IPS[@]}"; do
+    netlab_rtr ip route replace "${extra%.*}.0/24" via "$NETLAB_SRV_IP" dev rs
+  done
+}
+
 # A namespace may only default to a congestion control in the (global)
 # tcp_allowed_congestion_control list; add NETLAB_CC to it when missing. That only widens what
 # unprivileged sockets may choose; it changes no host default.
@@ -176,10 +185,7 @@ netlab_up() {
   netlab__set_cc
   # Packets come back out of the TUN delay device with their original source: no rp_filter.
   netlab_rtr sysctl -qw net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0
-  # The extra server networks are reached through the same server link.
-  for extra in "${NETLAB_SRV_EXTRA_IPS[@]}"; do
-    netlab_rtr ip route add "${extra%.*}.0/24" via "$NETLAB_SRV_IP"
-  done
+  netlab__srv_routes
   netlab_log "up: $NETLAB_NS_CLI ($NETLAB_CLI_IP) — $NETLAB_NS_RTR — $NETLAB_NS_SRV ($NETLAB_SRV_IP)"
 }
 
@@ -330,7 +336,7 @@ netlab_loss_dropped() {
 
 # Upstream cut: the router loses its server-side link; the gateway stays reachable.
 netlab_cut_upstream() { netlab_rtr ip link set rs down; }
-netlab_restore_upstream() { netlab_rtr ip link set rs up; }
+netlab_restore_upstream() { netlab_rtr ip link set rs up && netlab__srv_routes; }
 
 # Gateway cut: the router side of the client's link goes down (as if the router died).
 netlab_cut_gateway() { netlab_rtr ip link set rc down; }

@@ -1,0 +1,216 @@
+#!/usr/bin/env python3
+"""labresults: turn lab measurements into JSON lines, tables and pass/fail checks.
+
+Each measurement is one JSON line in a results file:
+  {"tool": "iperf3"|"uplinkprobe", "profile": "100/50 rtt 40", "down_mbit": 100, "up_mbit": 50,
+   "rtt_ms": 40, "direction": "download"|"upload", "ceiling_mbps": 95.641,
+   "goodput_mbps": ..., "bytes": ..., "duration_s": ..., "wall_s": ..., "streams": ...,
+   "stop_reason": ..., "error": null|"..."}
+
+Subcommands:
+  iperf3 FILE.json --tag JSON          print the line for one iperf3 -J run
+  uplinkprobe FILE.json --tag JSON     print the lines (download, upload) for one record
+  table RESULTS                        markdown table (bench/accuracy.sh)
+  check RESULTS [--max-mb 60 --max-s 8 --cost-rate 100]   assertions; exit 1 on any failure
+Stdlib only.
+"""
+import argparse
+import json
+import statistics
+import sys
+
+CEILING_FACTOR = 1448.0 / 1514.0  # TCP payload per Ethernet frame at MTU 1500 with timestamps
+TOLERANCE_PCT = 2.0               # issue 2: within ±2 % of the ceiling and of iperf3
+ABOVE_CEILING = 1.005             # never above the ceiling (0.5 % for tbf burst and timing)
+MAX_SPREAD_PCT = 2.0
+
+
+def ceiling(rate_mbit):
+    return rate_mbit * CEILING_FACTOR
+
+
+def cmd_iperf3(args):
+    tag = json.loads(args.tag)
+    try:
+        with open(args.file) as f:
+            j = json.load(f)
+        end = j["end"]
+        received = end["sum_received"]
+        line = dict(tag, tool="iperf3", goodput_mbps=received["bits_per_second"] / 1e6,
+                    bytes=received["bytes"], duration_s=received["seconds"],
+                    retransmits=end.get("sum_sent", {}).get("retransmits"), error=None)
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        line = dict(tag, tool="iperf3", goodput_mbps=None, error="iperf3 output: %r" % (e,))
+    print(json.dumps(line))
+
+
+def cmd_uplinkprobe(args):
+    tag = json.loads(args.tag)
+    try:
+        with open(args.file) as f:
+            text = f.read()
+        # One JSON record; tolerate stray lines before it.
+        start = text.index("{")
+        rec = json.loads(text[start:])
+    except (OSError, ValueError) as e:
+        for d in ("download", "upload"):
+            print(json.dumps(dict(tag, tool="uplinkprobe", direction=d, goodput_mbps=None,
+                                  error="no JSON record: %r" % (e,))))
+        return
+    err = rec.get("error")
+    for d in ("download", "upload"):
+        part = rec.get(d) or {}
+        rate = tag["down_mbit"] if d == "download" else tag["up_mbit"]
+        line = dict(tag, tool="uplinkprobe", direction=d, ceiling_mbps=ceiling(rate),
+                    goodput_mbps=part.get("goodput_mbps"),
+                    ip_capacity_mbps=part.get("ip_capacity_mbps"),
+                    bytes=part.get("bytes"), duration_s=part.get("duration_s"),
+                    streams=part.get("streams"), stop_reason=part.get("stop_reason"),
+                    retransmit_pct=part.get("retransmit_pct"),
+                    error=(json.dumps(err) if err else None))
+        if line["goodput_mbps"] is None and not line["error"]:
+            line["error"] = "record has no %s.goodput_mbps" % d
+        print(json.dumps(line))
+
+
+def load(path):
+    rows = []
+    with open(path) as f:
+        for ln in f:
+            ln = ln.strip()
+            if ln:
+                rows.append(json.loads(ln))
+    return rows
+
+
+def groups(rows):
+    """(profile, direction) -> {"iperf3": [...], "uplinkprobe": [...]} in first-seen order."""
+    out = {}
+    for r in rows:
+        key = (r["profile"], r["direction"])
+        g = out.setdefault(key, {"iperf3": [], "uplinkprobe": [], "ceiling": r["ceiling_mbps"]})
+        g[r["tool"]].append(r)
+    return out
+
+
+def good(rs):
+    return [r["goodput_mbps"] for r in rs if r.get("goodput_mbps") is not None]
+
+
+def pct(a, b):
+    return (a - b) / b * 100.0
+
+
+def spread(vals):
+    return (max(vals) - min(vals)) / statistics.mean(vals) * 100.0 if len(vals) > 1 else 0.0
+
+
+def fmt(v, spec="%.2f"):
+    return "–" if v is None else spec % v
+
+
+def cmd_table(args):
+    rows = load(args.results)
+    print("| profile | dir | ceiling Mbps | iperf3 -P4 mean | uplinkprobe mean | err vs ceiling % "
+          "| err vs iperf3 % | spread % | MB used | seconds | streams | stop reasons |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+    for (profile, d), g in groups(rows).items():
+        ip = good(g["iperf3"])
+        up = good(g["uplinkprobe"])
+        ipm = statistics.mean(ip) if ip else None
+        upm = statistics.mean(up) if up else None
+        mb = [r["bytes"] / 1e6 for r in g["uplinkprobe"] if r.get("bytes") is not None]
+        secs = [r["duration_s"] for r in g["uplinkprobe"] if r.get("duration_s") is not None]
+        streams = sorted({str(r.get("streams")) for r in g["uplinkprobe"] if r.get("streams")})
+        reasons = {}
+        for r in g["uplinkprobe"]:
+            k = r.get("stop_reason") or ("error" if r.get("error") else "?")
+            reasons[k] = reasons.get(k, 0) + 1
+        errors = [r["error"] for r in g["uplinkprobe"] if r.get("error")]
+        print("| %s | %s | %.2f | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+            profile, "down" if d == "download" else "up", g["ceiling"], fmt(ipm), fmt(upm),
+            fmt(pct(upm, g["ceiling"]) if upm else None, "%+.2f"),
+            fmt(pct(upm, ipm) if upm and ipm else None, "%+.2f"),
+            fmt(spread(up) if up else None), fmt(statistics.mean(mb) if mb else None, "%.1f"),
+            fmt(statistics.mean(secs) if secs else None, "%.1f"), ",".join(streams) or "–",
+            ", ".join("%s×%d" % kv for kv in reasons.items()) or "–"))
+        for e in sorted(set(errors)):
+            print("|  |  | error: %s |||||||||||" % e.replace("|", "/")[:200])
+
+
+def cmd_check(args):
+    rows = load(args.results)
+    failures = []
+    checks = 0
+
+    def expect(cond, msg):
+        nonlocal checks
+        checks += 1
+        if not cond:
+            failures.append(msg)
+
+    for (profile, d), g in groups(rows).items():
+        where = "%s %s" % (profile, d)
+        c = g["ceiling"]
+        ip = good(g["iperf3"])
+        expect(ip, "%s: missing iperf3 results" % where)
+        for v in ip:
+            expect(abs(pct(v, c)) <= TOLERANCE_PCT,
+                   "%s: the LAB is off: iperf3 %.2f vs ceiling %.2f (%+.2f %%)" % (where, v, c, pct(v, c)))
+        if args.lab_only:
+            continue
+        for r in g["uplinkprobe"]:
+            expect(not r.get("error"), "%s: uplinkprobe error %s" % (where, r.get("error")))
+        up = good(g["uplinkprobe"])
+        expect(len(up) == len(g["uplinkprobe"]) and up, "%s: missing uplinkprobe results" % where)
+        for v in up:
+            expect(abs(pct(v, c)) <= TOLERANCE_PCT,
+                   "%s: goodput %.2f vs ceiling %.2f (%+.2f %%, limit ±%.0f %%)" % (
+                       where, v, c, pct(v, c), TOLERANCE_PCT))
+            expect(v <= c * ABOVE_CEILING,
+                   "%s: goodput %.2f above ceiling %.2f × %.3f" % (where, v, c, ABOVE_CEILING))
+        if up and ip:
+            m, im = statistics.mean(up), statistics.mean(ip)
+            expect(abs(pct(m, im)) <= TOLERANCE_PCT,
+                   "%s: mean %.2f vs iperf3 %.2f (%+.2f %%)" % (where, m, im, pct(m, im)))
+        if len(up) > 1:
+            expect(spread(up) <= MAX_SPREAD_PCT,
+                   "%s: run-to-run spread %.2f %% > %.0f %%" % (where, spread(up), MAX_SPREAD_PCT))
+        rate = g["uplinkprobe"][0]["down_mbit"] if g["uplinkprobe"] else None
+        if rate is not None and float(rate) == args.cost_rate:
+            for r in g["uplinkprobe"]:
+                if r.get("bytes") is not None:
+                    expect(r["bytes"] <= args.max_mb * 1e6,
+                           "%s: used %.1f MB > %.0f MB" % (where, r["bytes"] / 1e6, args.max_mb))
+                if r.get("duration_s") is not None:
+                    expect(r["duration_s"] <= args.max_s,
+                           "%s: took %.2f s > %.0f s" % (where, r["duration_s"], args.max_s))
+    for f in failures:
+        print("FAIL: " + f)
+    print("%d checks, %d failed" % (checks, len(failures)))
+    return 1 if failures or checks == 0 else 0
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    for name in ("iperf3", "uplinkprobe"):
+        p = sub.add_parser(name)
+        p.add_argument("file")
+        p.add_argument("--tag", required=True)
+    p = sub.add_parser("table")
+    p.add_argument("results")
+    p = sub.add_parser("check")
+    p.add_argument("results")
+    p.add_argument("--max-mb", type=float, default=60)
+    p.add_argument("--max-s", type=float, default=8)
+    p.add_argument("--lab-only", action="store_true", help="check iperf3 against the ceiling only")
+    p.add_argument("--cost-rate", type=float, default=100,
+                   help="download rate (Mbit) of the profiles whose data/time cost is checked")
+    args = ap.parse_args()
+    return {"iperf3": cmd_iperf3, "uplinkprobe": cmd_uplinkprobe, "table": cmd_table,
+            "check": cmd_check}[args.cmd](args) or 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
