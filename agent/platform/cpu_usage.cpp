@@ -5,14 +5,19 @@
 
 namespace uplinkprobe::platform {
 
-std::chrono::microseconds processCpuTime() {
+namespace {
+std::chrono::microseconds cpuTimeOf(int who) {
   rusage ru{};
-  if (getrusage(RUSAGE_SELF, &ru) != 0) return std::chrono::microseconds(0);
+  if (getrusage(who, &ru) != 0) return std::chrono::microseconds(0);
   auto us = [](const timeval& tv) {
     return static_cast<long long>(tv.tv_sec) * 1'000'000 + tv.tv_usec;
   };
   return std::chrono::microseconds(us(ru.ru_utime) + us(ru.ru_stime));
 }
+}  // namespace
+
+std::chrono::microseconds processCpuTime() { return cpuTimeOf(RUSAGE_SELF); }
+std::chrono::microseconds threadCpuTime() { return cpuTimeOf(RUSAGE_THREAD); }
 
 std::optional<double> cpuSharePct(std::chrono::microseconds cpu_delta,
                                   std::chrono::microseconds wall_delta) {

@@ -19,6 +19,7 @@ struct TcpInfo {
   uint64_t bytes_received = 0;  // RFC 4898 tcpEStatsAppHCThruOctetsReceived
   uint64_t bytes_sent = 0;      // includes retransmissions (tcpi_bytes_sent, Linux ≥ 4.19)
   uint64_t bytes_retrans = 0;   // Linux ≥ 4.19
+  bool timestamps = false;      // TCP timestamp option negotiated (12 bytes per segment)
 };
 
 // getsockopt(fd, IPPROTO_TCP, TCP_INFO). nullopt when fd is not a TCP socket or the call

@@ -1,0 +1,498 @@
+#include "agent/measure/direction_runner.h"
+
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstring>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <random>
+#include <vector>
+
+#include "agent/measure/capacity.h"
+#include "agent/measure/curl_common.h"
+#include "agent/measure/latency_stats.h"
+#include "agent/platform/tcp_info.h"
+
+namespace uplinkprobe::measure {
+namespace {
+
+using std::chrono::duration;
+using std::chrono::milliseconds;
+
+constexpr auto kSampleInterval = milliseconds(100);
+constexpr auto kProgressInterval = milliseconds(250);
+constexpr auto kProbeInterval = milliseconds(200);
+constexpr double kProbeIgnoreFirstS = 0.5;  // probes during connection setup measure nothing
+constexpr long kProbeTimeoutMs = 2000;
+constexpr int kMaxStreamRetries = 2;  // per stream, once data has flowed
+constexpr uint64_t kMaxHeaderBytes = 64 * 1024;
+constexpr long kReceiveBufferBytes = 512 * 1024;  // libcurl's maximum (CURL_MAX_READ_SIZE)
+constexpr long kUploadBufferBytes = 512 * 1024;
+// One POST body. LibreSpeed clients post 20 MiB blobs, so any LibreSpeed backend accepts it.
+constexpr curl_off_t kUploadRequestBytes = 20LL * 1024 * 1024;
+constexpr std::size_t kPayloadBytes = 4 * 1024 * 1024;
+
+// Incompressible upload payload, generated once per process.
+const std::vector<char>& uploadPayload() {
+  static std::vector<char> payload;
+  static std::once_flag once;
+  std::call_once(once, [] {
+    payload.resize(kPayloadBytes);
+    std::mt19937_64 rng(0x75706c696e6bULL);
+    for (std::size_t i = 0; i + 8 <= payload.size(); i += 8) {
+      uint64_t v = rng();
+      std::memcpy(&payload[i], &v, 8);
+    }
+  });
+  return payload;
+}
+
+class DirectionEngine {
+ public:
+  DirectionEngine(const DirectionParams& p, const Clock& clock, const ProgressFn& progress,
+                  const std::atomic<bool>* cancel)
+      : p_(p), clock_(clock), progress_(progress), cancel_(cancel), controller_(p.controller) {}
+
+  ~DirectionEngine() { shutdown(); }
+
+  DirectionResult run();
+
+ private:
+  struct Stream {
+    DirectionEngine* engine = nullptr;
+    EasyPtr easy;
+    char errbuf[CURL_ERROR_SIZE] = {};
+    uint64_t header_bytes = 0;
+    uint64_t body_bytes = 0;
+    uint64_t upload_pos = 0;
+    int failures = 0;
+    std::optional<Error> abort;  // our own reason to abort (returned 0 from a callback)
+  };
+  struct SocketStats {
+    platform::TcpInfo info;
+  };
+
+  static size_t onWrite(char*, size_t size, size_t n, void* ud);
+  static size_t onDiscard(char*, size_t size, size_t n, void*) { return size * n; }
+  static size_t onHeader(char*, size_t size, size_t n, void* ud);
+  static size_t onRead(char* buf, size_t size, size_t n, void* ud);
+  static curl_socket_t onOpenSocket(void* ud, curlsocktype, curl_sockaddr* addr);
+  static int onCloseSocket(void* ud, curl_socket_t fd);
+
+  bool addStream();
+  void restartStream(Stream& s);
+  uint64_t countedBytes();
+  void handleFinished();
+  void manageProbe(SteadyTime now);
+  void handleProbeFinished();
+  void fillTcpFigures(DirectionResult& r);
+  void shutdown();
+  double secondsSince(SteadyTime t) const {
+    return duration<double>(clock_.steadyNow() - t).count();
+  }
+
+  const DirectionParams& p_;
+  const Clock& clock_;
+  const ProgressFn& progress_;
+  const std::atomic<bool>* cancel_;
+  DirectionController controller_;
+  SlistPtr headers_ = makeRequestHeaders();
+  MultiPtr multi_;
+  MultiPtr probe_multi_;
+  std::vector<std::unique_ptr<Stream>> streams_;
+  EasyPtr probe_easy_;
+  char probe_errbuf_[CURL_ERROR_SIZE] = {};
+  bool probe_active_ = false;
+  SteadyTime probe_started_{};
+  SteadyTime next_probe_{};
+  std::vector<double> loaded_ms_;
+  SteadyTime t0_{};
+  uint64_t download_bytes_ = 0;
+  std::map<curl_socket_t, SocketStats> sockets_;
+  uint64_t closed_acked_ = 0, closed_retrans_ = 0, closed_segs_out_ = 0;
+  std::optional<Error> fatal_;
+};
+
+size_t DirectionEngine::onWrite(char*, size_t size, size_t n, void* ud) {
+  auto* s = static_cast<Stream*>(ud);
+  const size_t len = size * n;
+  s->body_bytes += len;
+  if (s->engine->p_.download) s->engine->download_bytes_ += len;
+  return len;
+}
+
+size_t DirectionEngine::onHeader(char*, size_t size, size_t n, void* ud) {
+  auto* s = static_cast<Stream*>(ud);
+  const size_t len = size * n;
+  s->header_bytes += len;
+  if (s->header_bytes > kMaxHeaderBytes) {
+    s->abort = makeError("protocol",
+                         "server " +
+                             hostPort(s->engine->p_.download ? s->engine->p_.endpoints.download
+                                                             : s->engine->p_.endpoints.upload) +
+                             " sent more than 64 KiB of response headers: is it a "
+                             "LibreSpeed/HTTP endpoint?");
+    return 0;
+  }
+  return len;
+}
+
+size_t DirectionEngine::onRead(char* buf, size_t size, size_t n, void* ud) {
+  auto* s = static_cast<Stream*>(ud);
+  const auto& payload = uploadPayload();
+  const size_t want = size * n;
+  const size_t off = static_cast<size_t>(s->upload_pos % payload.size());
+  const size_t len = std::min(want, payload.size() - off);
+  std::memcpy(buf, payload.data() + off, len);
+  s->upload_pos += len;
+  return len;
+}
+
+curl_socket_t DirectionEngine::onOpenSocket(void* ud, curlsocktype, curl_sockaddr* addr) {
+  auto* e = static_cast<DirectionEngine*>(ud);
+  int fd = socket(addr->family, addr->socktype | SOCK_CLOEXEC, addr->protocol);
+  if (fd < 0) return CURL_SOCKET_BAD;
+  e->sockets_[fd] = SocketStats{};
+  return fd;
+}
+
+int DirectionEngine::onCloseSocket(void* ud, curl_socket_t fd) {
+  auto* e = static_cast<DirectionEngine*>(ud);
+  auto it = e->sockets_.find(fd);
+  if (it != e->sockets_.end()) {
+    // Last look before the counters vanish with the socket.
+    if (auto ti = platform::readTcpInfo(fd)) {
+      if (ti->bytes_acked >= it->second.info.bytes_acked) it->second.info = *ti;
+    }
+    e->closed_acked_ += it->second.info.bytes_acked;
+    e->closed_retrans_ += it->second.info.total_retrans;
+    e->closed_segs_out_ += it->second.info.segs_out;
+    e->sockets_.erase(it);
+  }
+  return close(fd);
+}
+
+bool DirectionEngine::addStream() {
+  auto s = std::make_unique<Stream>();
+  s->engine = this;
+  s->easy.reset(curl_easy_init());
+  if (!s->easy) return false;
+  CURL* e = s->easy.get();
+  applyCommonOptions(e, p_.options, headers_.get(), s->errbuf);
+  curl_easy_setopt(e, CURLOPT_PRIVATE, s.get());
+  curl_easy_setopt(e, CURLOPT_BUFFERSIZE, kReceiveBufferBytes);
+  curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, onWrite);
+  curl_easy_setopt(e, CURLOPT_WRITEDATA, s.get());
+  curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, onHeader);
+  curl_easy_setopt(e, CURLOPT_HEADERDATA, s.get());
+  curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, onOpenSocket);
+  curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, this);
+  curl_easy_setopt(e, CURLOPT_CLOSESOCKETFUNCTION, onCloseSocket);
+  curl_easy_setopt(e, CURLOPT_CLOSESOCKETDATA, this);
+  if (p_.download) {
+    curl_easy_setopt(e, CURLOPT_URL, p_.endpoints.download.c_str());
+  } else {
+    curl_easy_setopt(e, CURLOPT_URL, p_.endpoints.upload.c_str());
+    curl_easy_setopt(e, CURLOPT_POST, 1L);
+    curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, kUploadRequestBytes);
+    curl_easy_setopt(e, CURLOPT_READFUNCTION, onRead);
+    curl_easy_setopt(e, CURLOPT_READDATA, s.get());
+    curl_easy_setopt(e, CURLOPT_UPLOAD_BUFFERSIZE, kUploadBufferBytes);
+  }
+  if (curl_multi_add_handle(multi_.get(), e) != CURLM_OK) return false;
+  streams_.push_back(std::move(s));
+  return true;
+}
+
+void DirectionEngine::restartStream(Stream& s) {
+  curl_multi_remove_handle(multi_.get(), s.easy.get());
+  s.header_bytes = 0;
+  s.body_bytes = 0;
+  s.upload_pos = 0;
+  s.abort.reset();
+  s.errbuf[0] = '\0';
+  if (curl_multi_add_handle(multi_.get(), s.easy.get()) != CURLM_OK)
+    fatal_ = makeError("internal", "libcurl refused to restart a stream");
+}
+
+uint64_t DirectionEngine::countedBytes() {
+  if (p_.download) return download_bytes_;
+  uint64_t sum = closed_acked_;
+  for (auto& [fd, st] : sockets_) {
+    if (auto ti = platform::readTcpInfo(fd)) {
+      if (ti->bytes_acked >= st.info.bytes_acked) st.info = *ti;
+    }
+    sum += st.info.bytes_acked;
+  }
+  return sum;
+}
+
+void DirectionEngine::handleFinished() {
+  int queued = 0;
+  while (CURLMsg* msg = curl_multi_info_read(multi_.get(), &queued)) {
+    if (msg->msg != CURLMSG_DONE) continue;
+    Stream* s = nullptr;
+    curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, &s);
+    if (!s) continue;
+    const std::string& url = p_.download ? p_.endpoints.download : p_.endpoints.upload;
+    const char* what = p_.download ? "download" : "upload";
+    std::optional<Error> failure;
+    long status = 0;
+    curl_easy_getinfo(s->easy.get(), CURLINFO_RESPONSE_CODE, &status);
+    if (msg->data.result != CURLE_OK) {
+      long os_errno = 0;
+      curl_easy_getinfo(s->easy.get(), CURLINFO_OS_ERRNO, &os_errno);
+      failure = s->abort
+                    ? *s->abort
+                    : classifyCurlFailure(msg->data.result, os_errno, status, url, s->errbuf, what);
+    } else if (status < 200 || status >= 300) {
+      failure = makeError("http", "server " + hostPort(url) + " answered HTTP " +
+                                      std::to_string(status) + " to the " + what + " request " +
+                                      url + " (redirects are not followed: use the final URL)");
+    } else if (p_.download && s->body_bytes == 0) {
+      failure = makeError("protocol", "server " + hostPort(url) +
+                                          " answered the download request with an empty body: "
+                                          "check download_url");
+    }
+    if (!failure) {
+      restartStream(*s);
+      continue;
+    }
+    ++s->failures;
+    // Before any data moved, a failure is the server's answer, not bad luck: report it.
+    if (countedBytes() == 0 || s->failures > kMaxStreamRetries) {
+      fatal_ = *failure;
+      return;
+    }
+    restartStream(*s);
+  }
+}
+
+void DirectionEngine::manageProbe(SteadyTime now) {
+  if (probe_active_ || now < next_probe_ || !probe_easy_) return;
+  probe_errbuf_[0] = '\0';
+  if (curl_multi_add_handle(probe_multi_.get(), probe_easy_.get()) == CURLM_OK) {
+    probe_active_ = true;
+    probe_started_ = now;
+  }
+  next_probe_ = now + kProbeInterval;
+}
+
+void DirectionEngine::handleProbeFinished() {
+  int queued = 0;
+  while (CURLMsg* msg = curl_multi_info_read(probe_multi_.get(), &queued)) {
+    if (msg->msg != CURLMSG_DONE) continue;
+    const bool counts = duration<double>(probe_started_ - t0_).count() >= kProbeIgnoreFirstS;
+    if (msg->data.result == CURLE_OK) {
+      curl_off_t pre = 0, ttfb = 0;
+      curl_easy_getinfo(probe_easy_.get(), CURLINFO_PRETRANSFER_TIME_T, &pre);
+      curl_easy_getinfo(probe_easy_.get(), CURLINFO_STARTTRANSFER_TIME_T, &ttfb);
+      if (counts)
+        loaded_ms_.push_back(static_cast<double>(std::max<curl_off_t>(0, ttfb - pre)) / 1000.0);
+    } else if (msg->data.result == CURLE_OPERATION_TIMEDOUT && counts) {
+      // A probe that waited the whole timeout is the worst latency there was: keep it.
+      loaded_ms_.push_back(static_cast<double>(kProbeTimeoutMs));
+    }
+    curl_multi_remove_handle(probe_multi_.get(), probe_easy_.get());
+    probe_active_ = false;
+    next_probe_ = std::max(next_probe_, probe_started_ + kProbeInterval);
+    return;
+  }
+}
+
+void DirectionEngine::fillTcpFigures(DirectionResult& r) {
+  std::vector<double> rtts;
+  uint64_t retrans = closed_retrans_, segs_out = closed_segs_out_;
+  for (auto& [fd, st] : sockets_) {
+    if (auto ti = platform::readTcpInfo(fd)) st.info = *ti;
+    if (st.info.rtt_us > 0) rtts.push_back(st.info.rtt_us / 1000.0);
+    if (r.mss == 0 && st.info.mss > 0) {
+      r.mss = st.info.mss;
+      r.timestamps = st.info.timestamps;
+    }
+    retrans += st.info.total_retrans;
+    segs_out += st.info.segs_out;
+  }
+  r.rtt_ms = median(rtts);
+  // Our kernel only knows the retransmissions of what it sent: upload.
+  if (!p_.download && segs_out > 0) r.retransmit_pct = 100.0 * retrans / segs_out;
+}
+
+void DirectionEngine::shutdown() {
+  if (probe_multi_) {
+    if (probe_active_) curl_multi_remove_handle(probe_multi_.get(), probe_easy_.get());
+    probe_active_ = false;
+    probe_multi_.reset();
+  }
+  probe_easy_.reset();
+  if (multi_) {
+    for (auto& s : streams_) curl_multi_remove_handle(multi_.get(), s->easy.get());
+    multi_.reset();  // closes the pooled connections (onCloseSocket runs now, engine alive)
+  }
+  streams_.clear();
+}
+
+DirectionResult DirectionEngine::run() {
+  DirectionResult r;
+  const char* phase = p_.download ? "download" : "upload";
+  const std::string& url = p_.download ? p_.endpoints.download : p_.endpoints.upload;
+  if (url.empty()) {
+    r.stop_reason = "error";
+    r.error = makeError("protocol", std::string("server has no ") + phase +
+                                        " url configured (kind http needs upload_url)");
+    return r;
+  }
+  if (!ensureCurlGlobalInit()) {
+    r.stop_reason = "error";
+    r.error = makeError("internal", "libcurl initialisation failed");
+    return r;
+  }
+  multi_.reset(curl_multi_init());
+  probe_multi_.reset(curl_multi_init());
+  probe_easy_.reset(curl_easy_init());
+  if (!multi_ || !probe_multi_ || !probe_easy_) {
+    r.stop_reason = "error";
+    r.error = makeError("internal", "libcurl handle allocation failed");
+    return r;
+  }
+  applyCommonOptions(probe_easy_.get(), p_.options, headers_.get(), probe_errbuf_);
+  curl_easy_setopt(probe_easy_.get(), CURLOPT_URL, p_.endpoints.latency.c_str());
+  curl_easy_setopt(probe_easy_.get(), CURLOPT_WRITEFUNCTION, onDiscard);
+  curl_easy_setopt(probe_easy_.get(), CURLOPT_TIMEOUT_MS, kProbeTimeoutMs);
+  if (p_.endpoints.latency_head) curl_easy_setopt(probe_easy_.get(), CURLOPT_NOBODY, 1L);
+
+  t0_ = clock_.steadyNow();
+  SteadyTime last_growth = t0_;
+  uint64_t last_bytes = 0;
+  SteadyTime next_sample = t0_ + kSampleInterval;
+  SteadyTime next_progress = t0_ + kProgressInterval;
+  next_probe_ = t0_ + kProbeInterval;
+  for (int i = 0; i < controller_.initialStreams(); ++i) {
+    if (!addStream()) fatal_ = makeError("internal", "libcurl refused a new stream");
+  }
+  StopReason stop = StopReason::kNone;
+  bool cancelled = false;
+  while (!fatal_) {
+    SteadyTime now = clock_.steadyNow();
+    if (cancel_ && cancel_->load()) {
+      cancelled = true;
+      break;
+    }
+    if (now >= next_sample) {
+      const double t = duration<double>(now - t0_).count();
+      const uint64_t bytes = countedBytes();
+      if (bytes > last_bytes) {
+        last_bytes = bytes;
+        last_growth = now;
+      }
+      const ControllerDecision d = controller_.onSample(t, bytes);
+      for (int i = 0; i < d.add_streams; ++i) {
+        if (!addStream()) fatal_ = makeError("internal", "libcurl refused a new stream");
+      }
+      if (d.stop != StopReason::kNone) {
+        stop = d.stop;
+        break;
+      }
+      if (duration<double>(now - last_growth).count() > p_.stall_s) {
+        fatal_ =
+            makeError("timeout", std::string("no ") + phase + " data moved for " +
+                                     std::to_string(static_cast<int>(p_.stall_s)) + " s: server " +
+                                     hostPort(url) + " stalled or the link is down");
+        break;
+      }
+      while (next_sample <= now) next_sample += kSampleInterval;
+    }
+    if (progress_ && now >= next_progress) {
+      Progress pr;
+      pr.phase = phase;
+      pr.elapsed_s = duration<double>(now - t0_).count();
+      pr.bytes = last_bytes;
+      pr.streams = controller_.streams();
+      const auto& series = controller_.series();
+      if (!series.empty()) {
+        if (auto rate = series.windowRateBps(series.size() - 1, 1.0)) {
+          pr.current_mbps = *rate / 1e6;
+        } else if (series.back().t_s > 0) {
+          pr.current_mbps = series.back().bytes * 8.0 / series.back().t_s / 1e6;
+        }
+      }
+      progress_(pr);
+      while (next_progress <= now) next_progress += kProgressInterval;
+    }
+    manageProbe(now);
+
+    // Wait for stream sockets, the probe's sockets (as extra fds) or the next sample.
+    long wait_ms = std::chrono::duration_cast<milliseconds>(next_sample - now).count();
+    wait_ms = std::clamp(wait_ms, 0L, 100L);
+    curl_waitfd extra[8];
+    unsigned n_extra = 0;
+    if (probe_active_) {
+      long probe_timeout = -1;
+      curl_multi_timeout(probe_multi_.get(), &probe_timeout);
+      if (probe_timeout >= 0) wait_ms = std::min(wait_ms, probe_timeout);
+      fd_set rd, wr, ex;
+      FD_ZERO(&rd);
+      FD_ZERO(&wr);
+      FD_ZERO(&ex);
+      int maxfd = -1;
+      curl_multi_fdset(probe_multi_.get(), &rd, &wr, &ex, &maxfd);
+      if (maxfd < 0) wait_ms = std::min(wait_ms, 5L);  // resolving/connecting: poll briefly
+      for (int fd = 0; fd <= maxfd && n_extra < 8; ++fd) {
+        short ev = 0;
+        if (FD_ISSET(fd, &rd)) ev |= CURL_WAIT_POLLIN;
+        if (FD_ISSET(fd, &wr)) ev |= CURL_WAIT_POLLOUT;
+        if (FD_ISSET(fd, &ex)) ev |= CURL_WAIT_POLLPRI;
+        if (ev) extra[n_extra++] = curl_waitfd{fd, ev, 0};
+      }
+    }
+    curl_multi_wait(multi_.get(), n_extra ? extra : nullptr, n_extra, static_cast<int>(wait_ms),
+                    nullptr);
+    int running = 0;
+    curl_multi_perform(multi_.get(), &running);
+    handleFinished();
+    if (probe_active_) {
+      curl_multi_perform(probe_multi_.get(), &running);
+      handleProbeFinished();
+    }
+  }
+
+  const DirectionSummary sum = controller_.summarize();
+  fillTcpFigures(r);
+  shutdown();
+
+  SegmentShape shape{r.mss, r.timestamps, p_.ip_family};
+  const CapacityFigures cap = capacityFigures(sum.goodput_bps, sum.peak_bps, shape, p_.nic_mbps);
+  r.goodput_mbps = cap.goodput_bps / 1e6;
+  r.ip_capacity_mbps = cap.ip_capacity_bps / 1e6;
+  r.peak_mbps = cap.peak_bps / 1e6;
+  r.clamped = cap.clamped;
+  r.bytes = sum.bytes;
+  r.duration_s = sum.duration_s;
+  r.warmup_s = sum.warmup_s;
+  r.streams = controller_.streams();
+  r.loaded_latency_ms = median(loaded_ms_);
+  r.loaded_latency_samples = static_cast<int>(loaded_ms_.size());
+  if (fatal_) {
+    r.stop_reason = "error";
+    r.error = fatal_;
+  } else if (cancelled) {
+    r.stop_reason = "cancelled";
+    r.error = makeError("cancelled", "test cancelled");
+  } else {
+    r.stop_reason = stopReasonName(stop);
+  }
+  return r;
+}
+
+}  // namespace
+
+DirectionResult runDirection(const DirectionParams& params, const Clock& clock,
+                             const ProgressFn& progress, const std::atomic<bool>* cancel) {
+  DirectionEngine engine(params, clock, progress, cancel);
+  return engine.run();
+}
+
+}  // namespace uplinkprobe::measure

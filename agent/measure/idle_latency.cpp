@@ -1,0 +1,83 @@
+#include "agent/measure/idle_latency.h"
+
+#include <chrono>
+
+#include "agent/measure/curl_common.h"
+#include "agent/measure/latency_stats.h"
+
+namespace uplinkprobe::measure {
+namespace {
+
+constexpr long kProbeTimeoutMs = 2000;
+constexpr std::size_t kMaxBody = 16 * 1024;
+
+struct BodySink {
+  std::string body;
+};
+
+size_t collectBody(char* data, size_t size, size_t n, void* ud) {
+  auto* sink = static_cast<BodySink*>(ud);
+  const size_t len = size * n;
+  if (sink->body.size() < kMaxBody) {
+    sink->body.append(data, std::min(len, kMaxBody - sink->body.size()));
+  }
+  return len;
+}
+
+}  // namespace
+
+Result<IdleLatency> measureIdleLatency(const Endpoints& endpoints, const ThroughputOptions& options,
+                                       int count, double budget_s, const Clock& clock,
+                                       const std::atomic<bool>* cancel) {
+  if (!ensureCurlGlobalInit()) return makeError("internal", "libcurl initialisation failed");
+  EasyPtr easy(curl_easy_init());
+  if (!easy) return makeError("internal", "libcurl easy handle allocation failed");
+  SlistPtr headers = makeRequestHeaders();
+  char errbuf[CURL_ERROR_SIZE];
+  applyCommonOptions(easy.get(), options, headers.get(), errbuf);
+  BodySink sink;
+  curl_easy_setopt(easy.get(), CURLOPT_URL, endpoints.latency.c_str());
+  curl_easy_setopt(easy.get(), CURLOPT_WRITEFUNCTION, collectBody);
+  curl_easy_setopt(easy.get(), CURLOPT_WRITEDATA, &sink);
+  if (endpoints.latency_head) curl_easy_setopt(easy.get(), CURLOPT_NOBODY, 1L);
+
+  IdleLatency out;
+  const SteadyTime start = clock.steadyNow();
+  for (int i = 0; i < count; ++i) {
+    if (cancel && cancel->load()) return makeError("cancelled", "test cancelled");
+    const double used_s = std::chrono::duration<double>(clock.steadyNow() - start).count();
+    const double left_ms = (budget_s - used_s) * 1000.0;
+    if (left_ms < 50) break;
+    curl_easy_setopt(easy.get(), CURLOPT_TIMEOUT_MS,
+                     static_cast<long>(std::min<double>(kProbeTimeoutMs, left_ms)));
+    sink.body.clear();
+    errbuf[0] = '\0';
+    CURLcode rc = curl_easy_perform(easy.get());
+    if (rc != CURLE_OK) {
+      if (!out.samples_ms.empty() && rc == CURLE_OPERATION_TIMEDOUT) break;  // budget ran out
+      long os_errno = 0, status = 0;
+      curl_easy_getinfo(easy.get(), CURLINFO_OS_ERRNO, &os_errno);
+      curl_easy_getinfo(easy.get(), CURLINFO_RESPONSE_CODE, &status);
+      return classifyCurlFailure(rc, os_errno, status, endpoints.latency, errbuf, "latency probe");
+    }
+    curl_off_t pre = 0, ttfb = 0;
+    curl_easy_getinfo(easy.get(), CURLINFO_PRETRANSFER_TIME_T, &pre);
+    curl_easy_getinfo(easy.get(), CURLINFO_STARTTRANSFER_TIME_T, &ttfb);
+    out.samples_ms.push_back(static_cast<double>(std::max<curl_off_t>(0, ttfb - pre)) / 1000.0);
+    if (i == 0) {
+      char* ip = nullptr;
+      if (curl_easy_getinfo(easy.get(), CURLINFO_PRIMARY_IP, &ip) == CURLE_OK && ip) {
+        out.server_ip = ip;
+        out.ip_family = out.server_ip.find(':') != std::string::npos ? 6 : 4;
+      }
+      if (endpoints.getip) out.public_ip = publicIpFromGetIp(sink.body);
+    }
+  }
+  if (out.samples_ms.empty())
+    return makeError("timeout", "no latency answer from " + hostPort(endpoints.latency) +
+                                    " within " + std::to_string(budget_s) + " s");
+  out.median_ms = *median(out.samples_ms);
+  return out;
+}
+
+}  // namespace uplinkprobe::measure

@@ -1,0 +1,155 @@
+// DirectionController on synthetic sample series: no network, no sleeps.
+#include "agent/measure/direction_controller.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <functional>
+
+namespace uplinkprobe::measure {
+namespace {
+
+// Drives a controller with samples every 100 ms from a rate model rate_bps(t, streams) and
+// returns the stop and the summary. Streams added by the controller change the model.
+struct Run {
+  StopReason stop = StopReason::kNone;
+  DirectionSummary summary;
+  int streams = 0;
+  double stop_t = 0;
+};
+
+Run drive(ControllerConfig cfg, const std::function<double(double, int)>& rate_bps) {
+  DirectionController c(cfg);
+  int streams = c.initialStreams();
+  double bytes = 0;
+  Run run;
+  for (int i = 1; i <= 10000; ++i) {
+    const double t = i * 0.1;
+    bytes += rate_bps(t, streams) * 0.1 / 8;
+    auto d = c.onSample(t, static_cast<uint64_t>(bytes));
+    streams += d.add_streams;
+    if (d.stop != StopReason::kNone) {
+      run.stop = d.stop;
+      run.stop_t = t;
+      break;
+    }
+  }
+  run.summary = c.summarize();
+  run.streams = streams;
+  return run;
+}
+
+// TCP-like ramp: exponential rise to the bottleneck within ~0.4 s, flat afterwards.
+double shapedLink(double t, double ceiling_bps) {
+  return ceiling_bps * std::min(1.0, std::pow(2.0, (t - 0.4) * 10));
+}
+
+TEST(DirectionController, FlatLinkStopsStableWithExactGoodput) {
+  ControllerConfig cfg;
+  cfg.max_bytes = 1'000'000'000;
+  auto run = drive(cfg, [](double t, int) { return shapedLink(t, 95.6e6); });
+  EXPECT_EQ(run.stop, StopReason::kStable);
+  EXPECT_NEAR(run.summary.goodput_bps, 95.6e6, 95.6e6 * 0.002);
+  EXPECT_LE(run.summary.goodput_bps, 95.6e6 * 1.0001);  // never above the ceiling
+  EXPECT_GT(run.summary.warmup_s, 0.3);
+  EXPECT_LT(run.stop_t, 4.0);  // ≤ 4 s: a 100 Mbit test costs < 50 MB
+  EXPECT_TRUE(run.summary.plateau_found);
+  // One doubling was tried and did not help: 8 streams, window kept from the first plateau.
+  EXPECT_EQ(run.streams, 8);
+}
+
+TEST(DirectionController, AddsStreamsWhileTheAggregateRises) {
+  ControllerConfig cfg;
+  cfg.max_bytes = 1'000'000'000;
+  // Each stream limited to 20 Mbit (window-limited on a long path), link 300 Mbit.
+  auto run = drive(cfg, [](double t, int streams) {
+    return std::min(300e6, 20e6 * streams) * std::min(1.0, t / 0.3);
+  });
+  EXPECT_EQ(run.streams, 16);
+  EXPECT_NEAR(run.summary.goodput_bps, 300e6, 300e6 * 0.01);
+  EXPECT_LE(run.summary.goodput_bps, 300e6 * 1.0001);
+}
+
+TEST(DirectionController, StreamsNeverExceedMax) {
+  ControllerConfig cfg;
+  cfg.streams_start = 3;
+  cfg.streams_max = 5;
+  cfg.max_bytes = 1'000'000'000;
+  auto run = drive(cfg, [](double, int streams) { return 10e6 * streams; });
+  EXPECT_EQ(run.streams, 5);
+}
+
+TEST(DirectionController, ByteCapStops) {
+  ControllerConfig cfg;
+  cfg.max_bytes = 10'000'000;
+  auto run = drive(cfg, [](double, int) { return 100e6; });
+  EXPECT_EQ(run.stop, StopReason::kByteCap);
+  EXPECT_GE(run.summary.bytes, 10'000'000u);
+  EXPECT_LT(run.summary.bytes, 10'000'000u + 1'250'001u);  // at most one bin over
+}
+
+TEST(DirectionController, NoisyLinkRunsToTimeCap) {
+  ControllerConfig cfg;
+  cfg.max_bytes = 1'000'000'000;
+  cfg.max_seconds = 5;
+  // ±30 % square wave with a 2 s period: never stable by CV ≤ 3 %.
+  auto run = drive(cfg, [](double t, int) { return 50e6 * (std::fmod(t, 2.0) < 1.0 ? 1.3 : 0.7); });
+  EXPECT_EQ(run.stop, StopReason::kTimeCap);
+  EXPECT_NEAR(run.summary.duration_s, 5.0, 0.01);
+}
+
+TEST(DirectionController, RisingToTheEndUsesSecondHalf) {
+  ControllerConfig cfg;
+  cfg.max_bytes = 1'000'000'000;
+  cfg.max_seconds = 4;
+  auto run = drive(cfg, [](double t, int) { return 10e6 * t * t; });  // always accelerating
+  EXPECT_EQ(run.stop, StopReason::kTimeCap);
+  EXPECT_FALSE(run.summary.plateau_found);
+  EXPECT_NEAR(run.summary.warmup_s, 2.0, 0.05);
+}
+
+TEST(DirectionController, DisabledStreamGrowthWhenStartEqualsMax) {
+  ControllerConfig cfg;
+  cfg.streams_start = 4;
+  cfg.streams_max = 4;
+  cfg.max_bytes = 1'000'000'000;
+  auto run = drive(cfg, [](double t, int) { return shapedLink(t, 47.8e6); });
+  EXPECT_EQ(run.streams, 4);
+  EXPECT_EQ(run.stop, StopReason::kStable);
+  EXPECT_NEAR(run.summary.goodput_bps, 47.8e6, 47.8e6 * 0.002);
+}
+
+TEST(DirectionController, OutOfOrderSamplesIgnored) {
+  DirectionController c(ControllerConfig{});
+  EXPECT_EQ(c.onSample(0.1, 100).stop, StopReason::kNone);
+  EXPECT_EQ(c.onSample(0.1, 200).stop, StopReason::kNone);  // same time: ignored
+  EXPECT_EQ(c.onSample(0.05, 300).stop, StopReason::kNone);
+  EXPECT_EQ(c.series().size(), 1u);
+}
+
+TEST(DirectionController, EmptySummaryIsZero) {
+  DirectionController c(ControllerConfig{});
+  auto s = c.summarize();
+  EXPECT_EQ(s.goodput_bps, 0);
+  EXPECT_EQ(s.bytes, 0u);
+}
+
+TEST(RateSeries, RatesAndCv) {
+  RateSeries s;
+  ASSERT_TRUE(s.add(0.0, 0));
+  ASSERT_TRUE(s.add(0.5, 1'000'000));
+  ASSERT_TRUE(s.add(1.0, 2'000'000));
+  EXPECT_FALSE(s.add(0.9, 3'000'000));
+  EXPECT_DOUBLE_EQ(*s.rateBps(0, 2), 16e6);
+  EXPECT_DOUBLE_EQ(*s.windowRateBps(2, 0.5), 16e6);
+  EXPECT_FALSE(s.rateBps(2, 1).has_value());
+  EXPECT_NEAR(*coefficientOfVariation({1, 1, 1}), 0.0, 1e-12);
+  EXPECT_NEAR(*coefficientOfVariation({1, 3}), 0.5, 1e-12);
+  EXPECT_FALSE(coefficientOfVariation({1}).has_value());
+  // Counters never go backwards: a lower byte count is clamped.
+  ASSERT_TRUE(s.add(1.5, 10));
+  EXPECT_EQ(s.back().bytes, 2'000'000u);
+}
+
+}  // namespace
+}  // namespace uplinkprobe::measure
