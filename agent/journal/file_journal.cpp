@@ -51,6 +51,7 @@ std::optional<uint64_t> parseSegmentName(const std::string& name) {
   for (size_t i = 4; i < 24; ++i) {
     if (name[i] < '0' || name[i] > '9') return std::nullopt;
     v = v * 10 + static_cast<uint64_t>(name[i] - '0');
+    if (v > kMaxSeq) return std::nullopt;
   }
   return v;
 }
@@ -208,7 +209,8 @@ class FileJournal final : public Journal {
 
   Status flushLocked() {
     drainLocked();
-    if (delivered_ != state_.state().delivered) persistStateLocked();
+    if (delivered_ != state_.state().delivered || next_seq_ - 1 > state_.state().seq_hwm)
+      persistStateLocked();
     if (!pending_.empty())
       return makeError("io",
                        "journal: " + std::to_string(pending_.size()) +
@@ -219,7 +221,9 @@ class FileJournal final : public Journal {
   void persistStateLocked() {
     JournalState s = state_.state();
     s.delivered = std::max(s.delivered, delivered_);
-    s.seq_hwm = std::max(s.seq_hwm, hwm_wanted_);
+    // Every state write also records the last assigned seq: after a clean close (or any
+    // delivered-position write) even a wipe of every segment cannot make a seq reused.
+    s.seq_hwm = std::max({s.seq_hwm, hwm_wanted_, next_seq_ - 1});
     if (auto st = state_.store(s); !st) {
       spdlog::warn("{}", st.error().message);
       return;

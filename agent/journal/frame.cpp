@@ -46,7 +46,7 @@ std::optional<FrameHeader> decodeFrameHeader(const unsigned char* p) {
   h.kind_len = static_cast<uint16_t>(get(p + 16, 2));
   h.payload_crc = static_cast<uint32_t>(get(p + 20, 4));
   if (h.payload_len > kMaxPayload || h.kind_len > kMaxKindLen || h.kind_len > h.payload_len ||
-      h.seq == 0)
+      h.seq == 0 || h.seq > kMaxSeq)
     return std::nullopt;
   return h;
 }

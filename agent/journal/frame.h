@@ -16,6 +16,9 @@ namespace uplinkprobe::journal {
 inline constexpr size_t kFrameHeaderSize = 28;
 inline constexpr uint32_t kMaxPayload = 1u << 20;  // bounds every read and allocation
 inline constexpr size_t kMaxKindLen = 64;
+// Seqs above this are treated as corrupt (a device writes ~10^3 a day), so that damaged
+// input can never push the counter to overflow.
+inline constexpr uint64_t kMaxSeq = 1ull << 62;
 inline constexpr char kFrameMagic[4] = {'U', 'P', 'J', '1'};
 
 struct FrameHeader {

@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "agent/journal/crc32c.h"
+#include "agent/journal/frame.h"
 
 namespace uplinkprobe::journal {
 namespace {
@@ -36,7 +37,7 @@ bool decodeSlot(const unsigned char* p, Slot* s) {
   s->generation = get64(p + 8);
   s->state.seq_hwm = get64(p + 16);
   s->state.delivered = get64(p + 24);
-  return true;
+  return s->state.seq_hwm <= kMaxSeq && s->state.delivered <= kMaxSeq;
 }
 
 void encodeSlot(const Slot& s, unsigned char* p) {
