@@ -17,6 +17,9 @@ constexpr const char* kUsage =
     "commands:\n"
     "  test [--config F] [--server URL] [--target MBPS] [--json]\n"
     "       [--download-only|--upload-only]   measure now, print the verdict\n"
+    "  run --config F                        the daemon (foreground, systemd Type=notify)\n"
+    "  records --config F [--since SEQ] [--kind K] [--limit N] [--json]\n"
+    "                                        the local journal, one record per line\n"
     "  check-config --config F               validate a configuration file\n"
     "  example-config                        print the annotated default configuration\n"
     "  --version                             print the version\n"
@@ -45,6 +48,8 @@ int main(int argc, char** argv) {
       {"test", testCommand},
       {"check-config", checkConfigCommand},
       {"example-config", exampleConfigCommand},
+      {"run", runCommand},
+      {"records", recordsCommand},
   };
   auto it = commands.find(cmd);
   if (it == commands.end()) {

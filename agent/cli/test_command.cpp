@@ -7,7 +7,7 @@
 #include "agent/cli/arg_parser.h"
 #include "agent/cli/commands.h"
 #include "agent/cli/exit_codes.h"
-#include "agent/cli/measure_options.h"
+#include "agent/daemon/measure_options.h"
 #include "agent/cli/progress_view.h"
 #include "agent/cli/test_summary.h"
 #include "agent/config/config_loader.h"
@@ -64,7 +64,7 @@ int testCommand(const Args& args) {
     target = v;
   }
 
-  auto opts = throughputOptionsFromConfig(cfg);
+  auto opts = daemon::throughputOptionsFromConfig(cfg);
   opts.download = !a.has("--upload-only");
   opts.upload = !a.has("--download-only");
   const bool json = a.has("--json");

@@ -1,6 +1,6 @@
-#include "agent/cli/measure_options.h"
+#include "agent/daemon/measure_options.h"
 
-namespace uplinkprobe::cli {
+namespace uplinkprobe::daemon {
 
 measure::ThroughputOptions throughputOptionsFromConfig(const config::Config& c) {
   measure::ThroughputOptions o;
@@ -28,4 +28,4 @@ measure::ThroughputOptions throughputOptionsFromConfig(const config::Config& c) 
   return o;
 }
 
-}  // namespace uplinkprobe::cli
+}  // namespace uplinkprobe::daemon

@@ -5,6 +5,6 @@
 #include "agent/config/config.h"
 #include "agent/measure/throughput_test.h"
 
-namespace uplinkprobe::cli {
+namespace uplinkprobe::daemon {
 measure::ThroughputOptions throughputOptionsFromConfig(const config::Config& c);
-}  // namespace uplinkprobe::cli
+}  // namespace uplinkprobe::daemon

@@ -1,0 +1,46 @@
+// `uplinkprobe run --config F`: the daemon in the foreground (systemd Type=notify).
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <cstdio>
+#include <cstdlib>
+
+#include "agent/cli/arg_parser.h"
+#include "agent/cli/commands.h"
+#include "agent/cli/exit_codes.h"
+#include "agent/config/config_loader.h"
+#include "agent/daemon/daemon.h"
+
+namespace uplinkprobe::cli {
+
+void setupDaemonLogging() {
+  auto logger = spdlog::stderr_logger_mt("uplinkprobe");
+  // Under systemd, journald stamps time and unit itself; "<N>" prefixes map levels to
+  // syslog priorities (sd-daemon(3)).
+  if (std::getenv("JOURNAL_STREAM"))
+    logger->set_pattern("%v");
+  else
+    logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e%z %l %v");
+  spdlog::set_default_logger(logger);
+  spdlog::flush_on(spdlog::level::info);
+}
+
+int runCommand(const Args& args) {
+  auto parsed = parseArgs(args, {}, {"--config"});
+  if (!parsed || !parsed->get("--config")) {
+    std::fprintf(stderr, "uplinkprobe run: %s\nusage: uplinkprobe run --config F\n",
+                 parsed ? "--config is required" : parsed.error().message.c_str());
+    return kExitUsage;
+  }
+  const std::string path = *parsed->get("--config");
+  auto cfg = config::loadConfigFile(path, config::Purpose::kRun);
+  if (!cfg) {
+    std::fprintf(stderr, "%s\n", cfg.error().message.c_str());
+    return kExitBadConfig;
+  }
+  setupDaemonLogging();
+  daemon::Daemon d(path, std::move(*cfg));
+  return d.run();
+}
+
+}  // namespace uplinkprobe::cli

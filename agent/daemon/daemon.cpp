@@ -1,0 +1,461 @@
+#include "agent/daemon/daemon.h"
+
+#include <spdlog/spdlog.h>
+
+#include <asio.hpp>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <optional>
+#include <vector>
+
+#include "agent/availability/availability_monitor.h"
+#include "agent/common/time_format.h"
+#include "agent/common/version.h"
+#include "agent/config/config_loader.h"
+#include "agent/daemon/measure_options.h"
+#include "agent/daemon/state_file.h"
+#include "agent/daemon/test_gate.h"
+#include "agent/daemon/test_schedule.h"
+#include "agent/daemon/throughput_runner.h"
+#include "agent/journal/heartbeat.h"
+#include "agent/platform/boot_id.h"
+#include "agent/platform/default_route.h"
+#include "agent/platform/netdev_counters.h"
+#include "agent/platform/service_notify.h"
+#include "agent/record/record_factory.h"
+#include "agent/verdict/throughput_verdict.h"
+
+namespace uplinkprobe::daemon {
+namespace {
+
+constexpr auto kCrossTrafficSample = std::chrono::seconds(2);
+constexpr auto kHeartbeatTick = std::chrono::seconds(30);
+constexpr size_t kJournalScanBatch = 500;
+
+ScheduleRules scheduleRules(const config::Config& c) {
+  ScheduleRules r;
+  r.tests_per_day = c.schedule.tests_per_day;
+  for (const auto& w : c.schedule.windows)
+    if (auto parsed = parseWindow(w)) r.windows.push_back(*parsed);
+  r.interval = std::chrono::seconds(c.schedule.interval_s);
+  r.min_spacing = std::chrono::minutes(c.schedule.min_spacing_minutes);
+  r.splay_percent = c.schedule.splay_percent;
+  r.device_id = c.identity.device_id;
+  return r;
+}
+
+GateRules gateRules(const config::Config& c) {
+  GateRules g;
+  g.defer_if_cross_traffic_mbps = c.schedule.defer_if_cross_traffic_mbps;
+  // Lab schedules (interval_s) retry sooner than the production 5 minutes.
+  if (c.schedule.interval_s > 0)
+    g.retry_delay = std::chrono::seconds(std::max(5, std::min(300, c.schedule.interval_s / 2)));
+  return g;
+}
+
+availability::AvailabilityOptions availabilityOptions(const config::Config& c) {
+  availability::AvailabilityOptions o;
+  const auto& a = c.availability;
+  o.interval = std::chrono::seconds(a.interval_s);
+  o.tcp_targets = a.tcp_targets;
+  o.dns_servers = a.dns_servers;
+  o.dns_name = a.dns_name;
+  o.fail_rounds = a.fail_rounds;
+  o.recover_rounds = a.recover_rounds;
+  o.report_period = std::chrono::seconds(a.report_period_s);
+  o.gateway = a.gateway;
+  o.probe_timeout = std::chrono::milliseconds(
+      std::min<int>(a.probe_timeout_ms, std::max(100, a.interval_s * 1000 - 100)));
+  return o;
+}
+
+std::string wanInterface(const config::Config& c) {
+  if (!c.throughput.wan_interface.empty()) return c.throughput.wan_interface;
+  if (!c.throughput.interface.empty()) return c.throughput.interface;
+  if (auto r = platform::defaultRoute(4)) return r->interface;
+  if (auto r = platform::defaultRoute(6)) return r->interface;
+  return "";
+}
+
+}  // namespace
+
+struct Daemon::Impl {
+  std::string config_path;
+  config::Config cfg;
+  asio::io_context io;
+  asio::signal_set signals{io};
+  asio::steady_timer test_timer{io};
+  asio::steady_timer heartbeat_timer{io};
+  asio::steady_timer watchdog_timer{io};
+  const Clock& clock = SystemClock::instance();
+
+  std::unique_ptr<journal::Journal> journal;
+  std::unique_ptr<journal::Heartbeat> heartbeat;
+  std::unique_ptr<record::RecordFactory> factory;
+  std::unique_ptr<availability::AvailabilityMonitor> monitor;
+  std::unique_ptr<ThroughputRunner> runner;
+  std::vector<JournaledListener> listeners;
+
+  std::unique_ptr<TestSchedule> schedule;
+  GateRules gate;
+  MonthlyBudget budget{0};
+  std::string budget_announced_month;
+  WallTime last_test{};
+  int deferrals = 0;
+  bool stopping = false;
+  int exit_code = 0;
+
+  std::string statePath(const char* name) const {
+    return (std::filesystem::path(cfg.storage.dir) / name).string();
+  }
+
+  // Envelope → journal → listeners. A record the journal refuses is logged with its body:
+  // the journal already reports losses in a gap record, this is the last-resort trace.
+  void emit(const std::string& kind, nlohmann::json body) {
+    auto rec = factory->make(kind, std::move(body));
+    auto stored = journal->append(rec);
+    if (!stored) {
+      spdlog::error("journal refused a {} record ({}): {}", kind, stored.error().message,
+                    rec.dump());
+      return;
+    }
+    spdlog::info("record {} seq {}{}", kind, stored->seq, stored->durable ? "" : " (memory only)");
+    for (auto& l : listeners) l(*stored);
+  }
+
+  void event(const std::string& name, nlohmann::json fields = nlohmann::json::object()) {
+    fields["event"] = name;
+    emit("event", std::move(fields));
+  }
+
+  // ---- startup ----------------------------------------------------------------------------
+  Status openJournal() {
+    journal::JournalOptions o;
+    o.dir = cfg.storage.dir;
+    o.max_bytes = static_cast<uint64_t>(cfg.storage.max_mb) << 20;
+    o.device_id = cfg.identity.device_id;
+    o.envelope = {{"school_id", cfg.identity.school_id},
+                  {"boot_id", platform::bootId()},
+                  {"agent_version", kAgentVersion}};
+    auto j = journal::openFileJournal(o, clock);
+    if (!j) return j.error();
+    journal = std::move(*j);
+    return Status::Ok();
+  }
+
+  void rebuildBudget() {
+    budget = MonthlyBudget(cfg.schedule.monthly_budget_gb);
+    uint64_t since = 0;
+    for (int guard = 0; guard < 100000; ++guard) {  // bounded: the journal is bounded too
+      auto batch = journal->read(since, kJournalScanBatch, "throughput");
+      if (batch.empty()) break;
+      for (const auto& r : batch) {
+        since = r.seq;
+        auto j = nlohmann::json::parse(r.json, nullptr, false);
+        if (!j.is_object() || !j.contains("ts") || !j["ts"].is_string()) continue;
+        auto ts = parseRfc3339(j["ts"].get<std::string>());
+        if (ts && j.contains("bytes_total") && j["bytes_total"].is_number_unsigned())
+          budget.add(*ts, j["bytes_total"].get<uint64_t>());
+        if (ts && *ts > last_test) last_test = *ts;
+      }
+    }
+  }
+
+  Status startMonitor() {
+    monitor = std::make_unique<availability::AvailabilityMonitor>(
+        io, availabilityOptions(cfg), clock, [this](nlohmann::json body) {
+          const std::string kind = body.value("kind", "event");
+          const bool outage_change = kind == "outage" || body.value("event", "") == "outage_started";
+          emit(kind, std::move(body));
+          if (outage_change) persistMonitorState();
+        });
+    if (auto saved = readStateFile(statePath("availability_state.json"))) {
+      if (auto st = monitor->restoreState(*saved); !st)
+        spdlog::warn("ignoring saved availability state: {}", st.error().message);
+    }
+    return monitor->start();
+  }
+
+  void persistMonitorState() {
+    if (!monitor) return;
+    if (auto st = writeStateFile(statePath("availability_state.json"), monitor->persistentState());
+        !st)
+      spdlog::warn("cannot save availability state: {}", st.error().message);
+  }
+
+  // ---- throughput schedule --------------------------------------------------------------
+  void armTestTimer() {
+    if (stopping) return;
+    const WallTime now = clock.wallNow();
+    const WallTime next = schedule->next(now, last_test);
+    if (next == WallTime::max()) {
+      spdlog::info("no throughput tests scheduled (tests_per_day = 0)");
+      return;
+    }
+    spdlog::info("next throughput test at {}", formatRfc3339Local(next));
+    armTestTimerIn(std::chrono::duration_cast<std::chrono::milliseconds>(next - now));
+  }
+
+  void armTestTimerIn(std::chrono::milliseconds delay) {
+    test_timer.expires_after(std::max(delay, std::chrono::milliseconds(0)));
+    test_timer.async_wait([this](const asio::error_code& ec) {
+      if (!ec && !stopping) onTestDue();
+    });
+  }
+
+  void onTestDue() {
+    const WallTime now = clock.wallNow();
+    if (budget.exhausted(now)) {
+      const auto month = MonthlyBudget::monthKey(now);
+      if (budget_announced_month != month) {
+        budget_announced_month = month;
+        event("test_skipped", {{"reason", "monthly_budget_exhausted"},
+                               {"used_bytes", budget.usedBytes(now)},
+                               {"budget_gb", cfg.schedule.monthly_budget_gb}});
+      }
+      last_test = now;
+      armTestTimer();
+      return;
+    }
+    // Sample the WAN while we are idle: all traffic now is someone else's.
+    const std::string wan = wanInterface(cfg);
+    auto before = wan.empty() ? std::nullopt : platform::readNetdevCounters(wan);
+    const SteadyTime t0 = clock.steadyNow();
+    test_timer.expires_after(kCrossTrafficSample);
+    test_timer.async_wait([this, wan, before, t0](const asio::error_code& ec) {
+      if (ec || stopping) return;
+      double cross = -1;
+      auto after = wan.empty() ? std::nullopt : platform::readNetdevCounters(wan);
+      const double secs = toSeconds(clock.steadyNow() - t0);
+      if (before && after && secs > 0) {
+        const uint64_t rx = after->rx_bytes - std::min(after->rx_bytes, before->rx_bytes);
+        const uint64_t tx = after->tx_bytes - std::min(after->tx_bytes, before->tx_bytes);
+        cross = static_cast<double>(std::max(rx, tx)) * 8 / secs / 1e6;
+      }
+      decide(cross, wan);
+    });
+  }
+
+  void decide(double cross, const std::string& wan) {
+    const auto d = decideTest(gate, false, cross, deferrals);
+    if (d == GateDecision::kDefer) {
+      ++deferrals;
+      event("test_deferred", {{"reason", "cross_traffic"},
+                              {"cross_traffic_mbps", cross},
+                              {"wan_interface", wan},
+                              {"attempt", deferrals},
+                              {"retry_in_s", gate.retry_delay.count()}});
+      armTestTimerIn(gate.retry_delay);
+      return;
+    }
+    if (d == GateDecision::kSkipCrossTraffic) {
+      event("test_skipped", {{"reason", "cross_traffic"},
+                             {"cross_traffic_mbps", cross},
+                             {"attempts", deferrals + 1}});
+      deferrals = 0;
+      last_test = clock.wallNow();
+      armTestTimer();
+      return;
+    }
+    deferrals = 0;
+    const WallTime started = clock.wallNow();
+    spdlog::info("throughput test starting (WAN {} carried {:.1f} Mbps before)", wan, cross);
+    runner->start(throughputOptionsFromConfig(cfg), [this, started](measure::ThroughputResult r) {
+      onTestDone(started, std::move(r));
+    });
+  }
+
+  void onTestDone(WallTime started, measure::ThroughputResult result) {
+    last_test = started;
+    auto body = result.toJson();
+    if (body.contains("bytes_total") && body["bytes_total"].is_number_unsigned())
+      budget.add(clock.wallNow(), body["bytes_total"].get<uint64_t>());
+    body["verdict"] = verdict::judgeThroughput(
+        body, verdict::verdictInputsFromConfig(cfg.target, std::nullopt));
+    if (stopping && body.contains("error") && body["error"].is_object() &&
+        body["error"].value("kind", "") == "cancelled")
+      body["cancelled_by"] = "shutdown";
+    emit("throughput", std::move(body));
+    armTestTimer();
+  }
+
+  // ---- lifecycle --------------------------------------------------------------------------
+  void armHeartbeat() {
+    heartbeat_timer.expires_after(kHeartbeatTick);
+    heartbeat_timer.async_wait([this](const asio::error_code& ec) {
+      if (ec || stopping) return;
+      if (auto st = heartbeat->tick(); !st) spdlog::warn("heartbeat: {}", st.error().message);
+      if (auto st = journal->flush(); !st) spdlog::warn("journal: {}", st.error().message);
+      armHeartbeat();
+    });
+  }
+
+  void armWatchdog(std::chrono::microseconds period) {
+    // Half the period, as systemd recommends; sent from the loop itself so a stuck loop
+    // (not just a live process) trips the watchdog.
+    watchdog_timer.expires_after(period / 2);
+    watchdog_timer.async_wait([this, period](const asio::error_code& ec) {
+      if (ec || stopping) return;
+      platform::notifyService("WATCHDOG=1");
+      armWatchdog(period);
+    });
+  }
+
+  void waitSignals() {
+    signals.async_wait([this](const asio::error_code& ec, int sig) {
+      if (ec) return;
+      if (sig == SIGHUP) {
+        reload();
+        waitSignals();
+        return;
+      }
+      spdlog::info("signal {}: shutting down", sig);
+      shutdown();
+    });
+  }
+
+  void reload() {
+    platform::notifyService("RELOADING=1");
+    auto fresh = config::loadConfigFile(config_path, config::Purpose::kRun);
+    if (!fresh) {
+      spdlog::error("reload refused, keeping the running configuration: {}",
+                    fresh.error().message);
+      platform::notifyService("READY=1");
+      return;
+    }
+    config::Config next = std::move(*fresh);
+    // Identity and storage define the journal and seq space; the broker session is keyed by
+    // device_id. Changing them live would split one device's evidence: restart required.
+    std::vector<std::string> need_restart;
+    if (next.identity.device_id != cfg.identity.device_id ||
+        next.identity.school_id != cfg.identity.school_id)
+      need_restart.push_back("identity");
+    if (next.storage.dir != cfg.storage.dir || next.storage.max_mb != cfg.storage.max_mb)
+      need_restart.push_back("storage");
+    if (next.mqtt.uri != cfg.mqtt.uri || next.mqtt.username != cfg.mqtt.username ||
+        next.mqtt.password_file != cfg.mqtt.password_file || next.mqtt.ca_file != cfg.mqtt.ca_file)
+      need_restart.push_back("mqtt");
+    next.identity = cfg.identity;
+    next.storage = cfg.storage;
+    next.mqtt = cfg.mqtt;
+    cfg = std::move(next);
+    schedule = std::make_unique<TestSchedule>(scheduleRules(cfg));
+    gate = gateRules(cfg);
+    persistMonitorState();
+    monitor->stop();
+    if (auto st = startMonitor(); !st)
+      spdlog::error("availability monitor did not restart: {}", st.error().message);
+    if (!runner->busy()) {
+      test_timer.cancel();
+      armTestTimer();
+    }
+    nlohmann::json ev = {{"config_hash", config::configHash(cfg)}};
+    if (!need_restart.empty()) {
+      ev["needs_restart"] = need_restart;
+      spdlog::warn("changes to [{}] take effect after a restart",
+                   fmt::format("{}", fmt::join(need_restart, ", ")));
+    }
+    event("config_reloaded", std::move(ev));
+    platform::notifyService("READY=1");
+  }
+
+  void shutdown() {
+    if (stopping) return;
+    stopping = true;
+    platform::notifyService("STOPPING=1");
+    runner->cancel();
+    test_timer.cancel();
+    heartbeat_timer.cancel();
+    watchdog_timer.cancel();
+    signals.cancel();
+    if (monitor) {
+      monitor->flushPeriod();  // the last partial availability period is evidence too
+      persistMonitorState();
+      monitor->stop();
+    }
+    // A test in flight is cancelled within ~100 ms; let its (cancelled) record land, then
+    // stop the loop. Bounded: the loop stops after 3 s even if the engine misbehaves.
+    auto deadline = std::make_shared<asio::steady_timer>(io, std::chrono::seconds(3));
+    auto poll = std::make_shared<std::function<void()>>();
+    *poll = [this, deadline, poll]() {
+      if (!runner->busy() || deadline->expiry() <= asio::steady_timer::clock_type::now()) {
+        finish();
+        return;
+      }
+      auto t = std::make_shared<asio::steady_timer>(io, std::chrono::milliseconds(50));
+      t->async_wait([t, poll](const asio::error_code&) { (*poll)(); });
+    };
+    (*poll)();
+  }
+
+  void finish() {
+    for (auto& l : shutdown_hooks) l();
+    if (auto st = heartbeat->markCleanShutdown(); !st)
+      spdlog::warn("heartbeat: {}", st.error().message);
+    if (auto st = journal->flush(); !st) spdlog::warn("journal flush: {}", st.error().message);
+    io.stop();
+  }
+
+  std::vector<std::function<void()>> shutdown_hooks;
+};
+
+Daemon::Daemon(std::string config_path, config::Config config) : impl_(std::make_unique<Impl>()) {
+  impl_->config_path = std::move(config_path);
+  impl_->cfg = std::move(config);
+}
+
+Daemon::~Daemon() = default;
+
+int Daemon::run() {
+  auto& d = *impl_;
+  if (!d.cfg.schedule.timezone.empty()) {
+    // Windows, daily summaries and record timestamps follow the school's time zone.
+    setenv("TZ", d.cfg.schedule.timezone.c_str(), 1);
+    tzset();
+  }
+  if (auto st = d.openJournal(); !st) {
+    spdlog::critical("cannot open the journal in {}: {}", d.cfg.storage.dir, st.error().message);
+    return 2;
+  }
+  d.factory = std::make_unique<record::RecordFactory>(
+      record::Identity{d.cfg.identity.device_id, d.cfg.identity.school_id}, d.clock);
+  d.heartbeat = std::make_unique<journal::Heartbeat>(
+      journal::HeartbeatOptions{d.statePath("heartbeat.json"),
+                                std::chrono::minutes(d.cfg.storage.heartbeat_minutes)},
+      d.clock, platform::bootId());
+  auto hb = d.heartbeat->start();
+  if (!hb.write.ok()) spdlog::warn("heartbeat: {}", hb.write.error().message);
+  d.event("agent_started", {{"config_hash", config::configHash(d.cfg)},
+                            {"last_seq_before_start", d.journal->lastSeq()}});
+  if (hb.power) {
+    auto body = *hb.power;
+    body.erase("kind");
+    d.emit("power", std::move(body));
+  }
+  d.rebuildBudget();
+  d.runner = std::make_unique<ThroughputRunner>(d.io, d.clock);
+  d.schedule = std::make_unique<TestSchedule>(scheduleRules(d.cfg));
+  d.gate = gateRules(d.cfg);
+  if (auto st = d.startMonitor(); !st) {
+    spdlog::critical("availability monitor: {}", st.error().message);
+    return 78;
+  }
+  d.signals.add(SIGTERM);
+  d.signals.add(SIGINT);
+  d.signals.add(SIGHUP);
+  d.waitSignals();
+  d.armTestTimer();
+  d.armHeartbeat();
+  if (auto wd = platform::watchdogInterval()) d.armWatchdog(*wd);
+  platform::notifyService("READY=1\nSTATUS=measuring");
+  spdlog::info("uplinkprobe {} running: device {}, school {}, journal {} (last seq {})",
+               kAgentVersion, d.cfg.identity.device_id, d.cfg.identity.school_id,
+               d.cfg.storage.dir, d.journal->lastSeq());
+  d.io.run();
+  d.runner.reset();  // joins the worker (already cancelled)
+  spdlog::info("stopped cleanly");
+  return d.exit_code;
+}
+
+}  // namespace uplinkprobe::daemon

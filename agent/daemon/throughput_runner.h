@@ -1,0 +1,40 @@
+// Runs one throughput test on a worker thread so that the event loop (availability rounds,
+// signals, MQTT) never blocks on it, and hands the result back ON THE LOOP via asio::post.
+//
+// Contract: at most one test at a time (start() while busy() is refused); cancel() asks the
+// engine to stop within ~100 ms; the destructor cancels and joins, so no thread outlives the
+// daemon. The completion handler never runs after the io_context stopped.
+#pragma once
+
+#include <asio.hpp>
+#include <atomic>
+#include <functional>
+#include <thread>
+
+#include "agent/common/clock.h"
+#include "agent/measure/throughput_test.h"
+
+namespace uplinkprobe::daemon {
+
+class ThroughputRunner {
+ public:
+  using Done = std::function<void(measure::ThroughputResult)>;
+  ThroughputRunner(asio::io_context& io, const Clock& clock) : io_(io), clock_(clock) {}
+  ~ThroughputRunner();
+  ThroughputRunner(const ThroughputRunner&) = delete;
+  ThroughputRunner& operator=(const ThroughputRunner&) = delete;
+
+  bool busy() const { return busy_.load(); }
+  bool start(measure::ThroughputOptions options, Done done);
+  void cancel() { cancel_.store(true); }
+  void join();
+
+ private:
+  asio::io_context& io_;
+  const Clock& clock_;
+  std::atomic<bool> busy_{false};
+  std::atomic<bool> cancel_{false};
+  std::thread worker_;
+};
+
+}  // namespace uplinkprobe::daemon
