@@ -56,6 +56,7 @@ void OutageTracker::accumulate(const RoundResult& round, const RoundVerdict& ver
 std::vector<nlohmann::json> OutageTracker::onRound(const RoundResult& round,
                                                    const RoundVerdict& verdict) {
   std::vector<nlohmann::json> out;
+  last_closed_.reset();
   if (restored_pending_steady_) {
     down_since_steady_ = round.steady;
     restored_pending_steady_ = false;
@@ -113,6 +114,7 @@ std::vector<nlohmann::json> OutageTracker::onRound(const RoundResult& round,
 void OutageTracker::closeIfRecovered(std::vector<nlohmann::json>& out) {
   if (consecutive_good_ < options_.recover_rounds) return;
   out.push_back(closeRecord());
+  last_closed_ = std::make_pair(down_since_steady_, first_good_steady_);
   phase_ = Phase::kUp;
   consecutive_bad_ = 0;
   consecutive_good_ = 0;

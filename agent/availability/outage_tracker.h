@@ -25,6 +25,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -61,6 +62,11 @@ class OutageTracker {
   // or the first round after a restore).
   std::optional<SteadyTime> downSinceSteady() const;
   OutageClass currentClass() const;
+  // [down since, first good round) of the outage closed by the last onRound() that
+  // returned an outage record; for the period's down time.
+  std::optional<std::pair<SteadyTime, SteadyTime>> lastClosedDownInterval() const {
+    return last_closed_;
+  }
   int consecutiveBadRounds() const { return consecutive_bad_; }
 
   // Persistable snapshot: only an open outage is worth keeping ({"open":false} otherwise).
@@ -98,6 +104,7 @@ class OutageTracker {
   std::map<OutageClass, int> rounds_by_class_;
   std::map<std::string, TargetEvidence> targets_;
   int targets_dropped_ = 0;
+  std::optional<std::pair<SteadyTime, SteadyTime>> last_closed_;
 };
 
 }  // namespace uplinkprobe::availability

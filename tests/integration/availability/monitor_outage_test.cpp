@@ -1,0 +1,192 @@
+// AvailabilityMonitor end to end on loopback with a 200 ms interval: outages of each class
+// open and close with the right class and a duration within about one round of the truth.
+#include <gtest/gtest.h>
+
+#include "agent/availability/availability_monitor.h"
+#include "tests/integration/availability/loopback_fixtures.h"
+
+namespace uplinkprobe::availability {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::DnsStub;
+using testing::SwitchablePort;
+
+class MonitorTest : public ::testing::Test {
+ protected:
+  MonitorTest() : stub(io), target(io), gateway(io) {}
+
+  AvailabilityOptions options() {
+    AvailabilityOptions o;
+    o.interval = 200ms;
+    o.probe_timeout = 100ms;
+    o.report_period = 60s;
+    o.fail_rounds = 3;
+    o.recover_rounds = 2;
+    o.gateway = "127.0.0.1";
+    o.gateway_tcp_ports = {gateway.port()};  // closed: RST = alive
+    o.tcp_targets = {"127.0.0.1:" + std::to_string(target.port())};
+    o.dns_servers = {"127.0.0.1:" + std::to_string(stub.port())};
+    o.dns_name = "www.example.com";
+    return o;
+  }
+
+  void run(std::chrono::milliseconds d) {
+    io.restart();
+    io.run_for(d);
+  }
+
+  std::vector<nlohmann::json> ofKind(const std::string& kind) {
+    std::vector<nlohmann::json> out;
+    for (const auto& r : emitted) {
+      if (r["kind"] == kind) out.push_back(r);
+    }
+    return out;
+  }
+
+  // Runs a fault for `fault` and then heals it; returns the closed outage records.
+  void fault(const std::function<void()>& break_it, const std::function<void()>& heal,
+             std::chrono::milliseconds fault) {
+    break_it();
+    run(fault);
+    heal();
+    run(1000ms);
+  }
+
+  asio::io_context io;
+  DnsStub stub;
+  SwitchablePort target;
+  SwitchablePort gateway;
+  std::vector<nlohmann::json> emitted;
+};
+
+TEST_F(MonitorTest, HealthyLinkHasNoOutage) {
+  target.listen();
+  AvailabilityMonitor m(io, options(), SystemClock::instance(),
+                        [&](nlohmann::json j) { emitted.push_back(std::move(j)); });
+  ASSERT_TRUE(m.start().ok());
+  run(1100ms);
+  EXPECT_GE(m.roundsCompleted(), 4u);
+  ASSERT_TRUE(m.lastVerdict().has_value());
+  EXPECT_TRUE(m.lastVerdict()->good);
+  EXPECT_TRUE(emitted.empty());
+  m.flushPeriod();
+  auto avail = ofKind("availability");
+  ASSERT_EQ(avail.size(), 1u);
+  const auto& t = avail[0]["targets"]["tcp:127.0.0.1:" + std::to_string(target.port())];
+  EXPECT_EQ(t["failed"], 0);
+  EXPECT_GE(t["probes"].get<int>(), 4);
+  EXPECT_FALSE(t["rtt_ms"].is_null());
+  EXPECT_DOUBLE_EQ(avail[0]["down_s"].get<double>(), 0.0);
+}
+
+TEST_F(MonitorTest, UpstreamDnsAndLocalOutages) {
+  AvailabilityMonitor m(io, options(), SystemClock::instance(),
+                        [&](nlohmann::json j) { emitted.push_back(std::move(j)); });
+  ASSERT_TRUE(m.start().ok());
+  run(600ms);
+  ASSERT_TRUE(emitted.empty());
+
+  // Upstream: the outside target stops answering; gateway and resolver fine.
+  auto t0 = std::chrono::steady_clock::now();
+  target.blackhole();
+  run(700ms);
+  EXPECT_TRUE(m.outageOpen());
+  EXPECT_EQ(m.outageClass(), OutageClass::kUpstream);
+  run(800ms);
+  auto truth = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  target.close();
+  run(1000ms);
+
+  // DNS: resolver says SERVFAIL, TCP fine.
+  auto t1 = std::chrono::steady_clock::now();
+  stub.mode = DnsStub::Mode::kServfail;
+  run(1200ms);
+  auto truth_dns = std::chrono::duration<double>(std::chrono::steady_clock::now() - t1).count();
+  stub.mode = DnsStub::Mode::kAnswer;
+  run(1000ms);
+
+  // Local: the gateway (and so everything behind it) stops answering.
+  gateway.blackhole();
+  target.blackhole();
+  stub.mode = DnsStub::Mode::kSilent;
+  run(1200ms);
+  gateway.close();
+  target.close();
+  stub.mode = DnsStub::Mode::kAnswer;
+  run(1000ms);
+
+  auto outages = ofKind("outage");
+  ASSERT_EQ(outages.size(), 3u);
+  EXPECT_EQ(outages[0]["class"], "upstream");
+  EXPECT_EQ(outages[1]["class"], "dns");
+  EXPECT_EQ(outages[2]["class"], "local");
+  // Within one round (200 ms) plus a probe deadline (100 ms) of the truth.
+  EXPECT_NEAR(outages[0]["duration_s"].get<double>(), truth, 0.3);
+  EXPECT_NEAR(outages[1]["duration_s"].get<double>(), truth_dns, 0.3);
+  auto started = ofKind("event");
+  ASSERT_EQ(started.size(), 3u);
+  EXPECT_EQ(started[0]["event"], "outage_started");
+  EXPECT_EQ(started[0]["start"], outages[0]["start"]);
+  // Evidence names the failed probe and how.
+  bool found = false;
+  for (const auto& p : outages[0]["evidence"]["probes"]) {
+    if (p["target"].get<std::string>().starts_with("tcp:")) {
+      found = true;
+      EXPECT_EQ(p["last_error"], "timeout");
+    }
+  }
+  EXPECT_TRUE(found);
+  EXPECT_FALSE(m.outageOpen());
+
+  m.flushPeriod();
+  auto avail = ofKind("availability");
+  ASSERT_EQ(avail.size(), 1u);
+  double down = avail[0]["down_s"].get<double>();
+  double sum = 0;
+  for (const auto& o : outages) sum += o["duration_s"].get<double>();
+  EXPECT_NEAR(down, sum, 0.01);
+}
+
+TEST_F(MonitorTest, OpenOutageIsPersistedAndResumed) {
+  target.blackhole();
+  nlohmann::json saved;
+  {
+    AvailabilityMonitor m(io, options(), SystemClock::instance(),
+                          [&](nlohmann::json j) { emitted.push_back(std::move(j)); });
+    ASSERT_TRUE(m.start().ok());
+    run(900ms);
+    ASSERT_TRUE(m.outageOpen());
+    saved = m.persistentState();
+    m.stop();
+  }
+  EXPECT_TRUE(ofKind("outage").empty());
+  target.close();
+  AvailabilityMonitor again(io, options(), SystemClock::instance(),
+                            [&](nlohmann::json j) { emitted.push_back(std::move(j)); });
+  ASSERT_TRUE(again.restoreState(saved).ok());
+  EXPECT_TRUE(again.outageOpen());
+  ASSERT_TRUE(again.start().ok());
+  run(700ms);
+  auto outages = ofKind("outage");
+  ASSERT_EQ(outages.size(), 1u);
+  EXPECT_EQ(outages[0]["restored"], true);
+  EXPECT_EQ(outages[0]["class"], "upstream");
+}
+
+TEST_F(MonitorTest, BadOptionsAreClearErrors) {
+  auto o = options();
+  o.tcp_targets = {"2001:db8::1:443"};
+  AvailabilityMonitor m(io, o, SystemClock::instance(), [](nlohmann::json) {});
+  auto s = m.start();
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.error().message.find("brackets"), std::string::npos);
+
+  o = options();
+  o.probe_timeout = 500ms;
+  AvailabilityMonitor m2(io, o, SystemClock::instance(), [](nlohmann::json) {});
+  EXPECT_FALSE(m2.start().ok());
+}
+
+}  // namespace
+}  // namespace uplinkprobe::availability
