@@ -1,0 +1,155 @@
+#!/usr/bin/env bash
+# Installs the uplinkprobe and uplinkprobe-server .debs on this machine the way a technician
+# would, then purges them, and checks Debian's rules on the way:
+#   1. cpack builds both packages from UPLINKPROBE_BUILD_DIR (binaries already built);
+#   2. lintian reports no errors (warnings are printed, they do not fail the test);
+#   3. the packaged binaries are hardened (PIE, RELRO, BIND_NOW, FORTIFY, stack protector)
+#      and stripped;
+#   4. `dpkg -i` works without systemd as PID 1; the units land in /usr/lib/systemd/system
+#      and `systemd-analyze verify` accepts them there; the agent's exposure is <= 2.5;
+#   5. `uplinkprobe --version` and `check-config` on the installed default config succeed;
+#      the agent is enabled but, before commissioning, not started; the default config is
+#      a conffile;
+#   6. `dpkg --purge` leaves nothing behind but the uplinkprobe system user (policy keeps
+#      system users; this test deletes it again only if it created it).
+# Cleans up on any exit. SKIPS (exit 0, "SKIPPED: …") without root or dpkg, and when either
+# package is already installed: a developer's own installation is never touched.
+set -euo pipefail
+
+SRC="${UPLINKPROBE_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}"
+BUILD="${UPLINKPROBE_BUILD_DIR:-$SRC/build}"
+PKGS=(uplinkprobe uplinkprobe-server)
+
+if [ "$(id -u)" -ne 0 ]; then echo "SKIPPED: needs root (dpkg -i)"; exit 0; fi
+for tool in dpkg dpkg-deb cpack; do
+  command -v "$tool" >/dev/null || { echo "SKIPPED: $tool not found"; exit 0; }
+done
+for p in "${PKGS[@]}"; do
+  status=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
+  if [ -n "$status" ] && [ "$status" != "not-installed" ]; then
+    echo "SKIPPED: package $p is already on this machine (status: $status); this test"
+    echo "         installs and purges its own copy and will not touch yours."
+    echo "         To run it: dpkg --purge ${PKGS[*]}"
+    exit 0
+  fi
+done
+[ -f "$BUILD/CPackConfig.cmake" ] || { echo "FAIL: no $BUILD/CPackConfig.cmake (configure first)"; exit 1; }
+
+WORK=$(mktemp -d /tmp/uplinkprobe-pkgtest.XXXXXX)
+USER_EXISTED=0
+getent passwd uplinkprobe >/dev/null && USER_EXISTED=1
+INSTALLED=0
+failures=0
+
+cleanup() {
+  local rc=$?
+  if [ "$INSTALLED" = 1 ]; then
+    dpkg --purge "${PKGS[@]}" >/dev/null 2>&1 || true
+  fi
+  if [ "$USER_EXISTED" = 0 ] && getent passwd uplinkprobe >/dev/null; then
+    userdel uplinkprobe >/dev/null 2>&1 || true
+    getent group uplinkprobe >/dev/null && groupdel uplinkprobe >/dev/null 2>&1 || true
+  fi
+  rm -rf "$WORK"
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+ok() { echo "ok: $*"; }
+
+# ---- 1. build the packages ----
+echo "== cpack (from $BUILD)"
+cmake --build "$BUILD" --target uplinkprobe uplinkprobe-server uplinkprobe-package-files >/dev/null
+cpack -G DEB --config "$BUILD/CPackConfig.cmake" -B "$WORK/out" >"$WORK/cpack.log" 2>&1 ||
+  { cat "$WORK/cpack.log"; echo "FAIL: cpack"; exit 1; }
+AGENT_DEB=$(ls "$WORK"/out/uplinkprobe_*.deb)
+SERVER_DEB=$(ls "$WORK"/out/uplinkprobe-server_*.deb)
+ok "built $(basename "$AGENT_DEB") $(basename "$SERVER_DEB")"
+
+# ---- 2. lintian ----
+if command -v lintian >/dev/null; then
+  echo "== lintian"
+  lintian --no-cfg --info "$AGENT_DEB" "$SERVER_DEB" | tee "$WORK/lintian.txt" || true
+  if grep -q '^E: ' "$WORK/lintian.txt"; then fail "lintian reports errors"; else ok "lintian: no errors"; fi
+else
+  fail "lintian not installed (scripts/install-deps.sh installs it)"
+fi
+
+# ---- 3. hardening and stripping of the packaged binaries ----
+echo "== hardening"
+dpkg-deb -x "$AGENT_DEB" "$WORK/x"
+dpkg-deb -x "$SERVER_DEB" "$WORK/x"
+for b in "$WORK/x/usr/bin/uplinkprobe" "$WORK/x/usr/bin/uplinkprobe-server"; do
+  name=$(basename "$b")
+  readelf -h "$b" | grep -q 'DYN (' || fail "$name is not PIE"
+  readelf -lW "$b" | grep -q GNU_RELRO || fail "$name has no RELRO"
+  readelf -dW "$b" | grep -Eq 'BIND_NOW|FLAGS.*NOW' || fail "$name is not BIND_NOW"
+  readelf -SW "$b" | grep -q '\.debug_info' && fail "$name is not stripped"
+  readelf -sW --dyn-syms "$b" | grep -q '__stack_chk_fail' || fail "$name has no stack protector"
+  readelf -sW --dyn-syms "$b" | grep -q '_chk@' || fail "$name has no FORTIFY'd calls"
+  [ "$(stat -c %a "$b")" = 755 ] || fail "$name mode $(stat -c %a "$b"), want 755"
+  if command -v hardening-check >/dev/null; then hardening-check "$b" || fail "hardening-check $name"; fi
+done
+ok "binaries hardened and stripped"
+
+# ---- 4./5. install ----
+echo "== dpkg -i"
+INSTALLED=1
+dpkg -i "$AGENT_DEB" "$SERVER_DEB" >"$WORK/dpkg-i.log" 2>&1 ||
+  { cat "$WORK/dpkg-i.log"; fail "dpkg -i"; exit 1; }
+ok "installed"
+for f in /usr/bin/uplinkprobe /usr/bin/uplinkprobe-server /etc/uplinkprobe/uplinkprobe.toml \
+  /usr/lib/systemd/system/uplinkprobe.service /usr/lib/systemd/system/uplinkprobe-server.service \
+  /usr/share/doc/uplinkprobe/copyright /usr/share/doc/uplinkprobe/changelog.Debian.gz \
+  /usr/share/doc/uplinkprobe-server/copyright /usr/share/doc/uplinkprobe-server/changelog.Debian.gz \
+  /usr/lib/sysusers.d/uplinkprobe.conf /etc/default/uplinkprobe-server; do
+  [ -e "$f" ] || fail "missing after install: $f"
+done
+/usr/bin/uplinkprobe --version | grep -q '^uplinkprobe ' || fail "uplinkprobe --version"
+/usr/bin/uplinkprobe --version
+if /usr/bin/uplinkprobe check-config --config /etc/uplinkprobe/uplinkprobe.toml; then
+  ok "check-config accepts the installed default config"
+else
+  fail "check-config rejects the installed default config (exit $?)"
+fi
+dpkg-query -W -f='${Conffiles}\n' uplinkprobe | grep -q '/etc/uplinkprobe/uplinkprobe.toml' ||
+  fail "/etc/uplinkprobe/uplinkprobe.toml is not a conffile"
+getent passwd uplinkprobe >/dev/null || fail "no uplinkprobe system user"
+[ "$(stat -c %U:%a /var/lib/uplinkprobe)" = uplinkprobe:750 ] ||
+  fail "/var/lib/uplinkprobe is $(stat -c %U:%a /var/lib/uplinkprobe), want uplinkprobe:750"
+[ -L /etc/systemd/system/multi-user.target.wants/uplinkprobe.service ] ||
+  fail "uplinkprobe.service not enabled"
+[ -L /etc/systemd/system/multi-user.target.wants/uplinkprobe-server.service ] ||
+  fail "uplinkprobe-server.service not enabled"
+
+echo "== systemd-analyze"
+for u in uplinkprobe uplinkprobe-server; do
+  out=$(systemd-analyze verify "/usr/lib/systemd/system/$u.service" 2>&1 | grep -v 'Failed to connect\|Failed to set up\|bus' || true)
+  if [ -n "$out" ]; then echo "$out"; fail "systemd-analyze verify $u.service"; fi
+  score=$(systemd-analyze security --offline=yes "/usr/lib/systemd/system/$u.service" 2>&1 |
+    sed -n 's/.*Overall exposure level for .*: \([0-9.]*\).*/\1/p')
+  echo "exposure $u.service: ${score:-?}"
+  [ -n "$score" ] && awk -v s="$score" 'BEGIN{exit !(s <= 2.5)}' || fail "$u.service exposure ${score:-unknown} > 2.5"
+done
+
+# ---- 6. purge ----
+echo "== dpkg --purge"
+dpkg --purge "${PKGS[@]}" >"$WORK/dpkg-purge.log" 2>&1 || { cat "$WORK/dpkg-purge.log"; fail "dpkg --purge"; }
+INSTALLED=0
+left=$(ls -d /etc/uplinkprobe /var/lib/uplinkprobe /var/lib/private/uplinkprobe \
+  /usr/bin/uplinkprobe /usr/bin/uplinkprobe-server /etc/default/uplinkprobe-server \
+  /usr/lib/systemd/system/uplinkprobe*.service /lib/systemd/system/uplinkprobe*.service \
+  /etc/systemd/system/uplinkprobe*.service /etc/systemd/system/*/uplinkprobe*.service \
+  /var/lib/systemd/deb-systemd-helper-enabled/uplinkprobe* \
+  /var/lib/systemd/deb-systemd-helper-enabled/*/uplinkprobe* \
+  /var/lib/systemd/deb-systemd-helper-masked/uplinkprobe* \
+  /usr/share/doc/uplinkprobe /usr/share/doc/uplinkprobe-server /usr/lib/sysusers.d/uplinkprobe.conf \
+  /usr/share/man/man1/uplinkprobe*.1.gz 2>/dev/null || true)
+if [ -n "$left" ]; then fail "left behind after purge: $left"; else ok "nothing left behind after purge"; fi
+status=$(dpkg-query -W -f='${db:Status-Status}' uplinkprobe 2>/dev/null || true)
+[ -z "$status" ] || [ "$status" = not-installed ] || fail "dpkg still knows uplinkprobe: $status"
+
+if [ "$failures" -gt 0 ]; then echo "FAILED: $failures check(s)"; exit 1; fi
+echo "PASSED"
