@@ -83,16 +83,25 @@ dpkg-deb -x "$AGENT_DEB" "$WORK/x"
 dpkg-deb -x "$SERVER_DEB" "$WORK/x"
 for b in "$WORK/x/usr/bin/uplinkprobe" "$WORK/x/usr/bin/uplinkprobe-server"; do
   name=$(basename "$b")
-  readelf -h "$b" | grep -q 'DYN (' || fail "$name is not PIE"
-  readelf -lW "$b" | grep -q GNU_RELRO || fail "$name has no RELRO"
-  readelf -dW "$b" | grep -Eq 'BIND_NOW|FLAGS.*NOW' || fail "$name is not BIND_NOW"
-  readelf -SW "$b" | grep -q '\.debug_info' && fail "$name is not stripped"
-  readelf -sW --dyn-syms "$b" | grep -q '__stack_chk_fail' || fail "$name has no stack protector"
-  readelf -sW --dyn-syms "$b" | grep -q '_chk@' || fail "$name has no FORTIFY'd calls"
+  # Captured first: `readelf | grep -q` would die of SIGPIPE under pipefail.
+  hdr=$(readelf -hlW "$b")
+  dyn=$(readelf -dW "$b")
+  sec=$(readelf -SW "$b")
+  syms=$(readelf -sW --dyn-syms "$b")
+  grep -q 'DYN (' <<<"$hdr" || fail "$name is not PIE"
+  grep -q GNU_RELRO <<<"$hdr" || fail "$name has no RELRO"
+  grep -Eq 'BIND_NOW|FLAGS.*NOW' <<<"$dyn" || fail "$name is not BIND_NOW"
+  grep -q '\.debug_info' <<<"$sec" && fail "$name is not stripped"
+  grep -q '__stack_chk_fail' <<<"$syms" || fail "$name has no stack protector"
+  grep -q '_chk@' <<<"$syms" || fail "$name has no FORTIFY'd calls"
   [ "$(stat -c %a "$b")" = 755 ] || fail "$name mode $(stat -c %a "$b"), want 755"
-  if command -v hardening-check >/dev/null; then hardening-check "$b" || fail "hardening-check $name"; fi
+  # Stack-clash and CET are in dpkg-buildflags' defaults but not (yet) in
+  # cmake/Hardening.cmake; the issue asks for PIE, RELRO, BIND_NOW, FORTIFY.
+  if command -v hardening-check >/dev/null; then
+    hardening-check --nocfprotection "$b" || fail "hardening-check $name"
+  fi
 done
-ok "binaries hardened and stripped"
+[ "$failures" = 0 ] && ok "binaries hardened and stripped"
 
 # ---- 4./5. install ----
 echo "== dpkg -i"
