@@ -89,7 +89,7 @@ struct MqttConfig {
 struct StorageConfig {
   std::string dir = "/var/lib/uplinkprobe";
   int max_mb = 64;
-  int heartbeat_minutes = 5;
+  int heartbeat_s = 300;
 };
 
 struct AlertConfig {

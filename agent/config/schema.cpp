@@ -286,9 +286,10 @@ std::vector<KeyDef> buildSchema() {
        0, 0, false, str(&C::storage, &StorageConfig::dir)},
       {"storage", "max_mb", VT::kInt, "64", "Journal size cap; oldest delivered records go first.",
        1, 100000, false, integer(&C::storage, &StorageConfig::max_mb)},
-      {"storage", "heartbeat_minutes", VT::kInt, "5",
-       "Heartbeat period used to reconstruct power cuts (flash-friendly).", 1, 60, false,
-       integer(&C::storage, &StorageConfig::heartbeat_minutes)},
+      {"storage", "heartbeat_s", VT::kInt, "300",
+       "Heartbeat period (s) used to reconstruct power cuts; minutes, not seconds, keep flash "
+       "writes rare (a few hundred a day).",
+       1, 3600, false, integer(&C::storage, &StorageConfig::heartbeat_s)},
 
       {"alert", "breach_after", VT::kInt, "3",
        "A breach opens when this many of the last breach_window tests are below target.", 1, 100,

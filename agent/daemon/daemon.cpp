@@ -220,6 +220,10 @@ struct Daemon::Impl {
     }
     // Sample the WAN while we are idle: all traffic now is someone else's.
     const std::string wan = wanInterface(cfg);
+    if (gate.defer_if_cross_traffic_mbps <= 0) {  // deferral disabled: don't wait to sample
+      decide(-1, wan);
+      return;
+    }
     auto before = wan.empty() ? std::nullopt : platform::readNetdevCounters(wan);
     const SteadyTime t0 = clock.steadyNow();
     test_timer.expires_after(kCrossTrafficSample);
@@ -282,7 +286,10 @@ struct Daemon::Impl {
 
   // ---- lifecycle --------------------------------------------------------------------------
   void armHeartbeat() {
-    heartbeat_timer.expires_after(kHeartbeatTick);
+    // Tick at least twice per heartbeat period; the heartbeat itself writes at most once a
+    // period, so a fast tick costs no flash writes.
+    heartbeat_timer.expires_after(
+        std::min<std::chrono::milliseconds>(kHeartbeatTick, std::chrono::seconds(cfg.storage.heartbeat_s) / 2));
     heartbeat_timer.async_wait([this](const asio::error_code& ec) {
       if (ec || stopping) return;
       if (auto st = heartbeat->tick(); !st) spdlog::warn("heartbeat: {}", st.error().message);
@@ -422,7 +429,7 @@ int Daemon::run() {
       record::Identity{d.cfg.identity.device_id, d.cfg.identity.school_id}, d.clock);
   d.heartbeat = std::make_unique<journal::Heartbeat>(
       journal::HeartbeatOptions{d.statePath("heartbeat.json"),
-                                std::chrono::minutes(d.cfg.storage.heartbeat_minutes)},
+                                std::chrono::seconds(d.cfg.storage.heartbeat_s)},
       d.clock, platform::bootId());
   auto hb = d.heartbeat->start();
   if (!hb.write.ok()) spdlog::warn("heartbeat: {}", hb.write.error().message);
