@@ -1,0 +1,120 @@
+#include "server/router.h"
+
+#include <gtest/gtest.h>
+
+#include "server/query_string.h"
+#include "server/request_head_parser.h"
+
+namespace uplinkprobe::server {
+namespace {
+
+HttpRequest req(std::string_view text) {
+  RequestHeadParser p;
+  auto r = p.parse(text);
+  EXPECT_EQ(r.state, HeadParseResult::State::kComplete) << r.error_message;
+  return r.request;
+}
+
+bool hasHeader(const Response& r, std::string_view line) {
+  return r.head.find(std::string(line) + "\r\n") != std::string::npos;
+}
+
+TEST(QueryString, FindsParams) {
+  EXPECT_EQ(queryParam("a=1&ckSize=20&r=0.1", "ckSize"), "20");
+  EXPECT_EQ(queryParam("cksize=20", "ckSize"), std::nullopt);
+  EXPECT_EQ(queryParam("cors", "cors"), "");
+  EXPECT_EQ(queryParam("", "x"), std::nullopt);
+}
+
+TEST(QueryString, GarbageChunkCountFollowsLibreSpeed) {
+  EXPECT_EQ(garbageChunkCount(""), 4u);
+  EXPECT_EQ(garbageChunkCount("ckSize=1"), 1u);
+  EXPECT_EQ(garbageChunkCount("ckSize=100&r=5"), 100u);
+  EXPECT_EQ(garbageChunkCount("ckSize=0"), 4u);
+  EXPECT_EQ(garbageChunkCount("ckSize=abc"), 4u);
+  EXPECT_EQ(garbageChunkCount("ckSize=-3"), 4u);
+  EXPECT_EQ(garbageChunkCount("ckSize=8abc"), 8u);
+  EXPECT_EQ(garbageChunkCount("ckSize=1025"), 1024u);
+  EXPECT_EQ(garbageChunkCount("ckSize=99999999999999999999999"), 1024u);
+}
+
+TEST(Router, GarbageAllPathsExactSizeNoStore) {
+  for (auto path : {"/garbage", "/garbage.php", "/backend/garbage.php"}) {
+    auto r = respond(req(std::string("GET ") + path + "?ckSize=3&r=0.42 HTTP/1.1\r\n\r\n"), {});
+    EXPECT_EQ(r.status, 200) << path;
+    EXPECT_EQ(r.payload_bytes, 3u * 1024 * 1024);
+    EXPECT_TRUE(r.body.empty());
+    EXPECT_TRUE(hasHeader(r, "Content-Length: 3145728")) << r.head;
+    EXPECT_TRUE(hasHeader(r, "Content-Encoding: identity"));
+    EXPECT_NE(r.head.find("Cache-Control: no-store, no-cache, must-revalidate"), std::string::npos);
+    EXPECT_TRUE(hasHeader(r, "Connection: keep-alive"));
+  }
+}
+
+TEST(Router, HeadGarbageHasLengthButNoPayload) {
+  auto r = respond(req("HEAD /garbage HTTP/1.1\r\n\r\n"), {});
+  EXPECT_EQ(r.payload_bytes, 0u);
+  EXPECT_TRUE(hasHeader(r, "Content-Length: 4194304"));
+}
+
+TEST(Router, EmptyAcceptsPostBodyAndGetPing) {
+  auto post = req("POST /backend/empty.php HTTP/1.1\r\nContent-Length: 10\r\n\r\n");
+  EXPECT_TRUE(acceptsBody(post));
+  auto r = respond(post, {});
+  EXPECT_EQ(r.status, 200);
+  EXPECT_TRUE(hasHeader(r, "Content-Length: 0"));
+  EXPECT_EQ(respond(req("GET /empty.php?r=1 HTTP/1.1\r\n\r\n"), {}).status, 200);
+  EXPECT_FALSE(acceptsBody(req("POST /garbage HTTP/1.1\r\nContent-Length: 1\r\n\r\n")));
+}
+
+TEST(Router, GetIpJson) {
+  RouteContext ctx;
+  ctx.peer_ip = "192.0.2.7";
+  auto r = respond(req("GET /getIP.php HTTP/1.1\r\n\r\n"), ctx);
+  EXPECT_EQ(r.body, R"({"processedString":"192.0.2.7","rawIspInfo":""})");
+  EXPECT_TRUE(hasHeader(r, "Content-Type: application/json; charset=utf-8"));
+}
+
+TEST(Router, ForwardedForOnlyWhenTrustedAndValid) {
+  auto withXff = req("GET /getIP HTTP/1.1\r\nX-Forwarded-For: 203.0.113.9, 10.0.0.1\r\n\r\n");
+  RouteContext ctx;
+  ctx.peer_ip = "10.0.0.1";
+  EXPECT_EQ(clientIp(withXff, ctx), "10.0.0.1");
+  ctx.trust_forwarded_for = true;
+  EXPECT_EQ(clientIp(withXff, ctx), "203.0.113.9");
+  auto evil = req("GET /getIP HTTP/1.1\r\nX-Forwarded-For: \"},{\"x\r\n\r\n");
+  EXPECT_EQ(clientIp(evil, ctx), "10.0.0.1");
+  auto v6 = req("GET /getIP HTTP/1.1\r\nX-Real-IP: 2001:db8::1\r\n\r\n");
+  EXPECT_EQ(clientIp(v6, ctx), "2001:db8::1");
+}
+
+TEST(Router, HealthzUnknownAndMethods) {
+  auto h = respond(req("GET /healthz HTTP/1.1\r\n\r\n"), {});
+  EXPECT_EQ(h.body, "ok\n");
+  EXPECT_EQ(respond(req("GET /nope HTTP/1.1\r\n\r\n"), {}).status, 404);
+  auto bad = respond(req("DELETE /garbage HTTP/1.1\r\n\r\n"), {});
+  EXPECT_EQ(bad.status, 405);
+  EXPECT_TRUE(hasHeader(bad, "Allow: GET, HEAD, OPTIONS"));
+  EXPECT_EQ(respond(req("POST /getIP HTTP/1.1\r\n\r\n"), {}).status, 405);
+}
+
+TEST(Router, OptionsPreflightHasCors) {
+  auto r = respond(req("OPTIONS /empty.php HTTP/1.1\r\n\r\n"), {});
+  EXPECT_EQ(r.status, 200);
+  EXPECT_TRUE(hasHeader(r, "Access-Control-Allow-Origin: *"));
+  EXPECT_TRUE(hasHeader(r, "Allow: GET, HEAD, POST, OPTIONS"));
+}
+
+TEST(Router, CloseIsAnnounced) {
+  RouteContext ctx;
+  ctx.close = true;
+  auto r = respond(req("GET /healthz HTTP/1.1\r\n\r\n"), ctx);
+  EXPECT_TRUE(r.close);
+  EXPECT_TRUE(hasHeader(r, "Connection: close"));
+  auto e = errorResponse(431, "too big", true);
+  EXPECT_EQ(e.head.rfind("HTTP/1.1 431 Request Header Fields Too Large\r\n", 0), 0u);
+  EXPECT_TRUE(hasHeader(e, "Connection: close"));
+}
+
+}  // namespace
+}  // namespace uplinkprobe::server
