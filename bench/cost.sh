@@ -7,7 +7,8 @@
 #    bytes and duration_s from the record, plus wall time of the whole command.
 # 2. Receive CPU per GB: `uplinkprobe test --download-only` vs `curl -o /dev/null` downloading
 #    from the same uplinkprobe-server on loopback (own namespace, unshaped), user+sys of the
-#    client process tree divided by bytes received.
+#    client process tree divided by bytes received; the agent's data cap is raised to 1024 MB
+#    so both clients move ~1 GB.
 set -uo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 src="$(cd "$here/.." && pwd)"
@@ -42,13 +43,19 @@ done
 # CPU per GB on loopback, in the server namespace (its lo), so nothing else shares the path.
 cpu="$NETLAB_TMP/cpu.jsonl"
 : >"$cpu"
+# Same volume for both clients (~1 GiB): with the default 60 MB cap, the agent's fixed costs
+# (start-up, latency probes, TCP_INFO polling) would be spread over 1/16 of the bytes.
+"$MEASURE_AGENT_BIN" example-config |
+  sed -e 's/^max_mb_per_direction = .*/max_mb_per_direction = 1024/' \
+      -e 's/^max_seconds = .*/max_seconds = 20/' >"$NETLAB_TMP/cost.toml"
 netlab_bg srv "$NETLAB_TMP/lo-server.log" "$MEASURE_SERVER_BIN" --listen 127.0.0.1:8081
 netlab_wait_tcp "$NETLAB_NS_SRV" 127.0.0.1 8081 10 || netlab_die "loopback server did not start"
 for i in $(seq 1 "$runs"); do
   netlab_srv python3 "$here/lab/cpu_run.py" --label "curl -o /dev/null (1 GiB)" --bytes-from curl -- \
     curl -s -o /dev/null -w '%{size_download}\n' "http://127.0.0.1:8081/garbage?ckSize=1024" >>"$cpu"
-  netlab_srv python3 "$here/lab/cpu_run.py" --label "uplinkprobe test --download-only" \
-    --bytes-from uplinkprobe -- "$MEASURE_AGENT_BIN" test --server http://127.0.0.1:8081/ \
+  netlab_srv python3 "$here/lab/cpu_run.py" --label "uplinkprobe test --download-only (cap 1024 MB)" \
+    --bytes-from uplinkprobe -- "$MEASURE_AGENT_BIN" test --config "$NETLAB_TMP/cost.toml" \
+    --server http://127.0.0.1:8081/ \
     --json --download-only >>"$cpu"
 done
 load_after="$(cut -d' ' -f1-3 /proc/loadavg)"
