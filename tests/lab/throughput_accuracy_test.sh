@@ -28,6 +28,12 @@ measure_start_servers
 for p in $profiles; do
   IFS=/ read -r down up rtt <<<"$p"
   measure_profile "$down" "$up" "$rtt" 1 "$runs" "$results"
+  profile="${down}/${up} Mbit, +${rtt} ms"
+  if ! python3 "$src/tests/lab/lib/labresults.py" check "$results" --lab-only --profile "$profile" >/dev/null; then
+    echo "lab below its ceiling for $profile (busy machine?): measuring iperf3 once more"
+    measure_iperf3 "$profile" "$down" "$up" "$rtt" download "$results"
+    measure_iperf3 "$profile" "$down" "$up" "$rtt" upload "$results"
+  fi
 done
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 python3 "$src/tests/lab/lib/labresults.py" table "$results"
