@@ -6,7 +6,8 @@
 # system nginx) from a 1 GiB file of /dev/urandom bytes with sendfile. Clients are parallel
 # `curl -o /dev/null`. For each server and stream count (1, 4, 8) it prints the median of
 # REPS runs: aggregate Gbit/s, the server's CPU seconds per GB (utime+stime of the server's
-# processes from /proc) and the curl clients' CPU seconds per GB.
+# processes from /proc) and the curl clients' CPU seconds per GB. Then the same for uploads
+# (curl -T POST to /empty) against our server.
 #
 # Usage: bench/server_throughput.sh [BUILD_DIR]   (default: build-server, else build)
 # Env:   REPS (3), STREAMS ("1 4 8"), MB_PER_STREAM (1024), THREADS (server threads; nproc)
@@ -95,14 +96,17 @@ cpu_ticks() {
   echo "$total"
 }
 
-# run_once URL PID N -> "gbps server_cpu_s_per_gb client_cpu_s_per_gb"
+# run_once URL PID N [upload] -> "gbps server_cpu_s_per_gb client_cpu_s_per_gb"
 run_once() {
-  local url="$1" pid="$2" n="$3" i
+  local url="$1" pid="$2" n="$3" mode="${4:-download}" i
+  local -a curl_args=(-sf -o /dev/null)
+  # Upload streams the 1 GiB file (-T reads as it sends; --data-binary would load it all).
+  [ "$mode" = upload ] && curl_args+=(-X POST -T "$tmp/www/garbage.bin")
   local before after t0 t1 times
   before="$(cpu_ticks "$pid")"
   t0="$(date +%s.%N)"
   times="$( { TIMEFORMAT='%3U %3S'; time (
-      for i in $(seq "$n"); do curl -sf -o /dev/null "$url" & done; wait); } 2>&1 )"
+      for i in $(seq "$n"); do curl "${curl_args[@]}" "$url" & done; wait); } 2>&1 )"
   t1="$(date +%s.%N)"
   after="$(cpu_ticks "$pid")"
   python3 - "$t0" "$t1" "$before" "$after" "$clk_tck" "$n" "$mb" $times <<'PY'
@@ -121,8 +125,8 @@ rows = [list(map(float, l.split())) for l in sys.stdin if l.strip()]
 print(" ".join(f"{statistics.median(c):.{2 if i == 0 else 3}f}" for i, c in enumerate(zip(*rows))))'
 }
 
-echo "| server | streams | Gbit/s | server CPU s/GB | client (curl) CPU s/GB |"
-echo "|---|---:|---:|---:|---:|"
+echo "| server | direction | streams | Gbit/s | server CPU s/GB | client (curl) CPU s/GB |"
+echo "|---|---|---:|---:|---:|---:|"
 for streams in $streams_list; do
   for which in uplinkprobe-server nginx; do
     if [ "$which" = nginx ]; then
@@ -132,8 +136,15 @@ for streams in $streams_list; do
     fi
     result="$(for r in $(seq "$reps"); do run_once "$url" "$pid" "$streams"; done | median_of)"
     read -r gbps scpu ccpu <<<"$result"
-    echo "| $which | $streams | $gbps | $scpu | $ccpu |"
+    echo "| $which | download | $streams | $gbps | $scpu | $ccpu |"
   done
+done
+# Upload: only our server (nginx has no POST sink for a static site).
+for streams in $streams_list; do
+  url="http://127.0.0.1:$server_port/empty.php"
+  result="$(for r in $(seq "$reps"); do run_once "$url" "$server_pid" "$streams" upload; done | median_of)"
+  read -r gbps scpu ccpu <<<"$result"
+  echo "| uplinkprobe-server | upload (POST /empty) | $streams | $gbps | $scpu | $ccpu |"
 done
 echo
 echo "Median of $reps runs, ${mb} MiB per stream, server threads/nginx workers: $threads."
