@@ -87,6 +87,15 @@ check "upstream cut: gateway still reachable" reachable netlab_cli "$NETLAB_GW_I
 netlab_restore_upstream
 check "upstream restored" reachable netlab_cli "$NETLAB_SRV_IP"
 check "extra server network reachable" reachable netlab_cli "${NETLAB_SRV_EXTRA_IPS[1]}"
+netlab_start_tcp_targets 443
+tcp_ok() { netlab_cli timeout 3 bash -c "exec 3<>/dev/tcp/$1/443" 2>/dev/null; }
+tcp_all() { tcp_ok "$NETLAB_SRV_IP" && tcp_ok "${NETLAB_SRV_EXTRA_IPS[0]}" && tcp_ok "${NETLAB_SRV_EXTRA_IPS[1]}"; }
+check "TCP targets answer on all three server networks" tcp_all
+netlab_cut_upstream
+tcp_none() { ! tcp_ok "$NETLAB_SRV_IP" && ! tcp_ok "${NETLAB_SRV_EXTRA_IPS[1]}"; }
+check "upstream cut: TCP targets unreachable" tcp_none
+netlab_restore_upstream
+check "upstream restored: TCP targets answer" tcp_all
 netlab_cut_gateway
 check "gateway cut: gateway unreachable" unreachable netlab_cli "$NETLAB_GW_IP"
 netlab_restore_gateway

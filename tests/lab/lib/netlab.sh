@@ -26,7 +26,8 @@
 # (router ↔ server link down), netlab_cut_gateway / netlab_restore_gateway (client ↔ router
 # link down on the router side), netlab_break_dns / netlab_restore_dns (UDP+TCP port 53
 # dropped in the router; everything else still flows), netlab_start_dns (a stub DNS server
-# in the server namespace answering every A query with NETLAB_SRV_IP).
+# in the server namespace answering every A query with NETLAB_SRV_IP), netlab_start_tcp_targets
+# (TCP acceptors on the three server networks).
 #
 # Everything created lives inside the three namespaces, so teardown = kill our background
 # processes + delete the namespaces. It runs from an EXIT/INT/TERM trap, also on failure.
@@ -364,4 +365,27 @@ netlab_start_dns() {
   local i
   for i in $(seq 1 50); do grep -q 'dnsstub: listening' "$NETLAB_TMP/dns.log" 2>/dev/null && return 0; sleep 0.1; done
   netlab_die "dns stub did not start: $(cat "$NETLAB_TMP/dns.log")"
+}
+
+# netlab_start_tcp_targets [PORT] — a TCP acceptor on PORT (default 443) on every server
+# address (NETLAB_SRV_IP and NETLAB_SRV_EXTRA_IPS: three "networks" for availability probes).
+# Accepts and closes; bounded by the kernel backlog. Killed at teardown.
+netlab_start_tcp_targets() {
+  local port="${1:-443}"
+  netlab_bg srv "$NETLAB_TMP/tcp-targets-$port.log" python3 -c '
+import socket, sys, threading
+port = int(sys.argv[1])
+def serve(ip):
+    s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind((ip, port)); s.listen(64)
+    while True:
+        c, _ = s.accept(); c.close()
+for ip in sys.argv[2:]:
+    threading.Thread(target=serve, args=(ip,), daemon=True).start()
+print("tcp-targets: listening", port, flush=True)
+threading.Event().wait()' "$port" "$NETLAB_SRV_IP" "${NETLAB_SRV_EXTRA_IPS[@]}"
+  local ip
+  for ip in "$NETLAB_SRV_IP" "${NETLAB_SRV_EXTRA_IPS[@]}"; do
+    netlab_wait_tcp "$NETLAB_NS_SRV" "$ip" "$port" 10 || netlab_die "tcp target $ip:$port did not start"
+  done
 }
