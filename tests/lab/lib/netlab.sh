@@ -259,7 +259,7 @@ netlab_stop() {
 netlab_wait_tcp() {
   local ns="$1" ip="$2" port="$3" timeout="${4:-10}" i
   for i in $(seq 1 $((timeout * 10))); do
-    ip netns exec "$ns" bash -c "exec 3<>/dev/tcp/$ip/$port" 2>/dev/null && return 0
+    ip netns exec "$ns" timeout 1 bash -c "exec 3<>/dev/tcp/$ip/$port" 2>/dev/null && return 0
     sleep 0.1
   done
   return 1
