@@ -23,6 +23,8 @@
 #include "agent/platform/default_route.h"
 #include "agent/platform/netdev_counters.h"
 #include "agent/platform/service_notify.h"
+#include "agent/publish/delivery_pump.h"
+#include "agent/publish/paho_publisher.h"
 #include "agent/record/record_factory.h"
 #include "agent/verdict/throughput_verdict.h"
 
@@ -32,6 +34,8 @@ namespace {
 constexpr auto kCrossTrafficSample = std::chrono::seconds(2);
 constexpr auto kHeartbeatTick = std::chrono::seconds(30);
 constexpr size_t kJournalScanBatch = 500;
+constexpr auto kDeliveryTick = std::chrono::milliseconds(200);
+constexpr auto kDisconnectTimeout = std::chrono::seconds(3);
 
 ScheduleRules scheduleRules(const config::Config& c) {
   ScheduleRules r;
@@ -88,6 +92,7 @@ struct Daemon::Impl {
   asio::steady_timer test_timer{io};
   asio::steady_timer heartbeat_timer{io};
   asio::steady_timer watchdog_timer{io};
+  asio::steady_timer delivery_timer{io};
   const Clock& clock = SystemClock::instance();
 
   std::unique_ptr<journal::Journal> journal;
@@ -96,6 +101,9 @@ struct Daemon::Impl {
   std::unique_ptr<availability::AvailabilityMonitor> monitor;
   std::unique_ptr<ThroughputRunner> runner;
   std::vector<JournaledListener> listeners;
+  std::unique_ptr<publish::Publisher> publisher;
+  std::unique_ptr<publish::DeliveryPump> pump;
+  std::string started_at;
 
   std::unique_ptr<TestSchedule> schedule;
   GateRules gate;
@@ -284,6 +292,52 @@ struct Daemon::Impl {
     armTestTimer();
   }
 
+  // ---- MQTT delivery ----------------------------------------------------------------------
+  // A broker that is absent, refuses our credentials or fails TLS never stops measuring:
+  // records stay in the journal and the pump retries with capped backoff. Only settings that
+  // can never work (unreadable password file, …) disable publishing, loudly.
+  void startPublisher() {
+    if (cfg.mqtt.uri.empty()) {
+      spdlog::warn("[mqtt] uri is empty: records are kept in the journal only");
+      return;
+    }
+    publish::StatusInfo info;
+    info.device_id = cfg.identity.device_id;
+    info.school_id = cfg.identity.school_id;
+    info.school_name = cfg.identity.school_name;
+    info.region = cfg.identity.region;
+    info.county = cfg.identity.county;
+    info.carrier = cfg.identity.carrier;
+    info.agent_version = kAgentVersion;
+    info.started_at = started_at;
+    info.config_hash = config::configHash(cfg);
+    auto pub = publish::makePahoPublisher(
+        cfg.mqtt, info, [this](std::function<void()> f) { asio::post(io, std::move(f)); }, clock);
+    if (!pub) {
+      spdlog::error("MQTT publishing disabled, records are kept in the journal: {}",
+                    pub.error().message);
+      event("publish_disabled", {{"reason", pub.error().message}});
+      return;
+    }
+    publisher = std::move(*pub);
+    publish::DeliveryOptions o;
+    o.topic_prefix = cfg.mqtt.topic_prefix;
+    o.status = info;
+    o.replay_per_second = cfg.mqtt.replay_per_second;
+    pump = std::make_unique<publish::DeliveryPump>(*journal, *publisher, clock, o);
+    listeners.push_back([this](const journal::StoredRecord&) { pump->onRecordAppended(); });
+    armDelivery();
+  }
+
+  void armDelivery() {
+    delivery_timer.expires_after(kDeliveryTick);
+    delivery_timer.async_wait([this](const asio::error_code& ec) {
+      if (ec || stopping) return;
+      pump->tick();
+      armDelivery();
+    });
+  }
+
   // ---- lifecycle --------------------------------------------------------------------------
   void armHeartbeat() {
     // Tick at least twice per heartbeat period; the heartbeat itself writes at most once a
@@ -397,14 +451,18 @@ struct Daemon::Impl {
   }
 
   void finish() {
-    for (auto& l : shutdown_hooks) l();
+    delivery_timer.cancel();
+    if (publisher) {
+      // Give in-flight records a moment to be acknowledged, then say "offline" ourselves so
+      // the broker's Last Will is not needed. Unacknowledged records stay in the journal.
+      publisher->disconnect(kDisconnectTimeout);
+    }
     if (auto st = heartbeat->markCleanShutdown(); !st)
       spdlog::warn("heartbeat: {}", st.error().message);
     if (auto st = journal->flush(); !st) spdlog::warn("journal flush: {}", st.error().message);
     io.stop();
   }
 
-  std::vector<std::function<void()>> shutdown_hooks;
 };
 
 Daemon::Daemon(std::string config_path, config::Config config) : impl_(std::make_unique<Impl>()) {
@@ -425,12 +483,16 @@ int Daemon::run() {
     spdlog::critical("cannot open the journal in {}: {}", d.cfg.storage.dir, st.error().message);
     return 2;
   }
+  d.started_at = formatRfc3339Local(d.clock.wallNow());
   d.factory = std::make_unique<record::RecordFactory>(
       record::Identity{d.cfg.identity.device_id, d.cfg.identity.school_id}, d.clock);
   d.heartbeat = std::make_unique<journal::Heartbeat>(
       journal::HeartbeatOptions{d.statePath("heartbeat.json"),
                                 std::chrono::seconds(d.cfg.storage.heartbeat_s)},
       d.clock, platform::bootId());
+  // The publisher starts before the first records so they flow as soon as it connects;
+  // the pump also replays everything journaled but not yet acknowledged.
+  d.startPublisher();
   auto hb = d.heartbeat->start();
   if (!hb.write.ok()) spdlog::warn("heartbeat: {}", hb.write.error().message);
   d.event("agent_started", {{"config_hash", config::configHash(d.cfg)},
@@ -461,6 +523,8 @@ int Daemon::run() {
                d.cfg.storage.dir, d.journal->lastSeq());
   d.io.run();
   d.runner.reset();  // joins the worker (already cancelled)
+  d.pump.reset();
+  d.publisher.reset();
   spdlog::info("stopped cleanly");
   return d.exit_code;
 }
