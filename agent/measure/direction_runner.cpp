@@ -481,6 +481,11 @@ DirectionResult DirectionEngine::run() {
   } else if (cancelled) {
     r.stop_reason = "cancelled";
     r.error = makeError("cancelled", "test cancelled");
+  } else if (sum.bytes == 0) {
+    // A cap reached without a single counted byte is not a measurement.
+    r.stop_reason = "error";
+    r.error = makeError("timeout", std::string("no ") + phase + " data from server " +
+                                       hostPort(url) + " within the test time");
   } else {
     r.stop_reason = stopReasonName(stop);
   }

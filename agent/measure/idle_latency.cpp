@@ -11,9 +11,23 @@ namespace {
 constexpr long kProbeTimeoutMs = 2000;
 constexpr std::size_t kMaxBody = 16 * 1024;
 
+constexpr std::size_t kMaxHeaderBytes = 64 * 1024;
+
 struct BodySink {
   std::string body;
+  std::size_t header_bytes = 0;
+  bool header_overflow = false;
 };
+
+size_t countHeader(char*, size_t size, size_t n, void* ud) {
+  auto* sink = static_cast<BodySink*>(ud);
+  sink->header_bytes += size * n;
+  if (sink->header_bytes > kMaxHeaderBytes) {
+    sink->header_overflow = true;
+    return 0;  // aborts the transfer
+  }
+  return size * n;
+}
 
 size_t collectBody(char* data, size_t size, size_t n, void* ud) {
   auto* sink = static_cast<BodySink*>(ud);
@@ -39,6 +53,8 @@ Result<IdleLatency> measureIdleLatency(const Endpoints& endpoints, const Through
   curl_easy_setopt(easy.get(), CURLOPT_URL, endpoints.latency.c_str());
   curl_easy_setopt(easy.get(), CURLOPT_WRITEFUNCTION, collectBody);
   curl_easy_setopt(easy.get(), CURLOPT_WRITEDATA, &sink);
+  curl_easy_setopt(easy.get(), CURLOPT_HEADERFUNCTION, countHeader);
+  curl_easy_setopt(easy.get(), CURLOPT_HEADERDATA, &sink);
   if (endpoints.latency_head) curl_easy_setopt(easy.get(), CURLOPT_NOBODY, 1L);
 
   IdleLatency out;
@@ -51,8 +67,14 @@ Result<IdleLatency> measureIdleLatency(const Endpoints& endpoints, const Through
     curl_easy_setopt(easy.get(), CURLOPT_TIMEOUT_MS,
                      static_cast<long>(std::min<double>(kProbeTimeoutMs, left_ms)));
     sink.body.clear();
+    sink.header_bytes = 0;
     errbuf[0] = '\0';
     CURLcode rc = curl_easy_perform(easy.get());
+    if (rc != CURLE_OK && sink.header_overflow) {
+      return makeError("protocol", "server " + hostPort(endpoints.latency) +
+                                       " sent more than 64 KiB of response headers: is it a "
+                                       "LibreSpeed/HTTP endpoint?");
+    }
     if (rc != CURLE_OK) {
       if (!out.samples_ms.empty() && rc == CURLE_OPERATION_TIMEDOUT) break;  // budget ran out
       long os_errno = 0, status = 0;

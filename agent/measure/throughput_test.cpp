@@ -123,6 +123,8 @@ ThroughputResult runThroughputTest(const ThroughputOptions& options, const Clock
     p.controller = cc;
     p.nic_mbps = res.nic_speed_mbps;
     p.ip_family = c.idle.ip_family == 6 ? 6 : 4;
+    // Stall: no counted byte for this long is an error, short enough to fire before the cap.
+    p.stall_s = std::clamp(cc.max_seconds / 2, 1.5, 4.0);
     const auto before = platform::readNetdevCounters(res.wan_interface);
     const SteadyTime t = clock.steadyNow();
     DirectionResult d = runDirection(p, clock, progress, cancel);
