@@ -34,7 +34,7 @@ HttpServer::HttpServer(const ServerOptions& options)
         for (int i = 0; i < threadCount(options); ++i) v.push_back(makeContext());
         return v;
       }()),
-      signals_(*contexts_[0], SIGINT, SIGTERM) {
+      signals_(std::make_unique<asio::signal_set>(*contexts_[0], SIGINT, SIGTERM)) {
   limits_.header_timeout = std::chrono::seconds(options.header_timeout_s);
   limits_.idle_timeout = std::chrono::seconds(options.idle_timeout_s);
   limits_.stall_timeout = std::chrono::seconds(options.stall_timeout_s);
@@ -46,8 +46,10 @@ HttpServer::HttpServer(const ServerOptions& options)
 
 HttpServer::~HttpServer() {
   stop();
-  // Destroy pending handlers (and with them the connections) while everything they
-  // reference is still alive.
+  // Destroy every I/O object before the io_contexts it belongs to, then the contexts with
+  // their pending handlers (and with them the connections) while everything those reference
+  // (limits_, payload_, active_) is still alive.
+  signals_.reset();
   acceptors_.clear();
   retry_timer_.reset();
   for (auto& c : contexts_) c.reset();
@@ -86,7 +88,7 @@ Result<std::vector<std::string>> HttpServer::bind() {
 }
 
 void HttpServer::run() {
-  signals_.async_wait([this](const asio::error_code& ec, int) {
+  signals_->async_wait([this](const asio::error_code& ec, int) {
     if (!ec) stop();
   });
   for (std::size_t i = 0; i < acceptors_.size(); ++i) accept(i);

@@ -46,7 +46,7 @@ class HttpServer {
   std::vector<std::unique_ptr<asio::io_context>> contexts_;
   std::vector<std::unique_ptr<asio::ip::tcp::acceptor>> acceptors_;
   std::unique_ptr<asio::steady_timer> retry_timer_;
-  asio::signal_set signals_;
+  std::unique_ptr<asio::signal_set> signals_;
   std::size_t next_context_ = 0;
 };
 
