@@ -12,6 +12,7 @@ using Args = std::vector<std::string>;
 int testCommand(const Args& args);
 int checkConfigCommand(const Args& args);
 int exampleConfigCommand(const Args& args);
+int commissionCommand(const Args& args);
 int runCommand(const Args& args);
 int recordsCommand(const Args& args);
 

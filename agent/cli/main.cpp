@@ -17,6 +17,7 @@ constexpr const char* kUsage =
     "commands:\n"
     "  test [--config F] [--server URL] [--target MBPS] [--json]\n"
     "       [--download-only|--upload-only]   measure now, print the verdict\n"
+    "  commission [--config F] [--yes] ...   set identity and broker, first test, receipt\n"
     "  run --config F                        the daemon (foreground, systemd Type=notify)\n"
     "  records --config F [--since SEQ] [--kind K] [--limit N] [--json]\n"
     "                                        the local journal, one record per line\n"
@@ -50,6 +51,7 @@ int main(int argc, char** argv) {
       {"example-config", exampleConfigCommand},
       {"run", runCommand},
       {"records", recordsCommand},
+      {"commission", commissionCommand},
   };
   auto it = commands.find(cmd);
   if (it == commands.end()) {

@@ -1,0 +1,665 @@
+// `uplinkprobe commission`: what a carrier technician runs once per school, before leaving.
+//
+// Steps, each of which stops with a message that says what to fix:
+//   1. settings: flags, else (on a terminal, without --yes) prompts whose defaults are the
+//      config's current values; placeholders of the example config are refused;
+//   2. the broker password (if any) goes to <config dir>/mqtt.password, 0640 root:uplinkprobe;
+//   3. the config is edited line by line (comments kept, commission_config_edit.h), validated
+//      as `check-config` would, saved with the previous version as <config>.bak;
+//   4. the broker is connected with the daemon's own MQTT adapter (bounded wait): address,
+//      TLS and credentials are proven, not assumed;
+//   5. a first throughput test with live progress, judged like `uplinkprobe test`;
+//   6. the throughput record and an `event` {"event":"commissioned", ...} are journaled in
+//      [storage] dir and published with QoS 1 (waiting for PUBACK);
+//   7. a receipt is printed, and the service is (re)started when systemd runs.
+// A running uplinkprobe.service is stopped first: its own scheduled test would share the link
+// with ours (both results wrong), and it holds the journal lock and the broker client id.
+//
+// Exit codes (DESIGN.md): 0 commissioned and meets target, 1 commissioned but measured below
+// target, 2 error (broker, test, journal), 64 usage, 78 bad config.
+#include <fcntl.h>
+#include <grp.h>
+#include <sys/stat.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <deque>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <iostream>
+#include <map>
+#include <mutex>
+#include <set>
+#include <sstream>
+
+#include "agent/cli/arg_parser.h"
+#include "agent/cli/commands.h"
+#include "agent/cli/commission_config_edit.h"
+#include "agent/cli/exit_codes.h"
+#include "agent/cli/progress_view.h"
+#include "agent/cli/test_summary.h"
+#include "agent/common/version.h"
+#include "agent/config/config_loader.h"
+#include "agent/config/schema.h"
+#include "agent/daemon/measure_options.h"
+#include "agent/journal/journal.h"
+#include "agent/measure/throughput_test.h"
+#include "agent/platform/boot_id.h"
+#include "agent/publish/connect_settings.h"
+#include "agent/publish/paho_publisher.h"
+#include "agent/publish/topic.h"
+#include "agent/record/record_factory.h"
+#include "agent/verdict/throughput_verdict.h"
+
+namespace uplinkprobe::cli {
+namespace {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+constexpr const char* kDefaultConfig = "/etc/uplinkprobe/uplinkprobe.toml";
+constexpr const char* kService = "uplinkprobe.service";
+constexpr auto kBrokerTimeout = std::chrono::seconds(15);
+constexpr auto kPublishTimeout = std::chrono::seconds(15);
+constexpr size_t kMaxAnswer = 256;
+
+constexpr const char* kUsage =
+    "usage: uplinkprobe commission [--config F] [--device-id ID] [--school-id ID]\n"
+    "         [--school-name NAME] [--region R] [--county C] [--carrier C]\n"
+    "         [--contracted-down MBPS] [--contracted-up MBPS] [--broker URI]\n"
+    "         [--username U] [--password-file F] [--server URL] [--yes] [--no-start]\n"
+    "  Sets identity and broker in the config (default /etc/uplinkprobe/uplinkprobe.toml),\n"
+    "  checks config and broker, runs a first test and prints a receipt. On a terminal it\n"
+    "  asks for what the flags do not give; --yes never asks (scripts).\n";
+
+std::atomic<bool> g_cancel{false};
+void onInterrupt(int) { g_cancel.store(true); }
+
+int usage(const std::string& why) {
+  std::fprintf(stderr, "uplinkprobe commission: %s\n%s", why.c_str(), kUsage);
+  return kExitUsage;
+}
+
+// One setting the technician provides: flag, where it lives in the config, prompt text.
+struct Field {
+  const char* flag;
+  const char* section;
+  const char* key;
+  const char* prompt;
+  bool number;
+};
+
+constexpr Field kFields[] = {
+    {"--school-id", "identity", "school_id", "School id (education department)", false},
+    {"--school-name", "identity", "school_name", "School name", false},
+    {"--region", "identity", "region", "Region (city/prefecture)", false},
+    {"--county", "identity", "county", "County/district", false},
+    {"--device-id", "identity", "device_id", "Device id (unique per probe)", false},
+    {"--carrier", "identity", "carrier", "Carrier", false},
+    {"--contracted-down", "target", "contracted_down_mbps", "Contracted download, Mbps", true},
+    {"--contracted-up", "target", "contracted_up_mbps", "Contracted upload, Mbps (0 = none)", true},
+    {"--server", "servers", "url", "Test server URL (uplinkprobe-server / LibreSpeed)", false},
+    {"--broker", "mqtt", "uri", "MQTT broker (tcp://host:1883, ssl://host:8883, empty = none)",
+     false},
+    {"--username", "mqtt", "username", "Broker user name (empty = none)", false},
+};
+
+std::string fmtNumber(double v) {
+  std::ostringstream o;
+  o << v;
+  return o.str();
+}
+
+std::string currentValue(const config::Config& c, const std::string& key) {
+  if (key == "device_id") return c.identity.device_id;
+  if (key == "school_id") return c.identity.school_id;
+  if (key == "school_name") return c.identity.school_name;
+  if (key == "region") return c.identity.region;
+  if (key == "county") return c.identity.county;
+  if (key == "carrier") return c.identity.carrier;
+  if (key == "contracted_down_mbps") return fmtNumber(c.target.contracted_down_mbps);
+  if (key == "contracted_up_mbps") return fmtNumber(c.target.contracted_up_mbps);
+  if (key == "url") return c.servers.empty() ? "" : c.servers.front().url;
+  if (key == "uri") return c.mqtt.uri;
+  if (key == "username") return c.mqtt.username;
+  return "";
+}
+
+// Reads one bounded line from stdin; nullopt on EOF (the technician pressed Ctrl-D).
+std::optional<std::string> readAnswer(bool echo) {
+  termios saved{};
+  bool restore = false;
+  if (!echo && tcgetattr(STDIN_FILENO, &saved) == 0) {
+    termios quiet = saved;
+    quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+    restore = tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet) == 0;
+  }
+  std::string line;
+  bool got = static_cast<bool>(std::getline(std::cin, line));
+  if (restore) {
+    tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved);
+    std::fputs("\n", stderr);
+  }
+  if (!got) return std::nullopt;
+  if (line.size() > kMaxAnswer) line.resize(kMaxAnswer);
+  while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
+  return line;
+}
+
+std::optional<std::string> ask(const std::string& prompt, const std::string& def) {
+  std::fprintf(stderr, "%s [%s]: ", prompt.c_str(), def.c_str());
+  std::fflush(stderr);
+  auto a = readAnswer(true);
+  if (!a) return std::nullopt;
+  return a->empty() ? def : *a;
+}
+
+std::optional<double> parseMbps(const std::string& s) {
+  char* end = nullptr;
+  double v = std::strtod(s.c_str(), &end);
+  if (s.empty() || end == s.c_str() || *end != '\0' || !(v >= 0) || v > 100000) return std::nullopt;
+  return v;
+}
+
+Result<std::string> readFile(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) return Error{"io", "cannot read " + path + ": " + std::strerror(errno)};
+  std::ostringstream s;
+  s << f.rdbuf();
+  return s.str();
+}
+
+// Writes `data` to `path` atomically (tmp + fsync + rename) with `mode`, optionally group
+// `gid` (root stays the owner).
+Status writeFileAtomic(const std::string& path, const std::string& data, mode_t mode,
+                       gid_t gid = static_cast<gid_t>(-1)) {
+  const std::string tmp = path + ".tmp";
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+  if (fd < 0) return Error{"io", "cannot write " + tmp + ": " + std::strerror(errno)};
+  bool ok = ::fchmod(fd, mode) == 0;
+  if (gid != static_cast<gid_t>(-1)) ok = ok && ::fchown(fd, static_cast<uid_t>(-1), gid) == 0;
+  size_t off = 0;
+  while (ok && off < data.size()) {
+    ssize_t n = ::write(fd, data.data() + off, data.size() - off);
+    if (n <= 0)
+      ok = false;
+    else
+      off += static_cast<size_t>(n);
+  }
+  ok = ok && ::fsync(fd) == 0;
+  ::close(fd);
+  if (!ok || ::rename(tmp.c_str(), path.c_str()) != 0) {
+    std::string why = std::strerror(errno);
+    ::unlink(tmp.c_str());
+    return Error{"io", "cannot write " + path + ": " + why};
+  }
+  return Status::Ok();
+}
+
+bool systemdRunning() { return fs::exists("/run/systemd/system"); }
+
+// Fixed command lines only (no user input reaches the shell).
+bool serviceActive() {
+  return systemdRunning() && std::system("systemctl is-active --quiet uplinkprobe.service") == 0;
+}
+
+// Owner thread of the Paho adapter (publisher.h): Paho's threads post closures here and the
+// command's thread runs them while it waits, with a deadline.
+class WaitLoop {
+ public:
+  publish::Post poster() {
+    return [this](std::function<void()> f) {
+      std::lock_guard<std::mutex> g(mu_);
+      q_.push_back(std::move(f));
+      cv_.notify_all();
+    };
+  }
+  bool runUntil(const std::function<bool()>& done, std::chrono::milliseconds timeout) {
+    const auto deadline = Clock::now() + timeout;
+    while (true) {
+      for (;;) {
+        std::function<void()> f;
+        {
+          std::lock_guard<std::mutex> g(mu_);
+          if (q_.empty()) break;
+          f = std::move(q_.front());
+          q_.pop_front();
+        }
+        f();
+      }
+      if (done()) return true;
+      if (Clock::now() >= deadline || g_cancel.load()) return false;
+      std::unique_lock<std::mutex> lk(mu_);
+      cv_.wait_until(lk, std::min(deadline, Clock::now() + std::chrono::milliseconds(200)),
+                     [&] { return !q_.empty(); });
+    }
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::function<void()>> q_;
+};
+
+struct BrokerState : publish::PublisherListener {
+  enum { kPending, kConnected, kFailed, kLost } state = kPending;
+  Error error;
+  void onConnected() override { state = kConnected; }
+  void onConnectFailed(const Error& e) override {
+    state = kFailed;
+    error = e;
+  }
+  void onConnectionLost(const std::string& cause) override {
+    state = kLost;
+    error = Error{"connect", "connection lost: " + cause};
+  }
+};
+
+std::string brokerAdvice(const Error& e, const config::Config& cfg) {
+  if (e.kind == "auth")
+    return "the broker refused user \"" + cfg.mqtt.username +
+           "\": check --username and the password in --password-file with the broker's operator";
+  if (e.kind == "tls")
+    return "TLS to " + cfg.mqtt.uri +
+           " failed: check [mqtt] ca_file (the CA that signed the broker's certificate) and the "
+           "host name in --broker";
+  return "cannot reach " + cfg.mqtt.uri +
+         ": check the address and port in --broker, the school's firewall (outbound TCP to the "
+         "broker port) and that the broker is running";
+}
+
+// Journal files created by root here must stay writable by the service user that owns the
+// state directory (StateDirectory=); bounded walk.
+void matchOwnerOfDir(const std::string& dir) {
+  struct stat st {};
+  if (::geteuid() != 0 || ::stat(dir.c_str(), &st) != 0 || st.st_uid == 0) return;
+  std::error_code ec;
+  int budget = 10000;
+  for (auto it = fs::recursive_directory_iterator(dir, ec);
+       !ec && it != fs::recursive_directory_iterator() && budget-- > 0; it.increment(ec)) {
+    if (::lchown(it->path().c_str(), st.st_uid, st.st_gid) != 0) continue;
+  }
+}
+
+double num(const nlohmann::json& j, const char* a, const char* b) {
+  if (j.contains(a) && j[a].is_object() && j[a].contains(b) && j[a][b].is_number())
+    return j[a][b].get<double>();
+  return -1;
+}
+
+std::string mbps(double v) {
+  if (v < 0) return "-";
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1f Mbps", v);
+  return buf;
+}
+
+}  // namespace
+
+int commissionCommand(const Args& args) {
+  std::set<std::string> options = {"--config", "--password-file"};
+  for (const auto& f : kFields) options.insert(f.flag);
+  auto parsed = parseArgs(args, {"--yes", "--no-start", "--help"}, options);
+  if (!parsed) return usage(parsed.error().message);
+  const auto& a = *parsed;
+  if (a.has("--help")) {
+    std::fputs(kUsage, stdout);
+    return kExitOk;
+  }
+  const std::string path = a.getOr("--config", kDefaultConfig);
+  const bool interactive = !a.has("--yes") && ::isatty(STDIN_FILENO) && ::isatty(STDERR_FILENO);
+
+  // ---- 1. settings ----
+  auto original = readFile(path);
+  if (!original) {
+    std::fprintf(stderr,
+                 "uplinkprobe commission: %s\n  fix: install the uplinkprobe package (it ships "
+                 "%s) or pass --config F; `uplinkprobe example-config > F` makes one\n",
+                 original.error().message.c_str(), kDefaultConfig);
+    return kExitBadConfig;
+  }
+  auto current = config::loadConfigString(*original, path, config::Purpose::kTest);
+  if (!current) {
+    std::fprintf(stderr,
+                 "%s\n  fix: correct that line, or start again from the annotated default: "
+                 "uplinkprobe example-config > %s\n",
+                 current.error().message.c_str(), path.c_str());
+    return kExitBadConfig;
+  }
+  auto example =
+      config::loadConfigString(config::exampleConfig(), "example", config::Purpose::kTest);
+
+  if (interactive)
+    std::fprintf(stderr, "uplinkprobe commission: press Enter to keep the value in [brackets].\n");
+  std::string text = *original;
+  std::map<std::string, std::string> value;  // key -> final value
+  for (const auto& f : kFields) {
+    std::string v = currentValue(*current, f.key);
+    if (auto given = a.get(f.flag)) {
+      v = *given;
+    } else if (interactive) {
+      auto answer = ask(f.prompt, v);
+      if (!answer) return usage("input ended (Ctrl-D); nothing was changed");
+      v = *answer;
+    }
+    if (f.number && !parseMbps(v))
+      return usage(std::string(f.flag) + ": expected a rate in Mbps, e.g. 200 (got \"" + v + "\")");
+    value[f.key] = v;
+    const std::string literal = f.number ? fmtNumber(*parseMbps(v)) : tomlQuote(v);
+    auto edited = setTomlKey(text, f.section, f.key, literal);
+    if (!edited) {
+      std::fprintf(stderr, "uplinkprobe commission: %s: %s\n", path.c_str(),
+                   edited.error().message.c_str());
+      return kExitBadConfig;
+    }
+    text = std::move(*edited);
+    if (std::string(f.key) == "url") {
+      // A server given here is a LibreSpeed-compatible one (uplinkprobe-server).
+      auto k = setTomlKey(text, "servers", "kind", tomlQuote("librespeed"));
+      if (k) text = std::move(*k);
+    }
+  }
+  if (example) {
+    for (const char* key : {"device_id", "school_id"}) {
+      if (value[key] == currentValue(*example, key))
+        return usage(std::string("--") + (key[0] == 'd' ? "device-id" : "school-id") +
+                     ": still the example placeholder \"" + value[key] +
+                     "\"; give this school's real value");
+    }
+  }
+
+  // ---- 2. broker password ----
+  const std::string config_dir = fs::absolute(fs::path(path)).parent_path().string();
+  const std::string secret_path = (fs::path(config_dir) / "mqtt.password").string();
+  std::optional<std::string> password;
+  if (auto pf = a.get("--password-file")) {
+    std::vector<std::string> warnings;
+    auto p = publish::readPasswordFile(*pf, &warnings);
+    if (!p) {
+      std::fprintf(stderr,
+                   "uplinkprobe commission: --password-file: %s\n  fix: put the broker password "
+                   "alone in a file readable by root, e.g. (umask 077; cat > /root/mqtt.pw)\n",
+                   p.error().message.c_str());
+      return kExitUsage;
+    }
+    password = *p;
+  } else if (interactive && !value["username"].empty()) {
+    std::fprintf(stderr, "Broker password for \"%s\" (not shown; Enter = keep the current): ",
+                 value["username"].c_str());
+    std::fflush(stderr);
+    auto p = readAnswer(false);
+    if (!p) return usage("input ended (Ctrl-D); nothing was changed");
+    if (!p->empty()) password = *p;
+  }
+  if (password) {
+    gid_t gid = static_cast<gid_t>(-1);
+    mode_t mode = 0600;
+    if (const group* g = ::getgrnam("uplinkprobe"); g != nullptr && ::geteuid() == 0) {
+      gid = g->gr_gid;
+      mode = 0640;  // root:uplinkprobe: the service user reads it, nobody else
+    }
+    if (auto st = writeFileAtomic(secret_path, *password + "\n", mode, gid); !st) {
+      std::fprintf(stderr, "uplinkprobe commission: %s\n  fix: run as root (sudo)\n",
+                   st.error().message.c_str());
+      return kExitError;
+    }
+    text = *setTomlKey(text, "mqtt", "password_file", tomlQuote(secret_path));
+  } else if (value["username"].empty()) {
+    text = *setTomlKey(text, "mqtt", "password_file", tomlQuote(""));
+  }
+
+  // ---- 3. config: validate before writing, keep a backup ----
+  auto cfg = config::loadConfigString(text, path, config::Purpose::kRun);
+  if (!cfg) {
+    std::fprintf(stderr, "uplinkprobe commission: the new settings are not valid: %s\n",
+                 cfg.error().message.c_str());
+    return kExitBadConfig;
+  }
+  cfg->source_path = path;
+  struct stat cst {};
+  mode_t cmode = ::stat(path.c_str(), &cst) == 0 ? (cst.st_mode & 07777) : 0644;
+  if (text != *original) {
+    if (auto st = writeFileAtomic(path + ".bak", *original, cmode); !st) {
+      std::fprintf(stderr, "uplinkprobe commission: %s\n  fix: run as root (sudo)\n",
+                   st.error().message.c_str());
+      return kExitError;
+    }
+    if (auto st = writeFileAtomic(path, text, cmode); !st) {
+      std::fprintf(stderr, "uplinkprobe commission: %s\n  fix: run as root (sudo)\n",
+                   st.error().message.c_str());
+      return kExitError;
+    }
+  }
+  std::printf("config:  %s OK (previous version in %s.bak)\n", path.c_str(), path.c_str());
+  std::fflush(stdout);
+
+  struct sigaction sa {};
+  sa.sa_handler = onInterrupt;
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+
+  // A running probe would test at the same time, hold the journal and the client id.
+  const bool was_active = serviceActive();
+  if (was_active) {
+    std::printf("service: stopping %s for the commissioning test\n", kService);
+    if (std::system("systemctl stop uplinkprobe.service") != 0)
+      std::fprintf(stderr, "uplinkprobe commission: could not stop %s; results may be low\n",
+                   kService);
+  }
+
+  // ---- 4. broker ----
+  WaitLoop loop;
+  BrokerState broker;
+  std::unique_ptr<publish::Publisher> publisher;
+  std::string broker_line = "none configured: records stay in the local journal";
+  if (!cfg->mqtt.uri.empty()) {
+    auto settings = publish::makeConnectSettings(cfg->mqtt, cfg->identity.device_id);
+    if (!settings) {
+      std::fprintf(stderr, "uplinkprobe commission: [mqtt]: %s\n",
+                   settings.error().message.c_str());
+      return kExitBadConfig;
+    }
+    publish::StatusInfo info{cfg->identity.device_id,
+                             cfg->identity.school_id,
+                             cfg->identity.school_name,
+                             cfg->identity.region,
+                             cfg->identity.county,
+                             cfg->identity.carrier,
+                             kAgentVersion,
+                             "",
+                             config::configHash(*cfg)};
+    auto p = publish::makePahoPublisher(*settings, info, loop.poster(), SystemClock::instance());
+    if (!p) {
+      std::fprintf(stderr, "uplinkprobe commission: broker %s: %s\n", cfg->mqtt.uri.c_str(),
+                   p.error().message.c_str());
+      return kExitBadConfig;
+    }
+    publisher = std::move(*p);
+    publisher->setListener(&broker);
+    std::printf("broker:  connecting to %s ...\n", cfg->mqtt.uri.c_str());
+    std::fflush(stdout);
+    publisher->connectAsync();
+    loop.runUntil([&] { return broker.state != BrokerState::kPending; },
+                  std::chrono::duration_cast<std::chrono::milliseconds>(kBrokerTimeout));
+    if (broker.state != BrokerState::kConnected) {
+      Error e = broker.state == BrokerState::kPending ? Error{"connect", "no answer within 15 s"}
+                                                      : broker.error;
+      publisher->setListener(nullptr);
+      std::fprintf(stderr, "uplinkprobe commission: broker %s: %s\n  fix: %s\n",
+                   cfg->mqtt.uri.c_str(), e.message.c_str(), brokerAdvice(e, *cfg).c_str());
+      return kExitError;
+    }
+    broker_line = cfg->mqtt.uri + " connected" +
+                  (cfg->mqtt.username.empty() ? "" : " as " + cfg->mqtt.username);
+    std::printf("broker:  %s\n", broker_line.c_str());
+  }
+
+  // ---- 5. first throughput test ----
+  auto opts = daemon::throughputOptionsFromConfig(*cfg);
+  std::fprintf(stderr, "test:    measuring against %s (Ctrl-C to stop)\n",
+               cfg->servers.front().url.c_str());
+  ProgressView view(stderr);
+  auto result = measure::runThroughputTest(
+      opts, SystemClock::instance(), [&](const measure::Progress& p) { view.update(p); },
+      &g_cancel);
+  view.finish();
+  record::RecordFactory factory({cfg->identity.device_id, cfg->identity.school_id},
+                                SystemClock::instance());
+  auto rec = factory.make("throughput", result.toJson());
+  rec["trigger"] = "commission";
+  rec["verdict"] =
+      verdict::judgeThroughput(rec, verdict::verdictInputsFromConfig(cfg->target, std::nullopt));
+  std::fputs(formatTestSummary(rec).c_str(), stdout);
+  const int test_exit = exitCodeForRecord(rec);
+
+  // ---- 6. journal and publish ----
+  const auto& v = rec["verdict"];
+  nlohmann::json body = {
+      {"event", "commissioned"},
+      {"school_name", cfg->identity.school_name},
+      {"region", cfg->identity.region},
+      {"county", cfg->identity.county},
+      {"carrier", cfg->identity.carrier},
+      {"contracted_down_mbps", cfg->target.contracted_down_mbps},
+      {"contracted_up_mbps", cfg->target.contracted_up_mbps},
+      {"target_mbps", v.value("target_mbps", 0.0)},
+      {"meets_target", v.contains("meets_target") ? v["meets_target"] : nlohmann::json()},
+      {"download_mbps", num(rec, "download", "ip_capacity_mbps")},
+      {"upload_mbps", num(rec, "upload", "ip_capacity_mbps")},
+      {"test_error", rec.contains("error") ? rec["error"] : nlohmann::json()},
+      {"server", rec.contains("server") ? rec["server"] : nlohmann::json()},
+      {"broker", cfg->mqtt.uri},
+      {"config_hash", config::configHash(*cfg)}};
+  journal::JournalOptions jo;
+  jo.dir = cfg->storage.dir;
+  jo.max_bytes = static_cast<uint64_t>(cfg->storage.max_mb) << 20;
+  jo.device_id = cfg->identity.device_id;
+  jo.envelope = {{"school_id", cfg->identity.school_id},
+                 {"boot_id", platform::bootId()},
+                 {"agent_version", kAgentVersion}};
+  int exit_code = test_exit;
+  std::vector<journal::StoredRecord> stored;
+  std::string journal_line;
+  {
+    auto j = journal::openFileJournal(jo, SystemClock::instance());
+    if (!j) {
+      std::fprintf(stderr, "uplinkprobe commission: journal %s: %s\n  fix: %s\n", jo.dir.c_str(),
+                   j.error().message.c_str(),
+                   j.error().kind == "journal_locked"
+                       ? "another uplinkprobe holds it; stop it: systemctl stop uplinkprobe"
+                       : "run as root (sudo), or point [storage] dir at a writable directory");
+      exit_code = kExitError;
+    } else {
+      const uint64_t delivered_before = (*j)->deliveredSeq();
+      const uint64_t last_before = (*j)->lastSeq();
+      for (auto r : {rec, factory.make("event", body)}) {
+        if (r["kind"] == "event") r["throughput_id"] = stored.empty() ? "" : rec.value("id", "");
+        auto s = (*j)->append(std::move(r));
+        if (!s) {
+          std::fprintf(stderr, "uplinkprobe commission: journal: %s\n", s.error().message.c_str());
+          exit_code = kExitError;
+          break;
+        }
+        if (stored.empty()) rec["id"] = nlohmann::json::parse(s->json).value("id", "");
+        stored.push_back(*s);
+      }
+      if (!stored.empty())
+        journal_line = jo.dir + " seq " + std::to_string(stored.front().seq) + "-" +
+                       std::to_string(stored.back().seq);
+      // ---- publish, in seq order, waiting for PUBACK ----
+      if (publisher && broker.state == BrokerState::kConnected && !stored.empty()) {
+        size_t acked = 0;
+        bool refused = false;
+        for (const auto& s : stored) {
+          publisher->publish(
+              publish::topicFor(cfg->mqtt.topic_prefix, cfg->identity.school_id,
+                                cfg->identity.device_id, publish::topicKindFor(s.kind)),
+              s.json, 1, false, [&](bool ok) {
+                if (ok)
+                  ++acked;
+                else
+                  refused = true;
+              });
+        }
+        loop.runUntil(
+            [&] {
+              return acked == stored.size() || refused || broker.state != BrokerState::kConnected;
+            },
+            std::chrono::duration_cast<std::chrono::milliseconds>(kPublishTimeout));
+        if (acked == stored.size()) {
+          broker_line += ", records delivered (PUBACK)";
+          // Only when nothing older is still owed to the broker may the pointer move.
+          if (delivered_before == last_before) (*j)->markDelivered(stored.back().seq);
+        } else {
+          broker_line += ", records NOT acknowledged (the service will resend them)";
+          std::fprintf(stderr,
+                       "uplinkprobe commission: the broker did not acknowledge the records\n"
+                       "  fix: check that user \"%s\" may publish to %s/#\n",
+                       cfg->mqtt.username.c_str(), cfg->mqtt.topic_prefix.c_str());
+          exit_code = kExitError;
+        }
+      }
+      if (auto st = (*j)->flush(); !st) exit_code = kExitError;
+    }
+  }
+  matchOwnerOfDir(jo.dir);
+  if (publisher) {
+    publisher->setListener(nullptr);
+    publisher->disconnect(std::chrono::seconds(3));
+    publisher.reset();
+  }
+
+  // ---- 7. receipt and service ----
+  std::string service_line;
+  if (a.has("--no-start")) {
+    service_line = "not started (--no-start): systemctl restart uplinkprobe";
+  } else if (systemdRunning()) {
+    bool ok = std::system("systemctl restart uplinkprobe.service") == 0;
+    service_line = ok ? "uplinkprobe.service running with the new config"
+                      : "FAILED to start: see journalctl -u uplinkprobe";
+    if (!ok) exit_code = kExitError;
+  } else {
+    service_line = "systemd is not running here: start `uplinkprobe run --config " + path + "`";
+  }
+  (void)was_active;
+
+  const bool synced = rec.value("clock_synced", false);
+  const nlohmann::json& meets = v.contains("meets_target") ? v["meets_target"] : nlohmann::json();
+  std::string verdict_line =
+      rec.contains("error") && !rec["error"].is_null()
+          ? "TEST FAILED: " + rec["error"].value("message", std::string("unknown error"))
+      : meets.is_boolean() ? (meets.get<bool>() ? "PASS" : "BELOW TARGET")
+                           : "NOT JUDGED";
+  std::printf(
+      "\n=== uplinkprobe commissioning receipt ===\n"
+      "school:     %s (%s), %s / %s\n"
+      "device:     %s, uplinkprobe %s\n"
+      "carrier:    %s, contracted %s down / %s up, target %s\n"
+      "measured:   down %s, up %s (IP-layer capacity)\n"
+      "verdict:    %s\n"
+      "time:       %s, clock %s\n"
+      "broker:     %s\n"
+      "journal:    %s\n"
+      "service:    %s\n",
+      cfg->identity.school_name.c_str(), cfg->identity.school_id.c_str(),
+      cfg->identity.region.c_str(), cfg->identity.county.c_str(), cfg->identity.device_id.c_str(),
+      kAgentVersion, cfg->identity.carrier.c_str(), mbps(cfg->target.contracted_down_mbps).c_str(),
+      mbps(cfg->target.contracted_up_mbps).c_str(), mbps(v.value("target_mbps", -1.0)).c_str(),
+      mbps(num(rec, "download", "ip_capacity_mbps")).c_str(),
+      mbps(num(rec, "upload", "ip_capacity_mbps")).c_str(), verdict_line.c_str(),
+      rec.value("ts", std::string("?")).c_str(),
+      synced ? "NTP-synchronised" : "NOT synchronised (check NTP: timedatectl)",
+      broker_line.c_str(), journal_line.empty() ? "NOT written" : journal_line.c_str(),
+      service_line.c_str());
+  return exit_code;
+}
+
+}  // namespace uplinkprobe::cli

@@ -1,0 +1,205 @@
+// `uplinkprobe commission` driven non-interactively (--yes and flags) against a private
+// mosquitto (password auth, ephemeral loopback port) and uplinkprobe-server: checks the
+// receipt, the edited config (comments kept, .bak), the journal and the `commissioned`
+// event at a subscriber (mosquitto_sub), and that broker and identity mistakes say what to fix.
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include "tests/integration/server/server_harness.h"
+#include "tests/support/child_process.h"
+
+namespace {
+
+using uplinkprobe::testing::ChildProcess;
+using uplinkprobe::testing::readFile;
+using uplinkprobe::testing::runToEnd;
+using uplinkprobe::testing::waitFor;
+using uplinkprobe::testing::writeFile;
+
+int freeLoopbackPort() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  socklen_t len = sizeof a;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  ::close(fd);
+  return ntohs(a.sin_port);
+}
+
+bool tcpConnects(int port) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  a.sin_port = htons(static_cast<uint16_t>(port));
+  bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
+  ::close(fd);
+  return ok;
+}
+
+class CommissionTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/up-commission-XXXXXX";
+    ASSERT_NE(mkdtemp(tmpl), nullptr);
+    dir_ = tmpl;
+    // mosquitto started as root drops to its own user, which must read the password file.
+    ASSERT_EQ(chmod(dir_.c_str(), 0755), 0);
+    // The package's default config is exactly `example-config`; only the journal moves.
+    auto [code, example] = runToEnd({UPLINKPROBE_BIN, "example-config"}, dir_ + "/example");
+    ASSERT_EQ(code, 0);
+    const std::string from = "dir = \"/var/lib/uplinkprobe\"";
+    auto at = example.find(from);
+    ASSERT_NE(at, std::string::npos);
+    example.replace(at, from.size(), "dir = \"" + dir_ + "/state\"");
+    writeFile(config(), example);
+
+    ASSERT_EQ(
+        std::system(("mosquitto_passwd -c -b " + dir_ + "/mosquitto.pw probe s3cret").c_str()), 0);
+    ASSERT_EQ(chmod((dir_ + "/mosquitto.pw").c_str(), 0644), 0);
+    writeFile(dir_ + "/good.pw", "s3cret\n");
+    writeFile(dir_ + "/bad.pw", "wrong\n");
+    port_ = freeLoopbackPort();
+    writeFile(dir_ + "/mosquitto.conf", "listener " + std::to_string(port_) +
+                                            " 127.0.0.1\nallow_anonymous false\npassword_file " +
+                                            dir_ + "/mosquitto.pw\n");
+    broker_ = std::make_unique<ChildProcess>(
+        std::vector<std::string>{"/usr/sbin/mosquitto", "-c", dir_ + "/mosquitto.conf"},
+        dir_ + "/mosquitto.out", dir_ + "/mosquitto.err");
+    ASSERT_TRUE(waitFor([&] { return tcpConnects(port_); }, std::chrono::seconds(5)))
+        << readFile(dir_ + "/mosquitto.err");
+    server_ = std::make_unique<uplinkprobe::server::testing::ServerProcess>();
+    ASSERT_NE(server_->port(), 0);
+  }
+  void TearDown() override {
+    server_.reset();
+    broker_.reset();
+    if (std::getenv("UPLINKPROBE_KEEP_TMP") == nullptr) std::system(("rm -rf " + dir_).c_str());
+  }
+
+  std::string config() const { return dir_ + "/uplinkprobe.toml"; }
+  std::vector<std::string> commission(const std::string& password_file) const {
+    return {UPLINKPROBE_BIN,
+            "commission",
+            "--config",
+            config(),
+            "--yes",
+            "--no-start",
+            "--device-id",
+            "jl-0042-p1",
+            "--school-id",
+            "220102-0042",
+            "--school-name",
+            "Nanhu Primary",
+            "--region",
+            "Changchun",
+            "--county",
+            "Nanguan",
+            "--carrier",
+            "CarrierA",
+            "--contracted-down",
+            "100",
+            "--contracted-up",
+            "20",
+            "--broker",
+            "tcp://127.0.0.1:" + std::to_string(port_),
+            "--username",
+            "probe",
+            "--password-file",
+            password_file,
+            "--server",
+            "http://127.0.0.1:" + std::to_string(server_->port()) + "/"};
+  }
+
+  std::string dir_;
+  int port_ = 0;
+  std::unique_ptr<ChildProcess> broker_;
+  std::unique_ptr<uplinkprobe::server::testing::ServerProcess> server_;
+};
+
+TEST_F(CommissionTest, WritesConfigMeasuresJournalsAndPublishesCommissionedEvent) {
+  ChildProcess sub(
+      {"/usr/bin/mosquitto_sub", "-h", "127.0.0.1", "-p", std::to_string(port_), "-u", "probe",
+       "-P", "s3cret", "-q", "1", "-v", "-C", "1", "-W", "60", "-t", "uplinkprobe/v1/+/+/event"},
+      dir_ + "/sub.out", dir_ + "/sub.err");
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));  // let it subscribe
+
+  ChildProcess run(commission(dir_ + "/good.pw"), dir_ + "/run.out", dir_ + "/run.err");
+  auto code = run.wait(std::chrono::seconds(90));
+  ASSERT_TRUE(code.has_value()) << "commission did not finish within 90 s";
+  const std::string out = run.out(), err = run.err();
+  // 0 or 1: commissioned either way (loopback speed is not what this test is about).
+  EXPECT_TRUE(*code == 0 || *code == 1) << "exit " << *code << "\n" << out << err;
+
+  EXPECT_NE(out.find("=== uplinkprobe commissioning receipt ==="), std::string::npos) << out;
+  EXPECT_NE(out.find("school:     Nanhu Primary (220102-0042), Changchun / Nanguan"),
+            std::string::npos)
+      << out;
+  EXPECT_NE(out.find("device:     jl-0042-p1"), std::string::npos) << out;
+  EXPECT_NE(out.find("carrier:    CarrierA, contracted 100.0 Mbps down / 20.0 Mbps up"),
+            std::string::npos)
+      << out;
+  EXPECT_NE(out.find("records delivered (PUBACK)"), std::string::npos) << out << err;
+  EXPECT_NE(out.find("journal:    " + dir_ + "/state seq 1-2"), std::string::npos) << out;
+  EXPECT_NE(out.find("clock "), std::string::npos) << out;
+
+  ASSERT_TRUE(sub.wait(std::chrono::seconds(30)).has_value());
+  const std::string got = sub.out();
+  EXPECT_NE(got.find("uplinkprobe/v1/220102-0042/jl-0042-p1/event "), std::string::npos) << got;
+  EXPECT_NE(got.find("\"event\":\"commissioned\""), std::string::npos) << got;
+  EXPECT_NE(got.find("\"id\":\"jl-0042-p1:2\""), std::string::npos) << got;
+  EXPECT_NE(got.find("\"school_name\":\"Nanhu Primary\""), std::string::npos) << got;
+
+  // Config: keys rewritten in place, annotations kept, previous version saved.
+  const std::string cfg = readFile(config());
+  EXPECT_NE(cfg.find("device_id = \"jl-0042-p1\""), std::string::npos);
+  EXPECT_NE(cfg.find("uri = \"tcp://127.0.0.1:" + std::to_string(port_) + "\""), std::string::npos);
+  EXPECT_NE(cfg.find("password_file = \"" + dir_ + "/mqtt.password\""), std::string::npos) << cfg;
+  EXPECT_NE(cfg.find("# Unique id of this probe"), std::string::npos);
+  EXPECT_NE(readFile(config() + ".bak").find("device_id = \"school-0001-probe-1\""),
+            std::string::npos);
+  struct stat st {};
+  ASSERT_EQ(stat((dir_ + "/mqtt.password").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 007, 0u) << "the broker password must not be world-readable";
+  EXPECT_EQ(readFile(dir_ + "/mqtt.password"), "s3cret\n");
+
+  // The edited config is what check-config accepts.
+  auto [check, check_out] =
+      runToEnd({UPLINKPROBE_BIN, "check-config", "--config", config()}, dir_ + "/check");
+  EXPECT_EQ(check, 0) << check_out;
+}
+
+TEST_F(CommissionTest, WrongBrokerPasswordStopsBeforeTheTestAndSaysWhatToFix) {
+  ChildProcess run(commission(dir_ + "/bad.pw"), dir_ + "/run.out", dir_ + "/run.err");
+  auto code = run.wait(std::chrono::seconds(40));
+  ASSERT_TRUE(code.has_value());
+  EXPECT_EQ(*code, 2) << run.out() << run.err();
+  EXPECT_NE(run.err().find("--password-file"), std::string::npos) << run.err();
+  EXPECT_EQ(run.out().find("commissioning receipt"), std::string::npos);
+}
+
+TEST_F(CommissionTest, RefusesTheExamplePlaceholderIdentityWithoutPrompting) {
+  auto [code, out] = runToEnd(
+      {UPLINKPROBE_BIN, "commission", "--config", config(), "--yes", "--school-id", "220102-0042"},
+      dir_ + "/placeholder");
+  EXPECT_EQ(code, 64);
+  EXPECT_NE(readFile(dir_ + "/placeholder.err").find("--device-id"), std::string::npos);
+  EXPECT_EQ(readFile(config() + ".bak"), "") << "nothing may be written on a usage error";
+}
+
+TEST_F(CommissionTest, UnknownFlagIsAUsageError) {
+  auto [code, out] =
+      runToEnd({UPLINKPROBE_BIN, "commission", "--config", config(), "--bogus"}, dir_ + "/bogus");
+  EXPECT_EQ(code, 64);
+}
+
+}  // namespace
