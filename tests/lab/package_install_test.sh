@@ -111,13 +111,14 @@ dpkg -i "$AGENT_DEB" "$SERVER_DEB" >"$WORK/dpkg-i.log" 2>&1 ||
 ok "installed"
 for f in /usr/bin/uplinkprobe /usr/bin/uplinkprobe-server /etc/uplinkprobe/uplinkprobe.toml \
   /usr/lib/systemd/system/uplinkprobe.service /usr/lib/systemd/system/uplinkprobe-server.service \
-  /usr/share/doc/uplinkprobe/copyright /usr/share/doc/uplinkprobe/changelog.Debian.gz \
+  /usr/share/doc/uplinkprobe/copyright /usr/share/doc/uplinkprobe/changelog.Debian.gz /usr/share/doc/uplinkprobe/install.md \
   /usr/share/doc/uplinkprobe-server/copyright /usr/share/doc/uplinkprobe-server/changelog.Debian.gz \
   /usr/lib/sysusers.d/uplinkprobe.conf /etc/default/uplinkprobe-server; do
   [ -e "$f" ] || fail "missing after install: $f"
 done
 /usr/bin/uplinkprobe --version | grep -q '^uplinkprobe ' || fail "uplinkprobe --version"
 /usr/bin/uplinkprobe --version
+/usr/bin/uplinkprobe commission --help | grep -q -- --device-id || fail "uplinkprobe commission --help"
 if /usr/bin/uplinkprobe check-config --config /etc/uplinkprobe/uplinkprobe.toml; then
   ok "check-config accepts the installed default config"
 else
