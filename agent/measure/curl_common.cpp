@@ -101,6 +101,11 @@ Error classifyCurlFailure(CURLcode code, long os_errno, long http_status, const 
           "cannot connect to server " + hp + " (" +
               (os_errno ? std::string(std::strerror(static_cast<int>(os_errno))) : detail) +
               "): check routing, firewall and the server address");
+    case CURLE_INTERFACE_FAILED:
+      return makeError("connect", "cannot use the configured bind_interface/source_address (" +
+                                      detail +
+                                      "): check that it exists and has an address of "
+                                      "the server's IP family");
     case CURLE_OPERATION_TIMEDOUT:
       return makeError("timeout", what + " from " + hp + " timed out (" + detail +
                                       "): the server or the path is not answering");

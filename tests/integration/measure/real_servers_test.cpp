@@ -96,6 +96,17 @@ void expectSaneDirection(const std::optional<DirectionResult>& d, const char* na
       << d->stop_reason;
 }
 
+bool ipv6Loopback() {
+  int s = socket(AF_INET6, SOCK_STREAM, 0);
+  if (s < 0) return false;
+  sockaddr_in6 a{};
+  a.sin6_family = AF_INET6;
+  a.sin6_addr = in6addr_loopback;
+  const bool ok = bind(s, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
+  close(s);
+  return ok;
+}
+
 class NginxTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -122,6 +133,7 @@ class NginxTest : public ::testing::Test {
          << "  uwsgi_temp_path " << (dir_ / "uwsgi").string() << ";\n"
          << "  scgi_temp_path " << (dir_ / "scgi").string() << ";\n"
          << "  server {\n    listen 127.0.0.1:" << port_ << ";\n"
+         << (ipv6Loopback() ? "    listen [::1]:" + std::to_string(port_) + ";\n" : "")
          << "    root " << (dir_ / "html").string() << ";\n"
          << "    location /up { client_max_body_size 0; return 200 \"ok\\n\"; }\n"
          << "  }\n}\n";
@@ -196,6 +208,29 @@ TEST_F(NginxTest, FallsBackToTheNextServer) {
   ASSERT_EQ(r.servers_tried.size(), 2u);
   ASSERT_TRUE(r.servers_tried[0].error.has_value());
   EXPECT_EQ(r.servers_tried[0].error->kind, "http");
+}
+
+TEST_F(NginxTest, Ipv6AndSourceAddress) {
+  if (!ipv6Loopback()) GTEST_SKIP() << "no IPv6 loopback";
+  ThroughputOptions o;
+  const std::string base = "http://[::1]:" + std::to_string(port_) + "/";
+  o.servers.push_back(ServerSpec{"nginx6", "http", "", base + "file.bin", base + "up"});
+  o.max_seconds = 2;
+  o.ip_family = 6;
+  o.source_address = "::1";
+  auto r = runThroughputTest(o, SystemClock::instance(), nullptr, nullptr);
+  ASSERT_FALSE(r.error.has_value()) << r.error->message;
+  ASSERT_TRUE(r.server.has_value());
+  EXPECT_EQ(r.server->ip, "::1");
+  EXPECT_EQ(r.server->ip_family, 6);
+  ASSERT_TRUE(r.download.has_value());
+  EXPECT_GT(r.download->bytes, 0u);
+  // A source address of the wrong family cannot be bound: a connect error, not a hang.
+  o.source_address = "127.0.0.1";
+  o.upload = false;
+  auto bad = runThroughputTest(o, SystemClock::instance(), nullptr, nullptr);
+  ASSERT_TRUE(bad.error.has_value());
+  EXPECT_EQ(bad.error->kind, "connect") << bad.error->message;
 }
 
 #ifdef UPLINKPROBE_SERVER_BIN
