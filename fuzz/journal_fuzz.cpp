@@ -17,7 +17,9 @@ namespace {
 
 const std::string& workDir() {
   static std::string dir = [] {
-    std::string tmpl = "/tmp/upjournal_fuzzXXXXXX";
+    // tmpfs when available: every iteration fdatasyncs, which costs ~50 ms on a real disk.
+    std::string base = std::filesystem::is_directory("/dev/shm") ? "/dev/shm" : "/tmp";
+    std::string tmpl = base + "/upjournal_fuzzXXXXXX";
     return std::string(::mkdtemp(tmpl.data()));
   }();
   return dir;

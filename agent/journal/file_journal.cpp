@@ -15,8 +15,10 @@
 #include <cerrno>
 #include <cstring>
 #include <deque>
+#include <fstream>
 #include <mutex>
 #include <optional>
+#include <set>
 
 #include <spdlog/spdlog.h>
 
@@ -478,8 +480,22 @@ Status FileJournal::openReadWrite() {
   std::vector<std::string> damaged_files;
   uint64_t damaged_bytes = 0;
   std::optional<uint64_t> damage_lo, damage_hi;
-  auto noteDamage = [&](const std::string& path, uint64_t bytes, std::optional<uint64_t> lo,
-                        std::optional<uint64_t> hi) {
+  // Damage in files the journal keeps (sealed segments, the middle of the last one) is
+  // found again on every open; journal.damage remembers what was already reported so that
+  // each damaged span yields one event, not one per restart.
+  const std::string ledger_path = opts_.dir + "/journal.damage";
+  std::set<std::string> reported, still_present;
+  {
+    std::ifstream in(ledger_path);
+    std::string line;
+    while (reported.size() < 10000 && std::getline(in, line)) reported.insert(line);
+  }
+  auto noteDamage = [&](const std::string& path, uint64_t offset, uint64_t bytes,
+                        std::optional<uint64_t> lo, std::optional<uint64_t> hi, bool kept) {
+    std::string key = path.substr(path.rfind('/') + 1) + " " + std::to_string(offset) + " " +
+                      std::to_string(bytes);
+    if (kept) still_present.insert(key);
+    if (reported.count(key)) return;
     if (damaged_files.empty() || damaged_files.back() != path) damaged_files.push_back(path);
     damaged_bytes += bytes;
     if (lo) damage_lo = damage_lo ? std::min(*damage_lo, *lo) : *lo;
@@ -502,13 +518,10 @@ Status FileJournal::openReadWrite() {
     }
     max_disk = std::max(max_disk, last_valid_seq);
     max_seen = std::max({max_seen, scan.max_seq_seen, name_seq > 0 ? name_seq - 1 : 0});
-    for (auto& d : scan.damage) {
-      // Seqs lost in the span lie strictly between the neighbouring valid frames.
-      std::optional<uint64_t> lo = d.seq_lo, hi = d.seq_hi;
-      noteDamage(path, d.length, lo, hi);
-    }
+    for (auto& d : scan.damage) noteDamage(path, d.offset, d.length, d.seq_lo, d.seq_hi, true);
     if (scan.tail_bytes > 0) {
-      if (!scan.tail_torn || !last) noteDamage(path, scan.tail_bytes, std::nullopt, std::nullopt);
+      if (!scan.tail_torn || !last)
+        noteDamage(path, scan.valid_end, scan.tail_bytes, std::nullopt, std::nullopt, !last);
       if (last) {
         // A torn tail is an append that never returned: cut it so the next append follows
         // the last valid frame.
@@ -535,6 +548,19 @@ Status FileJournal::openReadWrite() {
     spdlog::error("journal: damaged data skipped: {} bytes in {} file(s)", damaged_bytes,
                   damaged_files.size());
     reportDamage(damaged_files, damaged_bytes, damage_lo, damage_hi);
+  }
+  if (still_present != reported) {
+    std::string text;
+    for (auto& k : still_present) text += k + "\n";
+    const std::string tmp = ledger_path + ".tmp";
+    int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+    if (fd >= 0 && ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) &&
+        ::fdatasync(fd) == 0 && ::rename(tmp.c_str(), ledger_path.c_str()) == 0) {
+      fsyncDir(opts_.dir);
+    } else {
+      spdlog::warn("journal: cannot write {}: {}", ledger_path, errnoText());
+    }
+    if (fd >= 0) ::close(fd);
   }
   // Seqs assigned before the restart that are on disk nowhere: announce, never reuse.
   const uint64_t lost_from = std::max(max_disk, delivered_) + 1;

@@ -245,6 +245,7 @@ TEST_F(FileJournalTest, FlippedBitsInTheMiddleSkipOnlyThatRecord) {
     for (auto& f : segmentFiles(o.dir)) std::filesystem::remove(f);
     writeFile(seg, bad);
     writeFile(o.dir + "/journal.state", state);
+    std::filesystem::remove(o.dir + "/journal.damage");
     auto j = open(o);
     auto recs = j->read(0, 100, "x");
     ASSERT_EQ(recs.size(), 4u);
@@ -261,6 +262,9 @@ TEST_F(FileJournalTest, FlippedBitsInTheMiddleSkipOnlyThatRecord) {
       EXPECT_EQ(ev[0]["seq_last"], 3);
     }
     EXPECT_EQ(nlohmann::json::parse(ev[0].dump())["seq"], 6) << "appended after the others";
+    j.reset();
+    auto again = open(o);
+    EXPECT_EQ(ofKind(*again, "event").size(), 1u) << "the same damage is reported once";
   }
 }
 
