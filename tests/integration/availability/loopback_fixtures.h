@@ -87,9 +87,17 @@ class SwitchablePort {
     acceptor_->set_option(asio::socket_base::reuse_address(true));
     acceptor_->bind(ep);
     acceptor_->listen(64);
+    acceptLoop();
   }
 
  private:
+  // Accepts and closes at once, like a server that hangs up; keeps the queue empty.
+  void acceptLoop() {
+    acceptor_->async_accept(
+        [this, a = acceptor_.get()](asio::error_code ec, asio::ip::tcp::socket) {
+          if (!ec && a == acceptor_.get()) acceptLoop();
+        });
+  }
   asio::io_context& io_;
   uint16_t port_ = 0;
   std::unique_ptr<asio::ip::tcp::acceptor> acceptor_;
