@@ -28,14 +28,21 @@ struct Shared {
 };
 
 Error classifyConnectFailure(int rc, int reason, const ConnectSettings& s) {
+  // Reason codes exist only in MQTT 5 CONNACKs; otherwise Paho reports 255 or 0 here.
+  // Paho reports an MQTT 5 CONNACK reason code as the return code of the failed token.
+  if (s.mqtt_version == 5 && rc >= 0x80 && rc <= 0xA2) reason = rc;
+  if (s.mqtt_version != 5 || reason < 0x80 || reason > 0xA2) reason = 0;
   // MQTT 3.1.1 CONNACK return codes arrive as rc 1..5, MQTT 5 reason codes as reason >= 0x80.
   if (rc == 4 || reason == 0x86) {
     return makeError("auth", "broker " + s.uri + " refused user \"" + s.username +
                                  "\": bad user name or password (check password_file)");
   }
   if (rc == 5 || reason == 0x87) {
-    return makeError("auth", "broker " + s.uri + " says client \"" + s.client_id +
-                                 "\" is not authorised (user/ACL/certificate)");
+    // mosquitto answers a wrong password with "not authorised" too.
+    return makeError("auth", "broker " + s.uri + " refused user \"" + s.username +
+                                 "\" / client \"" + s.client_id +
+                                 "\": not authorised (wrong password in password_file, unknown "
+                                 "user, or certificate/ACL refused)");
   }
   if (rc == 2 || reason == 0x85) {
     return makeError("protocol", "broker " + s.uri + " rejected client id \"" + s.client_id + "\"");
