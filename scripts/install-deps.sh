@@ -13,6 +13,7 @@ test_pkgs=(
   mosquitto mosquitto-clients nginx-light iperf3 iproute2 iptables curl procps
   clang-14 clang-format-14 libclang-rt-14-dev python3
   ethtool iputils-ping
+  openssl
   lintian devscripts
 )
 
