@@ -15,5 +15,6 @@ int exampleConfigCommand(const Args& args);
 int commissionCommand(const Args& args);
 int runCommand(const Args& args);
 int recordsCommand(const Args& args);
+int reportCommand(const Args& args);
 
 }  // namespace uplinkprobe::cli

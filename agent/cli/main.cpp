@@ -21,6 +21,7 @@ constexpr const char* kUsage =
     "  run --config F                        the daemon (foreground, systemd Type=notify)\n"
     "  records --config F [--since SEQ] [--kind K] [--limit N] [--json]\n"
     "                                        the local journal, one record per line\n"
+    "  report --config F [--days N] [--csv]  daily compliance table, open alerts, last tests\n"
     "  check-config --config F               validate a configuration file\n"
     "  example-config                        print the annotated default configuration\n"
     "  --version                             print the version\n"
@@ -51,6 +52,7 @@ int main(int argc, char** argv) {
       {"example-config", exampleConfigCommand},
       {"run", runCommand},
       {"records", recordsCommand},
+      {"report", reportCommand},
       {"commission", commissionCommand},
   };
   auto it = commands.find(cmd);

@@ -26,6 +26,8 @@
 #include "agent/publish/delivery_pump.h"
 #include "agent/publish/paho_publisher.h"
 #include "agent/record/record_factory.h"
+#include "agent/verdict/alert_engine.h"
+#include "agent/verdict/daily_producer.h"
 #include "agent/verdict/throughput_verdict.h"
 
 namespace uplinkprobe::daemon {
@@ -36,6 +38,7 @@ constexpr auto kHeartbeatTick = std::chrono::seconds(30);
 constexpr size_t kJournalScanBatch = 500;
 constexpr auto kDeliveryTick = std::chrono::milliseconds(200);
 constexpr auto kDisconnectTimeout = std::chrono::seconds(3);
+constexpr auto kAlertTick = std::chrono::seconds(30);
 
 ScheduleRules scheduleRules(const config::Config& c) {
   ScheduleRules r;
@@ -104,6 +107,10 @@ struct Daemon::Impl {
   std::unique_ptr<publish::Publisher> publisher;
   std::unique_ptr<publish::DeliveryPump> pump;
   std::string started_at;
+  // Alerts and daily summaries (issue 5): state derived from the journal, see alert_engine.h.
+  std::unique_ptr<verdict::AlertEngine> alerts;
+  verdict::DailyProducer dailies;
+  asio::steady_timer alert_timer{io};
 
   std::unique_ptr<TestSchedule> schedule;
   GateRules gate;
@@ -338,6 +345,38 @@ struct Daemon::Impl {
     });
   }
 
+  // ---- alerts and daily summaries ----------------------------------------------------------
+  // Rebuilt from the journal (never a side file); then fed every journaled record. Alert
+  // bodies are journaled from inside the listener, so they follow their cause in seq order.
+  void startAlerts() {
+    alerts = std::make_unique<verdict::AlertEngine>(verdict::alertRulesFromConfig(cfg.alert));
+    auto missing = alerts->rebuild(*journal);
+    listeners.push_back([this](const journal::StoredRecord& r) {
+      auto j = nlohmann::json::parse(r.json, nullptr, false);
+      if (!j.is_object()) return;
+      for (auto& body : alerts->onRecord(j)) emit("alert", std::move(body));
+      if (r.kind == "alert") emit("alert_state", alerts->state());
+    });
+    for (auto& body : missing) emit("alert", std::move(body));
+    // The retained alert/state is an `alert_state` record: journaled, so the delivery pump
+    // publishes it (retained) with the same store-and-forward as every record. Sent at start
+    // and after every alert, not on every test, to keep the journal small.
+    emit("alert_state", alerts->state());
+    onAlertTick();
+  }
+
+  void onAlertTick() {
+    if (stopping) return;
+    for (auto& body : alerts->onTick(clock.wallNow())) emit("alert", std::move(body));
+    for (auto& body : dailies.poll(*journal, clock.wallNow(),
+                                   verdict::verdictInputsFromConfig(cfg.target, std::nullopt)))
+      emit("daily", std::move(body));
+    alert_timer.expires_after(kAlertTick);
+    alert_timer.async_wait([this](const asio::error_code& ec) {
+      if (!ec) onAlertTick();
+    });
+  }
+
   // ---- lifecycle --------------------------------------------------------------------------
   void armHeartbeat() {
     // Tick at least twice per heartbeat period; the heartbeat itself writes at most once a
@@ -429,6 +468,7 @@ struct Daemon::Impl {
     test_timer.cancel();
     heartbeat_timer.cancel();
     watchdog_timer.cancel();
+    alert_timer.cancel();
     signals.cancel();
     if (monitor) {
       monitor->flushPeriod();  // the last partial availability period is evidence too
@@ -503,6 +543,7 @@ int Daemon::run() {
     d.emit("power", std::move(body));
   }
   d.rebuildBudget();
+  d.startAlerts();
   d.runner = std::make_unique<ThroughputRunner>(d.io, d.clock);
   d.schedule = std::make_unique<TestSchedule>(scheduleRules(d.cfg));
   d.gate = gateRules(d.cfg);

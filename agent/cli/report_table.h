@@ -1,0 +1,41 @@
+// `uplinkprobe report`: the on-site compliance view, computed from journal records. Pure
+// (records, now, target in; text out) so it is unit-tested without a journal or a clock.
+//
+// Days are computed from the raw records with the same summarizeDay() the daemon uses for
+// `daily` records, so the report is right even on days the daemon never summarised.
+#pragma once
+
+#include <deque>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "agent/common/clock.h"
+#include "agent/verdict/alert_engine.h"
+#include "agent/verdict/throughput_verdict.h"
+
+namespace uplinkprobe::cli {
+
+inline constexpr int kReportMaxDays = 62;
+inline constexpr size_t kReportLastTests = 5;
+
+struct ReportInput {
+  std::string school_id, device_id;
+  verdict::VerdictInputs target;
+  int days = 7;  // today and the days before it
+  WallTime now{};
+  // Records that may touch the reported days (older ones are harmless, just ignored).
+  std::vector<nlohmann::json> records;
+  nlohmann::json alert_state;             // AlertEngine::state() after replaying the whole journal
+  std::deque<nlohmann::json> last_tests;  // newest last, at most kReportLastTests
+};
+
+// One summarizeDay() body per reported day, oldest first (today last, in progress).
+std::vector<nlohmann::json> reportDays(const ReportInput& in);
+// The 80-column table: one line a day, open alerts, last tests.
+std::string formatReportTable(const ReportInput& in, const std::vector<nlohmann::json>& days);
+// Machine-readable: a header line and one row per day.
+std::string formatReportCsv(const std::vector<nlohmann::json>& days);
+
+}  // namespace uplinkprobe::cli

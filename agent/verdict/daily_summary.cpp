@@ -1,0 +1,210 @@
+#include "agent/verdict/daily_summary.h"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <set>
+
+#include "agent/common/time_format.h"
+
+namespace uplinkprobe::verdict {
+namespace {
+
+double round2(double v) { return std::round(v * 100.0) / 100.0; }
+double round4(double v) { return std::round(v * 10000.0) / 10000.0; }
+
+std::optional<WallTime> timeField(const nlohmann::json& r, const char* key) {
+  if (!r.contains(key) || !r[key].is_string()) return std::nullopt;
+  return parseRfc3339(r[key].get<std::string>());
+}
+
+std::optional<double> numberAt(const nlohmann::json& r, const char* obj, const char* key) {
+  if (!r.contains(obj) || !r[obj].is_object()) return std::nullopt;
+  const auto& o = r[obj];
+  if (o.contains("error") && !o["error"].is_null()) return std::nullopt;
+  if (!o.contains(key) || !o[key].is_number()) return std::nullopt;
+  return o[key].get<double>();
+}
+
+double overlapSeconds(WallTime a, WallTime b, WallTime from, WallTime to) {
+  const WallTime lo = std::max(a, from), hi = std::min(b, to);
+  return hi > lo ? toSeconds(hi - lo) : 0.0;
+}
+
+nlohmann::json distributionJson(const std::vector<double>& v) {
+  auto d = distributionOf(v);
+  if (!d) return nullptr;
+  return {{"median", round2(d->median)},
+          {"p10", round2(d->p10)},
+          {"min", round2(d->min)},
+          {"max", round2(d->max)},
+          {"n", d->n}};
+}
+
+nlohmann::json medianJson(const std::vector<double>& v) {
+  auto d = distributionOf(v);
+  return d ? nlohmann::json(round2(d->median)) : nlohmann::json(nullptr);
+}
+
+bool hasError(const nlohmann::json& r) { return r.contains("error") && !r["error"].is_null(); }
+
+}  // namespace
+
+std::optional<Distribution> distributionOf(std::vector<double> v) {
+  if (v.empty()) return std::nullopt;
+  std::sort(v.begin(), v.end());
+  Distribution d;
+  d.n = v.size();
+  d.min = v.front();
+  d.max = v.back();
+  const size_t n = v.size();
+  d.median = n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2.0;
+  // Nearest rank: the ceil(0.1 n)-th smallest (1-based), computed in integers so that
+  // n = 10, 20, ... do not suffer from 0.1 not being exact in binary.
+  const size_t rank = std::max<size_t>(1, (n + 9) / 10);
+  d.p10 = v[rank - 1];
+  return d;
+}
+
+nlohmann::json summarizeDay(const std::vector<nlohmann::json>& records, const LocalDay& day,
+                            WallTime until, const VerdictInputs& target) {
+  until = std::clamp(until, day.start, day.end);
+  const auto inDay = [&](WallTime t) { return t >= day.start && t < until; };
+
+  int run = 0, failed = 0, counted = 0, deferred = 0, skipped = 0;
+  std::vector<double> down_good, down_cap, up_good, up_cap, idle, loaded;
+  uint64_t bytes = 0;
+  double up_s = 0, down_s = 0, observed_s = 0, power_off_s = 0;
+  std::map<std::string, std::pair<int, double>> by_class;  // class -> (count, seconds)
+  std::set<std::string> closed_starts;
+  std::vector<const nlohmann::json*> started;
+
+  for (const auto& r : records) {
+    if (!r.is_object() || !r.contains("kind") || !r["kind"].is_string()) continue;
+    const std::string kind = r["kind"].get<std::string>();
+    const auto ts = timeField(r, "ts");
+    if (kind == "throughput") {
+      if (!ts || !inDay(*ts)) continue;
+      ++run;
+      if (hasError(r)) ++failed;
+      if (r.contains("bytes_total") && r["bytes_total"].is_number_integer() &&
+          r["bytes_total"].get<int64_t>() > 0)
+        bytes += r["bytes_total"].get<uint64_t>();
+      const bool is_counted = r.contains("verdict") && r["verdict"].is_object() &&
+                              r["verdict"].value("counted", false) == true;
+      if (!is_counted) continue;
+      ++counted;
+      if (auto v = numberAt(r, "download", "goodput_mbps")) down_good.push_back(*v);
+      if (auto v = numberAt(r, "download", "ip_capacity_mbps")) down_cap.push_back(*v);
+      if (auto v = numberAt(r, "upload", "goodput_mbps")) up_good.push_back(*v);
+      if (auto v = numberAt(r, "upload", "ip_capacity_mbps")) up_cap.push_back(*v);
+      if (auto v = numberAt(r, "latency", "idle_ms")) idle.push_back(*v);
+      if (auto v = numberAt(r, "latency", "loaded_ms")) loaded.push_back(*v);
+    } else if (kind == "event") {
+      const std::string ev = r.value("event", "");
+      if (ev == "outage_started") {
+        started.push_back(&r);
+        continue;
+      }
+      if (!ts || !inDay(*ts)) continue;
+      if (ev == "test_deferred") ++deferred;
+      if (ev == "test_skipped") ++skipped;
+    } else if (kind == "availability") {
+      auto ps = timeField(r, "period_start"), pe = timeField(r, "period_end");
+      if (!ps || !pe || !r.contains("up_s") || !r["up_s"].is_number() || !r.contains("down_s") ||
+          !r["down_s"].is_number())
+        continue;
+      const double span = toSeconds(*pe - *ps);
+      if (span <= 0) continue;
+      const double inside = overlapSeconds(*ps, *pe, day.start, until);
+      if (inside <= 0) continue;
+      const double share = inside / span;
+      up_s += share * r["up_s"].get<double>();
+      down_s += share * r["down_s"].get<double>();
+      observed_s += inside;
+    } else if (kind == "outage") {
+      auto s = timeField(r, "start"), e = timeField(r, "end");
+      if (!s || !e) continue;
+      closed_starts.insert(r["start"].get<std::string>());
+      const double secs = overlapSeconds(*s, *e, day.start, until);
+      const bool touches = *s < until && *e >= day.start;
+      if (!touches) continue;
+      auto& c = by_class[r.value("class", "unknown")];
+      ++c.first;
+      c.second += secs;
+    } else if (kind == "power") {
+      auto s = timeField(r, "start"), e = timeField(r, "end");
+      if (s && e) power_off_s += overlapSeconds(*s, *e, day.start, until);
+    }
+  }
+  // Outages still open: started, never closed in the records we were given.
+  for (const auto* r : started) {
+    auto s = timeField(*r, "start");
+    if (!s || closed_starts.count((*r)["start"].get<std::string>()) || *s >= until) continue;
+    auto& c = by_class[r->value("class", "unknown")];
+    ++c.first;
+    c.second += overlapSeconds(*s, until, day.start, until);
+  }
+
+  const double day_s = toSeconds(until - day.start);
+  observed_s = std::min(observed_s, day_s);
+  const double coverage = day_s > 0 ? observed_s / day_s : 0.0;
+
+  nlohmann::json outages = {{"count", 0}, {"seconds", 0.0}, {"by_class", nlohmann::json::object()}};
+  int total_count = 0;
+  double total_secs = 0;
+  for (const auto& [cls, c] : by_class) {
+    outages["by_class"][cls] = {{"count", c.first}, {"seconds", round2(c.second)}};
+    total_count += c.first;
+    total_secs += c.second;
+  }
+  outages["count"] = total_count;
+  outages["seconds"] = round2(total_secs);
+
+  nlohmann::json verdict = {{"basis", "median counted download ip_capacity_mbps"},
+                            {"target_mbps", target.down_target_mbps},
+                            {"tolerance_pct", target.tolerance_pct}};
+  auto cap = distributionOf(down_cap);
+  verdict["measured_mbps"] = cap ? nlohmann::json(round2(cap->median)) : nlohmann::json(nullptr);
+  verdict["meets_target"] =
+      cap ? nlohmann::json(cap->median >=
+                           target.down_target_mbps * (1.0 - target.tolerance_pct / 100.0))
+          : nlohmann::json(nullptr);
+
+  return {
+      {"date", day.date},
+      {"day_start", formatRfc3339Local(day.start)},
+      {"day_end", formatRfc3339Local(day.end)},
+      {"until", formatRfc3339Local(until)},
+      {"complete", until >= day.end},
+      {"tests",
+       {{"run", run},
+        {"counted", counted},
+        {"failed", failed},
+        {"deferred", deferred},
+        {"skipped", skipped}}},
+      {"download",
+       {{"goodput_mbps", distributionJson(down_good)},
+        {"ip_capacity_mbps", distributionJson(down_cap)}}},
+      {"upload",
+       {{"goodput_mbps", distributionJson(up_good)},
+        {"ip_capacity_mbps", distributionJson(up_cap)}}},
+      {"latency", {{"idle_ms_median", medianJson(idle)}, {"loaded_ms_median", medianJson(loaded)}}},
+      {"uptime_pct", up_s + down_s > 0 ? nlohmann::json(round2(100.0 * up_s / (up_s + down_s)))
+                                       : nlohmann::json(nullptr)},
+      {"up_s", round2(up_s)},
+      {"down_s", round2(down_s)},
+      {"unknown_s", round2(std::max(0.0, day_s - observed_s))},
+      {"coverage", round4(coverage)},
+      {"partial", coverage < kPartialCoverage},
+      {"outages", outages},
+      {"power_off_s", round2(power_off_s)},
+      {"bytes_tests", bytes},
+      {"verdict", verdict},
+      {"method",
+       "figures over counted tests; median = mean of middle two; p10 = nearest rank "
+       "ceil(0.1n); uptime over observed time only"},
+  };
+}
+
+}  // namespace uplinkprobe::verdict
