@@ -11,7 +11,8 @@ namespace uplinkprobe::cli {
 int checkConfigCommand(const Args& args) {
   auto parsed = parseArgs(args, {}, {"--config"});
   if (!parsed || !parsed->get("--config")) {
-    std::fprintf(stderr, "uplinkprobe check-config: %s\nusage: uplinkprobe check-config --config F\n",
+    std::fprintf(stderr,
+                 "uplinkprobe check-config: %s\nusage: uplinkprobe check-config --config F\n",
                  parsed ? "--config is required" : parsed.error().message.c_str());
     return kExitUsage;
   }

@@ -50,8 +50,8 @@ std::string formatRecordLine(const std::string& record_json) {
   if (!r.is_object()) return "(unreadable record)";
   std::string ts = str(r, "ts");
   if (ts.size() >= 19) ts = ts.substr(0, 10) + " " + ts.substr(11, 8);
-  return fmt::format("{:>6} {} {:<12} {}", static_cast<uint64_t>(num(r, "seq")), ts,
-                     str(r, "kind"), describe(r));
+  return fmt::format("{:>6} {} {:<12} {}", static_cast<uint64_t>(num(r, "seq")), ts, str(r, "kind"),
+                     describe(r));
 }
 
 }  // namespace uplinkprobe::cli

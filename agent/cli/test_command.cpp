@@ -7,10 +7,10 @@
 #include "agent/cli/arg_parser.h"
 #include "agent/cli/commands.h"
 #include "agent/cli/exit_codes.h"
-#include "agent/daemon/measure_options.h"
 #include "agent/cli/progress_view.h"
 #include "agent/cli/test_summary.h"
 #include "agent/config/config_loader.h"
+#include "agent/daemon/measure_options.h"
 #include "agent/record/record_factory.h"
 #include "agent/verdict/throughput_verdict.h"
 
@@ -50,7 +50,8 @@ int testCommand(const Args& args) {
   }
   if (auto url = a.get("--server")) {
     if (url->rfind("http://", 0) != 0 && url->rfind("https://", 0) != 0)
-      return usage("--server: expected an http:// or https:// URL of a LibreSpeed-compatible server");
+      return usage(
+          "--server: expected an http:// or https:// URL of a LibreSpeed-compatible server");
     cfg.servers = {config::ServerConfig{"cli", "librespeed", *url, "", ""}};
   }
   if (cfg.servers.empty())

@@ -21,13 +21,13 @@ bool hasError(const nlohmann::json& j) {
 
 std::string directionLine(const char* label, const nlohmann::json& d) {
   if (!d.is_object()) return "";
-  if (hasError(d))
-    return fmt::format("  {:<9} FAILED: {}\n", label, str(d["error"], "message"));
+  if (hasError(d)) return fmt::format("  {:<9} FAILED: {}\n", label, str(d["error"], "message"));
   return fmt::format(
       "  {:<9} {:7.1f} Mbps goodput = {:7.1f} Mbps IP capacity\n"
       "            {} streams, {:.1f} s, {:.1f} MB, stop: {}, retrans {:.2f} %\n",
-      label, num(d, "goodput_mbps"), num(d, "ip_capacity_mbps"), static_cast<int>(num(d, "streams")),
-      num(d, "duration_s"), num(d, "bytes") / 1e6, str(d, "stop_reason"), num(d, "retransmit_pct"));
+      label, num(d, "goodput_mbps"), num(d, "ip_capacity_mbps"),
+      static_cast<int>(num(d, "streams")), num(d, "duration_s"), num(d, "bytes") / 1e6,
+      str(d, "stop_reason"), num(d, "retransmit_pct"));
 }
 
 }  // namespace
@@ -56,10 +56,11 @@ std::string formatTestSummary(const nlohmann::json& r) {
   const double target = num(v, "target_mbps");
   const double floor = target * (1 - num(v, "tolerance_pct") / 100);
   const bool meets = v.value("meets_target", false);
-  out += fmt::format("verdict   {}: download {:.1f} Mbps IP capacity {} {:.1f} (target {:.0f} Mbps, "
-                     "tolerance {:.0f} %)\n",
-                     meets ? "PASS" : "FAIL", num(v, "measured_mbps"), meets ? ">=" : "<", floor,
-                     target, num(v, "tolerance_pct"));
+  out += fmt::format(
+      "verdict   {}: download {:.1f} Mbps IP capacity {} {:.1f} (target {:.0f} Mbps, "
+      "tolerance {:.0f} %)\n",
+      meets ? "PASS" : "FAIL", num(v, "measured_mbps"), meets ? ">=" : "<", floor, target,
+      num(v, "tolerance_pct"));
   if (v.contains("up_meets_target") && v["up_meets_target"].is_boolean())
     out += fmt::format("          upload {:.1f} Mbps IP capacity, target {:.0f}: {}\n",
                        num(v, "up_measured_mbps"), num(v, "up_target_mbps"),

@@ -19,7 +19,7 @@ struct IdentityConfig {
 };
 
 struct TargetConfig {
-  double floor_down_mbps = 100;  // the government floor
+  double floor_down_mbps = 100;     // the government floor
   double contracted_down_mbps = 0;  // 0 = not set
   double contracted_up_mbps = 0;
   double tolerance_pct = 5;
@@ -52,8 +52,8 @@ struct ThroughputConfig {
 struct ScheduleConfig {
   int tests_per_day = 4;
   std::vector<std::string> windows = {"08:00-17:00"};
-  std::string timezone;  // "" = the system's
-  int interval_s = 0;    // > 0: fixed interval instead of tests_per_day (labs)
+  std::string timezone;           // "" = the system's
+  int interval_s = 0;             // > 0: fixed interval instead of tests_per_day (labs)
   double monthly_budget_gb = 10;  // 0 = unlimited
   double defer_if_cross_traffic_mbps = 10;
   int min_spacing_minutes = 30;

@@ -1,8 +1,8 @@
 #include "agent/config/config_loader.h"
 
+#include <toml++/toml.h>
 #include <fstream>
 #include <sstream>
-#include <toml++/toml.h>
 
 #include "agent/config/schema.h"
 
@@ -129,8 +129,7 @@ double TargetConfig::effectiveDownMbps() const {
   return std::max(floor_down_mbps, contracted_down_mbps);
 }
 
-Result<Config> loadConfigString(const std::string& text, const std::string& src,
-                                Purpose purpose) {
+Result<Config> loadConfigString(const std::string& text, const std::string& src, Purpose purpose) {
   if (text.size() > kMaxConfigBytes) return makeError("config", src + ": file larger than 1 MiB");
   toml::table root;
   try {
@@ -171,12 +170,14 @@ Result<Config> loadConfigString(const std::string& text, const std::string& src,
 
 Result<Config> loadConfigFile(const std::string& path, Purpose purpose) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) return makeError("config", path + ": cannot open (does the file exist and is it readable?)");
+  if (!in)
+    return makeError("config", path + ": cannot open (does the file exist and is it readable?)");
   std::string text;
   char buf[8192];
   while (in.read(buf, sizeof buf) || in.gcount() > 0) {
     text.append(buf, static_cast<size_t>(in.gcount()));
-    if (text.size() > kMaxConfigBytes) return makeError("config", path + ": file larger than 1 MiB");
+    if (text.size() > kMaxConfigBytes)
+      return makeError("config", path + ": file larger than 1 MiB");
   }
   return loadConfigString(text, path, purpose);
 }
@@ -192,10 +193,10 @@ std::string configHash(const Config& c) {
     s << sv.name << ',' << sv.kind << ',' << sv.url << ',' << sv.download_url << ','
       << sv.upload_url << ';';
   s << c.throughput.max_seconds << '|' << c.throughput.max_mb_per_direction << '|'
-    << c.throughput.streams_max << '|' << c.schedule.tests_per_day << '|'
-    << c.schedule.interval_s << '|' << c.availability.interval_s << '|' << c.mqtt.uri << '|'
-    << c.mqtt.topic_prefix << '|' << c.storage.max_mb << '|' << c.alert.breach_after << '|'
-    << c.alert.breach_window << '|' << c.alert.clear_after;
+    << c.throughput.streams_max << '|' << c.schedule.tests_per_day << '|' << c.schedule.interval_s
+    << '|' << c.availability.interval_s << '|' << c.mqtt.uri << '|' << c.mqtt.topic_prefix << '|'
+    << c.storage.max_mb << '|' << c.alert.breach_after << '|' << c.alert.breach_window << '|'
+    << c.alert.clear_after;
   uint64_t h = 1469598103934665603ull;
   for (unsigned char ch : s.str()) {
     h ^= ch;

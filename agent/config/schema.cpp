@@ -38,8 +38,8 @@ std::string checkHostPort(const std::string& s) {
   if (colon == std::string::npos || colon == 0 || colon + 1 == s.size())
     return "\"" + s + "\": expected \"host:port\" (IPv6: \"[addr]:port\")";
   const std::string port = s.substr(colon + 1);
-  if (!std::all_of(port.begin(), port.end(), ::isdigit) || port.size() > 5 ||
-      std::stoi(port) < 1 || std::stoi(port) > 65535)
+  if (!std::all_of(port.begin(), port.end(), ::isdigit) || port.size() > 5 || std::stoi(port) < 1 ||
+      std::stoi(port) > 65535)
     return "\"" + s + "\": port must be 1-65535";
   return "";
 }
@@ -146,9 +146,12 @@ std::vector<KeyDef> buildSchema() {
       {"servers", "kind", VT::kString, "\"librespeed\"",
        "\"librespeed\" (uplinkprobe-server or any LibreSpeed backend: url) or \"http\" "
        "(download_url + upload_url on any web server).",
-       0, 0, false, server(&ServerConfig::kind, [](const std::string& s) -> std::string {
-         return s == "librespeed" || s == "http" ? "" : "expected \"librespeed\" or \"http\"";
-       })},
+       0, 0, false,
+       server(&ServerConfig::kind,
+              [](const std::string& s) -> std::string {
+                return s == "librespeed" || s == "http" ? ""
+                                                        : "expected \"librespeed\" or \"http\"";
+              })},
       {"servers", "url", VT::kString, "\"http://127.0.0.1:8080/\"",
        "Base URL of a LibreSpeed-compatible server (kind librespeed).", 0, 0, false,
        server(&ServerConfig::url, checkUrl)},
@@ -180,8 +183,8 @@ std::vector<KeyDef> buildSchema() {
       {"throughput", "interface", VT::kString, "\"\"",
        "Bind tests to this interface (e.g. the wired WAN when a 4G backup exists).", 0, 0, false,
        str(&C::throughput, &ThroughputConfig::interface)},
-      {"throughput", "source_address", VT::kString, "\"\"", "Bind tests to this source address.",
-       0, 0, false, str(&C::throughput, &ThroughputConfig::source_address)},
+      {"throughput", "source_address", VT::kString, "\"\"", "Bind tests to this source address.", 0,
+       0, false, str(&C::throughput, &ThroughputConfig::source_address)},
       {"throughput", "proxy", VT::kString, "\"\"",
        "HTTP proxy for tests; proxy environment variables are ignored unless this is set.", 0, 0,
        false, str(&C::throughput, &ThroughputConfig::proxy)},
@@ -202,12 +205,13 @@ std::vector<KeyDef> buildSchema() {
        list(&C::schedule, &ScheduleConfig::windows, checkWindow)},
       {"schedule", "timezone", VT::kString, "\"Asia/Shanghai\"",
        "IANA time zone for windows and daily summaries; \"\" = the system's.", 0, 0, false,
-       str(&C::schedule, &ScheduleConfig::timezone, [](const std::string& tz) -> std::string {
-         if (tz.find("..") != std::string::npos || tz[0] == '/' ||
-             !std::filesystem::exists("/usr/share/zoneinfo/" + tz))
-           return "unknown time zone \"" + tz + "\" (see /usr/share/zoneinfo)";
-         return "";
-       })},
+       str(&C::schedule, &ScheduleConfig::timezone,
+           [](const std::string& tz) -> std::string {
+             if (tz.find("..") != std::string::npos || tz[0] == '/' ||
+                 !std::filesystem::exists("/usr/share/zoneinfo/" + tz))
+               return "unknown time zone \"" + tz + "\" (see /usr/share/zoneinfo)";
+             return "";
+           })},
       {"schedule", "interval_s", VT::kInt, "0",
        "Fixed interval between tests in seconds (labs); 0 = use tests_per_day.", 0, 86400, false,
        integer(&C::schedule, &ScheduleConfig::interval_s)},
@@ -220,8 +224,8 @@ std::vector<KeyDef> buildSchema() {
       {"schedule", "min_spacing_minutes", VT::kInt, "30", "Minimum time between two tests.", 0,
        1440, false, integer(&C::schedule, &ScheduleConfig::min_spacing_minutes)},
       {"schedule", "splay_percent", VT::kInt, "10",
-       "Per-device random shift of test times, so schools don't test in the same minute.", 0,
-       100, false, integer(&C::schedule, &ScheduleConfig::splay_percent)},
+       "Per-device random shift of test times, so schools don't test in the same minute.", 0, 100,
+       false, integer(&C::schedule, &ScheduleConfig::splay_percent)},
 
       {"availability", "interval_s", VT::kInt, "10", "Seconds between availability rounds.", 1,
        3600, false, integer(&C::availability, &AvailabilityConfig::interval_s)},
@@ -232,8 +236,8 @@ std::vector<KeyDef> buildSchema() {
       {"availability", "dns_servers", VT::kStringList, "[]",
        "DNS resolvers to query; empty = those in /etc/resolv.conf.", 0, 0, false,
        list(&C::availability, &AvailabilityConfig::dns_servers)},
-      {"availability", "dns_name", VT::kString, "\"www.gov.cn\"", "Name resolved in each round.",
-       0, 0, false, str(&C::availability, &AvailabilityConfig::dns_name)},
+      {"availability", "dns_name", VT::kString, "\"www.gov.cn\"", "Name resolved in each round.", 0,
+       0, false, str(&C::availability, &AvailabilityConfig::dns_name)},
       {"availability", "gateway", VT::kString, "\"\"", "Gateway to probe; \"\" = default route's.",
        0, 0, false, str(&C::availability, &AvailabilityConfig::gateway)},
       {"availability", "fail_rounds", VT::kInt, "3", "Failed rounds before an outage opens.", 1,
@@ -248,18 +252,21 @@ std::vector<KeyDef> buildSchema() {
 
       {"mqtt", "uri", VT::kString, "\"tcp://127.0.0.1:1883\"",
        "Broker: tcp://host:port or ssl://host:port; \"\" = keep records locally only.", 0, 0, false,
-       str(&C::mqtt, &MqttConfig::uri, [](const std::string& s) -> std::string {
-         if (s.rfind("tcp://", 0) != 0 && s.rfind("ssl://", 0) != 0 &&
-             s.rfind("mqtt://", 0) != 0 && s.rfind("mqtts://", 0) != 0)
-           return "expected tcp:// or ssl://";
-         return "";
-       })},
+       str(&C::mqtt, &MqttConfig::uri,
+           [](const std::string& s) -> std::string {
+             if (s.rfind("tcp://", 0) != 0 && s.rfind("ssl://", 0) != 0 &&
+                 s.rfind("mqtt://", 0) != 0 && s.rfind("mqtts://", 0) != 0)
+               return "expected tcp:// or ssl://";
+             return "";
+           })},
       {"mqtt", "topic_prefix", VT::kString, "\"uplinkprobe/v1\"", "Prefix of every topic.", 0, 0,
-       false, str(&C::mqtt, &MqttConfig::topic_prefix, [](const std::string& s) -> std::string {
-         if (s.find_first_of("+#") != std::string::npos || s.back() == '/')
-           return "must not contain + or # or end with /";
-         return "";
-       })},
+       false,
+       str(&C::mqtt, &MqttConfig::topic_prefix,
+           [](const std::string& s) -> std::string {
+             if (s.find_first_of("+#") != std::string::npos || s.back() == '/')
+               return "must not contain + or # or end with /";
+             return "";
+           })},
       {"mqtt", "username", VT::kString, "\"\"", "Broker user name.", 0, 0, false,
        str(&C::mqtt, &MqttConfig::username)},
       {"mqtt", "password_file", VT::kString, "\"\"",
@@ -282,8 +289,8 @@ std::vector<KeyDef> buildSchema() {
        "Rate limit of backlog replay after a reconnect (protects the broker).", 1, 10000, false,
        integer(&C::mqtt, &MqttConfig::replay_per_second)},
 
-      {"storage", "dir", VT::kString, "\"/var/lib/uplinkprobe\"", "Journal and state directory.",
-       0, 0, false, str(&C::storage, &StorageConfig::dir)},
+      {"storage", "dir", VT::kString, "\"/var/lib/uplinkprobe\"", "Journal and state directory.", 0,
+       0, false, str(&C::storage, &StorageConfig::dir)},
       {"storage", "max_mb", VT::kInt, "64", "Journal size cap; oldest delivered records go first.",
        1, 100000, false, integer(&C::storage, &StorageConfig::max_mb)},
       {"storage", "heartbeat_s", VT::kInt, "300",
@@ -294,10 +301,10 @@ std::vector<KeyDef> buildSchema() {
       {"alert", "breach_after", VT::kInt, "3",
        "A breach opens when this many of the last breach_window tests are below target.", 1, 100,
        false, integer(&C::alert, &AlertConfig::breach_after)},
-      {"alert", "breach_window", VT::kInt, "5", "Window of counted tests for breach_after.", 1,
-       100, false, integer(&C::alert, &AlertConfig::breach_window)},
-      {"alert", "clear_after", VT::kInt, "3", "Consecutive good tests that close a breach.", 1,
-       100, false, integer(&C::alert, &AlertConfig::clear_after)},
+      {"alert", "breach_window", VT::kInt, "5", "Window of counted tests for breach_after.", 1, 100,
+       false, integer(&C::alert, &AlertConfig::breach_window)},
+      {"alert", "clear_after", VT::kInt, "3", "Consecutive good tests that close a breach.", 1, 100,
+       false, integer(&C::alert, &AlertConfig::clear_after)},
       {"alert", "outage_alert_minutes", VT::kInt, "10",
        "An outage longer than this opens an availability breach.", 1, 10080, false,
        integer(&C::alert, &AlertConfig::outage_alert_minutes)},
@@ -318,11 +325,16 @@ bool isArraySection(std::string_view section) { return section == "servers"; }
 
 std::string_view typeName(ValueType t) {
   switch (t) {
-    case ValueType::kString: return "a string";
-    case ValueType::kInt: return "an integer";
-    case ValueType::kDouble: return "a number";
-    case ValueType::kBool: return "true or false";
-    case ValueType::kStringList: return "an array of strings";
+    case ValueType::kString:
+      return "a string";
+    case ValueType::kInt:
+      return "an integer";
+    case ValueType::kDouble:
+      return "a number";
+    case ValueType::kBool:
+      return "true or false";
+    case ValueType::kStringList:
+      return "an array of strings";
   }
   return "?";
 }
@@ -337,7 +349,8 @@ std::string exampleConfig() {
   for (const auto& k : schema()) {
     if (k.section != current) {
       current = k.section;
-      out << "\n" << (isArraySection(k.section) ? "[[" : "[") << k.section
+      out << "\n"
+          << (isArraySection(k.section) ? "[[" : "[") << k.section
           << (isArraySection(k.section) ? "]]" : "]") << "\n";
     }
     out << "# " << k.help;

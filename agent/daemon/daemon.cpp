@@ -181,7 +181,8 @@ struct Daemon::Impl {
     monitor = std::make_unique<availability::AvailabilityMonitor>(
         io, availabilityOptions(cfg), clock, [this](nlohmann::json body) {
           const std::string kind = body.value("kind", "event");
-          const bool outage_change = kind == "outage" || body.value("event", "") == "outage_started";
+          const bool outage_change =
+              kind == "outage" || body.value("event", "") == "outage_started";
           emit(kind, std::move(body));
           if (outage_change) persistMonitorState();
         });
@@ -290,8 +291,8 @@ struct Daemon::Impl {
     auto body = result.toJson();
     if (body.contains("bytes_total") && body["bytes_total"].is_number_unsigned())
       budget.add(clock.wallNow(), body["bytes_total"].get<uint64_t>());
-    body["verdict"] = verdict::judgeThroughput(
-        body, verdict::verdictInputsFromConfig(cfg.target, std::nullopt));
+    body["verdict"] =
+        verdict::judgeThroughput(body, verdict::verdictInputsFromConfig(cfg.target, std::nullopt));
     if (stopping && body.contains("error") && body["error"].is_object() &&
         body["error"].value("kind", "") == "cancelled")
       body["cancelled_by"] = "shutdown";
@@ -381,8 +382,8 @@ struct Daemon::Impl {
   void armHeartbeat() {
     // Tick at least twice per heartbeat period; the heartbeat itself writes at most once a
     // period, so a fast tick costs no flash writes.
-    heartbeat_timer.expires_after(
-        std::min<std::chrono::milliseconds>(kHeartbeatTick, std::chrono::seconds(cfg.storage.heartbeat_s) / 2));
+    heartbeat_timer.expires_after(std::min<std::chrono::milliseconds>(
+        kHeartbeatTick, std::chrono::seconds(cfg.storage.heartbeat_s) / 2));
     heartbeat_timer.async_wait([this](const asio::error_code& ec) {
       if (ec || stopping) return;
       if (auto st = heartbeat->tick(); !st) spdlog::warn("heartbeat: {}", st.error().message);
@@ -419,8 +420,7 @@ struct Daemon::Impl {
     platform::notifyService("RELOADING=1");
     auto fresh = config::loadConfigFile(config_path, config::Purpose::kRun);
     if (!fresh) {
-      spdlog::error("reload refused, keeping the running configuration: {}",
-                    fresh.error().message);
+      spdlog::error("reload refused, keeping the running configuration: {}", fresh.error().message);
       platform::notifyService("READY=1");
       return;
     }
@@ -502,7 +502,6 @@ struct Daemon::Impl {
     if (auto st = journal->flush(); !st) spdlog::warn("journal flush: {}", st.error().message);
     io.stop();
   }
-
 };
 
 Daemon::Daemon(std::string config_path, config::Config config) : impl_(std::make_unique<Impl>()) {
@@ -560,8 +559,8 @@ int Daemon::run() {
   if (auto wd = platform::watchdogInterval()) d.armWatchdog(*wd);
   platform::notifyService("READY=1\nSTATUS=measuring");
   spdlog::info("uplinkprobe {} running: device {}, school {}, journal {} (last seq {})",
-               kAgentVersion, d.cfg.identity.device_id, d.cfg.identity.school_id,
-               d.cfg.storage.dir, d.journal->lastSeq());
+               kAgentVersion, d.cfg.identity.device_id, d.cfg.identity.school_id, d.cfg.storage.dir,
+               d.journal->lastSeq());
   d.io.run();
   d.runner.reset();  // joins the worker (already cancelled)
   d.pump.reset();

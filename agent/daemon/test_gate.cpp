@@ -34,7 +34,8 @@ bool MonthlyBudget::exhausted(WallTime now) const {
 GateDecision decideTest(const GateRules& rules, bool budget_exhausted, double cross_traffic_mbps,
                         int deferrals_so_far) {
   if (budget_exhausted) return GateDecision::kSkipBudget;
-  if (rules.defer_if_cross_traffic_mbps > 0 && cross_traffic_mbps > rules.defer_if_cross_traffic_mbps) {
+  if (rules.defer_if_cross_traffic_mbps > 0 &&
+      cross_traffic_mbps > rules.defer_if_cross_traffic_mbps) {
     return deferrals_so_far < rules.max_deferrals ? GateDecision::kDefer
                                                   : GateDecision::kSkipCrossTraffic;
   }
@@ -43,10 +44,14 @@ GateDecision decideTest(const GateRules& rules, bool budget_exhausted, double cr
 
 const char* toString(GateDecision d) {
   switch (d) {
-    case GateDecision::kRun: return "run";
-    case GateDecision::kDefer: return "deferred";
-    case GateDecision::kSkipCrossTraffic: return "skipped_cross_traffic";
-    case GateDecision::kSkipBudget: return "skipped_budget";
+    case GateDecision::kRun:
+      return "run";
+    case GateDecision::kDefer:
+      return "deferred";
+    case GateDecision::kSkipCrossTraffic:
+      return "skipped_cross_traffic";
+    case GateDecision::kSkipBudget:
+      return "skipped_budget";
   }
   return "?";
 }

@@ -21,8 +21,8 @@ class MonthlyBudget {
  public:
   explicit MonthlyBudget(double budget_gb) : budget_bytes_(budget_gb * 1e9) {}
   void add(WallTime when, uint64_t bytes);
-  uint64_t usedBytes(WallTime now) const;  // this local month's usage
-  bool exhausted(WallTime now) const;      // false when the budget is 0 (unlimited)
+  uint64_t usedBytes(WallTime now) const;   // this local month's usage
+  bool exhausted(WallTime now) const;       // false when the budget is 0 (unlimited)
   static std::string monthKey(WallTime t);  // "2026-11" in local time
 
  private:

@@ -67,8 +67,8 @@ std::vector<WallTime> TestSchedule::slotsForDay(WallTime day) const {
   const WallTime midnight = localMidnight(day);
   const double slot = static_cast<double>(total) / rules_.tests_per_day;  // minutes
   // Per-device, per-day splay: the day number keeps it from being the same minute every day.
-  const auto day_index = std::chrono::duration_cast<std::chrono::hours>(
-                             midnight.time_since_epoch()).count() / 24;
+  const auto day_index =
+      std::chrono::duration_cast<std::chrono::hours>(midnight.time_since_epoch()).count() / 24;
   for (int i = 0; i < rules_.tests_per_day; ++i) {
     const uint64_t h = fnv1a(rules_.device_id + "#" + std::to_string(i), day_index);
     const double unit = static_cast<double>(h % 10001) / 10000.0 - 0.5;  // [-0.5, 0.5]
@@ -97,8 +97,8 @@ WallTime TestSchedule::next(WallTime now, WallTime last_test) const {
   if (rules_.interval.count() > 0) {
     if (last_test == WallTime{}) {
       // First lab test soon after start, splayed by device so a rack of probes staggers.
-      const auto splay = std::chrono::seconds(fnv1a(rules_.device_id, 0) %
-                                              std::max<int64_t>(1, rules_.interval.count() / 10 + 1));
+      const auto splay = std::chrono::seconds(
+          fnv1a(rules_.device_id, 0) % std::max<int64_t>(1, rules_.interval.count() / 10 + 1));
       return now + std::chrono::seconds(1) + splay;
     }
     return std::max(now, last_test + rules_.interval);

@@ -29,9 +29,9 @@ bool notifyService(const std::string& state) {
   int fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
   if (fd < 0) return false;
   const socklen_t alen = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + len);
-  const bool ok = ::sendto(fd, state.data(), state.size(), MSG_NOSIGNAL,
-                           reinterpret_cast<sockaddr*>(&addr), alen) ==
-                  static_cast<ssize_t>(state.size());
+  const bool ok =
+      ::sendto(fd, state.data(), state.size(), MSG_NOSIGNAL, reinterpret_cast<sockaddr*>(&addr),
+               alen) == static_cast<ssize_t>(state.size());
   ::close(fd);
   return ok;
 #endif

@@ -30,8 +30,7 @@ nlohmann::json RecordFactory::make(const std::string& kind, nlohmann::json body)
   body["clock_synced"] = sync.synced && plausible;
   if (!plausible) body["clock_suspect"] = true;
   body["boot_id"] = boot_id_;
-  body["mono_s"] =
-      std::chrono::duration<double>(clock_.steadyNow().time_since_epoch()).count();
+  body["mono_s"] = std::chrono::duration<double>(clock_.steadyNow().time_since_epoch()).count();
   body["agent_version"] = kAgentVersion;
   return body;
 }

@@ -92,9 +92,9 @@ class ChildProcess {
 };
 
 // Runs to completion (bounded) and returns {exit code, stdout}.
-inline std::pair<int, std::string> runToEnd(const std::vector<std::string>& argv,
-                                            const std::string& scratch_prefix,
-                                            std::chrono::seconds timeout = std::chrono::seconds(30)) {
+inline std::pair<int, std::string> runToEnd(
+    const std::vector<std::string>& argv, const std::string& scratch_prefix,
+    std::chrono::seconds timeout = std::chrono::seconds(30)) {
   const std::string out = scratch_prefix + ".out", err = scratch_prefix + ".err";
   unlink(out.c_str());
   unlink(err.c_str());

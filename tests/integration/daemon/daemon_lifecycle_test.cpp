@@ -3,9 +3,9 @@
 // old config when the new one is bad; SIGTERM flushes and exits 0.
 #include <gtest/gtest.h>
 
-#include <nlohmann/json.hpp>
 #include <filesystem>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <random>
 #include <regex>
 #include <set>
@@ -46,13 +46,19 @@ class DaemonLifecycle : public ::testing::Test {
 
   std::string config(int interval_s, const std::string& extra = "") const {
     return "[identity]\ndevice_id = \"lab-dev\"\nschool_id = \"lab-school\"\n"
-           "[[servers]]\nname = \"loopback\"\nurl = \"http://127.0.0.1:" + port_ + "/\"\n"
+           "[[servers]]\nname = \"loopback\"\nurl = \"http://127.0.0.1:" +
+           port_ +
+           "/\"\n"
            "[throughput]\nmax_seconds = 2\nmax_mb_per_direction = 4\n"
-           "[schedule]\ninterval_s = " + std::to_string(interval_s) +
+           "[schedule]\ninterval_s = " +
+           std::to_string(interval_s) +
            "\ndefer_if_cross_traffic_mbps = 0\n"
            "[availability]\ninterval_s = 1\nprobe_timeout_ms = 500\nfail_rounds = 1\n"
-           "tcp_targets = [\"127.0.0.1:" + port_ + "\"]\ndns_servers = [\"127.0.0.1:9\"]\n"
-           "[storage]\ndir = \"" + path("state") + "\"\nheartbeat_s = 1\n" + extra;
+           "tcp_targets = [\"127.0.0.1:" +
+           port_ +
+           "\"]\ndns_servers = [\"127.0.0.1:9\"]\n"
+           "[storage]\ndir = \"" +
+           path("state") + "\"\nheartbeat_s = 1\n" + extra;
   }
 
   // Each start logs to its own file (daemon-N.err) so waits never match an earlier run.
@@ -96,7 +102,8 @@ TEST_F(DaemonLifecycle, Kill9NeverLosesAcknowledgedRecordsNorReusesSeq) {
   // The daemon logs "record KIND seq N" only after the journal's append returned (fdatasync).
   std::set<uint64_t> acknowledged;
   std::string log;
-  for (int i = 0; i < kKills; ++i) log += testing::readFile(path("daemon-" + std::to_string(i) + ".err"));
+  for (int i = 0; i < kKills; ++i)
+    log += testing::readFile(path("daemon-" + std::to_string(i) + ".err"));
   std::regex ack("record [a-z_]+ seq (\\d+)\\n");
   for (auto it = std::sregex_iterator(log.begin(), log.end(), ack); it != std::sregex_iterator();
        ++it)
@@ -127,11 +134,16 @@ TEST_F(DaemonLifecycle, SighupKeepsOldConfigOnErrorAndAppliesAGoodOne) {
   const std::string cfg = path("c.toml");
   testing::writeFile(cfg, config(3600));
   auto d = startDaemon(cfg);
-  ASSERT_TRUE(testing::waitFor([&] { return d->err().find("running: device") != std::string::npos; }, 10s));
+  ASSERT_TRUE(
+      testing::waitFor([&] { return d->err().find("running: device") != std::string::npos; }, 10s));
   testing::writeFile(cfg, config(3600) + "[mqtt]\nuri = \"http://wrong\"\n");
   d->signal(SIGHUP);
   ASSERT_TRUE(testing::waitFor(
-      [&] { return d->err().find("reload refused, keeping the running configuration") != std::string::npos; }, 5s));
+      [&] {
+        return d->err().find("reload refused, keeping the running configuration") !=
+               std::string::npos;
+      },
+      5s));
   EXPECT_NE(d->err().find("[mqtt] uri: expected tcp:// or ssl://"), std::string::npos);
   EXPECT_TRUE(d->running());
   testing::writeFile(cfg, config(3600, "[target]\ncontracted_down_mbps = 300\n"));
@@ -153,7 +165,8 @@ TEST_F(DaemonLifecycle, SigtermFlushesTheLastPeriodAndExitsZero) {
   const std::string cfg = path("c.toml");
   testing::writeFile(cfg, config(3600));
   auto d = startDaemon(cfg);
-  ASSERT_TRUE(testing::waitFor([&] { return d->err().find("running: device") != std::string::npos; }, 10s));
+  ASSERT_TRUE(
+      testing::waitFor([&] { return d->err().find("running: device") != std::string::npos; }, 10s));
   std::this_thread::sleep_for(2500ms);
   d->signal(SIGTERM);
   ASSERT_EQ(d->wait(10s), 0);
@@ -162,7 +175,8 @@ TEST_F(DaemonLifecycle, SigtermFlushesTheLastPeriodAndExitsZero) {
   EXPECT_EQ(recs.back()["kind"], "availability");  // the partial period is evidence too
   // A clean stop followed by a quick restart is not a power event.
   auto d2 = startDaemon(cfg);
-  ASSERT_TRUE(testing::waitFor([&] { return d2->err().find("running: device") != std::string::npos; }, 10s));
+  ASSERT_TRUE(testing::waitFor(
+      [&] { return d2->err().find("running: device") != std::string::npos; }, 10s));
   d2->signal(SIGTERM);
   ASSERT_EQ(d2->wait(10s), 0);
   for (const auto& r : records(cfg)) EXPECT_NE(r["kind"], "power");

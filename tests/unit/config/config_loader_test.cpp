@@ -37,8 +37,8 @@ TEST(ConfigLoader, LoadsValidConfig) {
 }
 
 TEST(ConfigLoader, UnknownKeyNamesFileLineAndKey) {
-  auto c = loadConfigString("[mqtt]\nuri = \"tcp://x:1\"\nurl = \"typo\"\n", "f.toml",
-                            Purpose::kTest);
+  auto c =
+      loadConfigString("[mqtt]\nuri = \"tcp://x:1\"\nurl = \"typo\"\n", "f.toml", Purpose::kTest);
   ASSERT_FALSE(c.ok());
   EXPECT_EQ(c.error().message, "f.toml line 3: [mqtt]: unknown key \"url\"");
 }
@@ -77,8 +77,8 @@ TEST(ConfigLoader, UnknownSectionAndSyntaxErrors) {
 }
 
 TEST(ConfigLoader, RunNeedsIdentityAndServers) {
-  auto c = loadConfigString("[[servers]]\nurl = \"http://127.0.0.1:1/\"\n", "f.toml",
-                            Purpose::kRun);
+  auto c =
+      loadConfigString("[[servers]]\nurl = \"http://127.0.0.1:1/\"\n", "f.toml", Purpose::kRun);
   ASSERT_FALSE(c.ok());
   EXPECT_EQ(c.error().message, "f.toml: [identity] device_id is required");
   c = loadConfigString("[[servers]]\nkind = \"http\"\n", "f.toml", Purpose::kTest);

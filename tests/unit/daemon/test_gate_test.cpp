@@ -12,7 +12,7 @@ WallTime utc(int64_t epoch_s) { return WallTime{} + std::chrono::seconds(epoch_s
 TEST(MonthlyBudget, CountsPerLocalMonthAndResets) {
   setenv("TZ", "Asia/Shanghai", 1);
   tzset();
-  MonthlyBudget b(1.0);  // 1 GB
+  MonthlyBudget b(1.0);                    // 1 GB
   const WallTime nov30 = utc(1796054400);  // 2026-11-30T16:00Z = 2026-12-01 00:00 +08:00
   const WallTime nov29 = nov30 - std::chrono::hours(24);
   b.add(nov29, 600'000'000);

@@ -66,7 +66,7 @@ TEST_F(TestScheduleTest, SlotsStayInsideWindowsAndAreSpread) {
   // 480 window-minutes / 4 = 120-minute slots centred at 60, 180, 300, 420 → splay ≤ ±6 min.
   EXPECT_NEAR(localMinute(slots[0]), 540, 6);
   EXPECT_NEAR(localMinute(slots[1]), 660, 6);
-  EXPECT_NEAR(localMinute(slots[2]), 840, 6);   // 13:00 + 60
+  EXPECT_NEAR(localMinute(slots[2]), 840, 6);  // 13:00 + 60
   EXPECT_NEAR(localMinute(slots[3]), 960, 6);
 }
 

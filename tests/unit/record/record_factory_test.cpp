@@ -37,7 +37,12 @@ TEST(RecordFactory, A1970ClockIsNeverTrusted) {
 
 TEST(RecordFactory, UnsyncedClockIsReported) {
   ManualClock clock(WallTime{} + std::chrono::seconds(1795867800));
-  RecordFactory f({"d", "s"}, clock, [] { return platform::ClockSyncState{false, "unsynchronised", 0}; }, "b");
+  RecordFactory f(
+      {"d", "s"}, clock,
+      [] {
+        return platform::ClockSyncState{false, "unsynchronised", 0};
+      },
+      "b");
   EXPECT_EQ(f.make("status", {})["clock_synced"], false);
 }
 
