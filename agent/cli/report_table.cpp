@@ -89,7 +89,7 @@ std::string formatReportTable(const ReportInput& in, const std::vector<nlohmann:
                      cov * 100.0, verdictWord(d), note);
   }
   if (any_partial)
-    s += "* agent not running the whole day (cov = share observed); figures cover that share\n";
+    s += "* agent not running all day: figures cover the observed share (cov) only\n";
 
   s += "\nopen alerts:\n";
   const auto& breaches = in.alert_state.value("breaches", nlohmann::json::array());
