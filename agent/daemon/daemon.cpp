@@ -280,7 +280,10 @@ struct Daemon::Impl {
     }
     deferrals = 0;
     const WallTime started = clock.wallNow();
-    spdlog::info("throughput test starting (WAN {} carried {:.1f} Mbps before)", wan, cross);
+    if (cross >= 0)
+      spdlog::info("throughput test starting (WAN {} carried {:.1f} Mbps before)", wan, cross);
+    else
+      spdlog::info("throughput test starting (competing traffic not sampled)");
     runner->start(throughputOptionsFromConfig(cfg), [this, started](measure::ThroughputResult r) {
       onTestDone(started, std::move(r));
     });
@@ -442,6 +445,9 @@ struct Daemon::Impl {
     cfg = std::move(next);
     schedule = std::make_unique<TestSchedule>(scheduleRules(cfg));
     gate = gateRules(cfg);
+    // New alert thresholds apply to the whole evidence: rebuild from the journal.
+    alerts = std::make_unique<verdict::AlertEngine>(verdict::alertRulesFromConfig(cfg.alert));
+    for (auto& body : alerts->rebuild(*journal)) emit("alert", std::move(body));
     persistMonitorState();
     monitor->stop();
     if (auto st = startMonitor(); !st)
