@@ -3,7 +3,11 @@
 set(CMAKE_POSITION_INDEPENDENT_CODE ON)
 include(CheckPIESupported)
 check_pie_supported()
-add_compile_options(-fstack-protector-strong -Wformat -Werror=format-security)
+add_compile_options(-fstack-protector-strong -fstack-clash-protection -Wformat
+                    -Werror=format-security)
+if(CMAKE_SYSTEM_PROCESSOR MATCHES "x86_64|AMD64")
+  add_compile_options(-fcf-protection)  # CET, as Debian's amd64 defaults
+endif()
 if(NOT UPLINKPROBE_SANITIZE AND NOT CMAKE_BUILD_TYPE STREQUAL "Debug")
   add_compile_definitions(_FORTIFY_SOURCE=2)
 endif()
