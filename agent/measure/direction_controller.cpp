@@ -21,10 +21,29 @@ std::string stopReasonName(StopReason r) {
 DirectionController::DirectionController(ControllerConfig config) : config_(config) {
   config_.streams_max = std::max(1, config_.streams_max);
   streams_ = std::clamp(config_.streams_start, 1, config_.streams_max);
+  config_.max_add_streams = std::max(1, config_.max_add_streams);
+  budget_ = config_.max_bytes;
+}
+
+void DirectionController::growBudget(uint64_t bytes) {
+  if (config_.max_bytes_ceiling <= budget_) return;
+  const std::size_t last = series_.size() - 1;
+  std::optional<double> rate = series_.windowRateBps(last, config_.half_window_s);
+  if (!rate && last > 0) rate = series_.rateBps(0, last);
+  if (!rate && series_.back().t_s > 0) rate = bytes * 8.0 / series_.back().t_s;
+  if (!rate || *rate <= 0) return;
+  const double bytes_per_s = *rate / 8;
+  if (static_cast<double>(bytes) + bytes_per_s * config_.budget_lookahead_s <
+      static_cast<double>(budget_))
+    return;
+  const double wanted =
+      std::min(bytes_per_s * config_.budget_s, static_cast<double>(config_.max_bytes_ceiling));
+  if (wanted > static_cast<double>(budget_)) budget_ = static_cast<uint64_t>(wanted);
 }
 
 void DirectionController::startTrial(double t_s, double rate) {
-  int target = std::min(config_.streams_max, streams_ * 2);
+  int target =
+      std::min(config_.streams_max, streams_ + std::min(streams_, config_.max_add_streams));
   state_ = State::kTrial;
   phase_start_s_ = t_s;
   rate_before_trial_ = rate;
@@ -41,7 +60,8 @@ ControllerDecision DirectionController::onSample(double t_s, uint64_t bytes) {
     if (series_.size() >= RateSeries::kMaxSamples) stopped_ = d.stop = StopReason::kTimeCap;
     return d;  // out-of-order sample: ignored
   }
-  if (bytes >= config_.max_bytes) {
+  growBudget(series_.back().bytes);
+  if (series_.back().bytes >= budget_) {
     stopped_ = d.stop = StopReason::kByteCap;
     return d;
   }
@@ -105,6 +125,15 @@ DirectionSummary DirectionController::summarize() const {
   s.duration_s = series_.back().t_s;
   s.bytes = series_.back().bytes;
   s.plateau_found = window_start_.has_value();
+  s.byte_budget = budget_;
+  if (last == 0) {
+    // A cap inside the first bin (only when the budget is a hard cap on a very fast link):
+    // the rate since the start, connection setup included, is the best there is.
+    s.window_s = s.duration_s;
+    if (s.duration_s > 0) s.goodput_bps = s.peak_bps = s.bytes * 8.0 / s.duration_s;
+    s.short_window = true;
+    return s;
+  }
   std::size_t ws = 0;
   if (window_start_) {
     ws = *window_start_;
@@ -113,6 +142,8 @@ DirectionSummary DirectionController::summarize() const {
   }
   if (ws >= last) ws = last > 0 ? last - 1 : 0;
   s.warmup_s = series_.at(ws).t_s;
+  s.window_s = s.duration_s - s.warmup_s;
+  s.short_window = s.window_s + 1e-9 < config_.min_measure_s;
   if (auto g = series_.rateBps(ws, last)) s.goodput_bps = *g;
   s.peak_bps = s.goodput_bps;
   for (std::size_t j = ws + 1; j <= last; ++j) {

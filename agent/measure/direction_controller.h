@@ -17,9 +17,23 @@
 //  * Early stop ("stable"): outside a trial, after ≥ min_measure_s of window, when the
 //    coefficient of variation of the 1-s sliding rates ending at the samples of the last
 //    stable_span_s is ≤ stable_cv (3 %). With 100 ms bins that is 11 overlapping 1-s rates.
-//  * Caps: elapsed ≥ max_seconds → "time_cap"; cumulative bytes ≥ max_bytes → "byte_cap".
+//  * Streams are added in steps of at most max_add_streams (4 → 8 → 12 → 16), not doubled
+//    past 8: at 40 ms RTT eight new streams in slow start at once overshoot the bottleneck
+//    queue (lab: 1.3–1.7 % retransmits and an upload over-read), four do not.
+//  * Caps: elapsed ≥ max_seconds → "time_cap"; cumulative bytes ≥ byteBudget() → "byte_cap".
+//  * Byte budget (adaptive, bounded): it starts at max_bytes (the 60 MB, sized for a
+//    100 Mbit link). When the rate r (last 0.5 s) would reach the budget within
+//    budget_lookahead_s, the budget grows to r × budget_s (4 s of data at the current rate:
+//    warm-up plus ≥ 2 s of measurement), never beyond max_bytes_ceiling. At 100 Mbit
+//    r × 4 s ≈ 47 MB < 60 MB, so a 100 Mbit test never grows; 300 Mbit → ≈ 141 MB; ≥ 800
+//    Mbit → the ceiling. The lookahead keeps the pipe full: an upload runner that stops
+//    handing out data at the budget is released before its socket buffers run dry.
+//    max_bytes_ceiling ≤ max_bytes makes max_bytes a hard cap.
 //  * Goodput = bytes after the window start / time after it. If no plateau was ever found
-//    (rate rising to the end), the window is the second half of the run.
+//    (rate rising to the end, or a cap reached during the ramp), the window is the second
+//    half of the run; with a single sample, the whole run from t = 0. A window shorter than
+//    min_measure_s is flagged short_window: the figure is real but rests on less than the
+//    method's minimum (e.g. loopback, where even the ceiling lasts < 1 s).
 #pragma once
 
 #include <cstdint>
@@ -32,9 +46,13 @@ namespace uplinkprobe::measure {
 
 struct ControllerConfig {
   double max_seconds = 8;
-  uint64_t max_bytes = 60'000'000;
+  uint64_t max_bytes = 60'000'000;           // initial byte budget
+  uint64_t max_bytes_ceiling = 400'000'000;  // the budget never grows beyond this
+  double budget_s = 4.0;
+  double budget_lookahead_s = 0.5;
   int streams_start = 4;
   int streams_max = 16;
+  int max_add_streams = 4;  // per trial: min(streams, max_add_streams) more
   double min_phase_s = 1.0;
   double half_window_s = 0.5;
   double plateau_rise = 0.03;
@@ -57,8 +75,11 @@ struct DirectionSummary {
   double peak_bps = 0;  // best 1-s sliding rate inside the measurement window
   double warmup_s = 0;  // time discarded before the measurement window
   double duration_s = 0;
-  uint64_t bytes = 0;  // all bytes of the direction, warm-up included (the data cost)
+  uint64_t bytes = 0;   // all bytes of the direction, warm-up included (the data cost)
+  double window_s = 0;  // length of the measurement window the goodput comes from
   bool plateau_found = false;
+  bool short_window = false;  // window_s < min_measure_s (see the header comment)
+  uint64_t byte_budget = 0;   // the budget at the end (grows on fast links)
 };
 
 class DirectionController {
@@ -68,6 +89,9 @@ class DirectionController {
   // Streams to open at the start (streams_start clamped to [1, streams_max]).
   int initialStreams() const { return streams_; }
   int streams() const { return streams_; }
+  // Current byte budget: starts at max_bytes, only grows (up to max_bytes_ceiling). A runner
+  // must not let its counted bytes run far past it (see direction_runner.h for the margin).
+  uint64_t byteBudget() const { return budget_; }
 
   // Feed one sample; t_s = seconds since the direction started, bytes = cumulative count.
   // Once a stop was returned, further samples are ignored and return the same stop.
@@ -79,6 +103,7 @@ class DirectionController {
  private:
   enum class State { kRamp, kTrial, kMeasure };
   void startTrial(double t_s, double rate);
+  void growBudget(uint64_t bytes);
 
   ControllerConfig config_;
   RateSeries series_;
@@ -86,6 +111,7 @@ class DirectionController {
   int streams_ = 1;
   double phase_start_s_ = 0;
   double rate_before_trial_ = 0;
+  uint64_t budget_ = 0;
   std::optional<std::size_t> window_start_;
   StopReason stopped_ = StopReason::kNone;
 };

@@ -13,6 +13,7 @@
 
 #include "agent/measure/capacity.h"
 #include "agent/measure/curl_common.h"
+#include "agent/measure/delivered_bytes.h"
 #include "agent/measure/latency_stats.h"
 #include "agent/platform/tcp_info.h"
 
@@ -69,10 +70,12 @@ class DirectionEngine {
     uint64_t body_bytes = 0;
     uint64_t upload_pos = 0;
     int failures = 0;
+    bool upload_paused = false;  // onRead returned CURL_READFUNC_PAUSE (budget handed out)
     std::optional<Error> abort;  // our own reason to abort (returned 0 from a callback)
   };
   struct SocketStats {
     platform::TcpInfo info;
+    uint64_t delivered = 0;  // upload: max seen of bytes_acked + sacked × mss
   };
 
   static size_t onWrite(char*, size_t size, size_t n, void* ud);
@@ -85,6 +88,13 @@ class DirectionEngine {
   bool addStream();
   void restartStream(Stream& s);
   uint64_t countedBytes();
+  void refreshSocket(curl_socket_t fd, SocketStats& st);
+  // Feeds the controller one sample now (main loop or a transfer callback). Callbacks must not
+  // touch the multi handle, so decisions are only recorded here (pending_add_, stop_) and
+  // acted on by the main loop.
+  void takeSample(SteadyTime now);
+  void sampleFromCallback();
+  void resumePausedUploads();
   void handleFinished();
   void manageProbe(SteadyTime now);
   void handleProbeFinished();
@@ -110,18 +120,40 @@ class DirectionEngine {
   SteadyTime next_probe_{};
   std::vector<double> loaded_ms_;
   SteadyTime t0_{};
+  SteadyTime next_sample_{};
+  SteadyTime last_growth_{};
+  uint64_t last_bytes_ = 0;
+  double last_sample_t_ = 0;
+  int pending_add_ = 0;
+  StopReason stop_ = StopReason::kNone;
   uint64_t download_bytes_ = 0;
+  uint64_t upload_handed_ = 0;  // upload body bytes given to libcurl, all streams
   std::map<curl_socket_t, SocketStats> sockets_;
-  uint64_t closed_acked_ = 0, closed_retrans_ = 0, closed_segs_out_ = 0;
+  uint64_t closed_delivered_ = 0, closed_retrans_ = 0, closed_segs_out_ = 0;
   std::optional<Error> fatal_;
 };
 
 size_t DirectionEngine::onWrite(char*, size_t size, size_t n, void* ud) {
   auto* s = static_cast<Stream*>(ud);
+  DirectionEngine* e = s->engine;
+  // Stopped (e.g. the byte budget is spent): take no more. The data stays with libcurl and
+  // the transfer is torn down, so bytes ≤ budget + one callback's chunk (≤ 512 KiB).
+  if (e->stop_ != StopReason::kNone) return CURL_WRITEFUNC_PAUSE;
   const size_t len = size * n;
   s->body_bytes += len;
-  if (s->engine->p_.download) s->engine->download_bytes_ += len;
+  if (e->p_.download) {
+    e->download_bytes_ += len;
+    e->sampleFromCallback();
+  }
   return len;
+}
+
+void DirectionEngine::sampleFromCallback() {
+  // One libcurl perform call can read for a long time on a fast link (≈ 50 MB per stream
+  // on loopback), so samples and the byte budget are also checked here.
+  const SteadyTime now = clock_.steadyNow();
+  if (now >= next_sample_ || (p_.download && download_bytes_ >= controller_.byteBudget()))
+    takeSample(now);
 }
 
 size_t DirectionEngine::onHeader(char*, size_t size, size_t n, void* ud) {
@@ -142,10 +174,20 @@ size_t DirectionEngine::onHeader(char*, size_t size, size_t n, void* ud) {
 
 size_t DirectionEngine::onRead(char* buf, size_t size, size_t n, void* ud) {
   auto* s = static_cast<Stream*>(ud);
+  DirectionEngine* e = s->engine;
+  e->sampleFromCallback();
+  // Never hand out more than the byte budget: what is handed out is what the network will
+  // carry. The main loop resumes paused streams when the budget grows.
+  const uint64_t budget = e->controller_.byteBudget();
+  if (e->stop_ != StopReason::kNone || e->upload_handed_ >= budget) {
+    s->upload_paused = true;
+    return CURL_READFUNC_PAUSE;
+  }
   const auto& payload = uploadPayload();
-  const size_t want = size * n;
+  const size_t want = std::min<uint64_t>(size * n, budget - e->upload_handed_);
   const size_t off = static_cast<size_t>(s->upload_pos % payload.size());
   const size_t len = std::min(want, payload.size() - off);
+  e->upload_handed_ += len;
   std::memcpy(buf, payload.data() + off, len);
   s->upload_pos += len;
   return len;
@@ -164,10 +206,8 @@ int DirectionEngine::onCloseSocket(void* ud, curl_socket_t fd) {
   auto it = e->sockets_.find(fd);
   if (it != e->sockets_.end()) {
     // Last look before the counters vanish with the socket.
-    if (auto ti = platform::readTcpInfo(fd)) {
-      if (ti->bytes_acked >= it->second.info.bytes_acked) it->second.info = *ti;
-    }
-    e->closed_acked_ += it->second.info.bytes_acked;
+    e->refreshSocket(fd, it->second);
+    e->closed_delivered_ += it->second.delivered;
     e->closed_retrans_ += it->second.info.total_retrans;
     e->closed_segs_out_ += it->second.info.segs_out;
     e->sockets_.erase(it);
@@ -212,28 +252,60 @@ void DirectionEngine::restartStream(Stream& s) {
   s.header_bytes = 0;
   s.body_bytes = 0;
   s.upload_pos = 0;
+  s.upload_paused = false;
   s.abort.reset();
   s.errbuf[0] = '\0';
   if (curl_multi_add_handle(multi_.get(), s.easy.get()) != CURLM_OK)
     fatal_ = makeError("internal", "libcurl refused to restart a stream");
 }
 
+void DirectionEngine::refreshSocket(curl_socket_t fd, SocketStats& st) {
+  auto ti = platform::readTcpInfo(fd);
+  if (!ti || ti->bytes_acked < st.info.bytes_acked) return;
+  st.info = *ti;
+  // Delivered, not cumulatively acked: see delivered_bytes.h.
+  st.delivered = std::max(st.delivered, deliveredBytes(*ti));
+}
+
 uint64_t DirectionEngine::countedBytes() {
   if (p_.download) return download_bytes_;
-  uint64_t sum = closed_acked_;
+  uint64_t sum = closed_delivered_;
   for (auto& [fd, st] : sockets_) {
-    if (auto ti = platform::readTcpInfo(fd)) {
-      if (ti->bytes_acked >= st.info.bytes_acked) st.info = *ti;
-    }
-    sum += st.info.bytes_acked;
+    refreshSocket(fd, st);
+    sum += st.delivered;
   }
   return sum;
+}
+
+void DirectionEngine::takeSample(SteadyTime now) {
+  // Strictly increasing times: a callback sample can land in the same clock tick.
+  const double t = std::max(duration<double>(now - t0_).count(), last_sample_t_ + 1e-6);
+  last_sample_t_ = t;
+  const uint64_t bytes = countedBytes();
+  if (bytes > last_bytes_) {
+    last_bytes_ = bytes;
+    last_growth_ = now;
+  }
+  const ControllerDecision d = controller_.onSample(t, bytes);
+  pending_add_ += d.add_streams;
+  if (d.stop != StopReason::kNone && stop_ == StopReason::kNone) stop_ = d.stop;
+  while (next_sample_ <= now) next_sample_ += kSampleInterval;
+}
+
+void DirectionEngine::resumePausedUploads() {
+  if (p_.download || upload_handed_ >= controller_.byteBudget()) return;
+  for (auto& s : streams_) {
+    if (!s->upload_paused) continue;
+    s->upload_paused = false;
+    curl_easy_pause(s->easy.get(), CURLPAUSE_CONT);
+  }
 }
 
 void DirectionEngine::handleFinished() {
   int queued = 0;
   while (CURLMsg* msg = curl_multi_info_read(multi_.get(), &queued)) {
     if (msg->msg != CURLMSG_DONE) continue;
+    if (stop_ != StopReason::kNone) return;  // stopping: nothing is restarted or judged
     Stream* s = nullptr;
     curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, &s);
     if (!s) continue;
@@ -365,51 +437,40 @@ DirectionResult DirectionEngine::run() {
   if (p_.endpoints.latency_head) curl_easy_setopt(probe_easy_.get(), CURLOPT_NOBODY, 1L);
 
   t0_ = clock_.steadyNow();
-  SteadyTime last_growth = t0_;
-  uint64_t last_bytes = 0;
-  SteadyTime next_sample = t0_ + kSampleInterval;
+  last_growth_ = t0_;
+  next_sample_ = t0_ + kSampleInterval;
   SteadyTime next_progress = t0_ + kProgressInterval;
   next_probe_ = t0_ + kProbeInterval;
   for (int i = 0; i < controller_.initialStreams(); ++i) {
     if (!addStream()) fatal_ = makeError("internal", "libcurl refused a new stream");
   }
-  StopReason stop = StopReason::kNone;
   bool cancelled = false;
-  while (!fatal_) {
+  while (!fatal_ && stop_ == StopReason::kNone) {
     SteadyTime now = clock_.steadyNow();
     if (cancel_ && cancel_->load()) {
       cancelled = true;
       break;
     }
-    if (now >= next_sample) {
-      const double t = duration<double>(now - t0_).count();
-      const uint64_t bytes = countedBytes();
-      if (bytes > last_bytes) {
-        last_bytes = bytes;
-        last_growth = now;
-      }
-      const ControllerDecision d = controller_.onSample(t, bytes);
-      for (int i = 0; i < d.add_streams; ++i) {
-        if (!addStream()) fatal_ = makeError("internal", "libcurl refused a new stream");
-      }
-      if (d.stop != StopReason::kNone) {
-        stop = d.stop;
-        break;
-      }
-      if (duration<double>(now - last_growth).count() > p_.stall_s) {
+    if (now >= next_sample_) {
+      takeSample(now);
+      if (stop_ == StopReason::kNone && duration<double>(now - last_growth_).count() > p_.stall_s) {
         fatal_ =
             makeError("timeout", std::string("no ") + phase + " data moved for " +
                                      std::to_string(static_cast<int>(p_.stall_s)) + " s: server " +
                                      hostPort(url) + " stalled or the link is down");
         break;
       }
-      while (next_sample <= now) next_sample += kSampleInterval;
     }
+    for (; pending_add_ > 0; --pending_add_) {
+      if (!addStream()) fatal_ = makeError("internal", "libcurl refused a new stream");
+    }
+    if (stop_ != StopReason::kNone || fatal_) break;
+    resumePausedUploads();
     if (progress_ && now >= next_progress) {
       Progress pr;
       pr.phase = phase;
       pr.elapsed_s = duration<double>(now - t0_).count();
-      pr.bytes = last_bytes;
+      pr.bytes = last_bytes_;
       pr.streams = controller_.streams();
       const auto& series = controller_.series();
       if (!series.empty()) {
@@ -425,7 +486,7 @@ DirectionResult DirectionEngine::run() {
     manageProbe(now);
 
     // Wait for stream sockets, the probe's sockets (as extra fds) or the next sample.
-    long wait_ms = std::chrono::duration_cast<milliseconds>(next_sample - now).count();
+    long wait_ms = std::chrono::duration_cast<milliseconds>(next_sample_ - now).count();
     wait_ms = std::clamp(wait_ms, 0L, 100L);
     curl_waitfd extra[8];
     unsigned n_extra = 0;
@@ -472,6 +533,8 @@ DirectionResult DirectionEngine::run() {
   r.bytes = sum.bytes;
   r.duration_s = sum.duration_s;
   r.warmup_s = sum.warmup_s;
+  r.window_s = sum.window_s;
+  r.short_window = sum.short_window;
   r.streams = controller_.streams();
   r.loaded_latency_ms = median(loaded_ms_);
   r.loaded_latency_samples = static_cast<int>(loaded_ms_.size());
@@ -487,7 +550,7 @@ DirectionResult DirectionEngine::run() {
     r.error = makeError("timeout", std::string("no ") + phase + " data from server " +
                                        hostPort(url) + " within the test time");
   } else {
-    r.stop_reason = stopReasonName(stop);
+    r.stop_reason = stopReasonName(stop_);
   }
   return r;
 }

@@ -3,10 +3,18 @@
 // connection. Single-threaded: everything runs on the caller's thread.
 //
 // What is counted: download = body bytes delivered to us (the write callback only counts);
-// upload = bytes the server's TCP acknowledged (tcpi_bytes_acked summed over the streams'
-// sockets, read at every sample and once more when a socket closes), never bytes written
-// into socket buffers. Memory is bounded: received data is discarded as it arrives, the
-// upload body comes from one pre-filled 4 MiB buffer.
+// upload = bytes the server's TCP has received: tcpi_bytes_acked + tcpi_sacked × mss summed
+// over the streams' sockets, read at every sample and once more when a socket closes, never
+// bytes written into socket buffers. Memory is bounded: received data is discarded as it
+// arrives, the upload body comes from one pre-filled 4 MiB buffer.
+//
+// Sampling: every 100 ms from the loop, and also from inside the transfer callbacks (a single
+// libcurl perform can read for ~0.1 s on loopback). Byte budget (DirectionController::
+// byteBudget(), adaptive): a download stops taking data once the budget is reached, so
+// bytes ≤ budget + 512 KiB (one callback's chunk); an upload never hands libcurl more body
+// than the budget, so bytes ≤ budget + the HTTP request headers (+ ≤ 1 MSS per stream from
+// counting SACKed segments as full). On the wire a download also costs what the server had
+// already sent into our receive buffers when we stop (≤ the streams' TCP windows).
 #pragma once
 
 #include <atomic>

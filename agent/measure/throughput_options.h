@@ -20,8 +20,14 @@ struct ServerSpec {
 
 struct ThroughputOptions {
   std::vector<ServerSpec> servers;
-  double max_seconds = 8;            // per direction
-  double max_mb_per_direction = 60;  // MB = 10^6 bytes, warm-up included
+  double max_seconds = 8;  // per direction
+  // Byte budget per direction, MB = 10^6 bytes, warm-up included. It starts at
+  // max_mb_per_direction (sized for 100 Mbit: a 100 Mbit test never exceeds it) and grows on
+  // faster links to 4 s of data at the measured rate, never beyond max_mb_ceiling, so that
+  // a 300 Mbit–1 Gbit link still gets ≥ 2 s of measurement (direction_controller.h).
+  // max_mb_ceiling ≤ max_mb_per_direction makes max_mb_per_direction a hard cap.
+  double max_mb_per_direction = 60;
+  double max_mb_ceiling = 400;
   int streams_start = 4;
   int streams_max = 16;
   bool download = true;

@@ -27,6 +27,8 @@ nlohmann::json DirectionResult::toJson() const {
       {"bytes", bytes},
       {"duration_s", round2(duration_s)},
       {"warmup_s", round2(warmup_s)},
+      {"window_s", round2(window_s)},
+      {"short_window", short_window},
       {"streams", streams},
       {"stop_reason", stop_reason},
       // Download: null — only the sending server knows its retransmissions.

@@ -19,7 +19,11 @@ struct DirectionResult {
   double peak_mbps = 0;         // best 1-s sliding rate inside the measurement window
   uint64_t bytes = 0;           // everything this direction moved, warm-up included
   double duration_s = 0;
-  double warmup_s = 0;
+  double warmup_s = 0;  // discarded before the measurement window
+  double window_s = 0;  // the measurement window the goodput comes from
+  // window_s < 2 s (the method's minimum): a cap ended the test first, e.g. loopback or a
+  // multi-Gbit link where even the byte-budget ceiling lasts < 1 s. The rate is still real.
+  bool short_window = false;
   int streams = 0;          // streams open at the end
   std::string stop_reason;  // "stable" | "time_cap" | "byte_cap" | "cancelled" | "error"
   std::optional<double> retransmit_pct;  // upload only: the sender's view (see toJson)

@@ -46,6 +46,7 @@ ControllerConfig controllerConfig(const ThroughputOptions& o) {
   ControllerConfig c;
   c.max_seconds = std::clamp(o.max_seconds, 1.0, 60.0);
   c.max_bytes = static_cast<uint64_t>(std::clamp(o.max_mb_per_direction, 1.0, 100000.0) * 1e6);
+  c.max_bytes_ceiling = static_cast<uint64_t>(std::clamp(o.max_mb_ceiling, 0.0, 100000.0) * 1e6);
   c.streams_max = std::clamp(o.streams_max, 1, 64);
   c.streams_start = std::clamp(o.streams_start, 1, c.streams_max);
   return c;

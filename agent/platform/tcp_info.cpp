@@ -23,6 +23,7 @@ std::optional<TcpInfo> readTcpInfo(int fd) {
   out.rttvar_us = ti.tcpi_rttvar;
   out.total_retrans = ti.tcpi_total_retrans;
   out.timestamps = (ti.tcpi_options & TCPI_OPT_TIMESTAMPS) != 0;
+  out.sacked = ti.tcpi_sacked;
   if (has(offsetof(tcp_info, tcpi_bytes_acked), sizeof ti.tcpi_bytes_acked))
     out.bytes_acked = ti.tcpi_bytes_acked;
   if (has(offsetof(tcp_info, tcpi_bytes_received), sizeof ti.tcpi_bytes_received))

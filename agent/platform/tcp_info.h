@@ -20,6 +20,7 @@ struct TcpInfo {
   uint64_t bytes_sent = 0;      // includes retransmissions (tcpi_bytes_sent, Linux ≥ 4.19)
   uint64_t bytes_retrans = 0;   // Linux ≥ 4.19
   bool timestamps = false;      // TCP timestamp option negotiated (12 bytes per segment)
+  uint32_t sacked = 0;  // tcpi_sacked: segments the peer holds out of order (SACKed, not acked)
 };
 
 // getsockopt(fd, IPPROTO_TCP, TCP_INFO). nullopt when fd is not a TCP socket or the call

@@ -1,8 +1,10 @@
 // DirectionController on synthetic sample series: no network, no sleeps.
 #include "agent/measure/direction_controller.h"
+#include "agent/measure/delivered_bytes.h"
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <functional>
 
@@ -16,6 +18,7 @@ struct Run {
   DirectionSummary summary;
   int streams = 0;
   double stop_t = 0;
+  int max_step = 0;  // largest number of streams added at once
 };
 
 Run drive(ControllerConfig cfg, const std::function<double(double, int)>& rate_bps) {
@@ -28,6 +31,7 @@ Run drive(ControllerConfig cfg, const std::function<double(double, int)>& rate_b
     bytes += rate_bps(t, streams) * 0.1 / 8;
     auto d = c.onSample(t, static_cast<uint64_t>(bytes));
     streams += d.add_streams;
+    run.max_step = std::max(run.max_step, d.add_streams);
     if (d.stop != StopReason::kNone) {
       run.stop = d.stop;
       run.stop_t = t;
@@ -61,11 +65,14 @@ TEST(DirectionController, FlatLinkStopsStableWithExactGoodput) {
 TEST(DirectionController, AddsStreamsWhileTheAggregateRises) {
   ControllerConfig cfg;
   cfg.max_bytes = 1'000'000'000;
+  cfg.max_bytes_ceiling = cfg.max_bytes;
   // Each stream limited to 20 Mbit (window-limited on a long path), link 300 Mbit.
   auto run = drive(cfg, [](double t, int streams) {
     return std::min(300e6, 20e6 * streams) * std::min(1.0, t / 0.3);
   });
   EXPECT_EQ(run.streams, 16);
+  // 4 → 8 → 12 → 16: never eight new streams in slow start at once.
+  EXPECT_EQ(run.max_step, 4);
   EXPECT_NEAR(run.summary.goodput_bps, 300e6, 300e6 * 0.01);
   EXPECT_LE(run.summary.goodput_bps, 300e6 * 1.0001);
 }
@@ -82,10 +89,74 @@ TEST(DirectionController, StreamsNeverExceedMax) {
 TEST(DirectionController, ByteCapStops) {
   ControllerConfig cfg;
   cfg.max_bytes = 10'000'000;
+  cfg.max_bytes_ceiling = 0;  // hard cap
   auto run = drive(cfg, [](double, int) { return 100e6; });
   EXPECT_EQ(run.stop, StopReason::kByteCap);
   EXPECT_GE(run.summary.bytes, 10'000'000u);
   EXPECT_LT(run.summary.bytes, 10'000'000u + 1'250'001u);  // at most one bin over
+  EXPECT_EQ(run.summary.byte_budget, 10'000'000u);
+  // 0.8 s of data: a real rate from the second half, flagged as short.
+  EXPECT_TRUE(run.summary.short_window);
+  EXPECT_NEAR(run.summary.goodput_bps, 100e6, 1e6);
+}
+
+// Issue 2, loopback: the cap was reached inside the first 100 ms bin and the engine reported
+// 0 Mbit/s for a transfer that moved 93 MB.
+TEST(DirectionController, CapInTheFirstBinStillReportsTheRate) {
+  ControllerConfig cfg;
+  cfg.max_bytes = 60'000'000;
+  cfg.max_bytes_ceiling = 0;
+  auto run = drive(cfg, [](double, int) { return 5e9; });
+  EXPECT_EQ(run.stop, StopReason::kByteCap);
+  EXPECT_EQ(run.summary.bytes, 62'500'000u);
+  EXPECT_NEAR(run.summary.goodput_bps, 5e9, 1e6);
+  EXPECT_TRUE(run.summary.short_window);
+  EXPECT_DOUBLE_EQ(run.summary.warmup_s, 0);
+}
+
+TEST(DirectionController, BudgetGrowsToTheCeilingOnAMultiGbitLink) {
+  ControllerConfig cfg;  // defaults: 60 MB growing up to 400 MB
+  auto run = drive(cfg, [](double t, int) { return shapedLink(t, 5e9); });
+  EXPECT_EQ(run.stop, StopReason::kByteCap);
+  EXPECT_EQ(run.summary.byte_budget, 400'000'000u);
+  EXPECT_GE(run.summary.bytes, 400'000'000u);
+  EXPECT_LT(run.summary.bytes, 400'000'000u + 62'500'001u);  // one bin over at most
+  EXPECT_GT(run.summary.goodput_bps, 4.5e9);                 // the second half, after the ramp
+  EXPECT_LE(run.summary.goodput_bps, 5e9 * 1.0001);
+  EXPECT_TRUE(run.summary.short_window);
+  EXPECT_GT(run.summary.warmup_s, 0.2);
+}
+
+// Issue 2, 300 Mbit: with a fixed 60 MB the download stopped after ~1 s of measurement.
+TEST(DirectionController, BudgetGrowsAt300MbitForTwoSecondsOfMeasurement) {
+  ControllerConfig cfg;
+  cfg.stable_cv = -1;  // never "stable": only the budget ends it
+  auto run = drive(cfg, [](double t, int) { return shapedLink(t, 286.9e6); });
+  EXPECT_EQ(run.stop, StopReason::kByteCap);
+  EXPECT_GT(run.summary.byte_budget, 130'000'000u);  // ≈ 286.9 Mbit × 4 s
+  EXPECT_LT(run.summary.byte_budget, 160'000'000u);
+  EXPECT_GE(run.summary.window_s, 2.0);
+  EXPECT_FALSE(run.summary.short_window);
+  EXPECT_NEAR(run.summary.goodput_bps, 286.9e6, 286.9e6 * 0.002);
+}
+
+TEST(DirectionController, BudgetNeverGrowsOnA100MbitLink) {
+  ControllerConfig cfg;
+  cfg.stable_cv = -1;
+  cfg.max_seconds = 20;
+  auto run = drive(cfg, [](double t, int) { return shapedLink(t, 95.6e6); });
+  EXPECT_EQ(run.stop, StopReason::kByteCap);
+  EXPECT_EQ(run.summary.byte_budget, 60'000'000u);
+  EXPECT_LT(run.summary.bytes, 60'000'000u + 1'200'000u);
+}
+
+TEST(DirectionController, CeilingBelowStartIsAHardCap) {
+  ControllerConfig cfg;
+  cfg.max_bytes = 20'000'000;
+  cfg.max_bytes_ceiling = 10'000'000;
+  auto run = drive(cfg, [](double t, int) { return shapedLink(t, 1e9); });
+  EXPECT_EQ(run.stop, StopReason::kByteCap);
+  EXPECT_EQ(run.summary.byte_budget, 20'000'000u);
 }
 
 TEST(DirectionController, NoisyLinkRunsToTimeCap) {
@@ -132,6 +203,45 @@ TEST(DirectionController, EmptySummaryIsZero) {
   auto s = c.summarize();
   EXPECT_EQ(s.goodput_bps, 0);
   EXPECT_EQ(s.bytes, 0u);
+}
+
+// A loss on one upload socket at 40 ms RTT: 0.2 s of recovery during which the cumulative ACK
+// stands still while the server keeps receiving (SACKed) segments, then the hole is filled.
+TEST(DeliveredBytes, SackedSegmentsCountWhenTheyArrive) {
+  const double rate_bps = 47.8e6;
+  const int mss = 1448;
+  RateSeries by_acked, by_delivered;
+  uint64_t arrived = 0;     // what the server really received
+  uint64_t acked = 0;       // cumulative ACK point
+  uint64_t hole_start = 0;  // first byte of the lost segment
+  bool recovery = false;
+  for (int i = 1; i <= 30; ++i) {
+    const double t = i * 0.1;
+    arrived += static_cast<uint64_t>(rate_bps * 0.1 / 8);
+    if (i == 10) {  // loss: the segment at `acked` is gone, later ones are SACKed
+      recovery = true;
+      hole_start = acked;
+    }
+    if (i == 12) recovery = false;  // retransmission arrives
+    platform::TcpInfo ti;
+    ti.mss = mss;
+    if (recovery) {
+      ti.bytes_acked = hole_start;
+      ti.sacked = static_cast<uint32_t>((arrived - hole_start - mss) / mss);
+    } else {
+      ti.bytes_acked = arrived;
+    }
+    acked = ti.bytes_acked;
+    ASSERT_TRUE(by_acked.add(t, ti.bytes_acked));
+    ASSERT_TRUE(by_delivered.add(t, deliveredBytes(ti)));
+  }
+  // A 1-s window that starts inside the recovery (t = 1.1 … 2.1).
+  const auto i_acked = by_acked.windowRateBps(20, 1.0);
+  const auto i_deliv = by_delivered.windowRateBps(20, 1.0);
+  ASSERT_TRUE(i_acked && i_deliv);
+  EXPECT_GT(*i_acked, rate_bps * 1.05);               // the over-read issue 2 saw
+  EXPECT_NEAR(*i_deliv, rate_bps, rate_bps * 0.005);  // within 1 MSS of the truth
+  EXPECT_LE(*i_deliv, rate_bps + 2.0 * mss * 8);
 }
 
 TEST(RateSeries, RatesAndCv) {
