@@ -35,6 +35,8 @@ constexpr long kUploadBufferBytes = 512 * 1024;
 // One POST body. LibreSpeed clients post 20 MiB blobs, so any LibreSpeed backend accepts it.
 constexpr curl_off_t kUploadRequestBytes = 20LL * 1024 * 1024;
 constexpr std::size_t kPayloadBytes = 4 * 1024 * 1024;
+// After the upload budget is handed out, this long without a newly delivered byte ends it.
+constexpr double kUploadDrainS = 1.0;
 
 // Incompressible upload payload, generated once per process.
 const std::vector<char>& uploadPayload() {
@@ -453,6 +455,12 @@ DirectionResult DirectionEngine::run() {
     }
     if (now >= next_sample_) {
       takeSample(now);
+      // Upload budget handed out but the count stopped short of it (a connection died with
+      // handed bytes in its buffer): nothing more will arrive, so it is the byte cap.
+      if (stop_ == StopReason::kNone && !p_.download &&
+          upload_handed_ >= controller_.byteBudget() &&
+          duration<double>(now - last_growth_).count() > kUploadDrainS)
+        stop_ = StopReason::kByteCap;
       if (stop_ == StopReason::kNone && duration<double>(now - last_growth_).count() > p_.stall_s) {
         fatal_ =
             makeError("timeout", std::string("no ") + phase + " data moved for " +
