@@ -37,6 +37,7 @@ constexpr curl_off_t kUploadRequestBytes = 20LL * 1024 * 1024;
 constexpr std::size_t kPayloadBytes = 4 * 1024 * 1024;
 // After the upload budget is handed out, this long without a newly delivered byte ends it.
 constexpr double kUploadDrainS = 1.0;
+constexpr auto kDrainSampleInterval = milliseconds(5);
 
 // Incompressible upload payload, generated once per process.
 const std::vector<char>& uploadPayload() {
@@ -126,6 +127,7 @@ class DirectionEngine {
   SteadyTime last_growth_{};
   uint64_t last_bytes_ = 0;
   double last_sample_t_ = 0;
+  SteadyTime last_sample_at_{};
   int pending_add_ = 0;
   StopReason stop_ = StopReason::kNone;
   uint64_t download_bytes_ = 0;
@@ -283,6 +285,7 @@ void DirectionEngine::takeSample(SteadyTime now) {
   // Strictly increasing times: a callback sample can land in the same clock tick.
   const double t = std::max(duration<double>(now - t0_).count(), last_sample_t_ + 1e-6);
   last_sample_t_ = t;
+  last_sample_at_ = now;
   const uint64_t bytes = countedBytes();
   if (bytes > last_bytes_) {
     last_bytes_ = bytes;
@@ -453,7 +456,10 @@ DirectionResult DirectionEngine::run() {
       cancelled = true;
       break;
     }
-    if (now >= next_sample_) {
+    // Upload budget all handed out: the end is when the last of it is delivered, so sample
+    // every few ms (bounded: the drain lasts at most kUploadDrainS) rather than per 100 ms.
+    const bool draining = !p_.download && upload_handed_ >= controller_.byteBudget();
+    if (now >= next_sample_ || (draining && now - last_sample_at_ >= kDrainSampleInterval)) {
       takeSample(now);
       // Upload budget handed out but the count stopped short of it (a connection died with
       // handed bytes in its buffer): nothing more will arrive, so it is the byte cap.
@@ -495,7 +501,8 @@ DirectionResult DirectionEngine::run() {
 
     // Wait for stream sockets, the probe's sockets (as extra fds) or the next sample.
     long wait_ms = std::chrono::duration_cast<milliseconds>(next_sample_ - now).count();
-    wait_ms = std::clamp(wait_ms, 0L, 100L);
+    wait_ms =
+        std::clamp(wait_ms, 0L, draining ? static_cast<long>(kDrainSampleInterval.count()) : 100L);
     curl_waitfd extra[8];
     unsigned n_extra = 0;
     if (probe_active_) {
