@@ -96,6 +96,8 @@ struct Daemon::Impl {
   asio::steady_timer heartbeat_timer{io};
   asio::steady_timer watchdog_timer{io};
   asio::steady_timer delivery_timer{io};
+  asio::steady_timer shutdown_timer{io};
+  SteadyTime shutdown_deadline{};
   const Clock& clock = SystemClock::instance();
 
   std::unique_ptr<journal::Journal> journal;
@@ -483,17 +485,19 @@ struct Daemon::Impl {
     }
     // A test in flight is cancelled within ~100 ms; let its (cancelled) record land, then
     // stop the loop. Bounded: the loop stops after 3 s even if the engine misbehaves.
-    auto deadline = std::make_shared<asio::steady_timer>(io, std::chrono::seconds(3));
-    auto poll = std::make_shared<std::function<void()>>();
-    *poll = [this, deadline, poll]() {
-      if (!runner->busy() || deadline->expiry() <= asio::steady_timer::clock_type::now()) {
-        finish();
-        return;
-      }
-      auto t = std::make_shared<asio::steady_timer>(io, std::chrono::milliseconds(50));
-      t->async_wait([t, poll](const asio::error_code&) { (*poll)(); });
-    };
-    (*poll)();
+    shutdown_deadline = clock.steadyNow() + std::chrono::seconds(3);
+    pollShutdown();
+  }
+
+  void pollShutdown() {
+    if (!runner->busy() || clock.steadyNow() >= shutdown_deadline) {
+      finish();
+      return;
+    }
+    shutdown_timer.expires_after(std::chrono::milliseconds(50));
+    shutdown_timer.async_wait([this](const asio::error_code& ec) {
+      if (!ec) pollShutdown();
+    });
   }
 
   void finish() {
