@@ -214,7 +214,8 @@ TEST_F(NginxTest, ByteCapBoundsTheDataUsed) {
     EXPECT_LE((*d)->bytes, 30'000'000u + 2u * 1024 * 1024);
     // Loopback reaches the cap within a fraction of a second: still a real rate.
     EXPECT_GT((*d)->goodput_mbps, 100);
-    EXPECT_TRUE((*d)->short_window);
+    // short_window is not asserted: whether loopback reaches the cap before a full
+    // post-warm-up window exists depends on the machine's speed and load.
   }
 }
 
