@@ -10,12 +10,14 @@
 //
 // Sampling: every 100 ms from the loop, and also from inside the transfer callbacks (a single
 // libcurl perform can read for ~0.1 s on loopback), and every 5 ms while an upload drains
-// the last of its budget (so a sub-second loopback upload ends on time, not on a 100 ms tick). Byte
-// budget (DirectionController:: byteBudget(), adaptive): a download stops taking data once the
-// budget is reached, so bytes ≤ budget + 512 KiB (one callback's chunk); an upload never hands
-// libcurl more body than the budget, so bytes ≤ budget + the HTTP request headers (+ ≤ 1 MSS per
-// stream from counting SACKed segments as full). On the wire a download also costs what the server
-// had already sent into our receive buffers when we stop (≤ the streams' TCP windows).
+// the last of its budget (a sub-second loopback upload ends on time, not on a 100 ms tick).
+//
+// Byte budget (DirectionController::byteBudget(), adaptive): a download stops taking data
+// once the budget is reached, so bytes ≤ budget + 512 KiB (one callback's chunk); an upload
+// never hands libcurl more body than the budget, so bytes ≤ budget + the HTTP request
+// headers (+ < 1 MSS per stream from counting SACKed segments as full). On the wire a
+// download also costs what the server had already sent into our receive buffers when we
+// stop (≤ the streams' TCP windows).
 #pragma once
 
 #include <atomic>
