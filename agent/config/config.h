@@ -38,6 +38,7 @@ struct ServerConfig {
 struct ThroughputConfig {
   double max_seconds = 8;
   double max_mb_per_direction = 60;
+  double max_mb_ceiling = 400;  // hard ceiling the adaptive budget may grow to
   int streams_start = 4;
   int streams_max = 16;
   int ip_family = 0;  // 0 any, 4, 6

@@ -165,8 +165,15 @@ std::vector<KeyDef> buildSchema() {
       {"throughput", "max_seconds", VT::kDouble, "8", "Hard cap on one direction's duration.", 2,
        60, false, real(&C::throughput, &ThroughputConfig::max_seconds)},
       {"throughput", "max_mb_per_direction", VT::kDouble, "60",
-       "Data cap per direction (MB); the test stops when reached.", 1, 2000, false,
-       real(&C::throughput, &ThroughputConfig::max_mb_per_direction)},
+       "Starting data budget per direction in MB (10^6 bytes, warm-up included). A 100 Mbit "
+       "test stays within it; on faster links the engine raises it to 4 s of data at the "
+       "measured rate, at most max_mb_ceiling, so 300 Mbit-1 Gbit links still get >= 2 s of "
+       "measurement.",
+       1, 2000, false, real(&C::throughput, &ThroughputConfig::max_mb_per_direction)},
+      {"throughput", "max_mb_ceiling", VT::kDouble, "400",
+       "Hard ceiling of the data budget per direction in MB; set it equal to "
+       "max_mb_per_direction for a fixed cap (metered links).",
+       1, 4000, false, real(&C::throughput, &ThroughputConfig::max_mb_ceiling)},
       {"throughput", "streams_start", VT::kInt, "4", "Parallel TCP streams at start.", 1, 32, false,
        integer(&C::throughput, &ThroughputConfig::streams_start)},
       {"throughput", "streams_max", VT::kInt, "16",

@@ -16,6 +16,7 @@ measure::ThroughputOptions throughputOptionsFromConfig(const config::Config& c) 
   const auto& t = c.throughput;
   o.max_seconds = t.max_seconds;
   o.max_mb_per_direction = t.max_mb_per_direction;
+  o.max_mb_ceiling = t.max_mb_ceiling;
   o.streams_start = t.streams_start;
   o.streams_max = t.streams_max;
   o.ip_family = t.ip_family;
