@@ -6,11 +6,14 @@ namespace uplinkprobe::verdict {
 namespace {
 
 nlohmann::json result(double down_cap, double up_cap, double cross = 0, bool client = false) {
-  return {{"download", {{"goodput_mbps", down_cap * 0.956}, {"ip_capacity_mbps", down_cap}, {"error", nullptr}}},
-          {"upload", {{"goodput_mbps", up_cap * 0.956}, {"ip_capacity_mbps", up_cap}, {"error", nullptr}}},
-          {"cross_traffic_mbps", cross},
-          {"client_limited", client},
-          {"error", nullptr}};
+  return {
+      {"download",
+       {{"goodput_mbps", down_cap * 0.956}, {"ip_capacity_mbps", down_cap}, {"error", nullptr}}},
+      {"upload",
+       {{"goodput_mbps", up_cap * 0.956}, {"ip_capacity_mbps", up_cap}, {"error", nullptr}}},
+      {"cross_traffic_mbps", cross},
+      {"client_limited", client},
+      {"error", nullptr}};
 }
 
 TEST(ThroughputVerdict, HonestHundredMbpsLinkMeetsTheFloor) {
