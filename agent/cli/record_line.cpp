@@ -1,18 +1,12 @@
 #include "agent/cli/record_line.h"
 
 #include <fmt/format.h>
+#include "agent/cli/json_fields.h"
 
 #include <nlohmann/json.hpp>
 
 namespace uplinkprobe::cli {
 namespace {
-
-double num(const nlohmann::json& j, const char* k) {
-  return j.is_object() && j.contains(k) && j[k].is_number() ? j[k].get<double>() : 0.0;
-}
-std::string str(const nlohmann::json& j, const char* k) {
-  return j.is_object() && j.contains(k) && j[k].is_string() ? j[k].get<std::string>() : "";
-}
 
 std::string describe(const nlohmann::json& r) {
   const std::string kind = str(r, "kind");

@@ -1,6 +1,7 @@
 #include "agent/cli/report_table.h"
 
 #include <fmt/format.h>
+#include "agent/cli/json_fields.h"
 
 #include <algorithm>
 
@@ -22,10 +23,6 @@ std::optional<double> num(const nlohmann::json& j, std::initializer_list<const c
 }
 
 std::string mbps(std::optional<double> v) { return v ? fmt::format("{:.1f}", *v) : "-"; }
-
-std::string str(const nlohmann::json& j, const char* k) {
-  return j.is_object() && j.contains(k) && j[k].is_string() ? j[k].get<std::string>() : "";
-}
 
 // "2024-05-06T16:30:00.123+08:00" -> "05-06 16:30"
 std::string shortTime(const std::string& ts) {

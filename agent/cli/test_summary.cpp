@@ -1,20 +1,13 @@
 #include "agent/cli/test_summary.h"
 
 #include <fmt/format.h>
+#include "agent/cli/json_fields.h"
 
 #include "agent/cli/exit_codes.h"
 
 namespace uplinkprobe::cli {
 namespace {
 
-double num(const nlohmann::json& j, const char* key, double fallback = 0) {
-  if (j.is_object() && j.contains(key) && j[key].is_number()) return j[key].get<double>();
-  return fallback;
-}
-std::string str(const nlohmann::json& j, const char* key) {
-  if (j.is_object() && j.contains(key) && j[key].is_string()) return j[key].get<std::string>();
-  return "";
-}
 bool hasError(const nlohmann::json& j) {
   return j.is_object() && j.contains("error") && j["error"].is_object();
 }

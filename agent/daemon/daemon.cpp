@@ -121,7 +121,6 @@ struct Daemon::Impl {
   WallTime last_test{};
   int deferrals = 0;
   bool stopping = false;
-  int exit_code = 0;
 
   std::string statePath(const char* name) const {
     return (std::filesystem::path(cfg.storage.dir) / name).string();
@@ -576,7 +575,7 @@ int Daemon::run() {
   d.pump.reset();
   d.publisher.reset();
   spdlog::info("stopped cleanly");
-  return d.exit_code;
+  return 0;
 }
 
 }  // namespace uplinkprobe::daemon
