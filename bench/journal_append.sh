@@ -87,8 +87,8 @@ int main(int argc, char** argv) {
 }
 CPP
 c++ -std=c++20 -O2 -I"$src" -I"$build/generated" "$work/driver.cpp" -o "$work/driver" \
-  "$build/agent/journal/libup_journal.a" "$build/agent/platform/libup_platform.a" \
-  "$build/agent/common/libup_common.a" -lspdlog -lfmt -lpthread
+  "$build/agent/journal/libup_journal.a" "$build/platform/libup_platform.a" \
+  "$build/common/libup_common.a" -lspdlog -lfmt -lpthread
 fs="$(df -T "$(dirname "$dir")" | awk 'NR==2{print $2" on "$1}')"
 echo "journal append, fdatasync per record; dir $(dirname "$dir") ($fs); $(nproc) cores; $(date -u +%F)"
 echo

@@ -1,6 +1,6 @@
 # uplinkprobe_module(NAME SOURCES a.cpp b.cpp DEPS x y)
 # Declares static library up_NAME (alias uplinkprobe::NAME) rooted at the repo root for
-# includes ("agent/common/result.h"), and records it so that tests can link every module
+# includes ("common/result.h"), and records it so that tests can link every module
 # without each test folder listing them (keeps parallel work on modules from colliding).
 function(uplinkprobe_module name)
   cmake_parse_arguments(M "" "" "SOURCES;DEPS" ${ARGN})

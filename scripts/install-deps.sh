@@ -7,13 +7,15 @@ build_pkgs=(
   build-essential cmake pkg-config ninja-build git ca-certificates
   libcurl4-openssl-dev libasio-dev libpaho-mqttpp-dev libpaho-mqtt-dev
   libspdlog-dev libfmt-dev libgtest-dev libgmock-dev nlohmann-json3-dev
-  libtomlplusplus-dev libsystemd-dev libssl-dev
+  libtomlplusplus-dev libsystemd-dev libssl-dev ccache
+  libsqlite3-dev libpq-dev libxlsxwriter-dev libminizip-dev zlib1g-dev
 )
 test_pkgs=(
   mosquitto mosquitto-clients nginx-light iperf3 iproute2 iptables curl procps
   clang-14 clang-format-14 libclang-rt-14-dev python3
   ethtool iputils-ping
-  openssl
+  openssl sqlite3 postgresql-15 python3-jsonschema json-schema-test-suite
+  chromium fonts-noto-cjk gettext
   lintian devscripts
 )
 

@@ -6,12 +6,12 @@
 #   3. ASan+UBSan build + unit and integration tests
 #   4. clang-format check
 # Environment: UPLINKPROBE_SKIP_ASAN=1 skips step 3 (developer shortcut; CI never sets it).
-# A failing test is run once more (--repeat until-pass:2): several integration tests run
-# real processes against wall-clock deadlines (200 ms availability rounds, loopback rates),
-# and two parallel jobs on two cores can starve one of them. A test that fails twice fails.
+# No retries: a test that fails once fails CI. A test that flakes on a busy 2-core machine is
+# a bug in the test (assert behaviour, keep rates for the serial labs and benchmarks).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs=$(nproc)
+started=$(date +%s)
 
 ./scripts/install-deps.sh
 
@@ -22,11 +22,11 @@ cmake --build build -j"$jobs"
 echo "== tests (unit, integration, root-required labs)"
 if [ "$(id -u)" -ne 0 ]; then
   echo "not root: root-required lab tests are excluded"
-  (cd build && ctest --output-on-failure --repeat until-pass:2 -j"$jobs" -LE root-required)
+  (cd build && ctest --output-on-failure -j"$jobs" -LE root-required)
 else
   # Labs run serially (RUN_SERIAL) so that their throughput figures are not disturbed.
-  (cd build && ctest --output-on-failure --repeat until-pass:2 -j"$jobs" -LE root-required)
-  (cd build && ctest --output-on-failure --repeat until-pass:2 -L root-required)
+  (cd build && ctest --output-on-failure -j"$jobs" -LE root-required)
+  (cd build && ctest --output-on-failure -L root-required)
 fi
 
 if [ "${UPLINKPROBE_SKIP_ASAN:-0}" != 1 ]; then
@@ -35,10 +35,10 @@ if [ "${UPLINKPROBE_SKIP_ASAN:-0}" != 1 ]; then
   cmake --build build-asan -j"$jobs"
   (cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
      UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-     ctest --output-on-failure --repeat until-pass:2 -j"$jobs" -L "unit|integration")
+     ctest --output-on-failure -j"$jobs" -L "unit|integration")
 fi
 # Formatting is reported, not fatal: a whitespace difference must not hide the test results
 # (developers run `cmake --build build --target format` before committing).
 echo "== format check"
 cmake --build build --target format-check >/dev/null 2>&1 || echo "WARNING: clang-format differences: run cmake --build build --target format"
-echo "== all tests passed"
+echo "== all tests passed in $(( $(date +%s) - started )) s"

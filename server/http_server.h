@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "agent/common/result.h"
+#include "common/result.h"
 #include "server/connection.h"
 #include "server/payload_buffer.h"
 #include "server/server_options.h"

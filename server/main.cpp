@@ -3,7 +3,7 @@
 #include <cstdio>
 #include <exception>
 
-#include "agent/common/version.h"
+#include "common/version.h"
 #include "server/http_server.h"
 #include "server/server_options.h"
 

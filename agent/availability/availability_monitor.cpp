@@ -9,7 +9,7 @@
 #include "agent/availability/round_classifier.h"
 #include "agent/availability/target_address.h"
 #include "agent/availability/tcp_probe.h"
-#include "agent/platform/default_route.h"
+#include "platform/default_route.h"
 
 namespace uplinkprobe::availability {
 namespace {

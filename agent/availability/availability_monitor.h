@@ -40,8 +40,8 @@
 
 #include "agent/availability/outage_tracker.h"
 #include "agent/availability/probe_result.h"
-#include "agent/common/clock.h"
-#include "agent/common/result.h"
+#include "common/clock.h"
+#include "common/result.h"
 
 namespace uplinkprobe::availability {
 

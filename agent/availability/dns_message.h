@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "agent/common/result.h"
+#include "common/result.h"
 
 namespace uplinkprobe::availability {
 

@@ -31,7 +31,7 @@
 #include <nlohmann/json.hpp>
 
 #include "agent/availability/round_classifier.h"
-#include "agent/common/result.h"
+#include "common/result.h"
 
 namespace uplinkprobe::availability {
 

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include "agent/common/time_format.h"
+#include "common/time_format.h"
 
 namespace uplinkprobe::availability {
 namespace {

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "agent/common/clock.h"
+#include "common/clock.h"
 
 namespace uplinkprobe::availability {
 

@@ -14,7 +14,7 @@
 #include <string>
 
 #include "agent/availability/probe_result.h"
-#include "agent/common/clock.h"
+#include "common/clock.h"
 
 namespace uplinkprobe::availability {
 

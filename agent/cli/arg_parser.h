@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "agent/common/result.h"
+#include "common/result.h"
 
 namespace uplinkprobe::cli {
 

@@ -7,7 +7,7 @@
 
 #include "agent/cli/commands.h"
 #include "agent/cli/exit_codes.h"
-#include "agent/common/version.h"
+#include "common/version.h"
 
 namespace {
 

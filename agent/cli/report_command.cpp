@@ -9,7 +9,7 @@
 #include "agent/cli/commands.h"
 #include "agent/cli/exit_codes.h"
 #include "agent/cli/report_table.h"
-#include "agent/common/time_format.h"
+#include "common/time_format.h"
 #include "agent/config/config_loader.h"
 #include "agent/journal/journal.h"
 #include "agent/verdict/local_day.h"

@@ -5,7 +5,7 @@
 
 #include <algorithm>
 
-#include "agent/common/time_format.h"
+#include "common/time_format.h"
 #include "agent/verdict/daily_summary.h"
 #include "agent/verdict/local_day.h"
 

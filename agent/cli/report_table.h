@@ -11,7 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "agent/common/clock.h"
+#include "common/clock.h"
 #include "agent/verdict/alert_engine.h"
 #include "agent/verdict/throughput_verdict.h"
 

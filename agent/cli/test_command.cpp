@@ -11,7 +11,7 @@
 #include "agent/cli/test_summary.h"
 #include "agent/config/config_loader.h"
 #include "agent/daemon/measure_options.h"
-#include "agent/record/record_factory.h"
+#include "record/record_factory.h"
 #include "agent/verdict/throughput_verdict.h"
 
 namespace uplinkprobe::cli {

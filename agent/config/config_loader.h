@@ -5,7 +5,7 @@
 
 #include <string>
 
-#include "agent/common/result.h"
+#include "common/result.h"
 #include "agent/config/config.h"
 
 namespace uplinkprobe::config {

@@ -10,7 +10,7 @@
 #include <variant>
 #include <vector>
 
-#include "agent/common/result.h"
+#include "common/result.h"
 #include "agent/config/config.h"
 
 namespace uplinkprobe::config {

@@ -7,7 +7,7 @@
 #include <optional>
 #include <string>
 
-#include "agent/common/result.h"
+#include "common/result.h"
 
 namespace uplinkprobe::daemon {
 

@@ -13,7 +13,7 @@
 #include <cstdint>
 #include <string>
 
-#include "agent/common/clock.h"
+#include "common/clock.h"
 
 namespace uplinkprobe::daemon {
 

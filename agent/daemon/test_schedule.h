@@ -16,8 +16,8 @@
 #include <string>
 #include <vector>
 
-#include "agent/common/clock.h"
-#include "agent/common/result.h"
+#include "common/clock.h"
+#include "common/result.h"
 
 namespace uplinkprobe::daemon {
 

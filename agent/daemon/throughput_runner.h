@@ -11,7 +11,7 @@
 #include <functional>
 #include <thread>
 
-#include "agent/common/clock.h"
+#include "common/clock.h"
 #include "agent/measure/throughput_test.h"
 
 namespace uplinkprobe::daemon {

@@ -22,7 +22,7 @@
 
 #include <spdlog/spdlog.h>
 
-#include "agent/common/time_format.h"
+#include "common/time_format.h"
 #include "agent/journal/frame.h"
 #include "agent/journal/journal.h"
 #include "agent/journal/segment_scan.h"

@@ -8,7 +8,7 @@
 
 #include <spdlog/spdlog.h>
 
-#include "agent/common/time_format.h"
+#include "common/time_format.h"
 
 namespace uplinkprobe::journal {
 namespace {

@@ -13,8 +13,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "agent/common/clock.h"
-#include "agent/common/result.h"
+#include "common/clock.h"
+#include "common/result.h"
 
 namespace uplinkprobe::journal {
 

@@ -9,7 +9,7 @@
 #include <cstdint>
 #include <string>
 
-#include "agent/common/result.h"
+#include "common/result.h"
 
 namespace uplinkprobe::journal {
 

@@ -4,7 +4,7 @@
 #include <cstring>
 #include <mutex>
 
-#include "agent/common/version.h"
+#include "common/version.h"
 
 namespace uplinkprobe::measure {
 

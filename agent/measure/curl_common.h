@@ -8,7 +8,7 @@
 #include <memory>
 #include <string>
 
-#include "agent/common/result.h"
+#include "common/result.h"
 #include "agent/measure/throughput_options.h"
 
 namespace uplinkprobe::measure {

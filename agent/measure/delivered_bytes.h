@@ -10,7 +10,7 @@
 
 #include <cstdint>
 
-#include "agent/platform/tcp_info.h"
+#include "platform/tcp_info.h"
 
 namespace uplinkprobe::measure {
 

@@ -15,7 +15,7 @@
 #include "agent/measure/curl_common.h"
 #include "agent/measure/delivered_bytes.h"
 #include "agent/measure/latency_stats.h"
-#include "agent/platform/tcp_info.h"
+#include "platform/tcp_info.h"
 
 namespace uplinkprobe::measure {
 namespace {

@@ -23,7 +23,7 @@
 #include <atomic>
 #include <optional>
 
-#include "agent/common/clock.h"
+#include "common/clock.h"
 #include "agent/measure/direction_controller.h"
 #include "agent/measure/server_endpoints.h"
 #include "agent/measure/throughput_options.h"

@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "agent/common/clock.h"
-#include "agent/common/result.h"
+#include "common/clock.h"
+#include "common/result.h"
 #include "agent/measure/server_endpoints.h"
 #include "agent/measure/throughput_options.h"
 

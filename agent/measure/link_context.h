@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <optional>
 
-#include "agent/platform/netdev_counters.h"
+#include "platform/netdev_counters.h"
 
 namespace uplinkprobe::measure {
 

@@ -5,7 +5,7 @@
 
 #include <string>
 
-#include "agent/common/result.h"
+#include "common/result.h"
 #include "agent/measure/throughput_options.h"
 
 namespace uplinkprobe::measure {

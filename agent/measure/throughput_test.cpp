@@ -9,10 +9,10 @@
 #include "agent/measure/latency_stats.h"
 #include "agent/measure/link_context.h"
 #include "agent/measure/server_endpoints.h"
-#include "agent/platform/cpu_usage.h"
-#include "agent/platform/default_route.h"
-#include "agent/platform/netdev_counters.h"
-#include "agent/platform/nic_speed.h"
+#include "platform/cpu_usage.h"
+#include "platform/default_route.h"
+#include "platform/netdev_counters.h"
+#include "platform/nic_speed.h"
 
 namespace uplinkprobe::measure {
 namespace {

@@ -15,7 +15,7 @@
 
 #include <atomic>
 
-#include "agent/common/clock.h"
+#include "common/clock.h"
 #include "agent/measure/throughput_options.h"
 #include "agent/measure/throughput_result.h"
 

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "agent/common/result.h"
+#include "common/result.h"
 #include "agent/config/config.h"
 
 namespace uplinkprobe::publish {

@@ -33,7 +33,7 @@
 #include <set>
 #include <string>
 
-#include "agent/common/clock.h"
+#include "common/clock.h"
 #include "agent/journal/journal.h"
 #include "agent/publish/backoff.h"
 #include "agent/publish/publisher.h"

@@ -18,8 +18,8 @@
 
 #include <memory>
 
-#include "agent/common/clock.h"
-#include "agent/common/result.h"
+#include "common/clock.h"
+#include "common/result.h"
 #include "agent/publish/connect_settings.h"
 #include "agent/publish/publisher.h"
 #include "agent/publish/status_message.h"

@@ -16,7 +16,7 @@
 #include <functional>
 #include <string>
 
-#include "agent/common/result.h"
+#include "common/result.h"
 
 namespace uplinkprobe::publish {
 

@@ -2,7 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "agent/common/time_format.h"
+#include "common/time_format.h"
 
 namespace uplinkprobe::publish {
 namespace {

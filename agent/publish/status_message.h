@@ -5,7 +5,7 @@
 
 #include <string>
 
-#include "agent/common/clock.h"
+#include "common/clock.h"
 
 namespace uplinkprobe::publish {
 

@@ -4,7 +4,7 @@
 // always finds a token.
 #pragma once
 
-#include "agent/common/clock.h"
+#include "common/clock.h"
 
 namespace uplinkprobe::publish {
 

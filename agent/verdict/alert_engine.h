@@ -33,7 +33,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "agent/common/clock.h"
+#include "common/clock.h"
 #include "agent/config/config.h"
 #include "agent/journal/journal.h"
 #include "agent/verdict/breach_tracker.h"

@@ -1,6 +1,6 @@
 #include "agent/verdict/daily_producer.h"
 
-#include "agent/common/time_format.h"
+#include "common/time_format.h"
 #include "agent/verdict/daily_scheduler.h"
 #include "agent/verdict/daily_summary.h"
 

@@ -14,7 +14,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "agent/common/clock.h"
+#include "common/clock.h"
 #include "agent/journal/journal.h"
 #include "agent/verdict/throughput_verdict.h"
 

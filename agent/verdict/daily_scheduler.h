@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "agent/common/clock.h"
+#include "common/clock.h"
 #include "agent/verdict/local_day.h"
 
 namespace uplinkprobe::verdict {

@@ -5,7 +5,7 @@
 #include <map>
 #include <set>
 
-#include "agent/common/time_format.h"
+#include "common/time_format.h"
 
 namespace uplinkprobe::verdict {
 namespace {

@@ -32,7 +32,7 @@
 #include <nlohmann/json.hpp>
 #include <vector>
 
-#include "agent/common/clock.h"
+#include "common/clock.h"
 #include "agent/verdict/local_day.h"
 #include "agent/verdict/throughput_verdict.h"
 

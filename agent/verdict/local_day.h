@@ -6,7 +6,7 @@
 #include <optional>
 #include <string>
 
-#include "agent/common/clock.h"
+#include "common/clock.h"
 
 namespace uplinkprobe::verdict {
 

@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "agent/common/time_format.h"
+#include "common/time_format.h"
 
 namespace uplinkprobe::availability {
 namespace {

@@ -1,4 +1,4 @@
-#include "agent/common/time_format.h"
+#include "common/time_format.h"
 
 #include <gtest/gtest.h>
 

@@ -1,6 +1,6 @@
 #include "agent/journal/heartbeat.h"
 
-#include "agent/common/time_format.h"
+#include "common/time_format.h"
 
 #include <gtest/gtest.h>
 

@@ -2,10 +2,10 @@
 #include <gtest/gtest.h>
 #include <sys/timex.h>
 
-#include "agent/platform/clock_sync.h"
-#include "agent/platform/cpu_usage.h"
-#include "agent/platform/netdev_counters.h"
-#include "agent/platform/nic_speed.h"
+#include "platform/clock_sync.h"
+#include "platform/cpu_usage.h"
+#include "platform/netdev_counters.h"
+#include "platform/nic_speed.h"
 
 namespace uplinkprobe::platform {
 namespace {

@@ -1,6 +1,6 @@
 // TCP_INFO on a real loopback connection: the acked byte count is what upload measurement
 // relies on, so check that it grows with data the peer has read.
-#include "agent/platform/tcp_info.h"
+#include "platform/tcp_info.h"
 
 #include <arpa/inet.h>
 #include <gtest/gtest.h>

@@ -9,7 +9,7 @@
 #include "agent/journal/journal.h"
 #include "agent/measure/throughput_result.h"
 #include "agent/publish/status_message.h"
-#include "agent/record/record_factory.h"
+#include "record/record_factory.h"
 #include "tests/unit/publish/json_schema_check.h"
 
 namespace uplinkprobe::publish {

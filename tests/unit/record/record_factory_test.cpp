@@ -1,8 +1,8 @@
-#include "agent/record/record_factory.h"
+#include "record/record_factory.h"
 
 #include <gtest/gtest.h>
 
-#include "agent/common/version.h"
+#include "common/version.h"
 
 namespace uplinkprobe::record {
 namespace {

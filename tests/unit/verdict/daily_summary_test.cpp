@@ -6,7 +6,7 @@
 #include <cstdlib>
 #include <ctime>
 
-#include "agent/common/time_format.h"
+#include "common/time_format.h"
 #include "agent/verdict/daily_scheduler.h"
 
 namespace uplinkprobe::verdict {

@@ -1,4 +1,4 @@
-#include "agent/platform/cpu_usage.h"
+#include "platform/cpu_usage.h"
 
 #include <sched.h>
 #include <sys/resource.h>

@@ -1,4 +1,4 @@
-#include "agent/platform/default_route.h"
+#include "platform/default_route.h"
 
 #include <arpa/inet.h>
 

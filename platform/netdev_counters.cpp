@@ -1,4 +1,4 @@
-#include "agent/platform/netdev_counters.h"
+#include "platform/netdev_counters.h"
 
 #include <net/if.h>
 

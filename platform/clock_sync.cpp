@@ -1,4 +1,4 @@
-#include "agent/platform/clock_sync.h"
+#include "platform/clock_sync.h"
 
 #include <sys/timex.h>
 

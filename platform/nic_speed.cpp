@@ -1,8 +1,8 @@
-#include "agent/platform/nic_speed.h"
+#include "platform/nic_speed.h"
 
 #include <fstream>
 
-#include "agent/platform/netdev_counters.h"
+#include "platform/netdev_counters.h"
 
 namespace uplinkprobe::platform {
 

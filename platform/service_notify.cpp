@@ -1,4 +1,4 @@
-#include "agent/platform/service_notify.h"
+#include "platform/service_notify.h"
 
 #include <sys/socket.h>
 #include <sys/un.h>

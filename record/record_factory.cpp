@@ -1,8 +1,8 @@
-#include "agent/record/record_factory.h"
+#include "record/record_factory.h"
 
-#include "agent/common/time_format.h"
-#include "agent/common/version.h"
-#include "agent/platform/boot_id.h"
+#include "common/time_format.h"
+#include "common/version.h"
+#include "platform/boot_id.h"
 
 namespace uplinkprobe::record {
 namespace {

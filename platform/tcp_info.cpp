@@ -1,4 +1,4 @@
-#include "agent/platform/tcp_info.h"
+#include "platform/tcp_info.h"
 
 #include <linux/sockios.h>
 #include <linux/tcp.h>  // the kernel struct: glibc's lacks bytes_sent/bytes_retrans

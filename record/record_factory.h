@@ -11,8 +11,8 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "agent/common/clock.h"
-#include "agent/platform/clock_sync.h"
+#include "common/clock.h"
+#include "platform/clock_sync.h"
 
 namespace uplinkprobe::record {
 

@@ -1,4 +1,4 @@
-#include "agent/platform/boot_id.h"
+#include "platform/boot_id.h"
 
 #include <fstream>
 
