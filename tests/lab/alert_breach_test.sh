@@ -6,7 +6,8 @@
 #   mosquitto subscriber with the ids of the throughput records as evidence, the retained
 #   alert/state follows, and `uplinkprobe report` shows the day.
 # Bounded: every wait has a deadline; the whole test takes ~2-3 minutes.
-# SKIPS (exit 0) without root or namespaces.
+# FAILS ("CANNOT RUN: …") without root or network namespaces (ctest -LE root-required
+# excludes the labs for developers without root).
 set -uo pipefail
 src="${UPLINKPROBE_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}"
 build="${UPLINKPROBE_BUILD_DIR:-$src/build}"

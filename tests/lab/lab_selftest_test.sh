@@ -6,7 +6,8 @@
 #  - the iptables loss rule drops about the configured share;
 #  - the fault switches (upstream cut, gateway cut, DNS only) break exactly what they claim
 #    and restore it.
-# SKIPS (exit 0, "SKIPPED: …") only without root or network namespaces; FAILS when tundelay
+# FAILS ("CANNOT RUN: …") without root or network namespaces (ctest -LE root-required
+# excludes the labs for developers without root).; FAILS when tundelay
 # has not been built.
 set -uo pipefail
 src="${UPLINKPROBE_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}"

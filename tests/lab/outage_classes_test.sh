@@ -5,7 +5,8 @@
 #  - making only DNS fail yields a `dns` outage;
 #  - taking the gateway away yields a `local` outage;
 #  - random loss of a few % yields no outage but the right loss figure.
-# SKIPS (exit 0, "SKIPPED: …") only without root or network namespaces.
+# FAILS ("CANNOT RUN: …") without root or network namespaces (ctest -LE root-required
+# excludes the labs for developers without root).
 set -uo pipefail
 src="${UPLINKPROBE_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}"
 build="${UPLINKPROBE_BUILD_DIR:-$src/build}"

@@ -12,25 +12,26 @@
 #      a conffile;
 #   6. `dpkg --purge` leaves nothing behind but the uplinkprobe system user (policy keeps
 #      system users; this test deletes it again only if it created it).
-# Cleans up on any exit. SKIPS (exit 0, "SKIPPED: …") without root or dpkg, and when either
-# package is already installed: a developer's own installation is never touched.
+# Cleans up on any exit. FAILS ("CANNOT RUN: …") without root or dpkg, and when either
+# package is already installed: a developer's own installation is never touched, and a test
+# that could not run never reports a pass.
 set -euo pipefail
 
 SRC="${UPLINKPROBE_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}"
 BUILD="${UPLINKPROBE_BUILD_DIR:-$SRC/build}"
 PKGS=(uplinkprobe uplinkprobe-server)
 
-if [ "$(id -u)" -ne 0 ]; then echo "SKIPPED: needs root (dpkg -i)"; exit 0; fi
+if [ "$(id -u)" -ne 0 ]; then echo "CANNOT RUN: needs root (dpkg -i); use ctest -LE root-required"; exit 1; fi
 for tool in dpkg dpkg-deb cpack; do
-  command -v "$tool" >/dev/null || { echo "SKIPPED: $tool not found"; exit 0; }
+  command -v "$tool" >/dev/null || { echo "CANNOT RUN: $tool not found"; exit 1; }
 done
 for p in "${PKGS[@]}"; do
   status=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
   if [ -n "$status" ] && [ "$status" != "not-installed" ]; then
-    echo "SKIPPED: package $p is already on this machine (status: $status); this test"
+    echo "CANNOT RUN: package $p is already on this machine (status: $status); this test"
     echo "         installs and purges its own copy and will not touch yours."
     echo "         To run it: dpkg --purge ${PKGS[*]}"
-    exit 0
+    exit 1
   fi
 done
 [ -f "$BUILD/CPackConfig.cmake" ] || { echo "FAIL: no $BUILD/CPackConfig.cmake (configure first)"; exit 1; }

@@ -6,7 +6,8 @@
 # Profiles: 100/50 Mbit +0 ms, 100/50 Mbit +40 ms, 300/100 Mbit +0 ms (≈ 4–6 minutes).
 # The full table (with 300/100 +40 ms and 3 runs) is bench/accuracy.sh.
 #
-# SKIPS (exit 0, "SKIPPED: …") only without root or network namespaces.
+# FAILS ("CANNOT RUN: …") without root or network namespaces (ctest -LE root-required
+# excludes the labs for developers without root).
 # FAILS when uplinkprobe, uplinkprobe-server or tundelay are missing: a lab test that silently
 # passes without the thing it tests would hide a broken build.
 set -uo pipefail

@@ -3,7 +3,7 @@
 # Source it from bash (root required):
 #
 #   source tests/lab/lib/netlab.sh
-#   netlab_require_root_or_skip          # prints "SKIPPED: …" and exits 0 when impossible
+#   netlab_require_root_or_skip          # prints "CANNOT RUN: …" and exits 1 when impossible
 #   netlab_up                            # namespaces + veths + routes; teardown trap installed
 #   netlab_shape 100 50                  # download/upload ceiling in Mbit/s (tbf on the router)
 #   netlab_delay 40                      # add 40 ms RTT (tundelay, 20 ms each way)
@@ -61,12 +61,14 @@ netlab_cli() { ip netns exec "$NETLAB_NS_CLI" "$@"; }
 netlab_rtr() { ip netns exec "$NETLAB_NS_RTR" "$@"; }
 netlab_srv() { ip netns exec "$NETLAB_NS_SRV" "$@"; }
 
-# Exits 0 with "SKIPPED: reason" when the lab cannot run here (not root, no netns, no tc).
+# FAILS (exit 1, "CANNOT RUN: reason") when the lab cannot run here (not root, no netns, no tc):
+# a lab that cannot run has not passed. Developers without root exclude the labs with
+# `ctest -LE root-required`; CI runs as root and must run every one of them.
 netlab_require_root_or_skip() {
-  if [ "$(id -u)" -ne 0 ]; then echo "SKIPPED: needs root (network namespaces, tc, iptables)"; exit 0; fi
+  if [ "$(id -u)" -ne 0 ]; then echo "CANNOT RUN: needs root (network namespaces, tc, iptables); use ctest -LE root-required"; exit 1; fi
   local probe="upnlprobe$$"
   if ! ip netns add "$probe" 2>/dev/null; then
-    echo "SKIPPED: network namespaces unavailable (ip netns add failed)"; exit 0
+    echo "CANNOT RUN: network namespaces unavailable (ip netns add failed)"; exit 1
   fi
   ip netns del "$probe" 2>/dev/null
   local t
