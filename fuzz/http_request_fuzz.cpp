@@ -7,12 +7,17 @@
 #include <cstdlib>
 #include <string_view>
 
-#include "server/chunked_decoder.h"
-#include "server/query_string.h"
-#include "server/request_head_parser.h"
+#include "http/chunked_decoder.h"
+#include "http/query_string.h"
+#include "http/request_head_parser.h"
+#include "server/garbage_size.h"
 #include "server/router.h"
 
-using namespace uplinkprobe::server;
+using namespace uplinkprobe::http;
+using uplinkprobe::server::kGarbageChunkBytes;
+using uplinkprobe::server::kMaxGarbageChunks;
+using uplinkprobe::server::RouteContext;
+namespace server = uplinkprobe::server;
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (size == 0) return 0;
@@ -20,7 +25,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   std::size_t step = 1 + data[0] % 64;
   std::string_view input(reinterpret_cast<const char*>(data + 1), size - 1);
 
-  HttpParseLimits limits;
+  ParseLimits limits;
   limits.max_header_bytes = 4096;
   limits.max_request_line = 1024;
   limits.max_header_count = 20;
@@ -43,10 +48,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   RouteContext ctx;
   ctx.peer_ip = "192.0.2.1";
   ctx.trust_forwarded_for = (data[0] & 1) != 0;
-  Response r = respond(w.request, ctx);
+  Response r = server::respond(w.request, ctx);
   if (r.head.size() < 4 || r.head.substr(r.head.size() - 4) != "\r\n\r\n") std::abort();
   if (r.payload_bytes > kMaxGarbageChunks * kGarbageChunkBytes) std::abort();
-  (void)acceptsBody(w.request);
+  (void)server::acceptsBody(w.request);
+  (void)parseQuery(w.request.query);
 
   std::string_view rest = input.substr(w.head_size);
   ChunkedDecoder decoder(1 << 20);

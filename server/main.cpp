@@ -1,10 +1,12 @@
-// uplinkprobe-server: parse the command line, bind, serve. Everything else is in up_server.
+// uplinkprobe-server: parse the command line, bind, serve. The routes are in up_server, the
+// HTTP core in up_http.
 #include <csignal>
 #include <cstdio>
 #include <exception>
 
 #include "common/version.h"
-#include "server/http_server.h"
+#include "http/server.h"
+#include "server/router.h"
 #include "server/server_options.h"
 
 int main(int argc, char** argv) {
@@ -24,7 +26,8 @@ int main(int argc, char** argv) {
   }
   std::signal(SIGPIPE, SIG_IGN);
   try {
-    HttpServer server(cmd->options);
+    SpeedTestHandler handler(cmd->options.trust_forwarded_for);
+    uplinkprobe::http::Server server(httpConfig(cmd->options), handler);
     auto bound = server.bind();
     if (!bound) {
       std::fprintf(stderr, "uplinkprobe-server: %s\n", bound.error().message.c_str());

@@ -4,15 +4,16 @@
 
 #include <array>
 
-#include "server/query_string.h"
+#include "server/garbage_size.h"
 
 namespace uplinkprobe::server {
 
 namespace {
 
-constexpr std::string_view kNoStore =
-    "Cache-Control: no-store, no-cache, must-revalidate, max-age=0, s-maxage=0\r\n"
-    "Pragma: no-cache\r\n";
+using http::appendStatusLine;
+using http::errorResponse;
+using http::finishHead;
+constexpr std::string_view kNoStore = http::kNoStoreHeaders;
 // LibreSpeed sends these with ?cors; always sending them costs nothing and lets a browser
 // client on another origin use this server.
 constexpr std::string_view kCors =
@@ -53,20 +54,6 @@ bool methodAllowed(Endpoint e, std::string_view method) {
   return e == Endpoint::kEmpty && method == "POST";
 }
 
-void appendStatusLine(std::string& out, int status) {
-  out += "HTTP/1.1 ";
-  out += std::to_string(status);
-  out += ' ';
-  out += reasonPhrase(status);
-  out += "\r\n";
-}
-
-void finishHead(std::string& out, std::uint64_t content_length, bool close) {
-  out += "Content-Length: ";
-  out += std::to_string(content_length);
-  out += close ? "\r\nConnection: close\r\n\r\n" : "\r\nConnection: keep-alive\r\n\r\n";
-}
-
 bool isIpLiteral(std::string_view s) {
   if (s.empty() || s.size() > 45) return false;
   char buf[46];
@@ -84,41 +71,6 @@ std::string_view trim(std::string_view s) {
 
 }  // namespace
 
-const char* reasonPhrase(int status) {
-  switch (status) {
-    case 100:
-      return "Continue";
-    case 200:
-      return "OK";
-    case 204:
-      return "No Content";
-    case 400:
-      return "Bad Request";
-    case 404:
-      return "Not Found";
-    case 405:
-      return "Method Not Allowed";
-    case 408:
-      return "Request Timeout";
-    case 413:
-      return "Content Too Large";
-    case 414:
-      return "URI Too Long";
-    case 431:
-      return "Request Header Fields Too Large";
-    case 500:
-      return "Internal Server Error";
-    case 501:
-      return "Not Implemented";
-    case 503:
-      return "Service Unavailable";
-    case 505:
-      return "HTTP Version Not Supported";
-    default:
-      return "Unknown";
-  }
-}
-
 Endpoint endpointForPath(std::string_view path) {
   for (const auto& e : kPaths) {
     if (e.path == path) return e.endpoint;
@@ -126,13 +78,11 @@ Endpoint endpointForPath(std::string_view path) {
   return Endpoint::kUnknown;
 }
 
-bool acceptsBody(const HttpRequest& req) {
+bool acceptsBody(const Request& req) {
   return endpointForPath(req.path) == Endpoint::kEmpty && req.method == "POST";
 }
 
-std::string_view continueResponse() { return "HTTP/1.1 100 Continue\r\n\r\n"; }
-
-std::string clientIp(const HttpRequest& req, const RouteContext& ctx) {
+std::string clientIp(const Request& req, const RouteContext& ctx) {
   if (ctx.trust_forwarded_for) {
     if (const std::string* xff = req.header("X-Forwarded-For")) {
       std::string_view first = trim(std::string_view(*xff).substr(0, xff->find(',')));
@@ -146,20 +96,7 @@ std::string clientIp(const HttpRequest& req, const RouteContext& ctx) {
   return std::string(ctx.peer_ip);
 }
 
-Response errorResponse(int status, std::string_view message, bool close) {
-  Response r;
-  r.status = status;
-  r.close = close;
-  r.body = std::string(message);
-  r.body += '\n';
-  appendStatusLine(r.head, status);
-  r.head += "Content-Type: text/plain; charset=utf-8\r\n";
-  r.head += kNoStore;
-  finishHead(r.head, r.body.size(), close);
-  return r;
-}
-
-Response respond(const HttpRequest& req, const RouteContext& ctx) {
+Response respond(const Request& req, const RouteContext& ctx) {
   Endpoint endpoint = endpointForPath(req.path);
   if (endpoint == Endpoint::kUnknown) {
     if (req.path == "*" && req.method == "OPTIONS") {
@@ -236,6 +173,14 @@ Response respond(const HttpRequest& req, const RouteContext& ctx) {
   r.head += kCors;
   finishHead(r.head, length, ctx.close);
   return r;
+}
+
+Response SpeedTestHandler::respond(const Request& req, const http::RequestContext& ctx) const {
+  RouteContext route;
+  route.peer_ip = ctx.peer_ip;
+  route.trust_forwarded_for = trust_forwarded_for_;
+  route.close = ctx.close;
+  return server::respond(req, route);
 }
 
 }  // namespace uplinkprobe::server

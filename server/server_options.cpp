@@ -1,7 +1,5 @@
 #include "server/server_options.h"
 
-#include <arpa/inet.h>
-
 #include <charconv>
 #include <string_view>
 
@@ -35,47 +33,6 @@ bool parseInt(std::string_view s, long long& out) {
 }
 
 }  // namespace
-
-std::string ListenAddress::text() const {
-  if (host.find(':') != std::string::npos) return "[" + host + "]:" + std::to_string(port);
-  return host + ":" + std::to_string(port);
-}
-
-Result<ListenAddress> parseListenAddress(std::string_view text) {
-  ListenAddress a;
-  std::string_view port_text;
-  if (!text.empty() && text.front() == '[') {
-    std::size_t close = text.find(']');
-    if (close == std::string_view::npos || close + 1 >= text.size() || text[close + 1] != ':') {
-      return usage("--listen " + std::string(text) + ": expected [IPv6]:PORT, e.g. [::1]:8080");
-    }
-    a.host = std::string(text.substr(1, close - 1));
-    port_text = text.substr(close + 2);
-    unsigned char buf[16];
-    if (inet_pton(AF_INET6, a.host.c_str(), buf) != 1) {
-      return usage("--listen " + std::string(text) + ": '" + a.host + "' is not an IPv6 address");
-    }
-  } else {
-    std::size_t colon = text.rfind(':');
-    if (colon == std::string_view::npos || text.find(':') != colon) {
-      return usage("--listen " + std::string(text) +
-                   ": expected ADDR:PORT, e.g. 127.0.0.1:8080 or [::1]:8080");
-    }
-    a.host = std::string(text.substr(0, colon));
-    port_text = text.substr(colon + 1);
-    unsigned char buf[4];
-    if (inet_pton(AF_INET, a.host.c_str(), buf) != 1) {
-      return usage("--listen " + std::string(text) + ": '" + a.host +
-                   "' is not an IPv4 address (host names are not resolved; use an address)");
-    }
-  }
-  long long port = -1;
-  if (!parseInt(port_text, port) || port < 0 || port > 65535) {
-    return usage("--listen " + std::string(text) + ": port must be 0..65535");
-  }
-  a.port = static_cast<std::uint16_t>(port);
-  return a;
-}
 
 Result<ServerCommand> parseServerCommand(int argc, const char* const* argv) {
   ServerCommand cmd;
@@ -113,8 +70,8 @@ Result<ServerCommand> parseServerCommand(int argc, const char* const* argv) {
     }
     if (arg == "--listen") {
       if (!takeValue()) return usage("--listen needs ADDR:PORT");
-      auto addr = parseListenAddress(value);
-      if (!addr) return addr.error();
+      auto addr = http::parseListenAddress(value);
+      if (!addr) return usage("--listen " + addr.error().message);
       cmd.options.listen.push_back(std::move(addr.value()));
       continue;
     }
@@ -167,6 +124,20 @@ Options:
 
 Exit status: 0 after SIGINT/SIGTERM, 2 if an address cannot be bound, 64 on bad usage.
 )";
+}
+
+http::ServerConfig httpConfig(const ServerOptions& options) {
+  http::ServerConfig c;
+  c.listen = options.listen;
+  c.max_connections = options.max_connections;
+  c.threads = options.threads;
+  c.limits.header_timeout = std::chrono::seconds(options.header_timeout_s);
+  c.limits.idle_timeout = std::chrono::seconds(options.idle_timeout_s);
+  c.limits.stall_timeout = std::chrono::seconds(options.stall_timeout_s);
+  c.limits.max_requests = options.max_requests_per_connection;
+  c.limits.max_upload_bytes = static_cast<std::uint64_t>(options.max_upload_mb) * 1024 * 1024;
+  c.handle_signals = true;
+  return c;
 }
 
 }  // namespace uplinkprobe::server

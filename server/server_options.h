@@ -9,18 +9,12 @@
 #include <vector>
 
 #include "common/result.h"
+#include "http/listen_address.h"
+#include "http/server.h"
 
 namespace uplinkprobe::server {
 
-struct ListenAddress {
-  std::string host;  // numeric IPv4 or IPv6 literal (no brackets)
-  std::uint16_t port = 0;
-  std::string text() const;  // "127.0.0.1:8080" / "[::1]:8080"
-};
-
-// "127.0.0.1:8080", "[::1]:8080", "0.0.0.0:0". Host names are refused: a server binds to
-// addresses, and resolving at start-up would make the bound address depend on DNS.
-Result<ListenAddress> parseListenAddress(std::string_view text);
+using http::ListenAddress;
 
 struct ServerOptions {
   std::vector<ListenAddress> listen;  // default: 127.0.0.1:8080
@@ -43,5 +37,9 @@ struct ServerCommand {
 Result<ServerCommand> parseServerCommand(int argc, const char* const* argv);
 
 std::string serverUsage();
+
+// The HTTP core's configuration for these options (signals handled: the server is the whole
+// program).
+http::ServerConfig httpConfig(const ServerOptions& options);
 
 }  // namespace uplinkprobe::server

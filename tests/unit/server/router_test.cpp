@@ -2,28 +2,21 @@
 
 #include <gtest/gtest.h>
 
-#include "server/query_string.h"
-#include "server/request_head_parser.h"
+#include "http/request_head_parser.h"
+#include "server/garbage_size.h"
 
 namespace uplinkprobe::server {
 namespace {
 
-HttpRequest req(std::string_view text) {
-  RequestHeadParser p;
+Request req(std::string_view text) {
+  http::RequestHeadParser p;
   auto r = p.parse(text);
-  EXPECT_EQ(r.state, HeadParseResult::State::kComplete) << r.error_message;
+  EXPECT_EQ(r.state, http::HeadParseResult::State::kComplete) << r.error_message;
   return r.request;
 }
 
 bool hasHeader(const Response& r, std::string_view line) {
   return r.head.find(std::string(line) + "\r\n") != std::string::npos;
-}
-
-TEST(QueryString, FindsParams) {
-  EXPECT_EQ(queryParam("a=1&ckSize=20&r=0.1", "ckSize"), "20");
-  EXPECT_EQ(queryParam("cksize=20", "ckSize"), std::nullopt);
-  EXPECT_EQ(queryParam("cors", "cors"), "");
-  EXPECT_EQ(queryParam("", "x"), std::nullopt);
 }
 
 TEST(QueryString, GarbageChunkCountFollowsLibreSpeed) {
@@ -111,7 +104,7 @@ TEST(Router, CloseIsAnnounced) {
   auto r = respond(req("GET /healthz HTTP/1.1\r\n\r\n"), ctx);
   EXPECT_TRUE(r.close);
   EXPECT_TRUE(hasHeader(r, "Connection: close"));
-  auto e = errorResponse(431, "too big", true);
+  auto e = http::errorResponse(431, "too big", true);
   EXPECT_EQ(e.head.rfind("HTTP/1.1 431 Request Header Fields Too Large\r\n", 0), 0u);
   EXPECT_TRUE(hasHeader(e, "Connection: close"));
 }

@@ -12,7 +12,7 @@
 // max_requests per connection; bodies above max_upload_bytes get 413. Input is read into one
 // per-connection buffer (head size + slack, grown once to kBodyBufferBytes while a body is
 // read), so memory per connection is bounded whatever the client sends. Downloads are written
-// straight from the shared PayloadBuffer with gather writes.
+// straight from the handler's payload() with gather writes.
 #pragma once
 
 #include <array>
@@ -23,14 +23,14 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
-#include "server/chunked_decoder.h"
-#include "server/payload_buffer.h"
-#include "server/request_head_parser.h"
-#include "server/router.h"
+#include "http/chunked_decoder.h"
+#include "http/handler.h"
+#include "http/request_head_parser.h"
 
-namespace uplinkprobe::server {
+namespace uplinkprobe::http {
 
 struct ConnectionLimits {
   std::chrono::seconds header_timeout{10};
@@ -38,8 +38,7 @@ struct ConnectionLimits {
   std::chrono::seconds stall_timeout{30};
   int max_requests = 10000;
   std::uint64_t max_upload_bytes = 1024ull * 1024 * 1024;
-  bool trust_forwarded_for = false;
-  HttpParseLimits parse;
+  ParseLimits parse;
 };
 
 class Connection : public std::enable_shared_from_this<Connection> {
@@ -51,8 +50,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   static constexpr std::uint64_t kMaxLingerBytes = 1024 * 1024;
 
   // active is decremented when the Connection is destroyed (the caller incremented it).
-  Connection(asio::ip::tcp::socket socket, const ConnectionLimits& limits,
-             const PayloadBuffer& payload, std::atomic<int>& active);
+  // limits, handler and active must outlive the Connection (the Server owns them).
+  Connection(asio::ip::tcp::socket socket, const ConnectionLimits& limits, const Handler& handler,
+             std::atomic<int>& active);
   ~Connection();
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
@@ -68,7 +68,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void readMore();
   void onRead(const asio::error_code& ec, std::size_t n);
   void process();
-  void handleRequest(HttpRequest req);
+  void handleRequest(Request req);
   void writeContinue();
   void sendResponse(Response response);
   void writeMore();
@@ -82,7 +82,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   asio::ip::tcp::socket socket_;
   asio::steady_timer timer_;
   const ConnectionLimits& limits_;
-  const PayloadBuffer& payload_;
+  const Handler& handler_;
+  const std::string_view payload_;  // handler_.payload(), fixed for the Connection's life
   std::atomic<int>& active_;
 
   std::string peer_ip_;
@@ -111,4 +112,4 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::uint64_t lingered_ = 0;
 };
 
-}  // namespace uplinkprobe::server
+}  // namespace uplinkprobe::http

@@ -1,9 +1,9 @@
-#include "server/http_server.h"
+#include "http/server.h"
 
 #include <cstdio>
 #include <thread>
 
-namespace uplinkprobe::server {
+namespace uplinkprobe::http {
 
 namespace {
 constexpr std::string_view kBusyResponse =
@@ -20,44 +20,39 @@ std::unique_ptr<asio::io_context> makeContext() {
   return std::make_unique<asio::io_context>(1);
 }
 
-int threadCount(const ServerOptions& o) {
+int threadCount(const ServerConfig& o) {
   if (o.threads > 0) return o.threads;
   unsigned hw = std::thread::hardware_concurrency();
   return hw == 0 ? 1 : static_cast<int>(hw);
 }
 }  // namespace
 
-HttpServer::HttpServer(const ServerOptions& options)
-    : options_(options),
-      contexts_([&] {
+Server::Server(ServerConfig config, const Handler& handler)
+    : config_(std::move(config)), handler_(handler), contexts_([&] {
         std::vector<std::unique_ptr<asio::io_context>> v;
-        for (int i = 0; i < threadCount(options); ++i) v.push_back(makeContext());
+        for (int i = 0; i < threadCount(config_); ++i) v.push_back(makeContext());
         return v;
-      }()),
-      signals_(std::make_unique<asio::signal_set>(*contexts_[0], SIGINT, SIGTERM)) {
-  limits_.header_timeout = std::chrono::seconds(options.header_timeout_s);
-  limits_.idle_timeout = std::chrono::seconds(options.idle_timeout_s);
-  limits_.stall_timeout = std::chrono::seconds(options.stall_timeout_s);
-  limits_.max_requests = options.max_requests_per_connection;
-  limits_.max_upload_bytes = static_cast<std::uint64_t>(options.max_upload_mb) * 1024 * 1024;
-  limits_.trust_forwarded_for = options.trust_forwarded_for;
+      }()) {
+  if (config_.handle_signals) {
+    signals_ = std::make_unique<asio::signal_set>(*contexts_[0], SIGINT, SIGTERM);
+  }
   retry_timer_ = std::make_unique<asio::steady_timer>(*contexts_[0]);
 }
 
-HttpServer::~HttpServer() {
+Server::~Server() {
   stop();
   // Destroy every I/O object before the io_contexts it belongs to, then the contexts with
   // their pending handlers (and with them the connections) while everything those reference
-  // (limits_, payload_, active_) is still alive.
+  // (config_.limits, handler_, active_) is still alive.
   signals_.reset();
   acceptors_.clear();
   retry_timer_.reset();
   for (auto& c : contexts_) c.reset();
 }
 
-Result<std::vector<std::string>> HttpServer::bind() {
+Result<std::vector<std::string>> Server::bind() {
   std::vector<std::string> bound;
-  for (const auto& addr : options_.listen) {
+  for (const auto& addr : config_.listen) {
     asio::error_code ec;
     asio::ip::address ip = asio::ip::make_address(addr.host, ec);
     asio::ip::tcp::endpoint ep(ip, addr.port);
@@ -87,10 +82,12 @@ Result<std::vector<std::string>> HttpServer::bind() {
   return bound;
 }
 
-void HttpServer::run() {
-  signals_->async_wait([this](const asio::error_code& ec, int) {
-    if (!ec) stop();
-  });
+void Server::run() {
+  if (signals_) {
+    signals_->async_wait([this](const asio::error_code& ec, int) {
+      if (!ec) stop();
+    });
+  }
   for (std::size_t i = 0; i < acceptors_.size(); ++i) accept(i);
 
   std::vector<std::thread> threads;
@@ -103,13 +100,13 @@ void HttpServer::run() {
   for (auto& t : threads) t.join();
 }
 
-void HttpServer::stop() {
+void Server::stop() {
   for (auto& c : contexts_) {
     if (c) c->stop();
   }
 }
 
-void HttpServer::accept(std::size_t listener) {
+void Server::accept(std::size_t listener) {
   asio::io_context& target = *contexts_[next_context_];
   next_context_ = (next_context_ + 1) % contexts_.size();
   acceptors_[listener]->async_accept(
@@ -124,19 +121,20 @@ void HttpServer::accept(std::size_t listener) {
           });
           return;
         }
-        if (active_.load(std::memory_order_relaxed) >= options_.max_connections) {
+        if (active_.load(std::memory_order_relaxed) >= config_.max_connections) {
           reject(socket);
         } else {
           active_.fetch_add(1, std::memory_order_relaxed);
           auto executor = socket.get_executor();
-          auto conn = std::make_shared<Connection>(std::move(socket), limits_, payload_, active_);
+          auto conn =
+              std::make_shared<Connection>(std::move(socket), config_.limits, handler_, active_);
           asio::post(executor, [conn] { conn->start(); });
         }
         accept(listener);
       });
 }
 
-void HttpServer::reject(asio::ip::tcp::socket& socket) {
+void Server::reject(asio::ip::tcp::socket& socket) {
   // Best effort and never blocking: a fresh socket's send buffer always has room for this.
   asio::error_code ec;
   socket.non_blocking(true, ec);
@@ -145,4 +143,4 @@ void HttpServer::reject(asio::ip::tcp::socket& socket) {
   socket.close(ec);
 }
 
-}  // namespace uplinkprobe::server
+}  // namespace uplinkprobe::http

@@ -1,6 +1,6 @@
-#include "server/http_request.h"
+#include "http/request.h"
 
-namespace uplinkprobe::server {
+namespace uplinkprobe::http {
 
 namespace {
 char lowerAscii(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
@@ -14,11 +14,11 @@ bool equalsIgnoreCase(std::string_view a, std::string_view b) {
   return true;
 }
 
-const std::string* HttpRequest::header(std::string_view name) const {
+const std::string* Request::header(std::string_view name) const {
   for (const auto& h : headers) {
     if (equalsIgnoreCase(h.name, name)) return &h.value;
   }
   return nullptr;
 }
 
-}  // namespace uplinkprobe::server
+}  // namespace uplinkprobe::http

@@ -19,11 +19,11 @@
 #include <string>
 #include <string_view>
 
-#include "server/http_request.h"
+#include "http/request.h"
 
-namespace uplinkprobe::server {
+namespace uplinkprobe::http {
 
-struct HttpParseLimits {
+struct ParseLimits {
   std::size_t max_request_line = 8 * 1024;
   std::size_t max_header_bytes = 16 * 1024;  // whole head, request line included
   std::size_t max_header_count = 100;
@@ -35,12 +35,12 @@ struct HeadParseResult {
   std::size_t head_size = 0;  // kComplete: bytes of input the head occupies
   int error_status = 0;       // kError: 400, 414, 431, 501 or 505
   std::string error_message;  // kError: why, for logs and the response body
-  HttpRequest request;        // kComplete only
+  Request request;            // kComplete only
 };
 
 class RequestHeadParser {
  public:
-  explicit RequestHeadParser(HttpParseLimits limits = {}) : limits_(limits) {}
+  explicit RequestHeadParser(ParseLimits limits = {}) : limits_(limits) {}
 
   HeadParseResult parse(std::string_view input);
   void reset() {
@@ -48,16 +48,16 @@ class RequestHeadParser {
     line_scanned_ = 0;
   }
 
-  const HttpParseLimits& limits() const { return limits_; }
+  const ParseLimits& limits() const { return limits_; }
 
  private:
-  HttpParseLimits limits_;
+  ParseLimits limits_;
   std::size_t scanned_ = 0;       // input prefix known not to hold the head's end
   std::size_t line_scanned_ = 0;  // input prefix known not to hold line 1's end
 };
 
 // Parses a complete head (everything up to and including the blank line). Exposed for tests
 // and the fuzzer; RequestHeadParser::parse() calls it once the end of the head is found.
-HeadParseResult parseCompleteHead(std::string_view head, const HttpParseLimits& limits);
+HeadParseResult parseCompleteHead(std::string_view head, const ParseLimits& limits);
 
-}  // namespace uplinkprobe::server
+}  // namespace uplinkprobe::http

@@ -1,10 +1,10 @@
-#include "server/chunked_decoder.h"
+#include "http/chunked_decoder.h"
 
 #include <gtest/gtest.h>
 
 #include <string>
 
-namespace uplinkprobe::server {
+namespace uplinkprobe::http {
 namespace {
 
 using S = ChunkedDecoder::Status;
@@ -65,4 +65,4 @@ TEST(ChunkedDecoder, BoundsExtensionsAndTrailers) {
 }
 
 }  // namespace
-}  // namespace uplinkprobe::server
+}  // namespace uplinkprobe::http

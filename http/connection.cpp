@@ -1,9 +1,9 @@
-#include "server/connection.h"
+#include "http/connection.h"
 
 #include <algorithm>
 #include <cstring>
 
-namespace uplinkprobe::server {
+namespace uplinkprobe::http {
 
 namespace {
 // One gather write hands the kernel up to this much; large enough that the syscall cost per
@@ -24,11 +24,12 @@ std::string peerAddress(const asio::ip::tcp::socket& socket) {
 }  // namespace
 
 Connection::Connection(asio::ip::tcp::socket socket, const ConnectionLimits& limits,
-                       const PayloadBuffer& payload, std::atomic<int>& active)
+                       const Handler& handler, std::atomic<int>& active)
     : socket_(std::move(socket)),
       timer_(socket_.get_executor()),
       limits_(limits),
-      payload_(payload),
+      handler_(handler),
+      payload_(handler.payload()),
       active_(active),
       parser_(limits.parse) {}
 
@@ -159,26 +160,25 @@ void Connection::process() {
   }
 }
 
-void Connection::handleRequest(HttpRequest req) {
+void Connection::handleRequest(Request req) {
   ++requests_;
-  const bool wants_body = req.hasBody() && acceptsBody(req);
-  RouteContext ctx;
+  const bool wants_body = req.hasBody() && handler_.acceptsBody(req);
+  RequestContext ctx;
   ctx.peer_ip = peer_ip_;
-  ctx.trust_forwarded_for = limits_.trust_forwarded_for;
   // A body we do not want is not read: answer, then close, so it cannot be taken for the
   // next request.
   ctx.close =
       !req.keep_alive || requests_ >= limits_.max_requests || (req.hasBody() && !wants_body);
 
   if (!wants_body) {
-    sendResponse(respond(req, ctx));
+    sendResponse(handler_.respond(req, ctx));
     return;
   }
   if (req.content_length && *req.content_length > limits_.max_upload_bytes) {
     sendResponse(errorResponse(413, "request body exceeds the upload limit", true));
     return;
   }
-  pending_response_ = respond(req, ctx);
+  pending_response_ = handler_.respond(req, ctx);
   phase_ = Phase::kBody;
   setDeadline(std::chrono::steady_clock::now() + limits_.stall_timeout);
   if (in_.size() < kBodyBufferBytes) in_.resize(kBodyBufferBytes);
@@ -211,6 +211,12 @@ void Connection::writeContinue() {
 
 void Connection::sendResponse(Response response) {
   out_ = std::move(response);
+  if (out_.payload_bytes > 0 && payload_.empty()) {
+    // A handler bug: the head promised bytes there is nothing to cut from. Send what there
+    // is and close, so the client sees a short body instead of waiting forever.
+    out_.payload_bytes = 0;
+    out_.close = true;
+  }
   out_head_off_ = 0;
   out_body_off_ = 0;
   payload_left_ = out_.payload_bytes;
@@ -232,7 +238,7 @@ void Connection::writeMore() {
     bufs[n++] = asio::buffer(out_.body.data() + out_body_off_, out_.body.size() - out_body_off_);
     total += out_.body.size() - out_body_off_;
   }
-  std::string_view payload = payload_.bytes();
+  std::string_view payload = payload_;
   std::uint64_t left = payload_left_;
   std::size_t pos = payload_pos_;
   while (left > 0 && n < kMaxIov && total < kMaxWriteBytes) {
@@ -262,7 +268,7 @@ void Connection::onWrite(const asio::error_code& ec, std::size_t n) {
   out_body_off_ += take;
   n -= take;
   payload_left_ -= n;
-  payload_pos_ = (payload_pos_ + n) % payload_.size();
+  if (n > 0) payload_pos_ = (payload_pos_ + n) % payload_.size();
   if (out_head_off_ == out_.head.size() && out_body_off_ == out_.body.size() &&
       payload_left_ == 0) {
     finishResponse();
@@ -323,4 +329,4 @@ void Connection::watchDeadline() {
   });
 }
 
-}  // namespace uplinkprobe::server
+}  // namespace uplinkprobe::http

@@ -1,10 +1,10 @@
-#include "server/request_head_parser.h"
+#include "http/request_head_parser.h"
 
 #include <algorithm>
 #include <cstdint>
 #include <vector>
 
-namespace uplinkprobe::server {
+namespace uplinkprobe::http {
 
 namespace {
 
@@ -87,7 +87,7 @@ HeadParseResult fail(int status, std::string message) {
 }
 
 // Splits the target into path and query; reduces absolute-form to its path.
-bool splitTarget(std::string_view target, std::string_view method, HttpRequest& req) {
+bool splitTarget(std::string_view target, std::string_view method, Request& req) {
   std::string_view path_and_query;
   if (target == "*") {
     if (method != "OPTIONS") return false;
@@ -113,7 +113,7 @@ bool splitTarget(std::string_view target, std::string_view method, HttpRequest& 
 
 }  // namespace
 
-HeadParseResult parseCompleteHead(std::string_view head, const HttpParseLimits& limits) {
+HeadParseResult parseCompleteHead(std::string_view head, const ParseLimits& limits) {
   if (head.size() > limits.max_header_bytes) return fail(431, "request head too large");
   if (head.size() < 4 || head.substr(head.size() - 4) != "\r\n\r\n") {
     return fail(400, "request head does not end with an empty line");
@@ -121,7 +121,7 @@ HeadParseResult parseCompleteHead(std::string_view head, const HttpParseLimits& 
   // Drop the final CRLF so that every remaining line ends with exactly one CRLF.
   head.remove_suffix(2);
 
-  HttpRequest req;
+  Request req;
   std::size_t line_no = 0;
   bool saw_content_length = false;
   bool saw_transfer_encoding = false;
@@ -207,7 +207,7 @@ HeadParseResult parseCompleteHead(std::string_view head, const HttpParseLimits& 
     } else if (equalsIgnoreCase(name, "expect")) {
       if (equalsIgnoreCase(value, "100-continue")) req.expect_continue = true;
     }
-    req.headers.push_back(HttpHeader{std::string(name), std::string(value)});
+    req.headers.push_back(Header{std::string(name), std::string(value)});
   }
 
   if (line_no == 0) return fail(400, "empty request");
@@ -260,4 +260,4 @@ HeadParseResult RequestHeadParser::parse(std::string_view input) {
   return r;
 }
 
-}  // namespace uplinkprobe::server
+}  // namespace uplinkprobe::http

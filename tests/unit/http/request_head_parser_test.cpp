@@ -1,15 +1,15 @@
-#include "server/request_head_parser.h"
+#include "http/request_head_parser.h"
 
 #include <gtest/gtest.h>
 
 #include <string>
 
-namespace uplinkprobe::server {
+namespace uplinkprobe::http {
 namespace {
 
 using State = HeadParseResult::State;
 
-HeadParseResult parseAll(std::string_view input, HttpParseLimits limits = {}) {
+HeadParseResult parseAll(std::string_view input, ParseLimits limits = {}) {
   RequestHeadParser p(limits);
   return p.parse(input);
 }
@@ -141,7 +141,7 @@ INSTANTIATE_TEST_SUITE_P(
     });
 
 TEST(RequestHeadParser, OversizedHeadIs431BeforeItEnds) {
-  HttpParseLimits limits;
+  ParseLimits limits;
   std::string req = "GET / HTTP/1.1\r\n";
   while (req.size() <= limits.max_header_bytes) req += "X-Pad: " + std::string(100, 'a') + "\r\n";
   auto r = parseAll(req, limits);  // no blank line yet: must not wait for one
@@ -150,7 +150,7 @@ TEST(RequestHeadParser, OversizedHeadIs431BeforeItEnds) {
 }
 
 TEST(RequestHeadParser, HeadJustUnderLimitIsAccepted) {
-  HttpParseLimits limits;
+  ParseLimits limits;
   std::string req = "GET / HTTP/1.1\r\nX-Pad: ";
   req += std::string(limits.max_header_bytes - req.size() - 4, 'a');
   req += "\r\n\r\n";
@@ -160,14 +160,14 @@ TEST(RequestHeadParser, HeadJustUnderLimitIsAccepted) {
 }
 
 TEST(RequestHeadParser, TooManyHeadersIs431) {
-  HttpParseLimits limits;
+  ParseLimits limits;
   limits.max_header_count = 3;
   auto r = parseAll("GET / HTTP/1.1\r\nA: 1\r\nB: 2\r\nC: 3\r\nD: 4\r\n\r\n", limits);
   EXPECT_EQ(r.error_status, 431);
 }
 
 TEST(RequestHeadParser, LongRequestLineIs414WithoutLineEnd) {
-  HttpParseLimits limits;
+  ParseLimits limits;
   std::string req = "GET /" + std::string(limits.max_request_line + 10, 'a');
   auto r = parseAll(req, limits);
   ASSERT_EQ(r.state, State::kError);
@@ -186,4 +186,4 @@ TEST(RequestHeadParser, ResetAllowsNextRequest) {
 }
 
 }  // namespace
-}  // namespace uplinkprobe::server
+}  // namespace uplinkprobe::http

@@ -1,8 +1,8 @@
-#include "server/chunked_decoder.h"
+#include "http/chunked_decoder.h"
 
 #include <algorithm>
 
-namespace uplinkprobe::server {
+namespace uplinkprobe::http {
 
 namespace {
 // 15 hex digits allow chunks up to 2^60 bytes: far above any upload limit, and the running
@@ -130,4 +130,4 @@ ChunkedDecoder::Step ChunkedDecoder::feed(std::string_view input) {
   return Step{i, Status::kNeedMore};
 }
 
-}  // namespace uplinkprobe::server
+}  // namespace uplinkprobe::http

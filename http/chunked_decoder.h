@@ -11,7 +11,7 @@
 #include <cstdint>
 #include <string_view>
 
-namespace uplinkprobe::server {
+namespace uplinkprobe::http {
 
 class ChunkedDecoder {
  public:
@@ -61,4 +61,4 @@ class ChunkedDecoder {
   const char* error_ = "";
 };
 
-}  // namespace uplinkprobe::server
+}  // namespace uplinkprobe::http
