@@ -86,7 +86,7 @@ Status applyTable(Config& c, const toml::table& table, std::string_view section,
         err = m.str();
       }
     }
-    if (err.empty()) err = def->assign(c, index, v);
+    if (err.empty()) err = def->field.assign(c, index, v);
     if (!err.empty())
       return makeError("config", where(src, node) + ": " + sectionLabel(section, index) + " " +
                                      std::string(key.str()) + ": " + err);
@@ -182,23 +182,70 @@ Result<Config> loadConfigFile(const std::string& path, Purpose purpose) {
   return loadConfigString(text, path, purpose);
 }
 
+namespace {
+
+void canonicalValue(std::string& out, const Value& v) {
+  auto text = [&out](const std::string& s) {
+    out += std::to_string(s.size());
+    out += ':';
+    out += s;
+  };
+  if (const auto* s = std::get_if<std::string>(&v)) {
+    text(*s);
+  } else if (const auto* i = std::get_if<long long>(&v)) {
+    out += std::to_string(*i);
+  } else if (const auto* d = std::get_if<double>(&v)) {
+    char buf[40];
+    std::snprintf(buf, sizeof buf, "%.17g", *d);
+    out += buf;
+  } else if (const auto* b = std::get_if<bool>(&v)) {
+    out += *b ? "true" : "false";
+  } else if (const auto* l = std::get_if<std::vector<std::string>>(&v)) {
+    out += '[';
+    for (const auto& e : *l) {
+      text(e);
+      out += ',';
+    }
+    out += ']';
+  }
+}
+
+}  // namespace
+
+std::string canonicalConfig(const Config& c) {
+  // One line per effective key, in schema order, defaults included: a key the file omits
+  // and the same key written with its default value give the same hash.
+  std::string out = "uplinkprobe-config/2\n";
+  std::string_view done_array;
+  for (const auto& k : schema()) {
+    if (!isArraySection(k.section)) {
+      out.append(k.section).append(".").append(k.key).append("=");
+      canonicalValue(out, k.field.get(c, 0));
+      out += '\n';
+      continue;
+    }
+    if (done_array == k.section) continue;
+    done_array = k.section;
+    out.append(k.section).append(".count=").append(std::to_string(c.servers.size())) += '\n';
+    for (size_t i = 0; i < c.servers.size(); ++i) {
+      for (const auto& a : schema()) {
+        if (a.section != k.section) continue;
+        out.append(a.section).append("#").append(std::to_string(i + 1)).append(".");
+        out.append(a.key).append("=");
+        canonicalValue(out, a.field.get(c, i));
+        out += '\n';
+      }
+    }
+  }
+  return out;
+}
+
 std::string configHash(const Config& c) {
-  // FNV-1a over the re-serialised effective values: cheap, stable across runs and builds.
-  std::ostringstream s;
-  const auto& i = c.identity;
-  s << i.device_id << '|' << i.school_id << '|' << c.target.floor_down_mbps << '|'
-    << c.target.contracted_down_mbps << '|' << c.target.contracted_up_mbps << '|'
-    << c.target.tolerance_pct << '|';
-  for (const auto& sv : c.servers)
-    s << sv.name << ',' << sv.kind << ',' << sv.url << ',' << sv.download_url << ','
-      << sv.upload_url << ';';
-  s << c.throughput.max_seconds << '|' << c.throughput.max_mb_per_direction << '|'
-    << c.throughput.streams_max << '|' << c.schedule.tests_per_day << '|' << c.schedule.interval_s
-    << '|' << c.availability.interval_s << '|' << c.mqtt.uri << '|' << c.mqtt.topic_prefix << '|'
-    << c.storage.max_mb << '|' << c.alert.breach_after << '|' << c.alert.breach_window << '|'
-    << c.alert.clear_after;
+  // FNV-1a 64 over canonicalConfig(): cheap, stable across runs, builds and machines. It
+  // detects drift and downgrades; it is not a signature (whoever can edit the file can also
+  // make the agent publish any hash).
   uint64_t h = 1469598103934665603ull;
-  for (unsigned char ch : s.str()) {
+  for (unsigned char ch : canonicalConfig(c)) {
     h ^= ch;
     h *= 1099511628211ull;
   }

@@ -5,8 +5,8 @@
 
 #include <string>
 
-#include "common/result.h"
 #include "agent/config/config.h"
+#include "common/result.h"
 
 namespace uplinkprobe::config {
 
@@ -19,8 +19,15 @@ Result<Config> loadConfigFile(const std::string& path, Purpose purpose);
 // `source_name` is used in messages only.
 Result<Config> loadConfigString(const std::string& toml_text, const std::string& source_name,
                                 Purpose purpose);
-// Stable hash of the effective configuration (published in the status message so that an
-// operator sees which devices run an outdated config). Secrets are not part of it.
+// Stable hash of the effective configuration, published in the status message and in the
+// agent_started / config_reloaded events so that an operator sees which devices run an
+// outdated or weakened config. Covers every key of schema() with its effective value
+// (defaults included, every [[servers]] entry); secrets enter by their file path
+// (password_file, key_file, ...), never by content. Format: 16 lowercase hex digits of
+// FNV-1a 64 over canonicalConfig(). Documented in docs/config.md.
 std::string configHash(const Config& c);
+// The exact text configHash() hashes: "uplinkprobe-config/2", then one "section.key=value"
+// line per key ("servers#N.key=" per server), strings as "<bytes>:<text>".
+std::string canonicalConfig(const Config& c);
 
 }  // namespace uplinkprobe::config

@@ -44,69 +44,78 @@ std::string checkHostPort(const std::string& s) {
   return "";
 }
 
-// Small helpers that turn a member into an assign function.
+// Small helpers that turn a member into a Field (assign + get).
 template <typename T>
-auto str(T Config::*sec, std::string T::*field,
-         std::function<std::string(const std::string&)> check = nullptr) {
-  return [=](Config& c, size_t, const Value& v) -> std::string {
-    const auto& s = std::get<std::string>(v);
-    if (check && !s.empty()) {
-      auto err = check(s);
-      if (!err.empty()) return err;
-    }
-    (c.*sec).*field = s;
-    return "";
-  };
-}
-template <typename T>
-auto integer(T Config::*sec, int T::*field) {
-  return [=](Config& c, size_t, const Value& v) -> std::string {
-    (c.*sec).*field = static_cast<int>(std::get<long long>(v));
-    return "";
-  };
-}
-template <typename T>
-auto real(T Config::*sec, double T::*field) {
-  return [=](Config& c, size_t, const Value& v) -> std::string {
-    (c.*sec).*field = std::get<double>(v);
-    return "";
-  };
-}
-template <typename T>
-auto boolean(T Config::*sec, bool T::*field) {
-  return [=](Config& c, size_t, const Value& v) -> std::string {
-    (c.*sec).*field = std::get<bool>(v);
-    return "";
-  };
-}
-template <typename T>
-auto list(T Config::*sec, std::vector<std::string> T::*field,
+Field str(T Config::*sec, std::string T::*field,
           std::function<std::string(const std::string&)> check = nullptr) {
-  return [=](Config& c, size_t, const Value& v) -> std::string {
-    const auto& items = std::get<std::vector<std::string>>(v);
-    if (items.size() > 32) return "at most 32 entries";
-    for (const auto& s : items) {
-      if (check) {
-        auto err = check(s);
-        if (!err.empty()) return err;
-      }
-    }
-    (c.*sec).*field = items;
-    return "";
-  };
+  return {[=](Config& c, size_t, const Value& v) -> std::string {
+            const auto& s = std::get<std::string>(v);
+            if (check && !s.empty()) {
+              auto err = check(s);
+              if (!err.empty()) return err;
+            }
+            (c.*sec).*field = s;
+            return "";
+          },
+          [=](const Config& c, size_t) -> Value { return (c.*sec).*field; }};
 }
-auto server(std::string ServerConfig::*field,
-            std::function<std::string(const std::string&)> check = nullptr) {
-  return [=](Config& c, size_t i, const Value& v) -> std::string {
-    const auto& s = std::get<std::string>(v);
-    if (check && !s.empty()) {
-      auto err = check(s);
-      if (!err.empty()) return err;
-    }
-    if (c.servers.size() <= i) c.servers.resize(i + 1);
-    c.servers[i].*field = s;
-    return "";
-  };
+template <typename T>
+Field integer(T Config::*sec, int T::*field) {
+  return {
+      [=](Config& c, size_t, const Value& v) -> std::string {
+        (c.*sec).*field = static_cast<int>(std::get<long long>(v));
+        return "";
+      },
+      [=](const Config& c, size_t) -> Value { return static_cast<long long>((c.*sec).*field); }};
+}
+template <typename T>
+Field real(T Config::*sec, double T::*field) {
+  return {[=](Config& c, size_t, const Value& v) -> std::string {
+            (c.*sec).*field = std::get<double>(v);
+            return "";
+          },
+          [=](const Config& c, size_t) -> Value { return (c.*sec).*field; }};
+}
+template <typename T>
+Field boolean(T Config::*sec, bool T::*field) {
+  return {[=](Config& c, size_t, const Value& v) -> std::string {
+            (c.*sec).*field = std::get<bool>(v);
+            return "";
+          },
+          [=](const Config& c, size_t) -> Value { return (c.*sec).*field; }};
+}
+template <typename T>
+Field list(T Config::*sec, std::vector<std::string> T::*field,
+           std::function<std::string(const std::string&)> check = nullptr) {
+  return {[=](Config& c, size_t, const Value& v) -> std::string {
+            const auto& items = std::get<std::vector<std::string>>(v);
+            if (items.size() > 32) return "at most 32 entries";
+            for (const auto& s : items) {
+              if (check) {
+                auto err = check(s);
+                if (!err.empty()) return err;
+              }
+            }
+            (c.*sec).*field = items;
+            return "";
+          },
+          [=](const Config& c, size_t) -> Value { return (c.*sec).*field; }};
+}
+Field server(std::string ServerConfig::*field,
+             std::function<std::string(const std::string&)> check = nullptr) {
+  return {[=](Config& c, size_t i, const Value& v) -> std::string {
+            const auto& s = std::get<std::string>(v);
+            if (check && !s.empty()) {
+              auto err = check(s);
+              if (!err.empty()) return err;
+            }
+            if (c.servers.size() <= i) c.servers.resize(i + 1);
+            c.servers[i].*field = s;
+            return "";
+          },
+          [=](const Config& c, size_t i) -> Value {
+            return i < c.servers.size() ? c.servers[i].*field : std::string();
+          }};
 }
 
 using VT = ValueType;
@@ -181,12 +190,15 @@ std::vector<KeyDef> buildSchema() {
        integer(&C::throughput, &ThroughputConfig::streams_max)},
       {"throughput", "ip_family", VT::kInt, "0", "0 = any, 4 = IPv4 only, 6 = IPv6 only.", 0, 6,
        false,
-       [](Config& c, size_t, const Value& v) -> std::string {
-         auto f = std::get<long long>(v);
-         if (f != 0 && f != 4 && f != 6) return "expected 0, 4 or 6";
-         c.throughput.ip_family = static_cast<int>(f);
-         return "";
-       }},
+       Field{[](Config& c, size_t, const Value& v) -> std::string {
+               auto f = std::get<long long>(v);
+               if (f != 0 && f != 4 && f != 6) return "expected 0, 4 or 6";
+               c.throughput.ip_family = static_cast<int>(f);
+               return "";
+             },
+             [](const Config& c, size_t) -> Value {
+               return static_cast<long long>(c.throughput.ip_family);
+             }}},
       {"throughput", "interface", VT::kString, "\"\"",
        "Bind tests to this interface (e.g. the wired WAN when a 4G backup exists).", 0, 0, false,
        str(&C::throughput, &ThroughputConfig::interface)},

@@ -10,14 +10,23 @@
 #include <variant>
 #include <vector>
 
-#include "common/result.h"
 #include "agent/config/config.h"
+#include "common/result.h"
 
 namespace uplinkprobe::config {
 
 enum class ValueType { kString, kInt, kDouble, kBool, kStringList };
 
 using Value = std::variant<std::string, long long, double, bool, std::vector<std::string>>;
+
+// How one key reaches its Config member. `assign` stores the (type-checked, bound-checked)
+// value and returns an error message for semantic problems ("expected tcp:// or ssl://"),
+// empty when fine; `get` returns the effective value (the default when the file omits the
+// key). `index` is the array position for [[servers]].
+struct Field {
+  std::function<std::string(Config&, size_t index, const Value&)> assign;
+  std::function<Value(const Config&, size_t index)> get;
+};
 
 struct KeyDef {
   std::string_view section;  // "identity", "servers" (array of tables), …
@@ -27,10 +36,7 @@ struct KeyDef {
   std::string_view help;
   double min = 0, max = 0;  // numeric bounds when min < max
   bool required = false;    // must be present for `run`
-  // Stores the (type-checked, bound-checked) value; returns an error message for semantic
-  // problems ("expected tcp:// or ssl://"), empty when fine. `index` is the array position
-  // for [[servers]].
-  std::function<std::string(Config&, size_t index, const Value&)> assign;
+  Field field;
 };
 
 const std::vector<KeyDef>& schema();

@@ -100,14 +100,5 @@ TEST(ConfigSchema, GeneratedExampleLoadsAndCoversEveryKey) {
     EXPECT_NE(ex.find("\n" + std::string(k.key) + " = "), std::string::npos) << k.key;
 }
 
-TEST(ConfigHash, ChangesWithTargetNotWithSecrets) {
-  auto a = loadConfigString(kGood, "t.toml", Purpose::kRun);
-  Config b = *a;
-  b.mqtt.password_file = "/other";
-  EXPECT_EQ(configHash(*a), configHash(b));
-  b.target.contracted_down_mbps = 300;
-  EXPECT_NE(configHash(*a), configHash(b));
-}
-
 }  // namespace
 }  // namespace uplinkprobe::config
