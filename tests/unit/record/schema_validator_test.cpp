@@ -1,0 +1,222 @@
+#include "record/schema_validator.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <string>
+
+namespace uplinkprobe::record {
+namespace {
+
+using nlohmann::json;
+
+SchemaSet loadOk(std::vector<SchemaSet::Document> docs, SchemaLimits limits = {}) {
+  auto set = SchemaSet::load(docs, limits);
+  EXPECT_TRUE(set.ok()) << (set.ok() ? "" : set.error().message);
+  return std::move(set).value();
+}
+
+std::string loadError(std::vector<SchemaSet::Document> docs) {
+  auto set = SchemaSet::load(docs);
+  EXPECT_FALSE(set.ok());
+  return set.ok() ? "" : set.error().message;
+}
+
+TEST(SchemaValidator, ErrorsNameInstancePathAndKeyword) {
+  auto set = loadOk({{"t.json", R"({
+    "type": "object",
+    "required": ["download", "seq"],
+    "properties": {
+      "seq": {"type": "integer", "minimum": 1},
+      "download": {"type": ["object", "null"],
+                   "properties": {"goodput_mbps": {"type": "number"}}}
+    }})"}});
+  auto r = set.validateDocument("t.json", json::parse(R"({"download":{"goodput_mbps":"fast"}})"));
+  ASSERT_EQ(r.errors.size(), 2u) << r.message();
+  EXPECT_EQ(r.errors[0].toString(), "/: missing required property \"seq\" (required)");
+  EXPECT_EQ(r.errors[1].instance_path, "/download/goodput_mbps");
+  EXPECT_EQ(r.errors[1].keyword, "type");
+  EXPECT_EQ(r.errors[1].toString(), "/download/goodput_mbps: expected number, got string (type)");
+
+  r = set.validateDocument("t.json", json::parse(R"({"download":null,"seq":0})"));
+  ASSERT_EQ(r.errors.size(), 1u);
+  EXPECT_EQ(r.errors[0].toString(), "/seq: 0 is less than 1 (minimum)");
+  EXPECT_TRUE(set.validateDocument("t.json", json::parse(R"({"download":null,"seq":3})")).ok());
+}
+
+TEST(SchemaValidator, PointerEscapingInPaths) {
+  auto set = loadOk({{"t.json", R"({"additionalProperties": {"items": {"type": "string"}}})"}});
+  auto r = set.validateDocument("t.json", json::parse(R"({"a/b~c": ["x", 1]})"));
+  ASSERT_EQ(r.errors.size(), 1u);
+  EXPECT_EQ(r.errors[0].instance_path, "/a~1b~0c/1");
+}
+
+TEST(SchemaValidator, UnknownKeywordIsALoadError) {
+  EXPECT_NE(loadError({{"t.json", R"({"type": "string", "format": "date-time"})"}})
+                .find("t.json#: unsupported keyword \"format\""),
+            std::string::npos);
+  EXPECT_NE(loadError({{"t.json", R"({"properties": {"a": {"patternProperties": {}}}})"}})
+                .find("t.json#/properties/a: unsupported keyword \"patternProperties\""),
+            std::string::npos);
+  EXPECT_NE(loadError({{"t.json", R"({"definitions": {}})"}}).find("use $defs"), std::string::npos);
+  // Property NAMES are not keywords; neither are enum/const/examples contents.
+  loadOk({{"t.json", R"({"properties": {"format": {"const": {"format": 1}}},
+                        "examples": [{"if": 1}]})"}});
+}
+
+TEST(SchemaValidator, KeywordValueShapesAreLoadErrors) {
+  loadError({{"t.json", R"({"type": "float"})"}});
+  loadError({{"t.json", R"({"type": ["string", "string"]})"}});
+  loadError({{"t.json", R"({"minLength": -1})"}});
+  loadError({{"t.json", R"({"minLength": 1.5})"}});
+  loadError({{"t.json", R"({"required": ["a", "a"]})"}});
+  loadError({{"t.json", R"({"items": [{"type": "string"}]})"}});
+  loadError({{"t.json", R"({"allOf": []})"}});
+  loadError({{"t.json", R"({"pattern": "("})"}});
+  loadError({{"t.json", R"({"$schema": "http://json-schema.org/draft-07/schema#"})"}});
+  loadError({{"t.json", R"({"$id": "x.json#frag"})"}});
+  loadError({{"t.json", R"({"$ref": "#anchor"})"}});
+  loadError({{"t.json", "{not json"}});
+  loadOk({{"t.json",
+           R"({"minLength": 2.0, "$schema": "https://json-schema.org/draft/2020-12/schema"})"}});
+}
+
+TEST(SchemaValidator, RefsAcrossFilesAndDefs) {
+  auto set = loadOk({
+      {"envelope.json", R"({"$id": "https://x.example/schema/envelope.json",
+         "type": "object", "required": ["seq"],
+         "properties": {"seq": {"$ref": "#/$defs/seq"}},
+         "$defs": {"seq": {"type": "integer", "minimum": 1}}})"},
+      {"throughput.json", R"({"$id": "https://x.example/schema/throughput.json",
+         "allOf": [{"$ref": "envelope.json"},
+                   {"properties": {"n": {"$ref": "envelope.json#/$defs/seq"}}}]})"},
+  });
+  EXPECT_TRUE(set.validate("throughput", json::parse(R"({"seq": 1, "n": 2})")).ok());
+  auto r = set.validate("throughput", json::parse(R"({"seq": 1, "n": 0})"));
+  ASSERT_EQ(r.errors.size(), 1u);
+  EXPECT_EQ(r.errors[0].toString(), "/n: 0 is less than 1 (minimum)");
+  EXPECT_EQ(set.validate("nope", json::object()).errors.at(0).keyword, "kind");
+  EXPECT_EQ(set.validate("../throughput", json::object()).errors.at(0).keyword, "kind");
+
+  // Without $id the retrieval names resolve the same way.
+  loadOk({{"a.json", R"({"$ref": "b.json#/$defs/x"})"}, {"b.json", R"({"$defs": {"x": true}})"}});
+  EXPECT_NE(loadError({{"a.json", R"({"$ref": "missing.json"})"}}).find("no such schema"),
+            std::string::npos);
+  EXPECT_NE(loadError({{"a.json", R"({"$ref": "#/$defs/missing"})"}}).find("no such location"),
+            std::string::npos);
+}
+
+TEST(SchemaValidator, RecursiveRefIsBoundedNotAStackOverflow) {
+  auto set = loadOk({{"t.json", R"({"$ref": "#"})"}});
+  auto r = set.validateDocument("t.json", json(1));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.errors[0].keyword, "$ref");
+
+  // A legitimately recursive schema over a deep instance stops at the depth limit too.
+  auto tree = loadOk({{"t.json", R"({"type": "array", "items": {"$ref": "#"}})"}},
+                     SchemaLimits{.max_depth = 16});
+  json deep = json::array();
+  for (int i = 0; i < 100; ++i) deep = json::array({deep});
+  EXPECT_FALSE(tree.validateDocument("t.json", deep).ok());
+  json shallow = json::array({json::array({json::array()})});
+  EXPECT_TRUE(tree.validateDocument("t.json", shallow).ok());
+}
+
+TEST(SchemaValidator, PatternIsBounded) {
+  EXPECT_NE(loadError({{"t.json", R"({"pattern": "^(a+)+$"})"}}).find("catastrophic"),
+            std::string::npos);
+  loadError({{"t.json", R"({"pattern": "(x*y)*"})"}});
+  loadError({{"t.json", R"({"pattern": "(?:[a-z]+\\.){2,}"})"}});
+  loadOk({{"t.json", R"({"pattern": "^(ab)+[0-9]*(c|d)?\\(x+\\)+$"})"}});
+
+  auto set = loadOk({{"t.json", R"({"pattern": "^.+:[0-9]+$"})"}},
+                    SchemaLimits{.max_pattern_subject = 64});
+  EXPECT_TRUE(set.validateDocument("t.json", json("dev:12")).ok());
+  EXPECT_FALSE(set.validateDocument("t.json", json("dev:x")).ok());
+  auto r = set.validateDocument("t.json", json(std::string(65, 'a') + ":1"));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.errors[0].keyword, "pattern");
+
+  // Code points, not bytes; ASCII classes stay ASCII.
+  auto cjk = loadOk({{"t.json", R"({"pattern": "^.{2}$", "maxLength": 2})"}});
+  EXPECT_TRUE(cjk.validateDocument("t.json", json("学校")).ok());
+  auto word = loadOk({{"t.json", R"({"pattern": "^\\w+$"})"}});
+  EXPECT_FALSE(word.validateDocument("t.json", json("学校")).ok());
+}
+
+TEST(SchemaValidator, NumbersCompareExactly) {
+  auto set = loadOk({{"t.json", R"({"const": 9007199254740992})"}});
+  EXPECT_TRUE(set.validateDocument("t.json", json::parse("9007199254740992.0")).ok());
+  EXPECT_FALSE(set.validateDocument("t.json", json::parse("9007199254740993")).ok());
+  auto big = loadOk({{"t.json", R"({"maximum": 18446744073709551614})"}});
+  EXPECT_FALSE(big.validateDocument("t.json", json::parse("18446744073709551615")).ok());
+  auto integer = loadOk({{"t.json", R"({"type": "integer"})"}});
+  EXPECT_TRUE(integer.validateDocument("t.json", json::parse("1.0")).ok());
+  EXPECT_FALSE(integer.validateDocument("t.json", json::parse("1.5")).ok());
+  EXPECT_FALSE(integer.validateDocument("t.json", json(true)).ok());
+}
+
+TEST(SchemaValidator, ErrorCountIsCapped) {
+  auto set =
+      loadOk({{"t.json", R"({"additionalProperties": false})"}}, SchemaLimits{.max_errors = 3});
+  json many = json::object();
+  for (int i = 0; i < 50; ++i) many["k" + std::to_string(i)] = i;
+  EXPECT_EQ(set.validateDocument("t.json", many).errors.size(), 3u);
+}
+
+json throughputRecord() {
+  return json::parse(R"({
+    "schema": "uplinkprobe/1", "kind": "throughput",
+    "id": "dev-1:0123456789abcdef:42", "journal_id": "0123456789abcdef", "seq": 42,
+    "device_id": "dev-1", "school_id": "22010200001", "ts": "2026-12-02T01:53:27.123Z",
+    "clock_synced": true, "boot_id": "6f1c2b8e-6b5d-4a3e-9d7c-1f2e3d4c5b6a", "mono_s": 1234.5,
+    "agent_version": "0.1.0",
+    "download": {"goodput_mbps": 94.1, "ip_capacity_mbps": 97.3, "bytes": 120000000,
+                 "duration_s": 10.2, "streams": 8, "stop_reason": "stable"},
+    "upload": {"goodput_mbps": 31.0, "ip_capacity_mbps": 32.1, "bytes": 40000000,
+               "duration_s": 10.1, "streams": 4, "stop_reason": "time_cap"},
+    "latency": {"idle_ms": 8.5, "loaded_ms": 40.2},
+    "server": {"name": "lab", "url": "http://10.0.0.1:8080/"},
+    "cross_traffic_mbps": 0.4, "client_limited": false,
+    "verdict": {"target_mbps": 100, "meets_target": false}
+  })");
+}
+
+TEST(SchemaValidator, EmbeddedSchemasLoadAndCoverEveryKind) {
+  const SchemaSet& set = SchemaSet::embedded();
+  std::vector<std::string> on_disk;
+  for (const auto& e : std::filesystem::directory_iterator(
+           std::filesystem::path(UPLINKPROBE_SOURCE_DIR) / "docs/schema")) {
+    if (e.path().extension() == ".json") on_disk.push_back(e.path().filename().string());
+  }
+  std::sort(on_disk.begin(), on_disk.end());
+  EXPECT_EQ(set.names(), on_disk);
+  for (const char* kind : {"throughput", "availability", "outage", "status"}) {
+    EXPECT_TRUE(set.contains(std::string(kind) + ".json")) << kind;
+  }
+  EXPECT_EQ(&set, &SchemaSet::embedded());
+}
+
+// Typical ingest load: one throughput record (allOf + $ref envelope + patterns). Prints the
+// rate so the figure in the issue note can be reproduced with
+//   build/unit_schema_validator_test --gtest_filter='*Throughput*'
+TEST(SchemaValidator, ThroughputRecordValidationThroughput) {
+  const SchemaSet& set = SchemaSet::embedded();
+  json rec = throughputRecord();
+  auto first = set.validate("throughput", rec);
+  // The contract may still be in flux; the rate is measured on whatever it says.
+  std::cout << "throughput record: " << (first.ok() ? "valid" : first.message()) << "\n";
+  const int n = 20000;
+  auto t0 = std::chrono::steady_clock::now();
+  std::size_t bad = 0;
+  for (int i = 0; i < n; ++i) bad += !set.validate("throughput", rec).ok();
+  double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  std::cout << "validations/s: " << static_cast<long>(n / s) << " (" << s * 1e6 / n
+            << " us each)\n";
+  EXPECT_EQ(bad, first.ok() ? 0u : static_cast<std::size_t>(n));
+}
+
+}  // namespace
+}  // namespace uplinkprobe::record
