@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Builds the Debian packages uplinkprobe_*.deb and uplinkprobe-server_*.deb (CPack, see
+# Builds the Debian packages uplinkprobe_*.deb, uplinkprobe-server_*.deb and (once the
+# collector is built) uplinkprobe-collector_*.deb (CPack, see
 # packaging/CMakeLists.txt) and prints their paths. Usage: scripts/package.sh [BUILD_DIR]
 # (default build-pkg). Release build; binaries are stripped in the package.
 set -euo pipefail
