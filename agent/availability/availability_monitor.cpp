@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <sys/random.h>
+
 #include <random>
 
 #include "agent/availability/dns_probe.h"
@@ -25,6 +27,18 @@ std::string endpointText(const asio::ip::address& a, uint16_t port) {
                    : a.to_string() + ":" + std::to_string(port);
 }
 
+// A fresh unpredictable id per query (getrandom, not a seeded PRNG whose state an observer
+// of a few hundred ids could recover): the id is half of what stops an off-path spoofer.
+uint16_t dnsQueryId() {
+  uint16_t id = 0;
+  if (::getrandom(&id, sizeof id, 0) != static_cast<ssize_t>(sizeof id)) {
+    // getrandom on a 2-byte buffer does not fail after boot entropy is ready; if it ever
+    // does, fall back to std::random_device (also the kernel's generator on Linux).
+    id = static_cast<uint16_t>(std::random_device{}());
+  }
+  return id;
+}
+
 }  // namespace
 
 struct AvailabilityMonitor::Impl : std::enable_shared_from_this<Impl> {
@@ -45,8 +59,7 @@ struct AvailabilityMonitor::Impl : std::enable_shared_from_this<Impl> {
         report_timer(io_),
         resolver(io_),
         tracker({options.fail_rounds, options.recover_rounds}),
-        stats(clock_.steadyNow(), clock_.wallNow()),
-        rng(std::random_device{}()) {}
+        stats(clock_.steadyNow(), clock_.wallNow()) {}
 
   asio::io_context& io;
   AvailabilityOptions options;
@@ -57,7 +70,6 @@ struct AvailabilityMonitor::Impl : std::enable_shared_from_this<Impl> {
   asio::ip::tcp::resolver resolver;
   OutageTracker tracker;
   PeriodStats stats;
-  std::mt19937 rng;
 
   std::vector<TcpTarget> tcp_targets;
   std::vector<std::pair<std::string, asio::ip::udp::endpoint>> dns_servers;
@@ -244,7 +256,7 @@ struct AvailabilityMonitor::Impl : std::enable_shared_from_this<Impl> {
       });
     }
     for (const auto& [name, ep] : dns_servers) {
-      uint16_t id = static_cast<uint16_t>(std::uniform_int_distribution<unsigned>(0, 65535)(rng));
+      uint16_t id = dnsQueryId();
       launches.push_back([this, ep = ep, name = name, id] {
         return probeDns(io, ep, name, options.dns_name, DnsType::kA, id, options.probe_timeout,
                         clock, collector());

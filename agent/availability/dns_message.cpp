@@ -133,8 +133,10 @@ Result<DnsResponse> parseDnsResponse(std::span<const uint8_t> p, uint16_t expect
   uint16_t ancount = read16(p, 6);
   r.answer_count = ancount;
   // Some servers omit the question in error responses (FORMERR/REFUSED); accept that only
-  // with an error rcode, since then there is nothing to match against.
-  if (qdcount == 0 && r.rcode != 0) return r;
+  // with an error rcode that counts as a failure. NOERROR and NXDOMAIN count as "the
+  // resolver answered", so they must echo our question: an off-path spoofer who guessed
+  // the id must not be able to mark the resolver healthy with a bare 12-byte header.
+  if (qdcount == 0 && r.rcode != 0 && r.rcode != 3) return r;
   if (qdcount != 1) return dnsError("response does not carry exactly one question");
 
   size_t pos = kHeaderSize;

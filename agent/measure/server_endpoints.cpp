@@ -1,5 +1,7 @@
 #include "agent/measure/server_endpoints.h"
 
+#include <arpa/inet.h>
+
 #include <nlohmann/json.hpp>
 
 namespace uplinkprobe::measure {
@@ -54,6 +56,12 @@ std::string publicIpFromGetIp(const std::string& body) {
   if (auto dash = s.find(" - "); dash != std::string::npos) s.resize(dash);
   while (!s.empty() && s.back() == ' ') s.pop_back();
   if (s.size() > 64) return "";
+  // Only an IP literal is kept: this string is printed on the technician's (root) terminal
+  // and published, so anything else (terminal escapes, text) is dropped, not sanitised.
+  unsigned char buf[sizeof(struct in6_addr)];
+  if (::inet_pton(AF_INET, s.c_str(), buf) != 1 && ::inet_pton(AF_INET6, s.c_str(), buf) != 1) {
+    return "";
+  }
   return s;
 }
 

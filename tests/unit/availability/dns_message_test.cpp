@@ -147,5 +147,19 @@ TEST(DnsMessage, ErrorWithoutQuestionIsAccepted) {
   EXPECT_EQ(dnsRcodeName(parsed->rcode), "REFUSED");
 }
 
+// NOERROR and NXDOMAIN make the probe count the resolver as answering, so a bare header
+// (what an off-path spoofer who guessed the id can send) must not pass without our question.
+TEST(DnsMessage, AnsweringRcodesWithoutQuestionAreRejected) {
+  for (uint8_t rcode : {uint8_t{0}, uint8_t{3}}) {
+    std::vector<uint8_t> bare = {0, 5, 0x81, static_cast<uint8_t>(0x80 | rcode), 0, 0, 0, 0, 0,
+                                 0, 0, 0};
+    EXPECT_FALSE(parseDnsResponse(bare, 5, "a.com", DnsType::kA).ok()) << int{rcode};
+  }
+  auto nx = ResponseBuilder(5, 3, "a.com", DnsType::kA).bytes();
+  auto parsed = parseDnsResponse(nx, 5, "a.com", DnsType::kA);
+  ASSERT_TRUE(parsed.ok());
+  EXPECT_EQ(parsed->rcode, 3);
+}
+
 }  // namespace
 }  // namespace uplinkprobe::availability

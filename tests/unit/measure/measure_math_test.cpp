@@ -89,6 +89,10 @@ TEST(Endpoints, PublicIpFromGetIp) {
       "203.0.113.7");
   EXPECT_EQ(publicIpFromGetIp(R"({"processedString":"::1"})"), "::1");
   EXPECT_EQ(publicIpFromGetIp("garbage{"), "");
+  // A hostile server's terminal escape or free text never reaches the technician's screen.
+  EXPECT_EQ(publicIpFromGetIp(R"({"processedString":"\u001b]0;owned\u0007 - x"})"), "");
+  EXPECT_EQ(publicIpFromGetIp(R"({"processedString":"hello world"})"), "");
+  EXPECT_EQ(publicIpFromGetIp(R"({"processedString":"1.2.3.4\u001b[2J"})"), "");
   EXPECT_EQ(publicIpFromGetIp(R"({"processedString":5})"), "");
 }
 
