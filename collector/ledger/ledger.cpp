@@ -1,0 +1,286 @@
+#include "collector/ledger/ledger.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <map>
+#include <unordered_map>
+
+namespace uplinkprobe::collector {
+namespace {
+
+using db::asDouble;
+using db::asInt;
+using db::asText;
+
+int64_t systemNowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// Nearest-rank percentile of a sorted, non-empty vector (p in 0..100).
+double percentile(const std::vector<double>& sorted, double p) {
+  size_t rank = static_cast<size_t>(std::ceil(p / 100.0 * static_cast<double>(sorted.size())));
+  if (rank == 0) rank = 1;
+  return sorted[std::min(rank, sorted.size()) - 1];
+}
+
+double median(const std::vector<double>& sorted) {
+  const size_t n = sorted.size();
+  return n % 2 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+}
+
+struct TestAcc {
+  std::vector<double> down, up;
+  int64_t counted = 0, at_target = 0;
+};
+
+// "(local_mow >= ? AND local_mow < ? OR …)": school hours as integer ranges (same SQL on both
+// backends; the statement text only changes when school_hours does).
+std::string hoursPredicate(const SchoolHours& h, db::Params& params) {
+  if (h.intervals().size() == 1 && h.intervals()[0].first == 0 &&
+      h.intervals()[0].second >= 7 * 1440)
+    return "1 = 1";
+  if (h.intervals().empty()) return "1 = 0";
+  std::string s = "(";
+  for (size_t i = 0; i < h.intervals().size(); ++i) {
+    if (i) s += " OR ";
+    s += "(local_mow >= ? AND local_mow < ?)";
+    params.emplace_back(int64_t{h.intervals()[i].first});
+    params.emplace_back(int64_t{h.intervals()[i].second});
+  }
+  return s + ")";
+}
+
+std::string groupKey(const SchoolLedgerRow& r, LedgerGrouping by) {
+  switch (by) {
+    case LedgerGrouping::kProvince:
+      return r.province;
+    case LedgerGrouping::kCity:
+      return r.city;
+    case LedgerGrouping::kCounty:
+      return r.county;
+    case LedgerGrouping::kCarrier:
+      return r.carrier;
+    case LedgerGrouping::kSchool:
+      return r.school_id;
+  }
+  return "";
+}
+
+}  // namespace
+
+std::optional<LedgerGrouping> parseLedgerGrouping(const std::string& s) {
+  if (s == "school") return LedgerGrouping::kSchool;
+  if (s == "province") return LedgerGrouping::kProvince;
+  if (s == "city") return LedgerGrouping::kCity;
+  if (s == "county") return LedgerGrouping::kCounty;
+  if (s == "carrier") return LedgerGrouping::kCarrier;
+  return std::nullopt;
+}
+
+const char* ledgerGroupingName(LedgerGrouping g) {
+  switch (g) {
+    case LedgerGrouping::kSchool:
+      return "school";
+    case LedgerGrouping::kProvince:
+      return "province";
+    case LedgerGrouping::kCity:
+      return "city";
+    case LedgerGrouping::kCounty:
+      return "county";
+    case LedgerGrouping::kCarrier:
+      return "carrier";
+  }
+  return "?";
+}
+
+const char* schoolStateName(SchoolState s) {
+  switch (s) {
+    case SchoolState::kLive:
+      return "live";
+    case SchoolState::kStale:
+      return "stale";
+    case SchoolState::kNever:
+      return "never";
+  }
+  return "?";
+}
+
+Result<Ledger> computeLedger(db::Database& db, LedgerGrouping by, const LedgerOptions& o) {
+  Ledger out;
+  out.by = by;
+  out.days = o.days;
+  out.target_mbps = o.target_mbps;
+  const int64_t now = o.now_ms ? o.now_ms : systemNowMs();
+  out.computed_at_ms = now;
+  const int64_t since_ms = now - int64_t{o.days} * 86400 * 1000;
+  const LocalClock local = o.local_clock ? o.local_clock : LocalClock(processLocalStamp);
+  const std::string since_day = local(since_ms).date;
+  const bool one = !o.school_id.empty();
+
+  // 1. The registry.
+  db::Params p;
+  std::string sql =
+      "SELECT school_id, name, province, city, county, stage, carrier, access, "
+      "contracted_down_mbps, contracted_up_mbps FROM schools";
+  if (one) {
+    sql += " WHERE school_id = ?";
+    p.emplace_back(o.school_id);
+  }
+  auto schools = db.query(sql + " ORDER BY school_id", p);
+  if (!schools) return schools.error();
+  std::unordered_map<std::string, size_t> index;
+  out.schools.reserve(schools->size());
+  for (auto& r : schools->rows) {
+    SchoolLedgerRow row;
+    row.school_id = asText(r[0]).value_or("");
+    row.name = asText(r[1]).value_or("");
+    row.province = asText(r[2]).value_or("");
+    row.city = asText(r[3]).value_or("");
+    row.county = asText(r[4]).value_or("");
+    row.stage = asText(r[5]).value_or("");
+    row.carrier = asText(r[6]).value_or("");
+    row.access = asText(r[7]).value_or("");
+    row.contracted_down_mbps = asDouble(r[8]);
+    row.contracted_up_mbps = asDouble(r[9]);
+    index.emplace(row.school_id, out.schools.size());
+    out.schools.push_back(std::move(row));
+  }
+  auto find = [&](const db::Value& id) -> SchoolLedgerRow* {
+    auto s = asText(id);
+    if (!s) return nullptr;
+    auto it = index.find(*s);
+    return it == index.end() ? nullptr : &out.schools[it->second];
+  };
+  db::Params only;
+  if (one) only.emplace_back(o.school_id);
+  const std::string where_one = one ? " WHERE school_id = ?" : "";
+  const std::string and_one = one ? " AND school_id = ?" : "";
+
+  // 2. Devices: liveness, alerts, last counted test.
+  auto devices = db.query(
+      "SELECT school_id, COUNT(*), MAX(last_seen_ms), SUM(open_alerts), "
+      "MAX(last_counted_test_ms) FROM devices" +
+          where_one + " GROUP BY school_id",
+      only);
+  if (!devices) return devices.error();
+  for (auto& r : devices->rows) {
+    SchoolLedgerRow* s = find(r[0]);
+    if (!s) continue;
+    s->devices = static_cast<int>(asInt(r[1]).value_or(0));
+    s->last_seen_ms = asInt(r[2]);
+    s->open_alerts = asInt(r[3]).value_or(0);
+    s->last_counted_test_ms = asInt(r[4]);
+    if (s->last_seen_ms)
+      s->state =
+          now - *s->last_seen_ms <= o.stale_after_ms ? SchoolState::kLive : SchoolState::kStale;
+  }
+
+  // 3. Counted tests in school hours in the window: percentiles computed here, because
+  //    percentile_cont exists on PostgreSQL only (the one documented dialect difference we
+  //    avoid by an ordered-free scan).
+  db::Params tp{since_ms};
+  const std::string hours = hoursPredicate(o.school_hours, tp);
+  if (one) tp.emplace_back(o.school_id);
+  auto tests = db.query(
+      "SELECT school_id, down_ip_mbps, up_ip_mbps, meets_target FROM tests WHERE ts_ms >= ? "
+      "AND counted = 1 AND " +
+          hours + and_one,
+      tp);
+  if (!tests) return tests.error();
+  std::unordered_map<std::string, TestAcc> acc;
+  for (auto& r : tests->rows) {
+    auto id = asText(r[0]);
+    if (!id) continue;
+    TestAcc& a = acc[*id];
+    if (auto d = asDouble(r[1])) a.down.push_back(*d);
+    if (auto u = asDouble(r[2])) a.up.push_back(*u);
+    ++a.counted;
+    if (asInt(r[3]).value_or(0) == 1) ++a.at_target;
+  }
+  for (auto& [id, a] : acc) {
+    auto it = index.find(id);
+    if (it == index.end()) continue;
+    SchoolLedgerRow& s = out.schools[it->second];
+    s.tests = a.counted;
+    if (a.counted) s.share_at_target = static_cast<double>(a.at_target) / a.counted;
+    if (!a.down.empty()) {
+      std::sort(a.down.begin(), a.down.end());
+      s.median_down_mbps = median(a.down);
+      s.p10_down_mbps = percentile(a.down, 10);
+    }
+    if (!a.up.empty()) {
+      std::sort(a.up.begin(), a.up.end());
+      s.median_up_mbps = median(a.up);
+      s.p10_up_mbps = percentile(a.up, 10);
+    }
+  }
+
+  // 4. Uptime in school hours (daily roll-up kept by the store).
+  db::Params dp{since_day};
+  if (one) dp.emplace_back(o.school_id);
+  auto days = db.query(
+      "SELECT school_id, SUM(school_up_s), SUM(school_period_s) FROM school_days WHERE day >= ?" +
+          and_one + " GROUP BY school_id",
+      dp);
+  if (!days) return days.error();
+  for (auto& r : days->rows) {
+    SchoolLedgerRow* s = find(r[0]);
+    if (!s) continue;
+    const double up = asDouble(r[1]).value_or(0), period = asDouble(r[2]).value_or(0);
+    if (period > 0) s->uptime_school_hours = std::clamp(up / period, 0.0, 1.0);
+  }
+
+  // 5. Missing evidence.
+  auto journals = db.query(
+      "SELECT school_id, SUM(max_seq - min_seq + 1 - stored), SUM(gap_announced) FROM journals" +
+          where_one + " GROUP BY school_id",
+      only);
+  if (!journals) return journals.error();
+  for (auto& r : journals->rows) {
+    SchoolLedgerRow* s = find(r[0]);
+    if (!s) continue;
+    s->missing_seq = asInt(r[1]).value_or(0);
+    s->gap_announced = asInt(r[2]).value_or(0);
+  }
+
+  // 6. Devices that name a school the registry does not have.
+  auto unknown = db.query(
+      "SELECT d.device_id, d.school_id, d.last_seen_ms FROM devices d LEFT JOIN schools s "
+      "ON s.school_id = d.school_id WHERE s.school_id IS NULL ORDER BY d.school_id, d.device_id");
+  if (!unknown) return unknown.error();
+  for (auto& r : unknown->rows)
+    out.unknown_school_devices.push_back(
+        {asText(r[0]).value_or(""), asText(r[1]).value_or(""), asInt(r[2]).value_or(0)});
+
+  for (auto& s : out.schools) {
+    if (s.median_down_mbps) {
+      s.meets_target = *s.median_down_mbps >= o.target_mbps;
+      if (s.contracted_down_mbps && *s.contracted_down_mbps > 0)
+        s.below_contract = *s.median_down_mbps < *s.contracted_down_mbps;
+    }
+  }
+
+  if (by != LedgerGrouping::kSchool) {
+    std::map<std::string, GroupLedgerRow> groups;
+    for (const auto& s : out.schools) {
+      auto& g = groups[groupKey(s, by)];
+      ++g.schools;
+      if (s.state == SchoolState::kLive) ++g.reporting;
+      if (s.meets_target.value_or(false)) ++g.meeting_target;
+      if (s.below_contract.value_or(false)) ++g.below_contract;
+      g.open_alerts += s.open_alerts;
+    }
+    for (auto& [name, g] : groups) {
+      g.group = name;
+      g.reporting_pct = 100.0 * g.reporting / g.schools;
+      g.meeting_target_pct = 100.0 * g.meeting_target / g.schools;
+      out.groups.push_back(g);
+    }
+  }
+  return out;
+}
+
+}  // namespace uplinkprobe::collector

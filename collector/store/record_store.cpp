@@ -1,0 +1,390 @@
+#include "collector/store/record_store.h"
+
+#include <algorithm>
+#include <chrono>
+#include <map>
+#include <set>
+#include <tuple>
+
+#include "collector/store/schema.h"
+#include "common/time_format.h"
+
+namespace uplinkprobe::collector {
+namespace {
+
+using db::Value;
+using nlohmann::json;
+
+int64_t systemNowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::optional<int64_t> parseMs(const json& j, const char* key) {
+  auto it = j.find(key);
+  if (it == j.end() || !it->is_string()) return std::nullopt;
+  auto t = parseRfc3339(it->get<std::string>());
+  if (!t) return std::nullopt;
+  return std::chrono::duration_cast<std::chrono::milliseconds>(t->time_since_epoch()).count();
+}
+
+const json* path(const json& j, std::initializer_list<const char*> keys) {
+  const json* cur = &j;
+  for (const char* k : keys) {
+    if (!cur->is_object()) return nullptr;
+    auto it = cur->find(k);
+    if (it == cur->end()) return nullptr;
+    cur = &*it;
+  }
+  return cur;
+}
+
+Value num(const json& j, std::initializer_list<const char*> keys) {
+  const json* v = path(j, keys);
+  if (!v || !v->is_number()) return std::monostate{};
+  return v->get<double>();
+}
+
+Value boolean(const json& j, std::initializer_list<const char*> keys) {
+  const json* v = path(j, keys);
+  if (!v || !v->is_boolean()) return std::monostate{};
+  return int64_t{v->get<bool>() ? 1 : 0};
+}
+
+Value text(const json& j, std::initializer_list<const char*> keys) {
+  const json* v = path(j, keys);
+  if (!v || !v->is_string()) return std::monostate{};
+  return v->get<std::string>();
+}
+
+std::string str(const json& j, const char* key) {
+  auto it = j.find(key);
+  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+Value optMs(std::optional<int64_t> v) { return v ? Value(*v) : Value(std::monostate{}); }
+
+struct DayDelta {
+  int64_t records = 0, tests = 0, tests_counted = 0, tests_at_target = 0;
+  double period_s = 0, up_s = 0, school_period_s = 0, school_up_s = 0;
+  std::optional<int64_t> last_counted_ms;
+};
+
+struct JournalDelta {
+  std::string school_id;
+  int64_t min_seq = 0, max_seq = 0, stored = 0, gap_announced = 0;
+};
+
+struct DeviceDelta {
+  std::string school_id;
+  std::optional<int64_t> last_record_ts_ms, last_counted_test_ms;
+  // status
+  bool has_status = false;
+  std::string status_state, agent_version, status_payload;
+  int64_t status_ts_ms = 0;
+  // alert_state
+  bool has_alert_state = false;
+  int64_t open_alerts = 0, alert_state_ts_ms = 0;
+  std::string alert_state_payload;
+};
+
+constexpr const char* kInsertKey =
+    "INSERT INTO record_keys (device_id, journal_id, seq, ts_ms) VALUES (?, ?, ?, ?) "
+    "ON CONFLICT (device_id, journal_id, seq) DO NOTHING";
+constexpr const char* kInsertRecord =
+    "INSERT INTO records (device_id, journal_id, seq, school_id, kind, ts_ms, local_mow, "
+    "received_ms, topic, payload) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+constexpr const char* kInsertTest =
+    "INSERT INTO tests (device_id, journal_id, seq, school_id, ts_ms, local_mow, down_ip_mbps, "
+    "up_ip_mbps, down_goodput_mbps, up_goodput_mbps, target_mbps, meets_target, counted, trig, "
+    "error_kind) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+constexpr const char* kInsertOutage =
+    "INSERT INTO outages (device_id, journal_id, seq, school_id, start_ms, end_ms, duration_s, "
+    "class) VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
+constexpr const char* kUpsertDay =
+    "INSERT INTO school_days (school_id, day, records, period_s, up_s, school_period_s, "
+    "school_up_s, tests, tests_counted, tests_at_target, last_counted_ms) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (school_id, day) DO UPDATE SET "
+    "records = school_days.records + excluded.records, "
+    "period_s = school_days.period_s + excluded.period_s, "
+    "up_s = school_days.up_s + excluded.up_s, "
+    "school_period_s = school_days.school_period_s + excluded.school_period_s, "
+    "school_up_s = school_days.school_up_s + excluded.school_up_s, "
+    "tests = school_days.tests + excluded.tests, "
+    "tests_counted = school_days.tests_counted + excluded.tests_counted, "
+    "tests_at_target = school_days.tests_at_target + excluded.tests_at_target, "
+    "last_counted_ms = CASE WHEN school_days.last_counted_ms IS NULL OR "
+    "excluded.last_counted_ms > school_days.last_counted_ms THEN excluded.last_counted_ms "
+    "ELSE school_days.last_counted_ms END";
+constexpr const char* kUpsertJournal =
+    "INSERT INTO journals (device_id, journal_id, school_id, min_seq, max_seq, stored, "
+    "gap_announced, first_ms, last_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+    "ON CONFLICT (device_id, journal_id) DO UPDATE SET school_id = excluded.school_id, "
+    "min_seq = CASE WHEN excluded.min_seq < journals.min_seq THEN excluded.min_seq "
+    "ELSE journals.min_seq END, "
+    "max_seq = CASE WHEN excluded.max_seq > journals.max_seq THEN excluded.max_seq "
+    "ELSE journals.max_seq END, "
+    "stored = journals.stored + excluded.stored, "
+    "gap_announced = journals.gap_announced + excluded.gap_announced, "
+    "last_ms = excluded.last_ms";
+constexpr const char* kUpsertDevice =
+    "INSERT INTO devices (device_id, school_id, first_seen_ms, last_seen_ms, last_record_ts_ms, "
+    "last_counted_test_ms) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (device_id) DO UPDATE SET "
+    "school_id = excluded.school_id, last_seen_ms = excluded.last_seen_ms, "
+    "last_record_ts_ms = CASE WHEN devices.last_record_ts_ms IS NULL OR "
+    "excluded.last_record_ts_ms > devices.last_record_ts_ms THEN excluded.last_record_ts_ms "
+    "ELSE devices.last_record_ts_ms END, "
+    "last_counted_test_ms = CASE WHEN devices.last_counted_test_ms IS NULL OR "
+    "excluded.last_counted_test_ms > devices.last_counted_test_ms "
+    "THEN excluded.last_counted_test_ms ELSE devices.last_counted_test_ms END";
+// Retained messages may arrive again (every resubscribe): the newer one wins.
+constexpr const char* kUpdateStatus =
+    "UPDATE devices SET status_state = ?, status_ts_ms = ?, agent_version = ?, "
+    "status_payload = ? WHERE device_id = ? AND (status_ts_ms IS NULL OR status_ts_ms <= ?)";
+constexpr const char* kUpdateAlertState =
+    "UPDATE devices SET open_alerts = ?, alert_state_ts_ms = ?, alert_state_payload = ? "
+    "WHERE device_id = ? AND (alert_state_ts_ms IS NULL OR alert_state_ts_ms <= ?)";
+constexpr const char* kInsertRejected =
+    "INSERT INTO rejected (received_ms, topic, reason, head) VALUES (?, ?, ?, ?)";
+
+// UTF-8-safe cut of the first ≤ 512 bytes (rejected payloads may be any bytes; PostgreSQL
+// TEXT refuses invalid UTF-8 and NUL, so those bytes are escaped as \xNN).
+std::string safeHead(const std::string& s) {
+  std::string out;
+  size_t i = 0;
+  while (i < s.size() && out.size() < 512) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    int len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+    bool valid = len > 0 && i + len <= s.size() && c != 0;
+    for (int k = 1; valid && k < len; ++k)
+      valid = (static_cast<unsigned char>(s[i + k]) & 0xC0) == 0x80;
+    if (valid) {
+      out.append(s, i, len);
+      i += len;
+    } else {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\x%02x", c);
+      out += buf;
+      ++i;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+RecordStore::RecordStore(db::Database& db, StoreOptions options)
+    : db_(db), options_(std::move(options)) {
+  if (!options_.local_clock) options_.local_clock = processLocalStamp;
+  if (!options_.now_ms) options_.now_ms = systemNowMs;
+}
+
+Status RecordStore::ensurePartitions(const std::vector<int64_t>& ts_ms) {
+  if (db_.dialect() != db::Dialect::kPostgres) return Status::Ok();
+  for (int64_t t : ts_ms) {
+    std::time_t s = static_cast<std::time_t>(t / 1000);
+    std::tm tm{};
+    gmtime_r(&s, &tm);
+    const int64_t month = (tm.tm_year + 1900) * 100 + tm.tm_mon + 1;
+    if (std::find(known_months_.begin(), known_months_.end(), month) != known_months_.end())
+      continue;
+    // Autocommit DDL. Two collectors may race on a new month: CREATE … IF NOT EXISTS can then
+    // fail on the catalog's unique index; the second try sees the committed partition.
+    const std::string ddl = recordsPartitionDdl(t);
+    if (auto st = db_.exec(ddl); !st)
+      if (auto again = db_.exec(ddl); !again) return again;
+    known_months_.push_back(month);
+  }
+  return Status::Ok();
+}
+
+Result<BatchOutcome> RecordStore::commitBatch(const std::vector<ValidRecord>& records,
+                                              const std::vector<Rejection>& rejections) {
+  const int64_t now = options_.now_ms();
+  BatchOutcome out;
+
+  struct Keyed {
+    const ValidRecord* r;
+    std::string device, journal, school, kind;
+    int64_t seq, ts_ms;
+  };
+  std::vector<Keyed> keyed;
+  std::vector<Rejection> refused = rejections;
+  std::map<std::string, DeviceDelta> devices;
+  std::set<std::tuple<std::string, std::string, int64_t>> seen;
+  std::vector<int64_t> ts_list;
+
+  for (const auto& r : records) {
+    const json& j = r.record;
+    if (!j.is_object()) {
+      refused.push_back({r.topic, "store_not_object", r.payload.substr(0, 512)});
+      continue;
+    }
+    std::string device = str(j, "device_id"), kind = str(j, "kind"), school = str(j, "school_id");
+    if (device.empty()) {
+      refused.push_back({r.topic, "store_no_device_id", r.payload.substr(0, 512)});
+      continue;
+    }
+    if (kind == "status") {
+      auto& d = devices[device];
+      if (!school.empty() || d.school_id.empty()) d.school_id = school;
+      const int64_t ts = parseMs(j, "ts").value_or(now);
+      if (!d.has_status || ts >= d.status_ts_ms) {
+        d.has_status = true;
+        d.status_state = str(j, "state");
+        d.agent_version = str(j, "agent_version");
+        d.status_payload = r.payload;
+        d.status_ts_ms = ts;
+      }
+      continue;
+    }
+    auto seq = j.find("seq");
+    auto ts = parseMs(j, "ts");
+    if (seq == j.end() || !seq->is_number_integer() || !ts) {
+      refused.push_back({r.topic, "store_no_seq_or_ts", r.payload.substr(0, 512)});
+      continue;
+    }
+    Keyed k{&r, device, str(j, "journal_id"), school, kind, seq->get<int64_t>(), *ts};
+    auto& d = devices[device];
+    d.school_id = school;
+    if (!seen.emplace(k.device, k.journal, k.seq).second) {
+      ++out.duplicates;  // the same key twice in one batch
+      continue;
+    }
+    ts_list.push_back(k.ts_ms);
+    keyed.push_back(std::move(k));
+  }
+
+  if (auto st = ensurePartitions(ts_list); !st) return st.error();
+
+  std::map<std::pair<std::string, std::string>, DayDelta> days;
+  std::map<std::pair<std::string, std::string>, JournalDelta> journals;
+
+  auto st = db::inTransaction(db_, [&]() -> Status {
+    for (const auto& k : keyed) {
+      auto added = db_.execute(kInsertKey, {k.device, k.journal, k.seq, k.ts_ms});
+      if (!added) return added.error();
+      if (*added == 0) {
+        ++out.duplicates;
+        continue;
+      }
+      const json& j = k.r->record;
+      const LocalStamp local = options_.local_clock(k.ts_ms);
+      if (auto r = db_.execute(kInsertRecord,
+                               {k.device, k.journal, k.seq, k.school, k.kind, k.ts_ms,
+                                int64_t{local.minute_of_week}, now, k.r->topic, k.r->payload});
+          !r)
+        return r.error();
+      auto& day = days[{k.school, local.date}];
+      ++day.records;
+      auto& jr = journals[{k.device, k.journal}];
+      if (jr.stored == 0) jr.min_seq = jr.max_seq = k.seq;
+      jr.school_id = k.school;
+      jr.min_seq = std::min(jr.min_seq, k.seq);
+      jr.max_seq = std::max(jr.max_seq, k.seq);
+      ++jr.stored;
+      auto& dev = devices[k.device];
+      dev.last_record_ts_ms = std::max(dev.last_record_ts_ms.value_or(k.ts_ms), k.ts_ms);
+
+      if (k.kind == "throughput") {
+        Value err = text(j, {"error", "kind"});
+        if (db::isNull(err)) err = text(j, {"download", "error", "kind"});
+        Value counted = boolean(j, {"verdict", "counted"});
+        Value meets = boolean(j, {"verdict", "meets_target"});
+        if (auto r = db_.execute(
+                kInsertTest,
+                {k.device, k.journal, k.seq, k.school, k.ts_ms, int64_t{local.minute_of_week},
+                 num(j, {"download", "ip_capacity_mbps"}), num(j, {"upload", "ip_capacity_mbps"}),
+                 num(j, {"download", "goodput_mbps"}), num(j, {"upload", "goodput_mbps"}),
+                 num(j, {"verdict", "target_mbps"}), meets, counted, text(j, {"trigger"}), err});
+            !r)
+          return r.error();
+        ++day.tests;
+        if (db::asInt(counted).value_or(0) == 1) {
+          ++day.tests_counted;
+          if (db::asInt(meets).value_or(0) == 1) ++day.tests_at_target;
+          day.last_counted_ms = std::max(day.last_counted_ms.value_or(k.ts_ms), k.ts_ms);
+          dev.last_counted_test_ms = std::max(dev.last_counted_test_ms.value_or(k.ts_ms), k.ts_ms);
+        }
+      } else if (k.kind == "outage") {
+        if (auto r =
+                db_.execute(kInsertOutage,
+                            {k.device, k.journal, k.seq, k.school, optMs(parseMs(j, "start")),
+                             optMs(parseMs(j, "end")), num(j, {"duration_s"}), text(j, {"class"})});
+            !r)
+          return r.error();
+      } else if (k.kind == "availability") {
+        const double period = db::asDouble(num(j, {"period_s"})).value_or(0);
+        const double up = db::asDouble(num(j, {"up_s"})).value_or(0);
+        auto a = parseMs(j, "period_start"), b = parseMs(j, "period_end");
+        const int64_t mid = a && b ? (*a + *b) / 2 : k.ts_ms;
+        day.period_s += period;
+        day.up_s += up;
+        if (options_.school_hours.contains(options_.local_clock(mid).minute_of_week)) {
+          day.school_period_s += period;
+          day.school_up_s += up;
+        }
+      } else if (k.kind == "gap") {
+        jr.gap_announced += db::asInt(num(j, {"count"})).value_or(0);
+      } else if (k.kind == "alert_state") {
+        auto& d = devices[k.device];
+        if (!d.has_alert_state || k.ts_ms >= d.alert_state_ts_ms) {
+          d.has_alert_state = true;
+          const json* b = path(j, {"breaches"});
+          d.open_alerts = b && b->is_array() ? static_cast<int64_t>(b->size()) : 0;
+          d.alert_state_ts_ms = k.ts_ms;
+          d.alert_state_payload = k.r->payload;
+        }
+      }
+      ++out.stored;
+    }
+
+    // Sorted key order (std::map) on every upsert: concurrent collectors lock rows in the
+    // same order and cannot deadlock each other.
+    for (const auto& [id, d] : devices) {
+      if (auto r =
+              db_.execute(kUpsertDevice, {id, d.school_id, now, now, optMs(d.last_record_ts_ms),
+                                          optMs(d.last_counted_test_ms)});
+          !r)
+        return r.error();
+      if (d.has_status)
+        if (auto r = db_.execute(kUpdateStatus, {d.status_state, d.status_ts_ms, d.agent_version,
+                                                 d.status_payload, id, d.status_ts_ms});
+            !r)
+          return r.error();
+      if (d.has_alert_state)
+        if (auto r =
+                db_.execute(kUpdateAlertState, {d.open_alerts, d.alert_state_ts_ms,
+                                                d.alert_state_payload, id, d.alert_state_ts_ms});
+            !r)
+          return r.error();
+    }
+    for (const auto& [key, jr] : journals) {
+      if (auto r = db_.execute(kUpsertJournal, {key.first, key.second, jr.school_id, jr.min_seq,
+                                                jr.max_seq, jr.stored, jr.gap_announced, now, now});
+          !r)
+        return r.error();
+    }
+    for (const auto& [key, d] : days) {
+      if (auto r =
+              db_.execute(kUpsertDay, {key.first, key.second, d.records, d.period_s, d.up_s,
+                                       d.school_period_s, d.school_up_s, d.tests, d.tests_counted,
+                                       d.tests_at_target, optMs(d.last_counted_ms)});
+          !r)
+        return r.error();
+    }
+    for (const auto& rej : refused) {
+      if (auto r = db_.execute(kInsertRejected,
+                               {now, safeHead(rej.topic), rej.reason, safeHead(rej.head)});
+          !r)
+        return r.error();
+      ++out.rejected;
+    }
+    return Status::Ok();
+  });
+  if (!st) return st.error();
+  return out;
+}
+
+}  // namespace uplinkprobe::collector

@@ -1,0 +1,174 @@
+#include "collector/store/schema.h"
+
+#include <cstdio>
+#include <ctime>
+
+namespace uplinkprobe::collector {
+namespace {
+
+// Version 1. Timestamps: BIGINT ms since the epoch, UTC (`*_ms`). `local_mow`: minute of the
+// week in the ledger's time zone (school hours filter). Booleans: INTEGER 0/1.
+std::string v1(bool postgres) {
+  std::string records_tail = postgres ? ") PARTITION BY RANGE (ts_ms);\n" : ");\n";
+  std::string rejected_id =
+      postgres ? "id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY" : "id INTEGER PRIMARY KEY";
+  return R"(
+CREATE TABLE schools (
+  school_id TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  province TEXT NOT NULL DEFAULT '',
+  city TEXT NOT NULL DEFAULT '',
+  county TEXT NOT NULL DEFAULT '',
+  stage TEXT NOT NULL DEFAULT '',
+  carrier TEXT NOT NULL DEFAULT '',
+  access TEXT NOT NULL DEFAULT '',
+  contracted_down_mbps DOUBLE PRECISION,
+  contracted_up_mbps DOUBLE PRECISION,
+  source_row INTEGER,
+  updated_ms BIGINT NOT NULL
+);
+CREATE INDEX schools_city ON schools(city, county);
+CREATE TABLE devices (
+  device_id TEXT PRIMARY KEY,
+  school_id TEXT NOT NULL,
+  first_seen_ms BIGINT NOT NULL,
+  last_seen_ms BIGINT NOT NULL,
+  last_record_ts_ms BIGINT,
+  last_counted_test_ms BIGINT,
+  status_state TEXT,
+  status_ts_ms BIGINT,
+  agent_version TEXT,
+  status_payload TEXT,
+  open_alerts INTEGER NOT NULL DEFAULT 0,
+  alert_state_ts_ms BIGINT,
+  alert_state_payload TEXT
+);
+CREATE INDEX devices_school ON devices(school_id);
+CREATE TABLE record_keys (
+  device_id TEXT NOT NULL,
+  journal_id TEXT NOT NULL,
+  seq BIGINT NOT NULL,
+  ts_ms BIGINT NOT NULL,
+  PRIMARY KEY (device_id, journal_id, seq)
+);
+CREATE TABLE records (
+  device_id TEXT NOT NULL,
+  journal_id TEXT NOT NULL,
+  seq BIGINT NOT NULL,
+  school_id TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  ts_ms BIGINT NOT NULL,
+  local_mow INTEGER NOT NULL,
+  received_ms BIGINT NOT NULL,
+  topic TEXT NOT NULL,
+  payload TEXT NOT NULL
+)" + records_tail +
+         R"(
+CREATE INDEX records_school_kind_ts ON records(school_id, kind, ts_ms);
+CREATE INDEX records_device_seq ON records(device_id, journal_id, seq);
+CREATE TABLE tests (
+  device_id TEXT NOT NULL,
+  journal_id TEXT NOT NULL,
+  seq BIGINT NOT NULL,
+  school_id TEXT NOT NULL,
+  ts_ms BIGINT NOT NULL,
+  local_mow INTEGER NOT NULL,
+  down_ip_mbps DOUBLE PRECISION,
+  up_ip_mbps DOUBLE PRECISION,
+  down_goodput_mbps DOUBLE PRECISION,
+  up_goodput_mbps DOUBLE PRECISION,
+  target_mbps DOUBLE PRECISION,
+  meets_target INTEGER,
+  counted INTEGER,
+  trig TEXT,
+  error_kind TEXT,
+  PRIMARY KEY (device_id, journal_id, seq)
+);
+CREATE INDEX tests_ts ON tests(ts_ms, school_id, local_mow, counted, down_ip_mbps, up_ip_mbps);
+CREATE INDEX tests_school_ts ON tests(school_id, ts_ms);
+CREATE TABLE outages (
+  device_id TEXT NOT NULL,
+  journal_id TEXT NOT NULL,
+  seq BIGINT NOT NULL,
+  school_id TEXT NOT NULL,
+  start_ms BIGINT,
+  end_ms BIGINT,
+  duration_s DOUBLE PRECISION,
+  class TEXT,
+  PRIMARY KEY (device_id, journal_id, seq)
+);
+CREATE INDEX outages_school_start ON outages(school_id, start_ms);
+CREATE TABLE school_days (
+  school_id TEXT NOT NULL,
+  day TEXT NOT NULL,
+  records BIGINT NOT NULL DEFAULT 0,
+  period_s DOUBLE PRECISION NOT NULL DEFAULT 0,
+  up_s DOUBLE PRECISION NOT NULL DEFAULT 0,
+  school_period_s DOUBLE PRECISION NOT NULL DEFAULT 0,
+  school_up_s DOUBLE PRECISION NOT NULL DEFAULT 0,
+  tests BIGINT NOT NULL DEFAULT 0,
+  tests_counted BIGINT NOT NULL DEFAULT 0,
+  tests_at_target BIGINT NOT NULL DEFAULT 0,
+  last_counted_ms BIGINT,
+  PRIMARY KEY (school_id, day)
+);
+CREATE INDEX school_days_day ON school_days(day);
+CREATE TABLE journals (
+  device_id TEXT NOT NULL,
+  journal_id TEXT NOT NULL,
+  school_id TEXT NOT NULL,
+  min_seq BIGINT NOT NULL,
+  max_seq BIGINT NOT NULL,
+  stored BIGINT NOT NULL,
+  gap_announced BIGINT NOT NULL DEFAULT 0,
+  first_ms BIGINT NOT NULL,
+  last_ms BIGINT NOT NULL,
+  PRIMARY KEY (device_id, journal_id)
+);
+CREATE INDEX journals_school ON journals(school_id);
+CREATE TABLE rejected (
+  )" + rejected_id +
+         R"(,
+  received_ms BIGINT NOT NULL,
+  topic TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  head TEXT NOT NULL
+);
+CREATE INDEX rejected_received ON rejected(received_ms);
+)";
+}
+
+}  // namespace
+
+const std::vector<db::Migration>& storeMigrations() {
+  static const std::vector<db::Migration> m = {
+      {1, "initial tables", v1(false), v1(true)},
+  };
+  return m;
+}
+
+Result<int> migrateStore(db::Database& db) { return db::migrate(db, storeMigrations()); }
+
+std::string recordsPartitionDdl(int64_t utc_ms) {
+  std::time_t t = static_cast<std::time_t>(utc_ms / 1000);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  int y = tm.tm_year + 1900, m = tm.tm_mon + 1;
+  auto monthStartMs = [](int year, int month) {
+    std::tm s{};
+    s.tm_year = year - 1900;
+    s.tm_mon = month - 1;
+    s.tm_mday = 1;
+    return static_cast<int64_t>(timegm(&s)) * 1000;
+  };
+  int ny = m == 12 ? y + 1 : y, nm = m == 12 ? 1 : m + 1;
+  char buf[256];
+  std::snprintf(buf, sizeof buf,
+                "CREATE TABLE IF NOT EXISTS records_p%04d%02d PARTITION OF records FOR VALUES "
+                "FROM (%lld) TO (%lld)",
+                y, m, static_cast<long long>(monthStartMs(y, m)),
+                static_cast<long long>(monthStartMs(ny, nm)));
+  return buf;
+}
+
+}  // namespace uplinkprobe::collector
