@@ -16,17 +16,18 @@
 #include <cstring>
 #include <deque>
 #include <fstream>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <set>
 
 #include <spdlog/spdlog.h>
 
-#include "common/time_format.h"
 #include "agent/journal/frame.h"
 #include "agent/journal/journal.h"
 #include "agent/journal/segment_scan.h"
 #include "agent/journal/state_file.h"
+#include "common/time_format.h"
 
 namespace uplinkprobe::journal {
 namespace {
@@ -164,9 +165,14 @@ class FileJournal final : public Journal {
   std::vector<StoredRecord> read(uint64_t since_seq, size_t max_count,
                                  const std::string& kind_filter) const override;
 
+  uint64_t readFailures() const override {
+    std::lock_guard<std::mutex> g(mu_);
+    return read_failures_;
+  }
+
   uint64_t lastSeq() const override {
     std::lock_guard<std::mutex> g(mu_);
-    if (read_only_) const_cast<FileJournal*>(this)->rescanLocked();
+    if (read_only_) return const_cast<FileJournal*>(this)->roLastSeqLocked();
     return next_seq_ - 1;
   }
 
@@ -413,7 +419,55 @@ class FileJournal final : public Journal {
     return true;
   }
 
-  void rescanLocked();
+  // Read path (both modes): one record's JSON bytes from an open segment. On failure logs
+  // once per seq, counts it, and returns false: the caller stops its batch there.
+  bool readJsonLocked(int fd, const std::string& path, uint64_t seq, uint64_t offset, uint32_t len,
+                      std::string& out) const {
+    out.assign(len, '\0');
+    size_t got = 0;
+    std::string why;
+    while (got < len) {
+      const off_t at = static_cast<off_t>(offset + got);
+      ssize_t n = opts_.read_at ? opts_.read_at(fd, out.data() + got, len - got, at)
+                                : ::pread(fd, out.data() + got, len - got, at);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) {
+        why = errnoText();
+        break;
+      }
+      if (n == 0) {
+        why = "short read (" + std::to_string(got) + " of " + std::to_string(len) + " bytes)";
+        break;
+      }
+      got += static_cast<size_t>(n);
+    }
+    if (got == len) return true;
+    noteReadFailureLocked(seq, path, why);
+    return false;
+  }
+  void noteReadFailureLocked(uint64_t seq, const std::string& path, const std::string& why) const {
+    if (failed_seqs_.count(seq)) return;
+    if (failed_seqs_.size() >= 1024) failed_seqs_.erase(failed_seqs_.begin());
+    failed_seqs_.insert(seq);
+    ++read_failures_;
+    spdlog::error("journal: cannot read seq {} from {}: {}; reading stops there and retries later",
+                  seq, path, why);
+  }
+
+  // Read-only mode: the index of each segment file, built lazily and extended by the bytes
+  // appended since (the writer only appends to the last segment, and evicts whole files).
+  struct RoSegment {
+    std::string path;
+    ino_t ino = 0;
+    uint64_t scanned = 0;  // end of the last valid frame indexed
+    std::vector<Entry> frames;
+  };
+  // Opens `path` and brings its index up to date; returns the fd (caller closes) or -1 when
+  // the file is gone (evicted under us) or unreadable (logged).
+  int roRefreshLocked(uint64_t name_seq, const std::string& path, uint64_t min_seq);
+  std::vector<StoredRecord> roReadLocked(uint64_t since_seq, size_t max_count,
+                                         const std::string& kind_filter);
+  uint64_t roLastSeqLocked();
   void reportDamage(const std::vector<std::string>& files, uint64_t bytes,
                     std::optional<uint64_t> lo, std::optional<uint64_t> hi) {
     auto j = ownRecord("event");
@@ -445,8 +499,9 @@ class FileJournal final : public Journal {
   uint64_t dropped_first_ = 0, dropped_last_ = 0, dropped_count_ = 0;
   std::string last_write_error_;
   std::optional<uint64_t> torn_tail_seq_;
-  // Read-only mode: the frames of the last scan.
-  std::vector<StoredRecord> ro_records_;
+  mutable std::set<uint64_t> failed_seqs_;  // logged read failures (bounded)
+  mutable uint64_t read_failures_ = 0;
+  std::map<uint64_t, RoSegment> ro_segments_;  // read-only mode, by segment name seq
 };
 
 Status FileJournal::openReadWrite() {
@@ -582,70 +637,138 @@ Status FileJournal::openReadOnly() {
   struct stat st {};
   if (::stat(opts_.dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
     return makeError("io", "journal: no journal directory " + opts_.dir);
-  rescanLocked();
   return Status::Ok();
 }
 
-// Read-only: rebuilds the record list from the files, ignoring tails (the writer may be
-// mid-append) and files deleted under us by eviction.
-void FileJournal::rescanLocked() {
-  ro_records_.clear();
-  next_seq_ = 1;
-  auto list = listSegments(opts_.dir);
-  if (!list) return;
-  uint64_t last = 0;
-  for (const auto& [name_seq, path] : *list) {
-    bool missing = false;
-    auto data = readSegmentFile(path, &missing);
-    if (!data || missing) continue;
-    auto scan =
-        scanSegment(reinterpret_cast<const unsigned char*>(data->data()), data->size(), last);
-    for (auto& f : scan.frames) {
-      ro_records_.push_back({f.seq, f.kind, data->substr(f.offset + f.json_off, f.json_len)});
-      last = f.seq;
-    }
+int FileJournal::roRefreshLocked(uint64_t name_seq, const std::string& path, uint64_t min_seq) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno != ENOENT) spdlog::error("journal: cannot open {}: {}", path, errnoText());
+    ro_segments_.erase(name_seq);
+    return -1;
   }
-  next_seq_ = last + 1;
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    ::close(fd);
+    ro_segments_.erase(name_seq);
+    return -1;
+  }
+  RoSegment& seg = ro_segments_[name_seq];
+  const uint64_t size = static_cast<uint64_t>(st.st_size);
+  if (seg.ino != st.st_ino || size < seg.scanned) seg = RoSegment{path, st.st_ino, 0, {}};
+  if (size > seg.scanned) {
+    // Only the bytes after the last indexed frame; a tail still being written is left for
+    // the next refresh.
+    const uint64_t want = std::min<uint64_t>(size - seg.scanned, kMaxScanBytes);
+    std::string buf(want, '\0');
+    size_t got = 0;
+    while (got < want) {
+      ssize_t n = ::pread(fd, buf.data() + got, want - got, static_cast<off_t>(seg.scanned + got));
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) break;
+      got += static_cast<size_t>(n);
+    }
+    const uint64_t floor = std::max(min_seq, seg.frames.empty() ? 0 : seg.frames.back().seq);
+    auto scan = scanSegment(reinterpret_cast<const unsigned char*>(buf.data()), got, floor);
+    for (const auto& f : scan.frames)
+      seg.frames.push_back(
+          {f.seq, name_seq, seg.scanned + f.offset + f.json_off, f.json_len, kindId(f.kind)});
+    seg.scanned += scan.valid_end;
+  }
+  return fd;
+}
+
+std::vector<StoredRecord> FileJournal::roReadLocked(uint64_t since_seq, size_t max_count,
+                                                    const std::string& kind_filter) {
+  std::vector<StoredRecord> out;
+  auto list = listSegments(opts_.dir);
+  if (!list) {
+    spdlog::error("{}", list.error().message);
+    return out;
+  }
+  // Forget segments evicted since the last read.
+  for (auto it = ro_segments_.begin(); it != ro_segments_.end();) {
+    const bool listed = std::any_of(list->begin(), list->end(),
+                                    [&](const auto& e) { return e.first == it->first; });
+    it = listed ? std::next(it) : ro_segments_.erase(it);
+  }
+  // A segment holds seqs from its name on: start at the last one named <= since_seq + 1.
+  size_t start = 0;
+  for (size_t i = 0; i < list->size(); ++i)
+    if ((*list)[i].first <= since_seq + 1) start = i;
+  uint64_t prev_last = 0;
+  for (size_t i = start; i < list->size() && out.size() < max_count; ++i) {
+    const auto& [name_seq, path] = (*list)[i];
+    const uint64_t min_seq = std::max(prev_last, name_seq > 0 ? name_seq - 1 : 0);
+    const int fd = roRefreshLocked(name_seq, path, min_seq);
+    if (fd < 0) continue;  // evicted under us: those records are gone, not unread
+    const auto& frames = ro_segments_[name_seq].frames;
+    if (!frames.empty()) prev_last = frames.back().seq;
+    auto it = std::upper_bound(frames.begin(), frames.end(), since_seq,
+                               [](uint64_t s, const Entry& e) { return s < e.seq; });
+    for (; it != frames.end() && out.size() < max_count; ++it) {
+      if (!kind_filter.empty() && kinds_[it->kind_id] != kind_filter) continue;
+      StoredRecord r{it->seq, kinds_[it->kind_id], {}};
+      if (!readJsonLocked(fd, path, it->seq, it->offset, it->len, r.json)) {
+        ::close(fd);
+        return out;
+      }
+      out.push_back(std::move(r));
+    }
+    ::close(fd);
+  }
+  return out;
+}
+
+uint64_t FileJournal::roLastSeqLocked() {
+  auto list = listSegments(opts_.dir);
+  if (!list) return 0;
+  for (size_t i = list->size(); i-- > 0;) {
+    const auto& [name_seq, path] = (*list)[i];
+    const int fd = roRefreshLocked(name_seq, path, name_seq > 0 ? name_seq - 1 : 0);
+    if (fd < 0) continue;
+    ::close(fd);
+    const auto& frames = ro_segments_[name_seq].frames;
+    if (!frames.empty()) return frames.back().seq;
+  }
+  return 0;
 }
 
 std::vector<StoredRecord> FileJournal::read(uint64_t since_seq, size_t max_count,
                                             const std::string& kind_filter) const {
   std::lock_guard<std::mutex> g(mu_);
+  if (read_only_)
+    return const_cast<FileJournal*>(this)->roReadLocked(since_seq, max_count, kind_filter);
   std::vector<StoredRecord> out;
   auto want = [&](const std::string& kind) { return kind_filter.empty() || kind == kind_filter; };
-  if (read_only_) {
-    const_cast<FileJournal*>(this)->rescanLocked();
-    for (const auto& r : ro_records_) {
-      if (out.size() >= max_count) break;
-      if (r.seq > since_seq && want(r.kind)) out.push_back(r);
-    }
-    return out;
-  }
   auto it = std::upper_bound(index_.begin(), index_.end(), since_seq,
                              [](uint64_t s, const Entry& e) { return s < e.seq; });
   int fd = -1;
   uint64_t fd_seg = 0;
+  std::string path;
+  bool stopped = false;
   for (; it != index_.end() && out.size() < max_count; ++it) {
     if (!want(kinds_[it->kind_id])) continue;
     if (fd < 0 || fd_seg != it->name_seq) {
       if (fd >= 0) ::close(fd);
-      fd = ::open((opts_.dir + "/" + segmentName(it->name_seq)).c_str(), O_RDONLY | O_CLOEXEC);
+      path = opts_.dir + "/" + segmentName(it->name_seq);
+      fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
       fd_seg = it->name_seq;
       if (fd < 0) {
-        spdlog::error("journal: cannot open segment {}: {}", segmentName(it->name_seq),
-                      errnoText());
+        noteReadFailureLocked(it->seq, path, "cannot open: " + errnoText());
+        stopped = true;
         break;
       }
     }
-    StoredRecord r{it->seq, kinds_[it->kind_id], std::string(it->len, '\0')};
-    if (::pread(fd, r.json.data(), it->len, static_cast<off_t>(it->offset)) !=
-        static_cast<ssize_t>(it->len)) {
-      spdlog::error("journal: short read of seq {}", it->seq);
-      continue;
+    StoredRecord r{it->seq, kinds_[it->kind_id], {}};
+    if (!readJsonLocked(fd, path, it->seq, it->offset, it->len, r.json)) {
+      stopped = true;
+      break;
     }
     out.push_back(std::move(r));
   }
   if (fd >= 0) ::close(fd);
+  if (stopped) return out;  // records after the unreadable one wait for it
   for (const auto& r : pending_) {
     if (out.size() >= max_count) break;
     if (r.seq > since_seq && want(r.kind)) out.push_back(r);
@@ -662,9 +785,10 @@ Result<std::unique_ptr<Journal>> openFileJournal(const JournalOptions& options,
   return std::unique_ptr<Journal>(std::move(j));
 }
 
-Result<std::unique_ptr<Journal>> openFileJournalReadOnly(const std::string& dir) {
+Result<std::unique_ptr<Journal>> openFileJournalReadOnly(const std::string& dir, ReadAt read_at) {
   JournalOptions o;
   o.dir = dir;
+  o.read_at = std::move(read_at);
   auto j = std::make_unique<FileJournal>(o, &SystemClock::instance(), true);
   if (auto st = j->openReadOnly(); !st) return st.error();
   return std::unique_ptr<Journal>(std::move(j));

@@ -23,7 +23,10 @@
 //   "event" record {"event":"journal_damage", files, bytes_skipped, seq_first, seq_last}.
 #pragma once
 
+#include <sys/types.h>
+
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -34,6 +37,10 @@
 #include "common/result.h"
 
 namespace uplinkprobe::journal {
+
+// The read path's one system call, a seam for tests that inject I/O errors and short reads:
+// same contract as ::pread (bytes read, or -1 with errno). Empty = ::pread.
+using ReadAt = std::function<ssize_t(int fd, void* buf, size_t len, off_t offset)>;
 
 struct JournalOptions {
   std::string dir;
@@ -54,6 +61,8 @@ struct JournalOptions {
   // always on flush() and close.
   uint64_t delivered_persist_every_records = 64;
   std::chrono::seconds delivered_persist_every{30};
+  // Reads of record bytes go through this (tests); empty = ::pread.
+  ReadAt read_at;
 };
 
 struct StoredRecord {
@@ -76,8 +85,14 @@ class Journal {
   virtual Result<StoredRecord> append(nlohmann::json record) = 0;
   // Records with seq > since_seq, ascending, at most max_count; kind_filter "" = all kinds.
   // Includes records held in the memory queue.
+  // Never skips: a record that cannot be read (segment cannot be opened, I/O error, short
+  // read) ends the batch — the result holds only the records before it, so a caller that
+  // pages on the last seq it got (the delivery pump) retries that record on its next read
+  // and never moves past it. Each such record is logged once and counted (readFailures()).
   virtual std::vector<StoredRecord> read(uint64_t since_seq, size_t max_count,
                                          const std::string& kind_filter = "") const = 0;
+  // Records whose bytes could not be read, each counted once however often it is retried.
+  virtual uint64_t readFailures() const { return 0; }
   // Highest seq assigned so far (0 = none).
   virtual uint64_t lastSeq() const = 0;
   // Every record with seq <= deliveredSeq() was acknowledged by the broker.
@@ -94,8 +109,12 @@ class Journal {
 // file cannot be opened or read at all (Error{"io"} naming the path): torn tails are
 // truncated, damaged frames skipped and reported.
 Result<std::unique_ptr<Journal>> openFileJournal(const JournalOptions& options, const Clock& clock);
-// Read-only view for `uplinkprobe records`, safe while a writer appends (re-scans on read).
-Result<std::unique_ptr<Journal>> openFileJournalReadOnly(const std::string& dir);
+// Read-only view for `uplinkprobe records`, safe while a writer appends. Seeks: a read
+// starts at the segment whose name (its first seq) covers since_seq + 1 and scans only the
+// segments it needs, each once per process (afterwards only bytes appended since), so
+// paging costs one segment scan per page, not a scan of the whole journal.
+Result<std::unique_ptr<Journal>> openFileJournalReadOnly(const std::string& dir,
+                                                         ReadAt read_at = nullptr);
 // In-memory fake with the same seq/id behaviour, for tests of other modules.
 std::unique_ptr<Journal> makeMemoryJournal(std::string device_id);
 

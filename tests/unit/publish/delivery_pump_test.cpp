@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "tests/unit/journal/journal_test_util.h"
 #include "tests/unit/publish/fake_publisher.h"
 
 namespace uplinkprobe::publish {
@@ -265,6 +266,44 @@ TEST_F(DeliveryPumpTest, RecordsWithSeqGapsStillAdvanceDelivered) {
   EXPECT_EQ(recs[2].topic, "up/v1/sch1/dev1/gap");
   for (size_t i = 1; i < fake.sent.size(); ++i) fake.complete(i);
   EXPECT_EQ(gappy.delivered, 6u);
+}
+
+// Issue 9 point 6: a record the journal cannot read (injected short read) is never stepped
+// over: the pump sends what comes before it, retries on later ticks, and the delivered
+// position never passes it.
+TEST_F(DeliveryPumpTest, UnreadableRecordIsRetriedNeverSkipped) {
+  journal::testing::TempDir dir;
+  journal::testing::ReadFault fault;
+  fault.victim = 2;  // append() numbers "n" from 0: seq 3
+  journal::JournalOptions o;
+  o.dir = dir.path() + "/j";
+  o.device_id = "dev1";
+  o.read_at = fault.hook();
+  auto fj = journal::openFileJournal(o, clock);
+  ASSERT_TRUE(fj.ok());
+  journal = std::move(*fj);
+  append(5);  // "n" 0..4 = seq 1..5; seq 3 is unreadable
+  DeliveryPump pump(*journal, fake, clock, options());
+  pump.tick();
+  fake.accept();
+  ASSERT_EQ(fake.records().size(), 2u);
+  for (size_t i = 1; i < fake.sent.size(); ++i) fake.complete(i);
+  EXPECT_EQ(journal->deliveredSeq(), 2u);
+  for (int i = 0; i < 10; ++i) {
+    clock.advance(milliseconds(200));
+    pump.tick();
+  }
+  EXPECT_EQ(fake.records().size(), 2u) << "nothing after the unreadable record may go out";
+  EXPECT_EQ(journal->deliveredSeq(), 2u);
+  EXPECT_EQ(journal->readFailures(), 1u);
+  fault.armed = false;  // the disk recovers
+  pump.tick();
+  auto recs = fake.records();
+  ASSERT_EQ(recs.size(), 5u);
+  for (size_t i = 0; i < 5; ++i) EXPECT_EQ(seqOf(recs[i]), i + 1);
+  for (size_t i = 0; i < fake.sent.size(); ++i)
+    if (fake.sent[i].on_done) fake.complete(i);
+  EXPECT_EQ(journal->deliveredSeq(), 5u);
 }
 
 TEST_F(DeliveryPumpTest, AlertStateIsRetainedUnderAlertSlashState) {
