@@ -82,18 +82,41 @@ void Ingestor::closeBatch() {
   cv_.notify_one();
 }
 
-void Ingestor::shutdown(std::chrono::milliseconds deadline, std::function<void()> done) {
+void Ingestor::drainNow(std::chrono::milliseconds deadline) {
   closeBatch();
+  const auto until = std::chrono::steady_clock::now() + deadline;
+  {
+    std::unique_lock<std::mutex> lk(mu_);
+    retry_deadline_ = until;
+    cv_.notify_all();
+    if (!cv_.wait_until(lk, until, [&] { return queue_.empty() && !busy_; })) {
+      spdlog::warn("ingest: {} message(s) not committed at shutdown; the broker keeps them",
+                   queued_messages_ + (busy_ ? 1 : 0));
+    }
+  }
+  flushAcks();
+}
+
+void Ingestor::flushAcks() {
+  std::vector<Ack> acks;
   {
     std::lock_guard<std::mutex> g(mu_);
-    retry_deadline_ = std::chrono::steady_clock::now() + deadline;
-    if (queue_.empty() && !busy_) {
-      asio::post(io_, std::move(done));
-      return;
-    }
-    drained_ = std::move(done);
+    acks.swap(ready_acks_);
+    flush_posted_ = false;
   }
-  cv_.notify_all();
+  for (const auto& a : acks) ack_(a.connection, a.packet_id);
+}
+
+void Ingestor::releaseAcks(std::vector<Ack>& acks) {
+  if (acks.empty()) return;
+  bool post = false;
+  {
+    std::lock_guard<std::mutex> g(mu_);
+    ready_acks_.insert(ready_acks_.end(), acks.begin(), acks.end());
+    post = !flush_posted_;
+    flush_posted_ = true;
+  }
+  if (post) asio::post(io_, [this] { flushAcks(); });
 }
 
 void Ingestor::run() {
@@ -109,14 +132,11 @@ void Ingestor::run() {
       busy_ = true;
     }
     process(batch);
-    std::function<void()> drained;
     {
       std::lock_guard<std::mutex> g(mu_);
       busy_ = false;
-      if (queue_.empty() && drained_) drained = std::move(drained_);
-      drained_ = nullptr;
     }
-    if (drained) asio::post(io_, std::move(drained));
+    cv_.notify_all();  // drainNow() waits for an idle worker
   }
 }
 
@@ -158,11 +178,7 @@ bool Ingestor::process(Batch& batch) {
   const std::uint64_t n = batch.messages.size();
   if (valid.empty() && rejections.empty()) {
     metrics_.pending.fetch_sub(n, std::memory_order_relaxed);
-    if (!acks.empty()) {
-      asio::post(io_, [this, acks = std::move(acks)] {
-        for (const auto& a : acks) ack_(a.connection, a.packet_id);
-      });
-    }
+    releaseAcks(acks);
     return true;
   }
   const auto started = std::chrono::steady_clock::now();
@@ -198,11 +214,8 @@ bool Ingestor::process(Batch& batch) {
     metrics_.lag.observe(lag);
     metrics_.last_lag_ms.store(static_cast<std::int64_t>(lag * 1000), std::memory_order_relaxed);
   }
-  if (!acks.empty()) {
-    asio::post(io_, [this, acks = std::move(acks)] {
-      for (const auto& a : acks) ack_(a.connection, a.packet_id);
-    });
-  }
+  if (on_committed_) on_committed_(valid);
+  releaseAcks(acks);
   return true;
 }
 

@@ -19,7 +19,7 @@
 //   (their messages come again too).
 // - Order: acks are issued in the order messages were received (MQTT 5 §4.6).
 //
-// Threading: onMessage/onConnectionLost/shutdown run on the io_context thread (the MQTT
+// Threading: onMessage/onConnectionLost/drainNow run on the io_context thread (the MQTT
 // client's). Validation and the database commit run on the Ingestor's own worker thread, so
 // a slow or blocked database never stalls keep-alive. The ack and on_store_failure callbacks
 // are posted back to the io_context. metrics() may be read from any thread.
@@ -71,13 +71,19 @@ class Ingestor {
   Ingestor& operator=(const Ingestor&) = delete;
 
   void setStoreFailureHandler(std::function<void()> f) { on_store_failure_ = std::move(f); }
+  // Called on the worker thread with every committed batch's records (duplicates included),
+  // e.g. NotifyService::onStored. Set before the first message.
+  void setCommittedHandler(std::function<void(const std::vector<ValidRecord>&)> f) {
+    on_committed_ = std::move(f);
+  }
 
   // io thread.
   void onMessage(mqtt::InboundMessage m);
   void onConnectionLost(std::uint64_t connection);
-  // io thread: closes the open batch, lets the worker commit everything queued (no new
-  // retries start after `deadline`), posts the acks, then posts `done`.
-  void shutdown(std::chrono::milliseconds deadline, std::function<void()> done);
+  // io thread, blocking (for a service's stop()): closes the open batch, waits up to
+  // `deadline` for the worker to commit what is queued (no retry starts after it), then
+  // sends the acks that are ready from here. What is not committed by then stays un-acked.
+  void drainNow(std::chrono::milliseconds deadline);
 
   const IngestMetrics& metrics() const { return metrics_; }
 
@@ -91,7 +97,9 @@ class Ingestor {
   };
 
   void closeBatch();
-  void run();  // worker thread
+  void flushAcks();                          // io thread: sends ready_acks_ in order
+  void releaseAcks(std::vector<Ack>& acks);  // worker: queue for flushAcks()
+  void run();                                // worker thread
   bool process(Batch& batch);
   Result<BatchOutcome> commitWithRetry(const std::vector<ValidRecord>& valid,
                                        const std::vector<Rejection>& rejected);
@@ -104,6 +112,7 @@ class Ingestor {
   IngestMetrics& metrics_;
   const Clock& clock_;
   std::function<void()> on_store_failure_;
+  std::function<void(const std::vector<ValidRecord>&)> on_committed_;
 
   // io thread only.
   Batch open_;
@@ -119,7 +128,8 @@ class Ingestor {
   bool stopping_ = false;
   std::chrono::steady_clock::time_point retry_deadline_ =
       std::chrono::steady_clock::time_point::max();
-  std::function<void()> drained_;
+  std::vector<Ack> ready_acks_;  // committed, not yet handed to the client
+  bool flush_posted_ = false;
 
   // Worker only.
   std::uint64_t abandoned_connection_ = 0;

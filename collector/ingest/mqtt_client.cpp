@@ -368,6 +368,11 @@ void MqttClient::ack(std::uint64_t connection, std::uint16_t packet_id) {
   send(encodePuback(packet_id));
 }
 
+void MqttClient::reconnectNow(const std::string& why) {
+  if (stopping_ || conn_ == 0) return;
+  fail(conn_, why);
+}
+
 void MqttClient::send(std::string bytes) {
   out_pending_ += bytes;
   last_sent_ = std::chrono::steady_clock::now();

@@ -126,6 +126,9 @@ class MqttClient {
   // Sends DISCONNECT (normal, session kept) if connected, closes, and stops reconnecting.
   void stop();
   void ack(std::uint64_t connection, std::uint16_t packet_id);
+  // Drops the current connection (its un-acked messages stay with the broker) and
+  // reconnects after the back-off, e.g. when the database refuses a batch.
+  void reconnectNow(const std::string& why);
 
   const ClientStats& stats() const { return stats_; }
   const ClientOptions& options() const { return options_; }
