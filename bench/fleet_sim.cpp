@@ -228,6 +228,20 @@ void Fleet::startConnect(int ci) {
   }
   int one = 1;
   setsockopt(c.fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  if (o_.host.rfind("127.", 0) == 0) {
+    // Spread the connections over source addresses 127.1.x.y: with one source address the
+    // kernel's ephemeral port search grows with every connection (20 s of system time for
+    // 2*10^4 connections), with 250 per address it stays flat.
+    setsockopt(c.fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof one);
+    sockaddr_in src{};
+    src.sin_family = AF_INET;
+    src.sin_addr.s_addr = htonl(0x7f010001u + ((static_cast<uint32_t>(ci) / 250) << 8) +
+                                static_cast<uint32_t>(ci) % 250);
+    if (::bind(c.fd, reinterpret_cast<sockaddr*>(&src), sizeof src) != 0) {
+      fail(ci, std::string("bind: ") + std::strerror(errno), false);
+      return;
+    }
+  }
   sockaddr_in a{};
   a.sin_family = AF_INET;
   a.sin_port = htons(static_cast<uint16_t>(o_.port));
@@ -251,6 +265,8 @@ void Fleet::fail(int ci, const std::string& why, bool lost) {
   if (c.st == CState::kConnecting || c.st == CState::kWaitConnack) {
     --connecting_;
     ++connects_done_;
+  } else if (c.st == CState::kIdle) {
+    ++connects_done_;  // socket() itself failed (EMFILE)
   }
   if (lost)
     ++stats_.conn_lost;
