@@ -1,6 +1,5 @@
 #include "agent/config/config_loader.h"
 
-#include <toml++/toml.h>
 #include <fstream>
 #include <sstream>
 
@@ -8,91 +7,6 @@
 
 namespace uplinkprobe::config {
 namespace {
-
-constexpr size_t kMaxConfigBytes = 1 << 20;  // a config is a few kB; refuse anything absurd
-
-std::string where(const std::string& src, const toml::node& n) {
-  const auto& b = n.source().begin;
-  if (b.line == 0) return src;
-  return src + " line " + std::to_string(b.line);
-}
-
-std::string sectionLabel(std::string_view section, size_t index) {
-  if (isArraySection(section))
-    return "[[" + std::string(section) + "]] #" + std::to_string(index + 1);
-  return "[" + std::string(section) + "]";
-}
-
-// Converts a node to the schema's type, or returns a message naming the expected type.
-std::string convert(const toml::node& n, ValueType t, Value& out) {
-  switch (t) {
-    case ValueType::kString:
-      if (auto v = n.value<std::string>(); v && n.is_string()) {
-        if (v->size() > 4096) return "string longer than 4096 bytes";
-        out = *v;
-        return "";
-      }
-      break;
-    case ValueType::kInt:
-      if (n.is_integer()) {
-        out = static_cast<long long>(*n.value<int64_t>());
-        return "";
-      }
-      break;
-    case ValueType::kDouble:
-      if (n.is_integer() || n.is_floating_point()) {
-        out = *n.value<double>();
-        return "";
-      }
-      break;
-    case ValueType::kBool:
-      if (n.is_boolean()) {
-        out = *n.value<bool>();
-        return "";
-      }
-      break;
-    case ValueType::kStringList:
-      if (const auto* arr = n.as_array()) {
-        std::vector<std::string> items;
-        for (const auto& e : *arr) {
-          if (!e.is_string()) return "expected an array of strings";
-          items.push_back(*e.value<std::string>());
-        }
-        out = std::move(items);
-        return "";
-      }
-      break;
-  }
-  return "expected " + std::string(typeName(t));
-}
-
-Status applyTable(Config& c, const toml::table& table, std::string_view section, size_t index,
-                  const std::string& src) {
-  for (const auto& [key, node] : table) {
-    const KeyDef* def = nullptr;
-    for (const auto& k : schema())
-      if (k.section == section && k.key == key.str()) def = &k;
-    if (!def)
-      return makeError("config", where(src, node) + ": " + sectionLabel(section, index) +
-                                     ": unknown key \"" + std::string(key.str()) + "\"");
-    Value v;
-    std::string err = convert(node, def->type, v);
-    if (err.empty() && def->min < def->max) {
-      double x = def->type == ValueType::kInt ? static_cast<double>(std::get<long long>(v))
-                                              : std::get<double>(v);
-      if (x < def->min || x > def->max) {
-        std::ostringstream m;
-        m << "must be between " << def->min << " and " << def->max;
-        err = m.str();
-      }
-    }
-    if (err.empty()) err = def->field.assign(c, index, v);
-    if (!err.empty())
-      return makeError("config", where(src, node) + ": " + sectionLabel(section, index) + " " +
-                                     std::string(key.str()) + ": " + err);
-  }
-  return Status::Ok();
-}
 
 Status crossCheck(const Config& c, const std::string& src, Purpose purpose) {
   auto fail = [&](const std::string& m) { return Status(makeError("config", src + ": " + m)); };
@@ -130,56 +44,25 @@ double TargetConfig::effectiveDownMbps() const {
 }
 
 Result<Config> loadConfigString(const std::string& text, const std::string& src, Purpose purpose) {
-  if (text.size() > kMaxConfigBytes) return makeError("config", src + ": file larger than 1 MiB");
-  toml::table root;
-  try {
-    root = toml::parse(text, src);
-  } catch (const toml::parse_error& e) {
-    return makeError("config", src + " line " + std::to_string(e.source().begin.line) + ": " +
-                                   std::string(e.description()));
-  }
   Config c;
   c.source_path = src;
-  for (const auto& [name, node] : root) {
-    const std::string section(name.str());
-    bool known = false;
-    for (const auto& k : schema()) known = known || k.section == section;
-    if (!known)
-      return makeError("config", where(src, node) + ": unknown section [" + section + "]");
-    if (isArraySection(section)) {
-      const auto* arr = node.as_array();
-      if (!arr) return makeError("config", where(src, node) + ": write [[" + section + "]]");
-      size_t i = 0;
-      for (const auto& e : *arr) {
-        const auto* t = e.as_table();
-        if (!t) return makeError("config", where(src, e) + ": write [[" + section + "]]");
-        c.servers.resize(i + 1);
-        if (auto st = applyTable(c, *t, section, i, src); !st) return st.error();
-        if (c.servers[i].name.empty()) c.servers[i].name = "server" + std::to_string(i + 1);
-        ++i;
-      }
-    } else {
-      const auto* t = node.as_table();
-      if (!t) return makeError("config", where(src, node) + ": [" + section + "] must be a table");
-      if (auto st = applyTable(c, *t, section, 0, src); !st) return st.error();
-    }
-  }
-  if (auto st = crossCheck(c, src, purpose); !st) return st.error();
+  auto st = configmap::loadToml<Config>(
+      schema(), isArraySection,
+      [](Config& cfg, std::string_view, size_t index) {
+        if (cfg.servers.size() <= index) cfg.servers.resize(index + 1);
+      },
+      text, src, c);
+  if (!st) return st.error();
+  for (size_t i = 0; i < c.servers.size(); ++i)
+    if (c.servers[i].name.empty()) c.servers[i].name = "server" + std::to_string(i + 1);
+  if (auto cross = crossCheck(c, src, purpose); !cross) return cross.error();
   return c;
 }
 
 Result<Config> loadConfigFile(const std::string& path, Purpose purpose) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in)
-    return makeError("config", path + ": cannot open (does the file exist and is it readable?)");
-  std::string text;
-  char buf[8192];
-  while (in.read(buf, sizeof buf) || in.gcount() > 0) {
-    text.append(buf, static_cast<size_t>(in.gcount()));
-    if (text.size() > kMaxConfigBytes)
-      return makeError("config", path + ": file larger than 1 MiB");
-  }
-  return loadConfigString(text, path, purpose);
+  auto text = configmap::readConfigFile(path);
+  if (!text) return text.error();
+  return loadConfigString(*text, path, purpose);
 }
 
 namespace {

@@ -342,42 +342,13 @@ const std::vector<KeyDef>& schema() {
 
 bool isArraySection(std::string_view section) { return section == "servers"; }
 
-std::string_view typeName(ValueType t) {
-  switch (t) {
-    case ValueType::kString:
-      return "a string";
-    case ValueType::kInt:
-      return "an integer";
-    case ValueType::kDouble:
-      return "a number";
-    case ValueType::kBool:
-      return "true or false";
-    case ValueType::kStringList:
-      return "an array of strings";
-  }
-  return "?";
-}
-
 std::string exampleConfig() {
-  std::ostringstream out;
-  out << "# uplinkprobe configuration (TOML). Generated from the schema in\n"
-         "# agent/config/schema.cpp: every key, its meaning and its default.\n"
-         "# Unknown keys and wrong types are errors naming the file, line and key.\n"
-         "# Check a file with: uplinkprobe check-config --config FILE\n";
-  std::string_view current;
-  for (const auto& k : schema()) {
-    if (k.section != current) {
-      current = k.section;
-      out << "\n"
-          << (isArraySection(k.section) ? "[[" : "[") << k.section
-          << (isArraySection(k.section) ? "]]" : "]") << "\n";
-    }
-    out << "# " << k.help;
-    if (k.min < k.max) out << " Range " << k.min << ".." << k.max << ".";
-    if (k.required) out << " Required.";
-    out << "\n" << k.key << " = " << k.example << "\n";
-  }
-  return out.str();
+  return configmap::exampleToml<Config>(
+      "# uplinkprobe configuration (TOML). Generated from the schema in\n"
+      "# agent/config/schema.cpp: every key, its meaning and its default.\n"
+      "# Unknown keys and wrong types are errors naming the file, line and key.\n"
+      "# Check a file with: uplinkprobe check-config --config FILE\n",
+      schema(), isArraySection);
 }
 
 }  // namespace uplinkprobe::config

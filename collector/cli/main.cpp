@@ -1,0 +1,61 @@
+// uplinkprobe-collector: the central service that stores every school's evidence and keeps
+// the ledger. Dispatch only; each command lives in its own file.
+#include <cstdio>
+#include <functional>
+#include <map>
+#include <string>
+
+#include "collector/cli/args.h"
+#include "collector/cli/commands.h"
+#include "common/version.h"
+
+namespace {
+
+constexpr const char* kUsage =
+    "usage: uplinkprobe-collector <command> [options]\n"
+    "\n"
+    "commands:\n"
+    "  run --config F                     the service (foreground, systemd Type=notify)\n"
+    "  check-config --config F            validate a configuration file\n"
+    "  example-config                     print the annotated default configuration\n"
+    "  import-schools --config F FILE     import the department's school sheet (.csv/.xlsx)\n"
+    "  ledger --config F [--by province|city|county|carrier|school] [--days N]\n"
+    "         [--format table|csv|xlsx|json] [--out FILE]\n"
+    "                                     the ledger of schools (default: by county, table)\n"
+    "  --version                          print the version\n"
+    "\n"
+    "exit codes: 0 ok, 2 error, 64 usage, 78 bad config\n";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace uplinkprobe::collector::cli;
+  if (argc < 2) {
+    std::fputs(kUsage, stderr);
+    return kExitUsage;
+  }
+  const std::string cmd = argv[1];
+  Argv rest(argv + 2, argv + argc);
+  if (cmd == "--version" || cmd == "version") {
+    std::printf("uplinkprobe-collector %s\n", uplinkprobe::kAgentVersion);
+    return kExitOk;
+  }
+  if (cmd == "--help" || cmd == "-h" || cmd == "help") {
+    std::fputs(kUsage, stdout);
+    return kExitOk;
+  }
+  const std::map<std::string, std::function<int(const Argv&)>> commands = {
+      {"run", runCommand},
+      {"check-config", checkConfigCommand},
+      {"example-config", exampleConfigCommand},
+      {"import-schools", importSchoolsCommand},
+      {"ledger", ledgerCommand},
+  };
+  auto it = commands.find(cmd);
+  if (it == commands.end()) {
+    std::fprintf(stderr, "uplinkprobe-collector: unknown command \"%s\"\n\n%s", cmd.c_str(),
+                 kUsage);
+    return kExitUsage;
+  }
+  return it->second(rest);
+}
