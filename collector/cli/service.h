@@ -19,6 +19,8 @@
 
 #include "collector/config/config.h"
 #include "collector/db/database.h"
+#include "collector/ingest/ingest_metrics.h"
+#include "collector/ingest/mqtt_client.h"
 #include "collector/store/local_time.h"
 #include "collector/store/record_store.h"
 #include "common/result.h"
@@ -33,6 +35,14 @@ struct ServiceContext {
   SchoolHours school_hours;
   // A new connection to the same database (for a part's own thread).
   std::function<Result<std::unique_ptr<db::Database>>()> open_database;
+
+  // Ingest → other parts. The ingest part sets the two pointers in its start() (parts that
+  // start after it may read them; they live until the parts are destroyed). Parts append
+  // listeners in their constructors (before any part starts); ingest calls each with every
+  // committed batch on its worker thread (duplicates included): keep them short, no I/O.
+  const IngestMetrics* ingest_metrics = nullptr;
+  const mqtt::ClientStats* mqtt_stats = nullptr;
+  std::vector<std::function<void(const std::vector<ValidRecord>&)>> committed_listeners;
 };
 
 class ServicePart {

@@ -1,12 +1,14 @@
 #include "collector/cli/service.h"
 
+#include "collector/cli/ingest_part.h"
+
 namespace uplinkprobe::collector {
 
 std::vector<std::unique_ptr<ServicePart>> makeServiceParts(ServiceContext& context) {
   std::vector<std::unique_ptr<ServicePart>> parts;
-  // Ingest (MQTT → validate → RecordStore), HTTP API and notifications are added here by
-  // their modules, e.g. parts.push_back(std::make_unique<ingest::IngestPart>(context));
-  (void)context;
+  // Ingest (MQTT → validate → RecordStore) first: the API and notifications read its
+  // counters and hear its committed batches.
+  parts.push_back(std::make_unique<IngestPart>(context));
   return parts;
 }
 
