@@ -89,23 +89,25 @@ struct DeviceDelta {
   std::string alert_state_payload;
 };
 
-constexpr const char* kInsertKey =
-    "INSERT INTO record_keys (device_id, journal_id, seq, ts_ms) VALUES (?, ?, ?, ?) "
-    "ON CONFLICT (device_id, journal_id, seq) DO NOTHING";
-constexpr const char* kInsertRecord =
+constexpr const char* kInsertKeyHead =
+    "INSERT INTO record_keys (device_id, journal_id, seq, ts_ms)";
+constexpr const char* kInsertKeyTail =
+    "ON CONFLICT (device_id, journal_id, seq) DO NOTHING RETURNING device_id, journal_id, seq";
+constexpr const char* kInsertRecordHead =
     "INSERT INTO records (device_id, journal_id, seq, school_id, kind, ts_ms, local_mow, "
-    "received_ms, topic, payload) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
-constexpr const char* kInsertTest =
+    "received_ms, topic, payload)";
+constexpr const char* kInsertTestHead =
     "INSERT INTO tests (device_id, journal_id, seq, school_id, ts_ms, local_mow, down_ip_mbps, "
     "up_ip_mbps, down_goodput_mbps, up_goodput_mbps, target_mbps, meets_target, counted, trig, "
-    "error_kind) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
-constexpr const char* kInsertOutage =
+    "error_kind)";
+constexpr const char* kInsertOutageHead =
     "INSERT INTO outages (device_id, journal_id, seq, school_id, start_ms, end_ms, duration_s, "
-    "class) VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
-constexpr const char* kUpsertDay =
+    "class)";
+constexpr const char* kUpsertDayHead =
     "INSERT INTO school_days (school_id, day, records, period_s, up_s, school_period_s, "
-    "school_up_s, tests, tests_counted, tests_at_target, last_counted_ms) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (school_id, day) DO UPDATE SET "
+    "school_up_s, tests, tests_counted, tests_at_target, last_counted_ms)";
+constexpr const char* kUpsertDayTail =
+    "ON CONFLICT (school_id, day) DO UPDATE SET "
     "records = school_days.records + excluded.records, "
     "period_s = school_days.period_s + excluded.period_s, "
     "up_s = school_days.up_s + excluded.up_s, "
@@ -117,9 +119,10 @@ constexpr const char* kUpsertDay =
     "last_counted_ms = CASE WHEN school_days.last_counted_ms IS NULL OR "
     "excluded.last_counted_ms > school_days.last_counted_ms THEN excluded.last_counted_ms "
     "ELSE school_days.last_counted_ms END";
-constexpr const char* kUpsertJournal =
+constexpr const char* kUpsertJournalHead =
     "INSERT INTO journals (device_id, journal_id, school_id, min_seq, max_seq, stored, "
-    "gap_announced, first_ms, last_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+    "gap_announced, first_ms, last_ms)";
+constexpr const char* kUpsertJournalTail =
     "ON CONFLICT (device_id, journal_id) DO UPDATE SET school_id = excluded.school_id, "
     "min_seq = CASE WHEN excluded.min_seq < journals.min_seq THEN excluded.min_seq "
     "ELSE journals.min_seq END, "
@@ -128,9 +131,11 @@ constexpr const char* kUpsertJournal =
     "stored = journals.stored + excluded.stored, "
     "gap_announced = journals.gap_announced + excluded.gap_announced, "
     "last_ms = excluded.last_ms";
-constexpr const char* kUpsertDevice =
+constexpr const char* kUpsertDeviceHead =
     "INSERT INTO devices (device_id, school_id, first_seen_ms, last_seen_ms, last_record_ts_ms, "
-    "last_counted_test_ms) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (device_id) DO UPDATE SET "
+    "last_counted_test_ms)";
+constexpr const char* kUpsertDeviceTail =
+    "ON CONFLICT (device_id) DO UPDATE SET "
     "school_id = excluded.school_id, last_seen_ms = excluded.last_seen_ms, "
     "last_record_ts_ms = CASE WHEN devices.last_record_ts_ms IS NULL OR "
     "excluded.last_record_ts_ms > devices.last_record_ts_ms THEN excluded.last_record_ts_ms "
@@ -145,8 +150,46 @@ constexpr const char* kUpdateStatus =
 constexpr const char* kUpdateAlertState =
     "UPDATE devices SET open_alerts = ?, alert_state_ts_ms = ?, alert_state_payload = ? "
     "WHERE device_id = ? AND (alert_state_ts_ms IS NULL OR alert_state_ts_ms <= ?)";
-constexpr const char* kInsertRejected =
-    "INSERT INTO rejected (received_ms, topic, reason, head) VALUES (?, ?, ?, ?)";
+constexpr const char* kInsertRejectedHead =
+    "INSERT INTO rejected (received_ms, topic, reason, head)";
+
+// Multi-row INSERT: `head` VALUES (?, …), (?, …) … `tail`, in chunks whose row counts are
+// powers of two up to 64 (so each table has at most 7 statement texts to prepare and cache,
+// and a chunk stays far below SQLite's 32766 parameters). `on_rows` receives RETURNING rows.
+Status insertRows(db::Database& db, const char* head, const char* tail, size_t columns,
+                  const db::Params& flat,
+                  const std::function<void(const db::Rows&)>& on_rows = nullptr) {
+  const size_t total = flat.size() / columns;
+  size_t done = 0;
+  std::string tuple = "(";
+  for (size_t c = 0; c < columns; ++c) tuple += c ? ", ?" : "?";
+  tuple += ")";
+  while (done < total) {
+    size_t n = 64;
+    while (n > total - done) n /= 2;
+    std::string sql = head;
+    sql += " VALUES ";
+    for (size_t i = 0; i < n; ++i) {
+      if (i) sql += ", ";
+      sql += tuple;
+    }
+    if (*tail) {
+      sql += " ";
+      sql += tail;
+    }
+    db::Params p(flat.begin() + static_cast<std::ptrdiff_t>(done * columns),
+                 flat.begin() + static_cast<std::ptrdiff_t>((done + n) * columns));
+    if (on_rows) {
+      auto r = db.query(sql, p);
+      if (!r) return r.error();
+      on_rows(*r);
+    } else if (auto r = db.execute(sql, p); !r) {
+      return r.error();
+    }
+    done += n;
+  }
+  return Status::Ok();
+}
 
 // UTF-8-safe cut of the first ≤ 512 bytes (rejected payloads may be any bytes; PostgreSQL
 // TEXT refuses invalid UTF-8 and NUL, so those bytes are escaped as \xNN).
@@ -262,20 +305,39 @@ Result<BatchOutcome> RecordStore::commitBatch(const std::vector<ValidRecord>& re
   std::map<std::pair<std::string, std::string>, JournalDelta> journals;
 
   auto st = db::inTransaction(db_, [&]() -> Status {
+    // 1. Keys: the de-duplication arbiter. RETURNING gives the keys this batch inserted;
+    //    a key already present (an earlier batch, another collector) is a duplicate.
+    db::Params keys;
+    keys.reserve(keyed.size() * 4);
     for (const auto& k : keyed) {
-      auto added = db_.execute(kInsertKey, {k.device, k.journal, k.seq, k.ts_ms});
-      if (!added) return added.error();
-      if (*added == 0) {
+      keys.emplace_back(k.device);
+      keys.emplace_back(k.journal);
+      keys.emplace_back(k.seq);
+      keys.emplace_back(k.ts_ms);
+    }
+    std::set<std::tuple<std::string, std::string, int64_t>> fresh;
+    if (auto s = insertRows(db_, kInsertKeyHead, kInsertKeyTail, 4, keys,
+                            [&](const db::Rows& rows) {
+                              for (const auto& r : rows.rows)
+                                fresh.emplace(db::asText(r[0]).value_or(""),
+                                              db::asText(r[1]).value_or(""),
+                                              db::asInt(r[2]).value_or(0));
+                            });
+        !s)
+      return s;
+
+    db::Params rec, tst, outg;
+    for (const auto& k : keyed) {
+      if (!fresh.count({k.device, k.journal, k.seq})) {
         ++out.duplicates;
         continue;
       }
       const json& j = k.r->record;
       const LocalStamp local = options_.local_clock(k.ts_ms);
-      if (auto r = db_.execute(kInsertRecord,
-                               {k.device, k.journal, k.seq, k.school, k.kind, k.ts_ms,
-                                int64_t{local.minute_of_week}, now, k.r->topic, k.r->payload});
-          !r)
-        return r.error();
+      for (auto&& v : {Value(k.device), Value(k.journal), Value(k.seq), Value(k.school),
+                       Value(k.kind), Value(k.ts_ms), Value(int64_t{local.minute_of_week}),
+                       Value(now), Value(k.r->topic), Value(k.r->payload)})
+        rec.push_back(std::move(v));
       auto& day = days[{k.school, local.date}];
       ++day.records;
       auto& jr = journals[{k.device, k.journal}];
@@ -292,14 +354,13 @@ Result<BatchOutcome> RecordStore::commitBatch(const std::vector<ValidRecord>& re
         if (db::isNull(err)) err = text(j, {"download", "error", "kind"});
         Value counted = boolean(j, {"verdict", "counted"});
         Value meets = boolean(j, {"verdict", "meets_target"});
-        if (auto r = db_.execute(
-                kInsertTest,
-                {k.device, k.journal, k.seq, k.school, k.ts_ms, int64_t{local.minute_of_week},
-                 num(j, {"download", "ip_capacity_mbps"}), num(j, {"upload", "ip_capacity_mbps"}),
-                 num(j, {"download", "goodput_mbps"}), num(j, {"upload", "goodput_mbps"}),
-                 num(j, {"verdict", "target_mbps"}), meets, counted, text(j, {"trigger"}), err});
-            !r)
-          return r.error();
+        for (auto&& v :
+             {Value(k.device), Value(k.journal), Value(k.seq), Value(k.school), Value(k.ts_ms),
+              Value(int64_t{local.minute_of_week}), num(j, {"download", "ip_capacity_mbps"}),
+              num(j, {"upload", "ip_capacity_mbps"}), num(j, {"download", "goodput_mbps"}),
+              num(j, {"upload", "goodput_mbps"}), num(j, {"verdict", "target_mbps"}), meets,
+              counted, text(j, {"trigger"}), err})
+          tst.push_back(std::move(v));
         ++day.tests;
         if (db::asInt(counted).value_or(0) == 1) {
           ++day.tests_counted;
@@ -308,12 +369,10 @@ Result<BatchOutcome> RecordStore::commitBatch(const std::vector<ValidRecord>& re
           dev.last_counted_test_ms = std::max(dev.last_counted_test_ms.value_or(k.ts_ms), k.ts_ms);
         }
       } else if (k.kind == "outage") {
-        if (auto r =
-                db_.execute(kInsertOutage,
-                            {k.device, k.journal, k.seq, k.school, optMs(parseMs(j, "start")),
-                             optMs(parseMs(j, "end")), num(j, {"duration_s"}), text(j, {"class"})});
-            !r)
-          return r.error();
+        for (auto&& v : {Value(k.device), Value(k.journal), Value(k.seq), Value(k.school),
+                         optMs(parseMs(j, "start")), optMs(parseMs(j, "end")),
+                         num(j, {"duration_s"}), text(j, {"class"})})
+          outg.push_back(std::move(v));
       } else if (k.kind == "availability") {
         const double period = db::asDouble(num(j, {"period_s"})).value_or(0);
         const double up = db::asDouble(num(j, {"up_s"})).value_or(0);
@@ -328,26 +387,29 @@ Result<BatchOutcome> RecordStore::commitBatch(const std::vector<ValidRecord>& re
       } else if (k.kind == "gap") {
         jr.gap_announced += db::asInt(num(j, {"count"})).value_or(0);
       } else if (k.kind == "alert_state") {
-        auto& d = devices[k.device];
-        if (!d.has_alert_state || k.ts_ms >= d.alert_state_ts_ms) {
-          d.has_alert_state = true;
+        if (!dev.has_alert_state || k.ts_ms >= dev.alert_state_ts_ms) {
+          dev.has_alert_state = true;
           const json* b = path(j, {"breaches"});
-          d.open_alerts = b && b->is_array() ? static_cast<int64_t>(b->size()) : 0;
-          d.alert_state_ts_ms = k.ts_ms;
-          d.alert_state_payload = k.r->payload;
+          dev.open_alerts = b && b->is_array() ? static_cast<int64_t>(b->size()) : 0;
+          dev.alert_state_ts_ms = k.ts_ms;
+          dev.alert_state_payload = k.r->payload;
         }
       }
       ++out.stored;
     }
+    if (auto s = insertRows(db_, kInsertRecordHead, "", 10, rec); !s) return s;
+    if (auto s = insertRows(db_, kInsertTestHead, "", 15, tst); !s) return s;
+    if (auto s = insertRows(db_, kInsertOutageHead, "", 8, outg); !s) return s;
 
     // Sorted key order (std::map) on every upsert: concurrent collectors lock rows in the
     // same order and cannot deadlock each other.
+    db::Params dev_rows, jr_rows, day_rows, rej_rows;
+    for (const auto& [id, d] : devices)
+      for (auto&& v : {Value(id), Value(d.school_id), Value(now), Value(now),
+                       optMs(d.last_record_ts_ms), optMs(d.last_counted_test_ms)})
+        dev_rows.push_back(std::move(v));
+    if (auto s = insertRows(db_, kUpsertDeviceHead, kUpsertDeviceTail, 6, dev_rows); !s) return s;
     for (const auto& [id, d] : devices) {
-      if (auto r =
-              db_.execute(kUpsertDevice, {id, d.school_id, now, now, optMs(d.last_record_ts_ms),
-                                          optMs(d.last_counted_test_ms)});
-          !r)
-        return r.error();
       if (d.has_status)
         if (auto r = db_.execute(kUpdateStatus, {d.status_state, d.status_ts_ms, d.agent_version,
                                                  d.status_payload, id, d.status_ts_ms});
@@ -360,27 +422,26 @@ Result<BatchOutcome> RecordStore::commitBatch(const std::vector<ValidRecord>& re
             !r)
           return r.error();
     }
-    for (const auto& [key, jr] : journals) {
-      if (auto r = db_.execute(kUpsertJournal, {key.first, key.second, jr.school_id, jr.min_seq,
-                                                jr.max_seq, jr.stored, jr.gap_announced, now, now});
-          !r)
-        return r.error();
-    }
-    for (const auto& [key, d] : days) {
-      if (auto r =
-              db_.execute(kUpsertDay, {key.first, key.second, d.records, d.period_s, d.up_s,
-                                       d.school_period_s, d.school_up_s, d.tests, d.tests_counted,
-                                       d.tests_at_target, optMs(d.last_counted_ms)});
-          !r)
-        return r.error();
-    }
+    for (const auto& [key, jr] : journals)
+      for (auto&& v :
+           {Value(key.first), Value(key.second), Value(jr.school_id), Value(jr.min_seq),
+            Value(jr.max_seq), Value(jr.stored), Value(jr.gap_announced), Value(now), Value(now)})
+        jr_rows.push_back(std::move(v));
+    if (auto s = insertRows(db_, kUpsertJournalHead, kUpsertJournalTail, 9, jr_rows); !s) return s;
+    for (const auto& [key, d] : days)
+      for (auto&& v :
+           {Value(key.first), Value(key.second), Value(d.records), Value(d.period_s), Value(d.up_s),
+            Value(d.school_period_s), Value(d.school_up_s), Value(d.tests), Value(d.tests_counted),
+            Value(d.tests_at_target), optMs(d.last_counted_ms)})
+        day_rows.push_back(std::move(v));
+    if (auto s = insertRows(db_, kUpsertDayHead, kUpsertDayTail, 11, day_rows); !s) return s;
     for (const auto& rej : refused) {
-      if (auto r = db_.execute(kInsertRejected,
-                               {now, safeHead(rej.topic), rej.reason, safeHead(rej.head)});
-          !r)
-        return r.error();
+      for (auto&& v :
+           {Value(now), Value(safeHead(rej.topic)), Value(rej.reason), Value(safeHead(rej.head))})
+        rej_rows.push_back(std::move(v));
       ++out.rejected;
     }
+    if (auto s = insertRows(db_, kInsertRejectedHead, "", 4, rej_rows); !s) return s;
     return Status::Ok();
   });
   if (!st) return st.error();
