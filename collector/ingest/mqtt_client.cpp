@@ -261,6 +261,12 @@ void MqttClient::onRead(std::uint64_t conn, const asio::error_code& ec, std::siz
     }
     if (!handle(conn, p)) return;
   }
+  if (in_flight_count_ >= options_.receive_maximum) {
+    // Back-pressure: the broker sent (at least) a full window; read again after acks.
+    read_paused_ = true;
+    stats_.read_pauses++;
+    return;
+  }
   readMore(conn);
 }
 
@@ -296,21 +302,7 @@ bool MqttClient::handle(std::uint64_t conn, Packet& packet) {
              reason::kProtocolError);
         return false;
       }
-      if (in_flight_count_ >= options_.receive_maximum) {
-        // mosquitto 2.0.11 overshoots the client's Receive Maximum (after one PUBACK it sends
-        // a whole window more, and on reconnect it resends every in-flight message).
-        // Disconnecting would loop forever against it, so an overshoot is tolerated and
-        // counted up to kReceiveMaximumSlack windows; beyond that the broker is broken.
-        stats_.receive_maximum_exceeded++;
-        if (in_flight_count_ >= hardInFlightLimit()) {
-          stats_.protocol_errors++;
-          fail(conn,
-               "broker exceeded our Receive Maximum " + std::to_string(options_.receive_maximum) +
-                   " " + std::to_string(kReceiveMaximumSlack) + " times over",
-               reason::kReceiveMaximumExceeded);
-          return false;
-        }
-      }
+      if (in_flight_count_ >= options_.receive_maximum) stats_.receive_maximum_exceeded++;
       in_flight_[pub->packet_id] = true;
       ++in_flight_count_;
       stats_.in_flight = in_flight_count_;
@@ -366,6 +358,12 @@ void MqttClient::ack(std::uint64_t connection, std::uint16_t packet_id) {
   stats_.in_flight = in_flight_count_;
   stats_.acks_sent++;
   send(encodePuback(packet_id));
+  if (read_paused_ && in_flight_count_ < options_.receive_maximum) {
+    read_paused_ = false;
+    last_received_ = std::chrono::steady_clock::now();
+    ping_outstanding_ = false;
+    readMore(conn_);
+  }
 }
 
 void MqttClient::reconnectNow(const std::string& why) {
@@ -408,7 +406,8 @@ void MqttClient::armKeepAlive(std::uint64_t conn) {
   keepalive_timer_.async_wait([this, conn, ka](const asio::error_code& ec) {
     if (ec || conn != conn_ || !open_) return;
     const auto now = std::chrono::steady_clock::now();
-    if (ping_outstanding_ && now - ping_sent_ >= ka && last_received_ < ping_sent_ + ka) {
+    if (!read_paused_ && ping_outstanding_ && now - ping_sent_ >= ka &&
+        last_received_ < ping_sent_ + ka) {
       stats_.protocol_errors++;
       return fail(conn, "no answer to PINGREQ within the keep-alive");
     }
@@ -465,6 +464,7 @@ void MqttClient::closeSockets() {
   open_ = false;
   subscribed_ = false;
   writing_ = false;
+  read_paused_ = false;
 }
 
 void MqttClient::scheduleReconnect() {

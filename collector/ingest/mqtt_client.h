@@ -11,13 +11,16 @@
 //   §4.6). An ack for a connection that is gone is dropped (the packet id may already name a
 //   different message on the new connection); the broker redelivers that message, and the
 //   store counts it as a duplicate.
-// - Bounded: receive_maximum un-acknowledged QoS 1 messages is advertised as Receive Maximum;
-//   a broker overshoot is tolerated and counted up to kReceiveMaximumSlack × that (mosquitto
-//   2.0.11 overshoots), beyond it the broker is disconnected with 0x93; no packet above
-//   maximum_packet_size (advertised and enforced by the decoder); one read buffer, one
-//   write buffer.
+// - Bounded: receive_maximum un-acknowledged QoS 1 messages is advertised as Receive Maximum.
+//   A broker may overshoot it (mosquitto 2.0.11 does: after one PUBACK it sends a whole window
+//   more, and on reconnect it resends every queued message at once); the client then stops
+//   reading the socket (TCP back-pressure) until acks bring it below the window again, so
+//   memory stays bounded by about one window plus one read chunk. Disconnecting instead would
+//   loop forever against such a broker. No packet above maximum_packet_size (advertised and
+//   enforced by the decoder); one read buffer, one write buffer.
 // - Keep-alive: PINGREQ when nothing was sent for 3/4 of the keep-alive; a connection that
-//   receives nothing for a keep-alive after a PINGREQ is dropped. The Server Keep Alive in
+//   receives nothing for a keep-alive after a PINGREQ is dropped (not while reading is paused
+//   for back-pressure: then the answer waits in our socket buffer). The Server Keep Alive in
 //   CONNACK wins.
 // - Reconnect with capped exponential back-off and jitter (half to full delay); the back-off
 //   restarts only after a connection stayed up kStableConnection, so two collectors fighting
@@ -99,14 +102,13 @@ struct ClientStats {
   std::atomic<std::uint64_t> acks_sent{0};
   std::atomic<std::uint64_t> stale_acks{0};  // ack for a connection that is gone
   std::atomic<std::uint32_t> in_flight{0};
-  std::atomic<std::uint64_t> receive_maximum_exceeded{0};  // tolerated broker overshoot
+  std::atomic<std::uint64_t> receive_maximum_exceeded{0};  // broker overshoot (tolerated)
+  std::atomic<std::uint64_t> read_pauses{0};               // reading paused for back-pressure
 };
 
 class MqttClient {
  public:
   static constexpr std::chrono::seconds kStableConnection{10};
-  // In-flight QoS 1 messages tolerated, in Receive Maximum windows (see handle()).
-  static constexpr std::uint32_t kReceiveMaximumSlack = 4;
 
   struct Handlers {
     std::function<void(InboundMessage)> on_message;
@@ -150,9 +152,6 @@ class MqttClient {
   void fail(std::uint64_t conn, const std::string& why, std::optional<std::uint8_t> reason = {});
   void closeSockets();
   void scheduleReconnect();
-  std::uint32_t hardInFlightLimit() const {
-    return std::min<std::uint32_t>(65535u, kReceiveMaximumSlack * options_.receive_maximum);
-  }
 
   // One connection's streams. Handlers hold a shared_ptr to it, so a stream is destroyed only
   // after its last pending operation completed (an ssl::stream must not die under an op).
@@ -183,6 +182,7 @@ class MqttClient {
   bool stopping_ = false;
   bool session_present_ = false;
   bool writing_ = false;
+  bool read_paused_ = false;  // in-flight at the window: socket not read until acks
   std::string out_pending_;
   FrameReader reader_;
   std::vector<bool> in_flight_;

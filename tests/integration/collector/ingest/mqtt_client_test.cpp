@@ -189,6 +189,36 @@ TEST(CollectorMqttClient, ReceiveMaximumBoundsWhatIsInFlight) {
   EXPECT_LE(h.stats().receive_maximum_exceeded, 12u);
 }
 
+// mosquitto 2.0.11 resends a whole backlog at once on reconnect, far beyond our Receive
+// Maximum: the client pauses reading (back-pressure) instead of disconnecting, so the backlog
+// drains on one connection.
+TEST(CollectorMqttClient, BacklogBeyondTheWindowDrainsOnOneConnection) {
+  Mosquitto broker;
+  ASSERT_TRUE(broker.start());
+  auto o = options(broker, "collector-backlog");
+  o.receive_maximum = 5;
+  {
+    Harness first(o);
+    ASSERT_TRUE(first.waitReady());
+    first.stop();
+  }
+  publishLines(broker.port(), "itest/v1/s1/d1/event", numbered(60));
+  Harness h(o);
+  std::size_t acked = 0;
+  ASSERT_TRUE(Harness::waitUntil(
+      [&] {
+        auto m = h.messages();
+        EXPECT_LE(h.stats().in_flight, 60u);
+        for (; acked < m.size(); ++acked) h.ack(m[acked]);
+        return acked >= 60;
+      },
+      15s));
+  std::this_thread::sleep_for(300ms);
+  EXPECT_EQ(h.count(), 60u);
+  EXPECT_EQ(h.stats().connects, 1u);
+  EXPECT_EQ(h.stats().protocol_errors, 0u);
+}
+
 TEST(CollectorMqttClient, SharedSubscriptionSplitsTheStream) {
   Mosquitto broker;
   ASSERT_TRUE(broker.start());
