@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <map>
 #include <unordered_map>
 
@@ -109,6 +111,16 @@ const char* schoolStateName(SchoolState s) {
 }
 
 Result<Ledger> computeLedger(db::Database& db, LedgerGrouping by, const LedgerOptions& o) {
+  // UPLINKPROBE_LEDGER_TIMING=1: each step's time on stderr (bench/ledger_bench, tuning).
+  const bool timing = std::getenv("UPLINKPROBE_LEDGER_TIMING") != nullptr;
+  auto mark = std::chrono::steady_clock::now();
+  auto lap = [&](const char* step) {
+    if (!timing) return;
+    auto t = std::chrono::steady_clock::now();
+    std::fprintf(stderr, "ledger %-10s %.3f s\n", step,
+                 std::chrono::duration<double>(t - mark).count());
+    mark = t;
+  };
   Ledger out;
   out.by = by;
   out.days = o.days;
@@ -159,6 +171,7 @@ Result<Ledger> computeLedger(db::Database& db, LedgerGrouping by, const LedgerOp
   const std::string where_one = one ? " WHERE school_id = ?" : "";
   const std::string and_one = one ? " AND school_id = ?" : "";
 
+  lap("registry");
   // 2. Devices: liveness, alerts, last counted test.
   auto devices = db.query(
       "SELECT school_id, COUNT(*), MAX(last_seen_ms), SUM(open_alerts), "
@@ -178,6 +191,7 @@ Result<Ledger> computeLedger(db::Database& db, LedgerGrouping by, const LedgerOp
           now - *s->last_seen_ms <= o.stale_after_ms ? SchoolState::kLive : SchoolState::kStale;
   }
 
+  lap("devices");
   // 3. Counted tests in school hours in the window: percentiles computed here, because
   //    percentile_cont exists on PostgreSQL only (the one documented dialect difference we
   //    avoid by an ordered-free scan).
@@ -218,6 +232,7 @@ Result<Ledger> computeLedger(db::Database& db, LedgerGrouping by, const LedgerOp
     }
   }
 
+  lap("tests");
   // 4. Uptime in school hours (daily roll-up kept by the store).
   db::Params dp{since_day};
   if (one) dp.emplace_back(o.school_id);
@@ -233,6 +248,7 @@ Result<Ledger> computeLedger(db::Database& db, LedgerGrouping by, const LedgerOp
     if (period > 0) s->uptime_school_hours = std::clamp(up / period, 0.0, 1.0);
   }
 
+  lap("days");
   // 5. Missing evidence.
   auto journals = db.query(
       "SELECT school_id, SUM(max_seq - min_seq + 1 - stored), SUM(gap_announced) FROM journals" +
@@ -246,6 +262,7 @@ Result<Ledger> computeLedger(db::Database& db, LedgerGrouping by, const LedgerOp
     s->gap_announced = asInt(r[2]).value_or(0);
   }
 
+  lap("journals");
   // 6. Devices that name a school the registry does not have.
   auto unknown = db.query(
       "SELECT d.device_id, d.school_id, d.last_seen_ms FROM devices d LEFT JOIN schools s "
@@ -255,6 +272,7 @@ Result<Ledger> computeLedger(db::Database& db, LedgerGrouping by, const LedgerOp
     out.unknown_school_devices.push_back(
         {asText(r[0]).value_or(""), asText(r[1]).value_or(""), asInt(r[2]).value_or(0)});
 
+  lap("unknown");
   for (auto& s : out.schools) {
     if (s.median_down_mbps) {
       s.meets_target = *s.median_down_mbps >= o.target_mbps;

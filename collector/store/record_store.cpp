@@ -300,6 +300,12 @@ Result<BatchOutcome> RecordStore::commitBatch(const std::vector<ValidRecord>& re
   }
 
   if (auto st = ensurePartitions(ts_list); !st) return st.error();
+  // Keys in sorted order: two collectors whose batches share keys (a re-sent copy delivered
+  // to the other member of a shared subscription) take the key locks in the same order and
+  // cannot deadlock each other.
+  std::sort(keyed.begin(), keyed.end(), [](const Keyed& a, const Keyed& b) {
+    return std::tie(a.device, a.journal, a.seq) < std::tie(b.device, b.journal, b.seq);
+  });
 
   std::map<std::pair<std::string, std::string>, DayDelta> days;
   std::map<std::pair<std::string, std::string>, JournalDelta> journals;
