@@ -4,7 +4,7 @@
 //   1. settings: flags, else (on a terminal, without --yes) prompts whose defaults are the
 //      config's current values; placeholders of the example config are refused;
 //   2. the broker password (if any) goes to <config dir>/mqtt.password, 0640 root:uplinkprobe;
-//   3. the config is edited line by line (comments kept, commission_config_edit.h), validated
+//   3. the config is edited line by line (comments kept, agent/config/toml_edit.h), validated
 //      as `check-config` would, saved with the previous version as <config>.bak;
 //   4. the broker is connected with the daemon's own MQTT adapter (bounded wait): address,
 //      TLS and credentials are proven, not assumed;
@@ -42,27 +42,31 @@
 
 #include "agent/cli/arg_parser.h"
 #include "agent/cli/commands.h"
-#include "agent/cli/commission_config_edit.h"
 #include "agent/cli/exit_codes.h"
 #include "agent/cli/progress_view.h"
 #include "agent/cli/test_summary.h"
-#include "common/version.h"
 #include "agent/config/config_loader.h"
 #include "agent/config/schema.h"
+#include "agent/config/toml_edit.h"
 #include "agent/daemon/measure_options.h"
 #include "agent/journal/journal.h"
 #include "agent/measure/throughput_test.h"
-#include "platform/boot_id.h"
 #include "agent/publish/connect_settings.h"
 #include "agent/publish/paho_publisher.h"
 #include "agent/publish/topic.h"
-#include "record/record_factory.h"
 #include "agent/verdict/throughput_verdict.h"
+#include "common/version.h"
+#include "platform/atomic_file.h"
+#include "platform/boot_id.h"
+#include "record/record_factory.h"
 
 namespace uplinkprobe::cli {
 namespace {
 
 namespace fs = std::filesystem;
+using config::setTomlKey;
+using config::tomlQuote;
+using platform::writeFileAtomic;
 using Clock = std::chrono::steady_clock;
 
 constexpr const char* kDefaultConfig = "/etc/uplinkprobe/uplinkprobe.toml";
@@ -175,33 +179,6 @@ Result<std::string> readFile(const std::string& path) {
   std::ostringstream s;
   s << f.rdbuf();
   return s.str();
-}
-
-// Writes `data` to `path` atomically (tmp + fsync + rename) with `mode`, optionally group
-// `gid` (root stays the owner).
-Status writeFileAtomic(const std::string& path, const std::string& data, mode_t mode,
-                       gid_t gid = static_cast<gid_t>(-1)) {
-  const std::string tmp = path + ".tmp";
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-  if (fd < 0) return Error{"io", "cannot write " + tmp + ": " + std::strerror(errno)};
-  bool ok = ::fchmod(fd, mode) == 0;
-  if (gid != static_cast<gid_t>(-1)) ok = ok && ::fchown(fd, static_cast<uid_t>(-1), gid) == 0;
-  size_t off = 0;
-  while (ok && off < data.size()) {
-    ssize_t n = ::write(fd, data.data() + off, data.size() - off);
-    if (n <= 0)
-      ok = false;
-    else
-      off += static_cast<size_t>(n);
-  }
-  ok = ok && ::fsync(fd) == 0;
-  ::close(fd);
-  if (!ok || ::rename(tmp.c_str(), path.c_str()) != 0) {
-    std::string why = std::strerror(errno);
-    ::unlink(tmp.c_str());
-    return Error{"io", "cannot write " + path + ": " + why};
-  }
-  return Status::Ok();
 }
 
 bool systemdRunning() { return fs::exists("/run/systemd/system"); }

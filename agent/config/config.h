@@ -101,6 +101,13 @@ struct AlertConfig {
   double min_daily_uptime_pct = 99;
 };
 
+// Signed remote commands (issue 12, docs/control.md). No trusted key = no command topic.
+struct ControlConfig {
+  std::vector<std::string> trusted_keys;  // Ed25519 public key files (PEM)
+  int max_commands_per_hour = 6;
+  int max_clock_skew_s = 300;
+};
+
 struct Config {
   std::string source_path;  // file it was loaded from, for messages
   IdentityConfig identity;
@@ -112,6 +119,7 @@ struct Config {
   MqttConfig mqtt;
   StorageConfig storage;
   AlertConfig alert;
+  ControlConfig control;
 };
 
 }  // namespace uplinkprobe::config

@@ -330,6 +330,25 @@ std::vector<KeyDef> buildSchema() {
       {"alert", "min_daily_uptime_pct", VT::kDouble, "99",
        "A day with less uptime opens an availability breach.", 0, 100, false,
        real(&C::alert, &AlertConfig::min_daily_uptime_pct)},
+
+      {"control", "trusted_keys", VT::kStringList, "[]",
+       "Ed25519 public key files (PEM) of the operators whose signed commands this probe "
+       "obeys (docs/control.md); [] = no remote commands, the command topic is not subscribed. "
+       "Set by `uplinkprobe commission --trust-key FILE`; no command can change it.",
+       0, 0, false,
+       list(&C::control, &ControlConfig::trusted_keys,
+            [](const std::string& s) -> std::string {
+              if (s.empty() || s[0] != '/') return "\"" + s + "\": expected an absolute path";
+              return "";
+            })},
+      {"control", "max_commands_per_hour", VT::kInt, "6",
+       "At most this many authenticated commands run per hour (sliding window); the rest are "
+       "refused as rate_limited.",
+       1, 60, false, integer(&C::control, &ControlConfig::max_commands_per_hour)},
+      {"control", "max_clock_skew_s", VT::kInt, "300",
+       "Tolerated difference between the issuer's clock and this probe's when checking "
+       "issued_at / expires_at.",
+       0, 3600, false, integer(&C::control, &ControlConfig::max_clock_skew_s)},
   };
 }
 

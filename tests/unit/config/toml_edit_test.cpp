@@ -1,8 +1,8 @@
-#include "agent/cli/commission_config_edit.h"
+#include "agent/config/toml_edit.h"
 
 #include <gtest/gtest.h>
 
-namespace uplinkprobe::cli {
+namespace uplinkprobe::config {
 namespace {
 
 const std::string kText =
@@ -67,4 +67,4 @@ TEST(TomlQuote, EscapesQuotesBackslashesAndControls) {
 }
 
 }  // namespace
-}  // namespace uplinkprobe::cli
+}  // namespace uplinkprobe::config

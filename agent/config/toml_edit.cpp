@@ -1,9 +1,9 @@
-#include "agent/cli/commission_config_edit.h"
+#include "agent/config/toml_edit.h"
 
 #include <cstdio>
 #include <vector>
 
-namespace uplinkprobe::cli {
+namespace uplinkprobe::config {
 namespace {
 
 std::vector<std::string> splitLines(const std::string& text) {
@@ -163,4 +163,4 @@ Result<std::string> setTomlKey(const std::string& text, const std::string& secti
   return out;
 }
 
-}  // namespace uplinkprobe::cli
+}  // namespace uplinkprobe::config

@@ -1,7 +1,7 @@
-// Line-preserving edits of the TOML config for `uplinkprobe commission`: the installed config
-// is annotated (every key has its help comment, generated from the schema), and a technician
-// may have added their own comments, so re-serialising with toml++ (which drops comments)
-// is not acceptable. Only single-line `key = value` assignments are rewritten; everything
+// Line-preserving edits of the TOML config (`uplinkprobe commission`, remote commands): the
+// installed config is annotated (every key has its help comment, generated from the schema), and a
+// technician may have added their own comments, so re-serialising with toml++ (which drops
+// comments) is not acceptable. Only single-line `key = value` assignments are rewritten; everything
 // else is kept byte for byte. Pure functions (text in, text out) so they are unit-tested.
 #pragma once
 
@@ -9,7 +9,7 @@
 
 #include "common/result.h"
 
-namespace uplinkprobe::cli {
+namespace uplinkprobe::config {
 
 // A TOML basic string literal with quotes: "a\"b" (escapes \, ", and control characters).
 std::string tomlQuote(const std::string& s);
@@ -24,4 +24,4 @@ std::string tomlQuote(const std::string& s);
 Result<std::string> setTomlKey(const std::string& text, const std::string& section,
                                const std::string& key, const std::string& literal);
 
-}  // namespace uplinkprobe::cli
+}  // namespace uplinkprobe::config
