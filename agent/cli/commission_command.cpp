@@ -23,6 +23,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -58,6 +59,7 @@
 #include "common/version.h"
 #include "platform/atomic_file.h"
 #include "platform/boot_id.h"
+#include "record/ed25519.h"
 #include "record/record_factory.h"
 
 namespace uplinkprobe::cli {
@@ -79,10 +81,13 @@ constexpr const char* kUsage =
     "usage: uplinkprobe commission [--config F] [--device-id ID] [--school-id ID]\n"
     "         [--school-name NAME] [--region R] [--county C] [--carrier C]\n"
     "         [--contracted-down MBPS] [--contracted-up MBPS] [--broker URI]\n"
-    "         [--username U] [--password-file F] [--server URL] [--yes] [--no-start]\n"
+    "         [--username U] [--password-file F] [--server URL] [--trust-key FILE]\n"
+    "         [--yes] [--no-start]\n"
     "  Sets identity and broker in the config (default /etc/uplinkprobe/uplinkprobe.toml),\n"
     "  checks config and broker, runs a first test and prints a receipt. On a terminal it\n"
-    "  asks for what the flags do not give; --yes never asks (scripts).\n";
+    "  asks for what the flags do not give; --yes never asks (scripts).\n"
+    "  --trust-key FILE adds an operator's Ed25519 public key (PEM) to [control] trusted_keys:\n"
+    "  signed remote commands from it are then obeyed (docs/control.md).\n";
 
 std::atomic<bool> g_cancel{false};
 void onInterrupt(int) { g_cancel.store(true); }
@@ -282,7 +287,7 @@ std::string mbps(double v) {
 }  // namespace
 
 int commissionCommand(const Args& args) {
-  std::set<std::string> options = {"--config", "--password-file"};
+  std::set<std::string> options = {"--config", "--password-file", "--trust-key"};
   for (const auto& f : kFields) options.insert(f.flag);
   auto parsed = parseArgs(args, {"--yes", "--no-start", "--help"}, options);
   if (!parsed) return usage(parsed.error().message);
@@ -351,6 +356,26 @@ int commissionCommand(const Args& args) {
                      ": still the example placeholder \"" + value[key] +
                      "\"; give this school's real value");
     }
+  }
+
+  if (auto key_file = a.get("--trust-key")) {
+    // Checked here (an Ed25519 public key), referenced by absolute path, never copied.
+    const std::string abs = fs::absolute(fs::path(*key_file)).lexically_normal().string();
+    auto pem = record::readSmallFile(abs);
+    auto key = pem ? record::PublicKey::fromPem(*pem) : Result<record::PublicKey>(pem.error());
+    if (!key) return usage("--trust-key " + *key_file + ": " + key.error().message);
+    auto keys = current->control.trusted_keys;
+    if (std::find(keys.begin(), keys.end(), abs) == keys.end()) keys.push_back(abs);
+    std::string literal = "[";
+    for (size_t i = 0; i < keys.size(); ++i) literal += (i ? ", " : "") + tomlQuote(keys[i]);
+    auto edited = setTomlKey(text, "control", "trusted_keys", literal + "]");
+    if (!edited) {
+      std::fprintf(stderr, "uplinkprobe commission: %s: %s\n", path.c_str(),
+                   edited.error().message.c_str());
+      return kExitBadConfig;
+    }
+    text = std::move(*edited);
+    std::printf("control: trusting command key %s (%s)\n", key->keyId().c_str(), abs.c_str());
   }
 
   // ---- 2. broker password ----

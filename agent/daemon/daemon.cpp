@@ -10,25 +10,28 @@
 #include <vector>
 
 #include "agent/availability/availability_monitor.h"
-#include "common/time_format.h"
-#include "common/version.h"
 #include "agent/config/config_loader.h"
+#include "agent/control/command_controller.h"
+#include "agent/control/config_change.h"
 #include "agent/daemon/measure_options.h"
 #include "agent/daemon/state_file.h"
 #include "agent/daemon/test_gate.h"
 #include "agent/daemon/test_schedule.h"
 #include "agent/daemon/throughput_runner.h"
 #include "agent/journal/heartbeat.h"
+#include "agent/publish/delivery_pump.h"
+#include "agent/publish/paho_publisher.h"
+#include "agent/publish/topic.h"
+#include "agent/verdict/alert_engine.h"
+#include "agent/verdict/daily_producer.h"
+#include "agent/verdict/throughput_verdict.h"
+#include "common/time_format.h"
+#include "common/version.h"
 #include "platform/boot_id.h"
 #include "platform/default_route.h"
 #include "platform/netdev_counters.h"
 #include "platform/service_notify.h"
-#include "agent/publish/delivery_pump.h"
-#include "agent/publish/paho_publisher.h"
 #include "record/record_factory.h"
-#include "agent/verdict/alert_engine.h"
-#include "agent/verdict/daily_producer.h"
-#include "agent/verdict/throughput_verdict.h"
 
 namespace uplinkprobe::daemon {
 namespace {
@@ -128,16 +131,17 @@ struct Daemon::Impl {
 
   // Envelope → journal → listeners. A record the journal refuses is logged with its body:
   // the journal already reports losses in a gap record, this is the last-resort trace.
-  void emit(const std::string& kind, nlohmann::json body) {
+  std::optional<journal::StoredRecord> emit(const std::string& kind, nlohmann::json body) {
     auto rec = factory->make(kind, std::move(body));
     auto stored = journal->append(rec);
     if (!stored) {
       spdlog::error("journal refused a {} record ({}): {}", kind, stored.error().message,
                     rec.dump());
-      return;
+      return std::nullopt;
     }
     spdlog::info("record {} seq {}{}", kind, stored->seq, stored->durable ? "" : " (memory only)");
     for (auto& l : listeners) l(*stored);
+    return *stored;
   }
 
   void event(const std::string& name, nlohmann::json fields = nlohmann::json::object()) {
@@ -290,9 +294,16 @@ struct Daemon::Impl {
     });
   }
 
-  void onTestDone(WallTime started, measure::ThroughputResult result) {
+  // `command_id` set: a remote run_test (trigger "remote"). Returns the journaled record.
+  std::optional<journal::StoredRecord> onTestDone(WallTime started,
+                                                  measure::ThroughputResult result,
+                                                  const std::string& command_id = "") {
     last_test = started;
     auto body = result.toJson();
+    if (!command_id.empty()) {
+      body["trigger"] = "remote";
+      body["command_id"] = command_id;
+    }
     if (body.contains("bytes_total") && body["bytes_total"].is_number_unsigned())
       budget.add(clock.wallNow(), body["bytes_total"].get<uint64_t>());
     body["verdict"] =
@@ -300,8 +311,9 @@ struct Daemon::Impl {
     if (stopping && body.contains("error") && body["error"].is_object() &&
         body["error"].value("kind", "") == "cancelled")
       body["cancelled_by"] = "shutdown";
-    emit("throughput", std::move(body));
+    auto stored = emit("throughput", std::move(body));
     armTestTimer();
+    return stored;
   }
 
   // ---- MQTT delivery ----------------------------------------------------------------------
@@ -332,6 +344,15 @@ struct Daemon::Impl {
       return;
     }
     publisher = std::move(*pub);
+    if (commands) {
+      const std::string topic = publish::topicFor(cfg.mqtt.topic_prefix, cfg.identity.school_id,
+                                                  cfg.identity.device_id, "cmd");
+      publisher->subscribe(topic, [this](const std::string&, const std::string& payload) {
+        if (!stopping) commands->onMessage(payload);
+      });
+      spdlog::info("remote commands: listening on {} ({} trusted key(s))", topic,
+                   cfg.control.trusted_keys.size());
+    }
     publish::DeliveryOptions o;
     o.topic_prefix = cfg.mqtt.topic_prefix;
     o.status = info;
@@ -411,7 +432,7 @@ struct Daemon::Impl {
     signals.async_wait([this](const asio::error_code& ec, int sig) {
       if (ec) return;
       if (sig == SIGHUP) {
-        reload();
+        (void)reload();
         waitSignals();
         return;
       }
@@ -420,13 +441,13 @@ struct Daemon::Impl {
     });
   }
 
-  void reload() {
+  Status reload() {
     platform::notifyService("RELOADING=1");
     auto fresh = config::loadConfigFile(config_path, config::Purpose::kRun);
     if (!fresh) {
       spdlog::error("reload refused, keeping the running configuration: {}", fresh.error().message);
       platform::notifyService("READY=1");
-      return;
+      return fresh.error();
     }
     config::Config next = std::move(*fresh);
     // Identity and storage define the journal and seq space; the broker session is keyed by
@@ -440,9 +461,15 @@ struct Daemon::Impl {
     if (next.mqtt.uri != cfg.mqtt.uri || next.mqtt.username != cfg.mqtt.username ||
         next.mqtt.password_file != cfg.mqtt.password_file || next.mqtt.ca_file != cfg.mqtt.ca_file)
       need_restart.push_back("mqtt");
+    // Trusted keys and command limits are read at start only (control.md).
+    if (next.control.trusted_keys != cfg.control.trusted_keys ||
+        next.control.max_commands_per_hour != cfg.control.max_commands_per_hour ||
+        next.control.max_clock_skew_s != cfg.control.max_clock_skew_s)
+      need_restart.push_back("control");
     next.identity = cfg.identity;
     next.storage = cfg.storage;
     next.mqtt = cfg.mqtt;
+    next.control = cfg.control;
     cfg = std::move(next);
     schedule = std::make_unique<TestSchedule>(scheduleRules(cfg));
     gate = gateRules(cfg);
@@ -465,6 +492,129 @@ struct Daemon::Impl {
     }
     event("config_reloaded", std::move(ev));
     platform::notifyService("READY=1");
+    return Status::Ok();
+  }
+
+  // ---- remote commands (docs/control.md) --------------------------------------------------
+  // Decisions live in agent/control (CommandController); here are only the effects.
+  struct ControlActions final : control::CommandActions {
+    explicit ControlActions(Impl& impl) : d(impl) {}
+    const config::Config& currentConfig() const override { return d.cfg; }
+    void execute(const control::Command& c, const record::CommandEnvelope& env,
+                 control::Finish finish) override {
+      d.executeCommand(c, env, std::move(finish));
+    }
+    void emitEvent(const std::string& name, nlohmann::json fields) override {
+      d.event(name, std::move(fields));
+    }
+    Impl& d;
+  };
+  std::unique_ptr<ControlActions> control_actions;
+  std::unique_ptr<control::CommandController> commands;
+
+  // No trusted key: no controller, no subscription. A key file that cannot be read is a
+  // configuration error (exit 78), never a silently disabled control channel.
+  Status startControl() {
+    if (cfg.control.trusted_keys.empty()) return Status::Ok();
+    std::vector<record::PublicKey> keys;
+    for (const auto& path : cfg.control.trusted_keys) {
+      auto pem = record::readSmallFile(path);
+      if (!pem) return makeError("config", "[control] trusted_keys: " + pem.error().message);
+      auto key = record::PublicKey::fromPem(*pem);
+      if (!key)
+        return makeError("config", "[control] trusted_keys: " + path + ": " + key.error().message);
+      spdlog::info("remote commands: trusting key {} ({})", key->keyId(), path);
+      keys.push_back(std::move(*key));
+    }
+    control_actions = std::make_unique<ControlActions>(*this);
+    commands = std::make_unique<control::CommandController>(
+        control::CommandVerifier(
+            std::move(keys), {cfg.identity.device_id, cfg.identity.school_id, cfg.identity.county},
+            std::chrono::seconds(cfg.control.max_clock_skew_s)),
+        control::ControllerRules{cfg.control.max_commands_per_hour},
+        std::make_unique<control::FileReplayStore>(statePath("control_state.json")),
+        *control_actions, clock);
+    if (const auto& err = commands->loadError())
+      spdlog::error("remote commands will be refused: {}", err->message);
+    if (cfg.mqtt.uri.empty())
+      spdlog::warn("[control] trusted_keys is set but [mqtt] uri is empty: no commands arrive");
+    return Status::Ok();
+  }
+
+  void executeCommand(const control::Command& c, const record::CommandEnvelope& env,
+                      control::Finish finish) {
+    using control::Outcome;
+    using control::Refusal;
+    spdlog::info("remote command {} ({}) from key {}", env.command_id, env.verb, env.key_id);
+    if (const auto* t = std::get_if<control::RunTest>(&c)) {
+      remoteTest(*t, env.command_id, std::move(finish));
+      return;
+    }
+    if (std::holds_alternative<control::ReportConfig>(c)) {
+      finish(Outcome::done(
+          {{"config", control::reportableConfig(cfg)}, {"config_hash", config::configHash(cfg)}}));
+      return;
+    }
+    if (!std::holds_alternative<control::Reload>(c)) {
+      auto edited = control::applyConfigEdit(config_path, [&](const std::string& text) {
+        if (const auto* s = std::get_if<control::SetSchedule>(&c))
+          return control::editConfigText(text, *s);
+        return control::editConfigText(text, std::get<control::SetTarget>(c));
+      });
+      if (!edited) {
+        finish(Outcome::refused(edited.error().kind == "invalid_arguments"
+                                    ? Refusal::kInvalidArguments
+                                    : Refusal::kFailed,
+                                edited.error().message));
+        return;
+      }
+    }
+    if (auto st = reload(); !st) {
+      finish(Outcome::refused(Refusal::kFailed, st.error().message));
+      return;
+    }
+    finish(Outcome::done({{"config_hash", config::configHash(cfg)}}));
+  }
+
+  void remoteTest(const control::RunTest& t, const std::string& command_id,
+                  control::Finish finish) {
+    using control::Outcome;
+    using control::Refusal;
+    if (runner->busy()) {
+      finish(Outcome::refused(Refusal::kBusy, "a throughput test is running"));
+      return;
+    }
+    const WallTime now = clock.wallNow();
+    if (budget.exhausted(now)) {
+      finish(Outcome::refused(Refusal::kBudgetExhausted,
+                              "the monthly data budget of " +
+                                  std::to_string(cfg.schedule.monthly_budget_gb) +
+                                  " GB is used up"));
+      return;
+    }
+    auto options = throughputOptionsFromConfig(cfg);
+    options.download = t.download;
+    options.upload = t.upload;
+    if (!t.server.empty())
+      std::erase_if(options.servers, [&](const auto& s) { return s.name != t.server; });
+    // A remote test runs now: no window, no cross-traffic deferral. A scheduled test that was
+    // due (or sampling cross traffic) is re-planned when this one ends (onTestDone).
+    test_timer.cancel();
+    const bool started =
+        runner->start(options, [this, now, command_id, finish](measure::ThroughputResult r) {
+          auto stored = onTestDone(now, std::move(r), command_id);
+          if (!stored) {
+            finish(Outcome::refused(Refusal::kFailed, "the journal refused the result"));
+            return;
+          }
+          auto rec = nlohmann::json::parse(stored->json, nullptr, false);
+          nlohmann::json f = {{"record_id", rec.value("id", "")}};
+          if (rec.contains("verdict") && rec["verdict"].is_object() &&
+              rec["verdict"].contains("meets_target"))
+            f["meets_target"] = rec["verdict"]["meets_target"];
+          finish(Outcome::done(std::move(f)));
+        });
+    if (!started) finish(Outcome::refused(Refusal::kBusy, "a throughput test is running"));
   }
 
   void shutdown() {
@@ -540,6 +690,10 @@ int Daemon::run() {
       d.clock, platform::bootId());
   // The publisher starts before the first records so they flow as soon as it connects;
   // the pump also replays everything journaled but not yet acknowledged.
+  if (auto st = d.startControl(); !st) {
+    spdlog::critical("{}", st.error().message);
+    return 78;
+  }
   d.startPublisher();
   auto hb = d.heartbeat->start();
   if (!hb.write.ok()) spdlog::warn("heartbeat: {}", hb.write.error().message);

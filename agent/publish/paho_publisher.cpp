@@ -104,6 +104,17 @@ class PahoPublisher final : public Publisher {
           self->handleLost(cause);
         });
       });
+      client_->set_message_callback([weak, self](mqtt::const_message_ptr m) {
+        auto sh = weak.lock();
+        if (!sh || !m || !alive(*sh)) return;
+        std::string topic = m->get_topic();
+        std::string payload = m->to_string();
+        sh->post([weak, self, topic = std::move(topic), payload = std::move(payload)] {
+          auto s2 = weak.lock();
+          if (!s2 || !alive(*s2)) return;
+          if (self->message_handler_) self->message_handler_(topic, payload);
+        });
+      });
       buildConnectOptions();
     } catch (const mqtt::exception& e) {
       return makeError("config", "[mqtt] uri \"" + settings_.uri + "\": " + e.what());
@@ -148,6 +159,11 @@ class PahoPublisher final : public Publisher {
   }
 
   bool connected() const override { return connected_; }
+
+  void subscribe(const std::string& filter, MessageHandler handler) override {
+    subscription_ = filter;
+    message_handler_ = std::move(handler);
+  }
 
   void publish(const std::string& topic, const std::string& payload, int qos, bool retain,
                std::function<void(bool ok)> on_done) override {
@@ -234,6 +250,15 @@ class PahoPublisher final : public Publisher {
   void handleConnectResult(bool ok, const Error& err) {
     attempt_pending_ = false;
     connected_ = ok;
+    if (ok && !subscription_.empty()) {
+      try {
+        // Not awaited: a refused subscription (ACL) shows in the broker log; the probe
+        // measures and publishes regardless.
+        client_->subscribe(subscription_, 1);
+      } catch (const mqtt::exception& e) {
+        spdlog::warn("mqtt: cannot subscribe to {}: {}", subscription_, e.what());
+      }
+    }
     if (listener_ == nullptr) return;
     if (ok) {
       listener_->onConnected();
@@ -317,6 +342,8 @@ class PahoPublisher final : public Publisher {
   mqtt::connect_options conn_opts_;             // lives as long as the client (Paho keeps pointers)
   std::unique_ptr<mqtt::async_client> client_;  // declared last: destroyed first
   PublisherListener* listener_ = nullptr;       // owner thread only
+  std::string subscription_;                    // owner thread only
+  MessageHandler message_handler_;              // owner thread only
   bool connected_ = false;                      // owner thread only
   bool attempt_pending_ = false;                // owner thread only
 };

@@ -59,6 +59,13 @@ class Publisher {
   // session drops first (see onConnectionLost). Called at most once, on the owner thread.
   virtual void publish(const std::string& topic, const std::string& payload, int qos, bool retain,
                        std::function<void(bool ok)> on_done) = 0;
+  // Incoming messages (the device's command topic, docs/control.md). `handler` is called on
+  // the owner thread with each message on `filter`, QoS 1; the subscription is (re)made
+  // after every successful connect, before onConnected() is delivered (the session is clean,
+  // so the broker keeps nothing between connections). Call once, before connectAsync().
+  // Default: no subscriptions (fakes that only publish).
+  using MessageHandler = std::function<void(const std::string& topic, const std::string& payload)>;
+  virtual void subscribe(const std::string& filter, MessageHandler handler) {}
   // Clean shutdown: publishes the retained offline status (so the Last Will is not
   // needed), then disconnects. Blocks at most `timeout` in total.
   virtual void disconnect(std::chrono::milliseconds timeout) = 0;
