@@ -144,8 +144,23 @@ Status appendValue(std::string& out, const nlohmann::json& v, int depth) {
   }
 }
 
-bool matches(const std::string& s, const char* pattern) {
-  return std::regex_match(s, std::regex(pattern));
+// Patterns are compiled once: std::regex construction dominated the verify cost otherwise.
+bool matches(const std::string& s, const std::regex& re) { return std::regex_match(s, re); }
+const std::regex& timeRe() {
+  static const std::regex re(R"(^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$)");
+  return re;
+}
+const std::regex& commandIdRe() {
+  static const std::regex re("^[A-Za-z0-9._:-]{1,64}$");
+  return re;
+}
+const std::regex& verbRe() {
+  static const std::regex re("^[a-z_]{1,32}$");
+  return re;
+}
+const std::regex& keyIdRe() {
+  static const std::regex re("^[0-9a-f]{16}$");
+  return re;
 }
 
 const std::string* stringMember(const nlohmann::json& j, const char* name) {
@@ -199,7 +214,7 @@ Result<std::string> serializeCommand(const CommandEnvelope& c) {
 }
 
 std::optional<WallTime> parseCommandTime(const std::string& s) {
-  if (!matches(s, R"(^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$)")) return std::nullopt;
+  if (!matches(s, timeRe())) return std::nullopt;
   return parseRfc3339(s);
 }
 
@@ -224,11 +239,11 @@ Result<CommandEnvelope> parseCommand(std::string_view payload) {
   if (schema == nullptr || *schema != kCommandSchema)
     return malformed(std::string("schema must be \"") + kCommandSchema + "\"");
   const auto* id = stringMember(j, "command_id");
-  if (id == nullptr || !matches(*id, "^[A-Za-z0-9._:-]{1,64}$"))
+  if (id == nullptr || !matches(*id, commandIdRe()))
     return malformed("command_id must be 1-64 characters of A-Z a-z 0-9 . _ : -");
   c.command_id = *id;
   const auto* verb = stringMember(j, "verb");
-  if (verb == nullptr || !matches(*verb, "^[a-z_]{1,32}$"))
+  if (verb == nullptr || !matches(*verb, verbRe()))
     return malformed("verb must be 1-32 characters of a-z _");
   c.verb = *verb;
   auto args = j.find("args");
@@ -270,7 +285,7 @@ Result<CommandEnvelope> parseCommand(std::string_view payload) {
     return malformed("issuer_seq must be an integer in 1..2^53-1");
   c.issuer_seq = seq->get<uint64_t>();
   const auto* kid = stringMember(j, "key_id");
-  if (kid == nullptr || !matches(*kid, "^[0-9a-f]{16}$"))
+  if (kid == nullptr || !matches(*kid, keyIdRe()))
     return malformed("key_id must be 16 lowercase hex characters");
   c.key_id = *kid;
   if (auto sig = j.find("signature"); sig != j.end()) {

@@ -7,6 +7,7 @@
 
 #include "collector/cli/args.h"
 #include "collector/cli/commands.h"
+#include "collector/control/control_commands.h"
 #include "common/version.h"
 
 namespace {
@@ -22,6 +23,9 @@ constexpr const char* kUsage =
     "  ledger --config F [--by province|city|county|carrier|school] [--days N]\n"
     "         [--format table|csv|xlsx|json] [--out FILE]\n"
     "                                     the ledger of schools (default: by county, table)\n"
+    "  keygen --out DIR                   Ed25519 key pair for signed remote commands\n"
+    "  command --config F --key PEM (--device D | --school S | --county C) VERB [name=value...]\n"
+    "                                     sign and publish a remote command (docs/control.md)\n"
     "  --version                          print the version\n"
     "\n"
     "exit codes: 0 ok, 2 error, 64 usage, 78 bad config\n";
@@ -50,6 +54,8 @@ int main(int argc, char** argv) {
       {"example-config", exampleConfigCommand},
       {"import-schools", importSchoolsCommand},
       {"ledger", ledgerCommand},
+      {"keygen", uplinkprobe::collector::control::keygenCommand},
+      {"command", uplinkprobe::collector::control::commandCommand},
   };
   auto it = commands.find(cmd);
   if (it == commands.end()) {

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "record/ed25519.h"
 #include "tests/integration/server/server_harness.h"
 #include "tests/support/child_process.h"
 
@@ -194,6 +195,28 @@ TEST_F(CommissionTest, RefusesTheExamplePlaceholderIdentityWithoutPrompting) {
   EXPECT_EQ(code, 64);
   EXPECT_NE(readFile(dir_ + "/placeholder.err").find("--device-id"), std::string::npos);
   EXPECT_EQ(readFile(config() + ".bak"), "") << "nothing may be written on a usage error";
+}
+
+// --trust-key (issue 12): an Ed25519 public key is checked and its absolute path added to
+// [control] trusted_keys (written with the other settings, before the broker step); anything
+// else is a usage error and nothing is written.
+TEST_F(CommissionTest, TrustKeyAddsAnEd25519PublicKeyAndRefusesAnythingElse) {
+  auto key = uplinkprobe::record::PrivateKey::generate();
+  ASSERT_TRUE(key);
+  std::ofstream(dir_ + "/ops.pub") << key->publicKey().pem();
+  std::ofstream(dir_ + "/ops.pem") << key->pem();
+  auto bad = commission(dir_ + "/good.pw");
+  bad.insert(bad.end(), {"--trust-key", dir_ + "/ops.pem"});
+  auto [refused, refused_out] = runToEnd(bad, dir_ + "/badkey");
+  EXPECT_EQ(refused, 64);
+  EXPECT_EQ(readFile(config() + ".bak"), "") << "nothing may be written on a usage error";
+  auto args = commission(dir_ + "/bad.pw");  // stops at the broker, after writing the config
+  args.insert(args.end(), {"--trust-key", dir_ + "/ops.pub"});
+  auto [code, out] = runToEnd(args, dir_ + "/trust", std::chrono::seconds(40));
+  EXPECT_EQ(code, 2);
+  EXPECT_NE(out.find("trusting command key " + key->publicKey().keyId()), std::string::npos) << out;
+  EXPECT_NE(readFile(config()).find("trusted_keys = [\"" + dir_ + "/ops.pub\"]"), std::string::npos)
+      << readFile(config());
 }
 
 TEST_F(CommissionTest, UnknownFlagIsAUsageError) {
