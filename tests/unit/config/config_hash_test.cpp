@@ -57,6 +57,9 @@ std::vector<Value> candidates(const KeyDef& k, const Value& current) {
       more = l;
       more.push_back("127.0.0.1:80");
       out.emplace_back(more);
+      more = l;
+      more.push_back("/etc/uplinkprobe/operator.pub");  // [control] trusted_keys: absolute paths
+      out.emplace_back(more);
       if (!l.empty()) out.emplace_back(std::vector<std::string>(l.begin() + 1, l.end()));
       break;
     }
