@@ -377,7 +377,7 @@ class Bench:
     def run_sim(self, mode, extra, manifest=None):
         cmd = [str(self.sim), "--port", str(self.mq.port), "--devices", str(self.a.devices),
                "--schools", str(self.a.schools or self.a.devices), "--seed", str(self.a.seed),
-               "--mode", mode, "--progress-s", "15", *extra]
+               "--mode", mode, "--progress-s", "15", *self.a.sim_extra.split(), *extra]
         if manifest:
             cmd += ["--manifest", str(manifest)]
         log("$ " + " ".join(shlex.quote(c) for c in cmd))
@@ -389,7 +389,8 @@ class Bench:
     def start_sim(self, mode, extra, manifest):
         cmd = [str(self.sim), "--port", str(self.mq.port), "--devices", str(self.a.devices),
                "--schools", str(self.a.schools or self.a.devices), "--seed", str(self.a.seed),
-               "--mode", mode, "--progress-s", "15", "--manifest", str(manifest), *extra]
+               "--mode", mode, "--progress-s", "15", "--manifest", str(manifest),
+               *self.a.sim_extra.split(), *extra]
         log("$ " + " ".join(shlex.quote(c) for c in cmd))
         return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=sys.stderr, text=True)
 
@@ -695,6 +696,8 @@ def main():
     p.add_argument("--stall-s", type=float, default=60)
     p.add_argument("--records-per-school-day", type=float, default=294,
                    help="for the yearly DB size: 288 availability + 4 tests + daily + alert state")
+    p.add_argument("--sim-extra", default="",
+                   help="more fleet_sim options, e.g. \"--contract-shim\" (one string)")
     p.add_argument("--json", help="also write the results here")
     p.add_argument("--keep", action="store_true", help="keep the temp dir (DBs, logs)")
     a = p.parse_args()
