@@ -495,9 +495,14 @@ struct SchemaSet::Impl {
     std::size_t max_errors;
   };
   bool eval(const Node* n, const json& inst, const PathFrame* path, int depth, Ctx& ctx) const;
-  void report(Ctx& ctx, const PathFrame* path, const char* keyword, std::string message) const {
+  bool explainAlternatives(const std::vector<const Node*>& alternatives, const json& inst,
+                           const PathFrame* path, int depth, Ctx& ctx) const;
+  // The message is only built when errors are collected: quiet evaluation (anyOf, oneOf,
+  // not branches) must not allocate on the way to its verdict.
+  template <typename MakeMessage>
+  void report(Ctx& ctx, const PathFrame* path, const char* keyword, MakeMessage&& make) const {
     if (!ctx.errors || ctx.errors->size() >= ctx.max_errors) return;
-    ctx.errors->push_back(SchemaError{pointerText(path), keyword, std::move(message)});
+    ctx.errors->push_back(SchemaError{pointerText(path), keyword, std::string(make())});
   }
 };
 
@@ -713,17 +718,41 @@ void SchemaSet::Impl::resolvePending() {
   }
 }
 
+// When none of anyOf/oneOf's alternatives matched and exactly one of them admits the
+// instance's JSON type ({"anyOf": [{"type": "null"}, {"type": "object", ...}]} with an
+// object), that alternative's own errors are the useful ones ("/download/bytes: expected
+// integer"), not "matches none of the 2 alternatives". Returns whether it reported them.
+bool SchemaSet::Impl::explainAlternatives(const std::vector<const Node*>& alternatives,
+                                          const json& inst, const PathFrame* path, int depth,
+                                          Ctx& ctx) const {
+  if (!ctx.errors) return false;
+  const Node* candidate = nullptr;
+  for (const Node* a : alternatives) {
+    const Node* t = a;
+    if (t->form == Node::Form::kObject && t->types == 0 && t->ref) t = t->ref;  // {"$ref": …}
+    if (t->form == Node::Form::kFalse) continue;
+    if (t->form == Node::Form::kObject && t->types != 0 && !typeMatches(t->types, inst)) continue;
+    if (candidate) return false;
+    candidate = a;
+  }
+  if (!candidate) return false;
+  std::size_t before = ctx.errors->size();
+  eval(candidate, inst, path, depth + 1, ctx);
+  return ctx.errors->size() > before;
+}
+
 bool SchemaSet::Impl::eval(const Node* n, const json& inst, const PathFrame* path, int depth,
                            Ctx& ctx) const {
   if (n->form == Node::Form::kTrue) return true;
   if (n->form == Node::Form::kFalse) {
-    report(ctx, path, "false", "no value is allowed here");
+    report(ctx, path, "false", [&] { return "no value is allowed here"; });
     return false;
   }
   if (depth > limits.max_depth) {
-    report(ctx, path, "$ref",
-           "schema evaluation nested deeper than " + std::to_string(limits.max_depth) +
-               " (recursive $ref?)");
+    report(ctx, path, "$ref", [&] {
+      return "schema evaluation nested deeper than " + std::to_string(limits.max_depth) +
+             " (recursive $ref?)";
+    });
     return false;
   }
   bool ok = true;
@@ -733,15 +762,16 @@ bool SchemaSet::Impl::eval(const Node* n, const json& inst, const PathFrame* pat
   };
 
   if (n->types && !typeMatches(n->types, inst)) {
-    report(ctx, path, "type",
-           "expected " + typeMaskText(n->types) + ", got " + instanceTypeName(inst));
+    report(ctx, path, "type", [&] {
+      return "expected " + typeMaskText(n->types) + ", got " + instanceTypeName(inst);
+    });
     if (failed()) return false;
   }
   if (n->ref) {
     if (!eval(n->ref, inst, path, depth + 1, ctx) && failed()) return false;
   }
   if (n->const_value && !jsonEqual(inst, *n->const_value)) {
-    report(ctx, path, "const", "must be " + shortJson(*n->const_value));
+    report(ctx, path, "const", [&] { return "must be " + shortJson(*n->const_value); });
     if (failed()) return false;
   }
   if (n->has_enum) {
@@ -753,9 +783,11 @@ bool SchemaSet::Impl::eval(const Node* n, const json& inst, const PathFrame* pat
       }
     }
     if (!found) {
-      std::string list;
-      for (const auto& e : n->enum_values) list += (list.empty() ? "" : ", ") + shortJson(e);
-      report(ctx, path, "enum", shortJson(inst) + " is not one of " + list);
+      report(ctx, path, "enum", [&] {
+        std::string list;
+        for (const auto& e : n->enum_values) list += (list.empty() ? "" : ", ") + shortJson(e);
+        return shortJson(inst) + " is not one of " + list;
+      });
       if (failed()) return false;
     }
   }
@@ -763,21 +795,24 @@ bool SchemaSet::Impl::eval(const Node* n, const json& inst, const PathFrame* pat
   if (inst.is_number()) {
     long double v = num(inst);
     if (n->minimum && v < *n->minimum) {
-      report(ctx, path, "minimum", numText(v) + " is less than " + numText(*n->minimum));
+      report(ctx, path, "minimum",
+             [&] { return numText(v) + " is less than " + numText(*n->minimum); });
       if (failed()) return false;
     }
     if (n->maximum && v > *n->maximum) {
-      report(ctx, path, "maximum", numText(v) + " is greater than " + numText(*n->maximum));
+      report(ctx, path, "maximum",
+             [&] { return numText(v) + " is greater than " + numText(*n->maximum); });
       if (failed()) return false;
     }
     if (n->exclusive_minimum && v <= *n->exclusive_minimum) {
-      report(ctx, path, "exclusiveMinimum",
-             numText(v) + " must be greater than " + numText(*n->exclusive_minimum));
+      report(ctx, path, "exclusiveMinimum", [&] {
+        return numText(v) + " must be greater than " + numText(*n->exclusive_minimum);
+      });
       if (failed()) return false;
     }
     if (n->exclusive_maximum && v >= *n->exclusive_maximum) {
       report(ctx, path, "exclusiveMaximum",
-             numText(v) + " must be less than " + numText(*n->exclusive_maximum));
+             [&] { return numText(v) + " must be less than " + numText(*n->exclusive_maximum); });
       if (failed()) return false;
     }
   } else if (inst.is_string()) {
@@ -786,21 +821,22 @@ bool SchemaSet::Impl::eval(const Node* n, const json& inst, const PathFrame* pat
       std::size_t len = codePointCount(str);
       if (n->min_length && len < *n->min_length) {
         report(ctx, path, "minLength",
-               "shorter than " + std::to_string(*n->min_length) + " characters");
+               [&] { return "shorter than " + std::to_string(*n->min_length) + " characters"; });
         if (failed()) return false;
       }
       if (n->max_length && len > *n->max_length) {
         report(ctx, path, "maxLength",
-               "longer than " + std::to_string(*n->max_length) + " characters");
+               [&] { return "longer than " + std::to_string(*n->max_length) + " characters"; });
         if (failed()) return false;
       }
     }
     if (n->pattern) {
       bool matched = false;
       if (codePointCount(str) > limits.max_pattern_subject) {
-        report(ctx, path, "pattern",
-               "longer than " + std::to_string(limits.max_pattern_subject) +
-                   " characters: not matched against " + n->pattern->source);
+        report(ctx, path, "pattern", [&] {
+          return "longer than " + std::to_string(limits.max_pattern_subject) +
+                 " characters: not matched against " + n->pattern->source;
+        });
         if (failed()) return false;
       } else {
         thread_local std::wstring wide;
@@ -811,7 +847,7 @@ bool SchemaSet::Impl::eval(const Node* n, const json& inst, const PathFrame* pat
           matched = false;
         }
         if (!matched) {
-          report(ctx, path, "pattern", "does not match " + n->pattern->source);
+          report(ctx, path, "pattern", [&] { return "does not match " + n->pattern->source; });
           if (failed()) return false;
         }
       }
@@ -819,7 +855,7 @@ bool SchemaSet::Impl::eval(const Node* n, const json& inst, const PathFrame* pat
   } else if (inst.is_object()) {
     for (const auto& req : n->required) {
       if (!inst.contains(req)) {
-        report(ctx, path, "required", "missing required property \"" + req + "\"");
+        report(ctx, path, "required", [&] { return "missing required property \"" + req + "\""; });
         if (failed()) return false;
       }
     }
@@ -833,7 +869,7 @@ bool SchemaSet::Impl::eval(const Node* n, const json& inst, const PathFrame* pat
           if (!eval(p->second, it.value(), &frame, depth + 1, ctx) && failed()) return false;
         } else if (n->additional) {
           if (n->additional->form == Node::Form::kFalse) {
-            report(ctx, &frame, "additionalProperties", "property not allowed");
+            report(ctx, &frame, "additionalProperties", [&] { return "property not allowed"; });
             if (failed()) return false;
           } else if (!eval(n->additional, it.value(), &frame, depth + 1, ctx) && failed()) {
             return false;
@@ -843,11 +879,13 @@ bool SchemaSet::Impl::eval(const Node* n, const json& inst, const PathFrame* pat
     }
   } else if (inst.is_array()) {
     if (n->min_items && inst.size() < *n->min_items) {
-      report(ctx, path, "minItems", "fewer than " + std::to_string(*n->min_items) + " items");
+      report(ctx, path, "minItems",
+             [&] { return "fewer than " + std::to_string(*n->min_items) + " items"; });
       if (failed()) return false;
     }
     if (n->max_items && inst.size() > *n->max_items) {
-      report(ctx, path, "maxItems", "more than " + std::to_string(*n->max_items) + " items");
+      report(ctx, path, "maxItems",
+             [&] { return "more than " + std::to_string(*n->max_items) + " items"; });
       if (failed()) return false;
     }
     if (n->items) {
@@ -871,8 +909,11 @@ bool SchemaSet::Impl::eval(const Node* n, const json& inst, const PathFrame* pat
       }
     }
     if (!any) {
-      report(ctx, path, "anyOf",
-             "matches none of the " + std::to_string(n->any_of.size()) + " alternatives");
+      if (!explainAlternatives(n->any_of, inst, path, depth, ctx)) {
+        report(ctx, path, "anyOf", [&] {
+          return "matches none of the " + std::to_string(n->any_of.size()) + " alternatives";
+        });
+      }
       if (failed()) return false;
     }
   }
@@ -882,18 +923,19 @@ bool SchemaSet::Impl::eval(const Node* n, const json& inst, const PathFrame* pat
     for (const Node* s : n->one_of) {
       if (eval(s, inst, path, depth + 1, quiet) && ++matches > 1) break;
     }
-    if (matches != 1) {
-      report(ctx, path, "oneOf",
-             matches == 0
-                 ? "matches none of the " + std::to_string(n->one_of.size()) + " alternatives"
-                 : std::string("matches more than one alternative"));
+    if (matches != 1 && !(matches == 0 && explainAlternatives(n->one_of, inst, path, depth, ctx))) {
+      report(ctx, path, "oneOf", [&] {
+        return matches == 0
+                   ? "matches none of the " + std::to_string(n->one_of.size()) + " alternatives"
+                   : std::string("matches more than one alternative");
+      });
       if (failed()) return false;
     }
   }
   if (n->not_schema) {
     Ctx quiet{nullptr, 0};
     if (eval(n->not_schema, inst, path, depth + 1, quiet)) {
-      report(ctx, path, "not", "must not match the schema under \"not\"");
+      report(ctx, path, "not", [&] { return "must not match the schema under \"not\""; });
       if (failed()) return false;
     }
   }

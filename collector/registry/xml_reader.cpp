@@ -1,5 +1,6 @@
 #include "collector/registry/xml_reader.h"
 
+#include <cctype>
 #include <cstdint>
 #include <cstdlib>
 
@@ -75,6 +76,12 @@ bool XmlReader::decode(std::string_view raw, std::string& out) {
       bool hex = ent[1] == 'x' || ent[1] == 'X';
       std::string digits(ent.substr(hex ? 2 : 1));
       if (digits.empty() || digits.size() > 8) return false;
+      for (char d : digits) {
+        if (!(hex ? std::isxdigit(static_cast<unsigned char>(d))
+                  : std::isdigit(static_cast<unsigned char>(d)))) {
+          return false;
+        }
+      }
       char* end = nullptr;
       unsigned long cp = std::strtoul(digits.c_str(), &end, hex ? 16 : 10);
       if (*end != '\0' || cp == 0 || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {

@@ -108,6 +108,20 @@ TEST(SchemaValidator, RefsAcrossFilesAndDefs) {
             std::string::npos);
 }
 
+TEST(SchemaValidator, FailedAlternativeOfTheInstancesTypeExplainsItself) {
+  auto set = loadOk({{"t.json", R"({"properties": {"download": {"anyOf": [
+      {"type": "null"},
+      {"type": "object", "properties": {"bytes": {"type": "integer"}}}]}}})"}});
+  auto r = set.validateDocument("t.json", json::parse(R"({"download": {"bytes": "many"}})"));
+  ASSERT_EQ(r.errors.size(), 1u) << r.message();
+  EXPECT_EQ(r.errors[0].toString(), "/download/bytes: expected integer, got string (type)");
+  // No alternative of the instance's type: the generic message.
+  r = set.validateDocument("t.json", json::parse(R"({"download": 3})"));
+  ASSERT_EQ(r.errors.size(), 1u);
+  EXPECT_EQ(r.errors[0].toString(), "/download: matches none of the 2 alternatives (anyOf)");
+  EXPECT_TRUE(set.validateDocument("t.json", json::parse(R"({"download": null})")).ok());
+}
+
 TEST(SchemaValidator, RecursiveRefIsBoundedNotAStackOverflow) {
   auto set = loadOk({{"t.json", R"({"$ref": "#"})"}});
   auto r = set.validateDocument("t.json", json(1));
