@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "collector/api/metrics_text.h"
 #include "collector/config/config.h"
 #include "collector/db/database.h"
 #include "collector/ingest/ingest_metrics.h"
@@ -43,6 +44,10 @@ struct ServiceContext {
   const IngestMetrics* ingest_metrics = nullptr;
   const mqtt::ClientStats* mqtt_stats = nullptr;
   std::vector<std::function<void(const std::vector<ValidRecord>&)>> committed_listeners;
+  // /metrics families of the parts other than ingest (notifications), appended in their
+  // start(); the API part starts last and copies the list (called from the API's threads:
+  // thread-safe and cheap).
+  std::vector<std::function<void(api::MetricsText&)>> metrics;
 };
 
 class ServicePart {
