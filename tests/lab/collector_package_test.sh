@@ -2,7 +2,8 @@
 # Installs the uplinkprobe-collector .deb on this machine, starts nothing by hand, checks
 # Debian's rules and the unit, then purges it:
 #   1. cpack builds the package from UPLINKPROBE_BUILD_DIR (binaries already built);
-#   2. lintian reports no errors and no warnings (the collector starts lintian-clean);
+#   2. lintian reports no errors and no warnings except initial-upload-closes-no-bugs (a
+#      package outside Debian has no ITP bug to close);
 #   3. the binary is hardened (PIE, RELRO, BIND_NOW, stack protector, FORTIFY) and stripped;
 #   4. `dpkg -i` works without systemd as PID 1: files, system user, 0750 state directory,
 #      config a conffile with mode 0640 root:uplinkprobe-collector, unit enabled;
@@ -67,7 +68,11 @@ dpkg-deb -I "$DEB" | sed -n '/Package:/,/Description:/p'
 
 echo "== lintian"
 lintian --no-cfg --info "$DEB" | tee "$WORK/lintian.txt" || true
-if grep -Eq '^(E|W): ' "$WORK/lintian.txt"; then fail "lintian reports errors or warnings"; else ok "lintian clean"; fi
+if grep -E '^(E|W): ' "$WORK/lintian.txt" | grep -qv 'initial-upload-closes-no-bugs'; then
+  fail "lintian reports errors or warnings"
+else
+  ok "lintian clean"
+fi
 
 echo "== hardening"
 dpkg-deb -x "$DEB" "$WORK/x"
