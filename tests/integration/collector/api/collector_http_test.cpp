@@ -100,16 +100,19 @@ class CollectorHttp : public ::testing::TestWithParam<std::string> {
 
   // Starts `run` and returns the API's base URL from its "listening on" log line.
   std::string start(ChildProcess& p) {
-    std::smatch m;
     std::regex re("http api listening on ([0-9.]+:[0-9]+)");
+    std::string address;
     bool found = waitFor(
         [&] {
-          std::string err = p.err();
-          return std::regex_search(err, m, re);
+          std::string err = p.err();  // the match must not outlive this string
+          std::smatch m;
+          if (!std::regex_search(err, m, re)) return false;
+          address = m[1].str();
+          return true;
         },
         std::chrono::seconds(30));
     EXPECT_TRUE(found) << p.err();
-    return found ? "http://" + m[1].str() : "";
+    return found ? "http://" + address : "";
   }
 
   std::string dir_, url_;
