@@ -1,6 +1,7 @@
 #include "common/time_format.h"
 
 #include <cstdio>
+#include <cstdlib>
 #include <ctime>
 
 namespace uplinkprobe {
@@ -40,6 +41,24 @@ std::string format(WallTime t, bool utc) {
 
 std::string formatRfc3339Local(WallTime t) { return format(t, false); }
 std::string formatRfc3339Utc(WallTime t) { return format(t, true); }
+
+std::string formatLocalDisplay(WallTime t) {
+  // "2026-12-02T09:53:27.123+08:00" -> "2026-12-02 09:53:27 +08:00"
+  std::string s = format(t, false);
+  if (s.size() < 29) return s;
+  return s.substr(0, 10) + " " + s.substr(11, 8) + " " + s.substr(23);
+}
+
+std::string displayLocal(const std::string& rfc3339) {
+  auto t = parseRfc3339(rfc3339);
+  return t ? formatLocalDisplay(*t) : rfc3339;
+}
+
+void useTimeZone(const std::string& tz) {
+  if (tz.empty()) return;
+  setenv("TZ", tz.c_str(), 1);
+  tzset();
+}
 
 std::optional<WallTime> parseRfc3339(const std::string& s) {
   int y, mo, d, h, mi, sec;

@@ -26,7 +26,7 @@ nlohmann::json RecordFactory::make(const std::string& kind, nlohmann::json body)
   body["kind"] = kind;
   body["device_id"] = identity_.device_id;
   body["school_id"] = identity_.school_id;
-  body["ts"] = formatRfc3339Local(now);
+  body["ts"] = formatRfc3339Utc(now);
   body["clock_synced"] = sync.synced && plausible;
   if (!plausible) body["clock_suspect"] = true;
   body["boot_id"] = boot_id_;

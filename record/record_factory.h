@@ -1,7 +1,8 @@
 // RecordFactory stamps the envelope that DESIGN.md requires on every record (journal line,
-// MQTT payload, `--json` output): schema, kind, device_id, school_id, ts (RFC 3339 with
-// offset), clock_synced, boot_id, mono_s, agent_version. `seq` and `id` are NOT set here: only
-// the journal may assign them, because only it knows what was durably written.
+// MQTT payload, `--json` output): schema, kind, device_id, school_id, ts (RFC 3339 in UTC
+// with "Z"), clock_synced, boot_id, mono_s, agent_version. `seq`, `journal_id` and `id` are NOT
+// set here: only the journal may assign them, because only it knows what was durably written.
+// Contract: docs/schema/envelope.json.
 //
 // Time honesty: a wall clock before 2020 (a router without RTC that booted in 1970) is never
 // presented as trustworthy: clock_synced is forced false and clock_suspect is set.

@@ -14,7 +14,7 @@ test_pkgs=(
   mosquitto mosquitto-clients nginx-light iperf3 iproute2 iptables curl procps
   clang-14 clang-format-14 libclang-rt-14-dev python3
   ethtool iputils-ping
-  openssl sqlite3 postgresql-15 python3-jsonschema json-schema-test-suite
+  openssl sqlite3 postgresql-15 python3-jsonschema json-schema-test-suite faketime
   chromium fonts-noto-cjk gettext
   lintian devscripts
 )

@@ -79,7 +79,7 @@ std::vector<nlohmann::json> OutageTracker::onRound(const RoundResult& round,
         phase_ = Phase::kDown;
         out.push_back({{"kind", "event"},
                        {"event", "outage_started"},
-                       {"start", formatRfc3339Local(start_wall_)},
+                       {"start", formatRfc3339Utc(start_wall_)},
                        {"class", outageClassName(currentClass())},
                        {"failed_rounds", consecutive_bad_}});
       }
@@ -167,8 +167,8 @@ nlohmann::json OutageTracker::closeRecord() const {
   double duration = start_steady_ ? toSeconds(first_good_steady_ - *start_steady_)
                                   : toSeconds(first_good_wall_ - start_wall_);
   return {{"kind", "outage"},
-          {"start", formatRfc3339Local(start_wall_)},
-          {"end", formatRfc3339Local(first_good_wall_)},
+          {"start", formatRfc3339Utc(start_wall_)},
+          {"end", formatRfc3339Utc(first_good_wall_)},
           {"duration_s", std::max(0.0, duration)},
           {"class", outageClassName(currentClass())},
           {"open", false},

@@ -80,8 +80,8 @@ nlohmann::json PeriodStats::finish(SteadyTime end, WallTime wall_end,
     targets[name] = std::move(j);
   }
   nlohmann::json record = {{"kind", "availability"},
-                           {"period_start", formatRfc3339Local(wall_start_)},
-                           {"period_end", formatRfc3339Local(wall_end)},
+                           {"period_start", formatRfc3339Utc(wall_start_)},
+                           {"period_end", formatRfc3339Utc(wall_end)},
                            {"period_s", round3(toSeconds(period))},
                            {"up_s", round3(toSeconds(period - down))},
                            {"down_s", round3(toSeconds(down))},

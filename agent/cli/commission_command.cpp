@@ -56,6 +56,7 @@
 #include "agent/publish/paho_publisher.h"
 #include "agent/publish/topic.h"
 #include "agent/verdict/throughput_verdict.h"
+#include "common/time_format.h"
 #include "common/version.h"
 #include "platform/atomic_file.h"
 #include "platform/boot_id.h"
@@ -426,6 +427,7 @@ int commissionCommand(const Args& args) {
     return kExitBadConfig;
   }
   cfg->source_path = path;
+  useTimeZone(cfg->schedule.timezone);  // the receipt shows the school's local time
   struct stat cst {};
   mode_t cmode = ::stat(path.c_str(), &cst) == 0 ? (cst.st_mode & 07777) : 0644;
   if (text != *original) {
@@ -540,13 +542,8 @@ int commissionCommand(const Args& args) {
       {"server", rec.contains("server") ? rec["server"] : nlohmann::json()},
       {"broker", cfg->mqtt.uri},
       {"config_hash", config::configHash(*cfg)}};
-  journal::JournalOptions jo;
-  jo.dir = cfg->storage.dir;
-  jo.max_bytes = static_cast<uint64_t>(cfg->storage.max_mb) << 20;
-  jo.device_id = cfg->identity.device_id;
-  jo.envelope = {{"school_id", cfg->identity.school_id},
-                 {"boot_id", platform::bootId()},
-                 {"agent_version", kAgentVersion}};
+  // The daemon's own journal: the commissioning records share its journal_id and seq space.
+  const journal::JournalOptions jo = daemon::journalOptionsFromConfig(*cfg);
   int exit_code = test_exit;
   std::vector<journal::StoredRecord> stored;
   std::string journal_line;
@@ -657,7 +654,7 @@ int commissionCommand(const Args& args) {
       mbps(cfg->target.contracted_up_mbps).c_str(), mbps(v.value("target_mbps", -1.0)).c_str(),
       mbps(num(rec, "download", "ip_capacity_mbps")).c_str(),
       mbps(num(rec, "upload", "ip_capacity_mbps")).c_str(), verdict_line.c_str(),
-      rec.value("ts", std::string("?")).c_str(),
+      displayLocal(rec.value("ts", std::string("?"))).c_str(),
       synced ? "NTP-synchronised" : "NOT synchronised (check NTP: timedatectl)",
       broker_line.c_str(), journal_line.empty() ? "NOT written" : journal_line.c_str(),
       service_line.c_str());

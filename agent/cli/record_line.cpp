@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 #include "agent/cli/json_fields.h"
+#include "common/time_format.h"
 
 #include <nlohmann/json.hpp>
 
@@ -24,14 +25,28 @@ std::string describe(const nlohmann::json& r) {
   }
   if (kind == "outage")
     return fmt::format("{} outage {:.0f} s from {}", str(r, "class"), num(r, "duration_s"),
-                       str(r, "start"));
+                       displayLocal(str(r, "start")));
   if (kind == "power")
     return fmt::format("{} for {:.0f} s from {}", str(r, "cause"), num(r, "duration_s"),
-                       str(r, "start"));
+                       displayLocal(str(r, "start")));
   if (kind == "event") return str(r, "event");
   if (kind == "gap")
     return fmt::format("GAP seq {}-{} ({})", num(r, "first_seq"), num(r, "last_seq"),
                        str(r, "reason"));
+  if (kind == "alert") return str(r, "alert") + " " + str(r, "type");
+  if (kind == "alert_state") {
+    std::string open;
+    for (const auto& b : r.value("breaches", nlohmann::json::array()))
+      if (b.is_object()) open += " " + str(b, "type");
+    return open.empty() ? "no open alerts" : "open:" + open;
+  }
+  if (kind == "daily") {
+    const auto& t = r.value("tests", nlohmann::json::object());
+    const auto& up = r.value("uptime_pct", nlohmann::json());
+    return fmt::format("{} uptime {} tests {}/{} counted", str(r, "date"),
+                       up.is_number() ? fmt::format("{:.2f}%", up.get<double>()) : "-",
+                       t.value("counted", 0), t.value("run", 0));
+  }
   if (kind == "availability")
     return fmt::format("up {:.0f} s, down {:.0f} s", num(r, "up_s"), num(r, "down_s"));
   return "";
@@ -42,8 +57,8 @@ std::string describe(const nlohmann::json& r) {
 std::string formatRecordLine(const std::string& record_json) {
   auto r = nlohmann::json::parse(record_json, nullptr, false);
   if (!r.is_object()) return "(unreadable record)";
-  std::string ts = str(r, "ts");
-  if (ts.size() >= 19) ts = ts.substr(0, 10) + " " + ts.substr(11, 8);
+  // Records carry UTC; people read the local time of the school with its offset.
+  const std::string ts = displayLocal(str(r, "ts"));
   return fmt::format("{:>6} {} {:<12} {}", static_cast<uint64_t>(num(r, "seq")), ts, str(r, "kind"),
                      describe(r));
 }

@@ -9,6 +9,7 @@
 #include "agent/cli/record_line.h"
 #include "agent/config/config_loader.h"
 #include "agent/journal/journal.h"
+#include "common/time_format.h"
 
 namespace uplinkprobe::cli {
 namespace {
@@ -45,6 +46,7 @@ int recordsCommand(const Args& args) {
     std::fprintf(stderr, "%s\n", cfg.error().message.c_str());
     return kExitBadConfig;
   }
+  useTimeZone(cfg->schedule.timezone);  // lines show the school's local time with its offset
   auto j = journal::openFileJournalReadOnly(cfg->storage.dir);
   if (!j) {
     std::fprintf(stderr, "uplinkprobe records: %s\n", j.error().message.c_str());

@@ -9,10 +9,10 @@
 #include "agent/cli/commands.h"
 #include "agent/cli/exit_codes.h"
 #include "agent/cli/report_table.h"
-#include "common/time_format.h"
 #include "agent/config/config_loader.h"
 #include "agent/journal/journal.h"
 #include "agent/verdict/local_day.h"
+#include "common/time_format.h"
 
 namespace uplinkprobe::cli {
 namespace {
@@ -46,10 +46,8 @@ int reportCommand(const Args& args) {
     std::fprintf(stderr, "%s\n", cfg.error().message.c_str());
     return kExitBadConfig;
   }
-  if (!cfg->schedule.timezone.empty()) {  // days are the school's local days, as the daemon's
-    setenv("TZ", cfg->schedule.timezone.c_str(), 1);
-    tzset();
-  }
+  // Days are the school's local days, as the daemon's; times are shown with their offset.
+  useTimeZone(cfg->schedule.timezone);
   auto j = journal::openFileJournalReadOnly(cfg->storage.dir);
   if (!j) {
     std::fprintf(stderr, "uplinkprobe report: %s\n", j.error().message.c_str());

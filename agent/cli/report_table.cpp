@@ -5,9 +5,9 @@
 
 #include <algorithm>
 
-#include "common/time_format.h"
 #include "agent/verdict/daily_summary.h"
 #include "agent/verdict/local_day.h"
+#include "common/time_format.h"
 
 namespace uplinkprobe::cli {
 namespace {
@@ -24,10 +24,11 @@ std::optional<double> num(const nlohmann::json& j, std::initializer_list<const c
 
 std::string mbps(std::optional<double> v) { return v ? fmt::format("{:.1f}", *v) : "-"; }
 
-// "2024-05-06T16:30:00.123+08:00" -> "05-06 16:30"
+// "2024-05-06T08:30:00.123Z" -> "05-06 16:30 +08:00" in the process's (the school's) zone.
 std::string shortTime(const std::string& ts) {
-  if (ts.size() < 16) return ts;
-  return ts.substr(5, 5) + " " + ts.substr(11, 5);
+  const std::string local = displayLocal(ts);  // "2024-05-06 16:30:00 +08:00"
+  if (local.size() < 20 || local == ts) return ts;
+  return local.substr(5, 11) + local.substr(19);
 }
 
 std::string verdictWord(const nlohmann::json& day) {

@@ -10,6 +10,7 @@
 #include "agent/cli/exit_codes.h"
 #include "agent/config/config_loader.h"
 #include "agent/daemon/daemon.h"
+#include "common/time_format.h"
 
 namespace uplinkprobe::cli {
 
@@ -38,6 +39,9 @@ int runCommand(const Args& args) {
     std::fprintf(stderr, "%s\n", cfg.error().message.c_str());
     return kExitBadConfig;
   }
+  // Log lines show the school's local time with its offset from the first line on (the
+  // daemon sets the same zone again; records stay UTC).
+  useTimeZone(cfg->schedule.timezone);
   setupDaemonLogging();
   daemon::Daemon d(path, std::move(*cfg));
   return d.run();

@@ -1,4 +1,12 @@
 // `uplinkprobe test`: one measurement now, live progress, verdict, exit code.
+//
+// With --config the record is journaled into the device's journal ([storage] dir, the one the
+// daemon uses and publishes from) with trigger "manual", so `--json` prints the record as the
+// collector will receive it (id, journal_id, seq). A manual test is evidence but never counts
+// towards alerts or daily figures (verdict.unfair_reasons "manual"): --server and --target may
+// differ from the school's contract. When the journal cannot be opened (no --config, the
+// daemon holds it, no permission) the record is printed without id/journal_id/seq and a note
+// on stderr says so: such output is not a wire record.
 #include <atomic>
 #include <csignal>
 #include <cstdio>
@@ -11,8 +19,9 @@
 #include "agent/cli/test_summary.h"
 #include "agent/config/config_loader.h"
 #include "agent/daemon/measure_options.h"
-#include "record/record_factory.h"
+#include "agent/journal/journal.h"
 #include "agent/verdict/throughput_verdict.h"
+#include "record/record_factory.h"
 
 namespace uplinkprobe::cli {
 namespace {
@@ -89,8 +98,24 @@ int testCommand(const Args& args) {
                       cfg.identity.school_id.empty() ? "unconfigured" : cfg.identity.school_id};
   record::RecordFactory factory(id, SystemClock::instance());
   auto rec = factory.make("throughput", result.toJson());
+  rec["trigger"] = "manual";
   rec["verdict"] =
       verdict::judgeThroughput(rec, verdict::verdictInputsFromConfig(cfg.target, target));
+  rec["verdict"]["counted"] = false;
+  rec["verdict"]["unfair_reasons"].push_back("manual");
+  if (a.get("--config")) {
+    auto j =
+        journal::openFileJournal(daemon::journalOptionsFromConfig(cfg), SystemClock::instance());
+    if (!j) {
+      std::fprintf(stderr, "uplinkprobe test: not journaled (%s)\n", j.error().message.c_str());
+    } else if (auto s = (*j)->append(rec); !s) {
+      std::fprintf(stderr, "uplinkprobe test: not journaled (%s)\n", s.error().message.c_str());
+    } else {
+      rec = nlohmann::json::parse(s->json);
+      if (!json)
+        std::fprintf(stderr, "uplinkprobe test: journaled as %s\n", rec.value("id", "").c_str());
+    }
+  }
   if (json) {
     std::printf("%s\n", rec.dump().c_str());
   } else {

@@ -151,14 +151,7 @@ struct Daemon::Impl {
 
   // ---- startup ----------------------------------------------------------------------------
   Status openJournal() {
-    journal::JournalOptions o;
-    o.dir = cfg.storage.dir;
-    o.max_bytes = static_cast<uint64_t>(cfg.storage.max_mb) << 20;
-    o.device_id = cfg.identity.device_id;
-    o.envelope = {{"school_id", cfg.identity.school_id},
-                  {"boot_id", platform::bootId()},
-                  {"agent_version", kAgentVersion}};
-    auto j = journal::openFileJournal(o, clock);
+    auto j = journal::openFileJournal(journalOptionsFromConfig(cfg), clock);
     if (!j) return j.error();
     journal = std::move(*j);
     return Status::Ok();
@@ -214,7 +207,7 @@ struct Daemon::Impl {
       spdlog::info("no throughput tests scheduled (tests_per_day = 0)");
       return;
     }
-    spdlog::info("next throughput test at {}", formatRfc3339Local(next));
+    spdlog::info("next throughput test at {}", formatLocalDisplay(next));
     armTestTimerIn(std::chrono::duration_cast<std::chrono::milliseconds>(next - now));
   }
 
@@ -300,6 +293,7 @@ struct Daemon::Impl {
                                                   const std::string& command_id = "") {
     last_test = started;
     auto body = result.toJson();
+    body["trigger"] = "scheduled";
     if (!command_id.empty()) {
       body["trigger"] = "remote";
       body["command_id"] = command_id;
@@ -673,15 +667,14 @@ Daemon::~Daemon() = default;
 int Daemon::run() {
   auto& d = *impl_;
   if (!d.cfg.schedule.timezone.empty()) {
-    // Windows, daily summaries and record timestamps follow the school's time zone.
-    setenv("TZ", d.cfg.schedule.timezone.c_str(), 1);
-    tzset();
+    // Windows, daily summaries and log lines follow the school's time zone; records are UTC.
+    useTimeZone(d.cfg.schedule.timezone);
   }
   if (auto st = d.openJournal(); !st) {
     spdlog::critical("cannot open the journal in {}: {}", d.cfg.storage.dir, st.error().message);
     return 2;
   }
-  d.started_at = formatRfc3339Local(d.clock.wallNow());
+  d.started_at = formatRfc3339Utc(d.clock.wallNow());
   d.factory = std::make_unique<record::RecordFactory>(
       record::Identity{d.cfg.identity.device_id, d.cfg.identity.school_id}, d.clock);
   d.heartbeat = std::make_unique<journal::Heartbeat>(
@@ -721,9 +714,9 @@ int Daemon::run() {
   d.armHeartbeat();
   if (auto wd = platform::watchdogInterval()) d.armWatchdog(*wd);
   platform::notifyService("READY=1\nSTATUS=measuring");
-  spdlog::info("uplinkprobe {} running: device {}, school {}, journal {} (last seq {})",
+  spdlog::info("uplinkprobe {} running: device {}, school {}, journal {} id {} (last seq {})",
                kAgentVersion, d.cfg.identity.device_id, d.cfg.identity.school_id, d.cfg.storage.dir,
-               d.journal->lastSeq());
+               d.journal->journalId(), d.journal->lastSeq());
   d.io.run();
   d.runner.reset();  // joins the worker (already cancelled)
   d.pump.reset();

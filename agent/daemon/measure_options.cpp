@@ -1,5 +1,8 @@
 #include "agent/daemon/measure_options.h"
 
+#include "common/version.h"
+#include "platform/boot_id.h"
+
 namespace uplinkprobe::daemon {
 
 measure::ThroughputOptions throughputOptionsFromConfig(const config::Config& c) {
@@ -26,6 +29,17 @@ measure::ThroughputOptions throughputOptionsFromConfig(const config::Config& c) 
   o.wan_interface = t.wan_interface;
   o.ca_file = t.ca_file;
   o.tls_verify = t.tls_verify;
+  return o;
+}
+
+journal::JournalOptions journalOptionsFromConfig(const config::Config& c) {
+  journal::JournalOptions o;
+  o.dir = c.storage.dir;
+  o.max_bytes = static_cast<uint64_t>(c.storage.max_mb) << 20;
+  o.device_id = c.identity.device_id;
+  o.envelope = {{"school_id", c.identity.school_id},
+                {"boot_id", platform::bootId()},
+                {"agent_version", kAgentVersion}};
   return o;
 }
 

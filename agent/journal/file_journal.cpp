@@ -176,6 +176,15 @@ class FileJournal final : public Journal {
     return next_seq_ - 1;
   }
 
+  std::string journalId() const override {
+    std::lock_guard<std::mutex> g(mu_);
+    if (read_only_) {
+      const uint64_t id = StateFile::readOnly(opts_.dir + "/journal.state").journal_id;
+      return id ? journalIdHex(id) : std::string();
+    }
+    return journal_id_;
+  }
+
   uint64_t deliveredSeq() const override {
     std::lock_guard<std::mutex> g(mu_);
     if (read_only_) return StateFile::readOnly(opts_.dir + "/journal.state").delivered;
@@ -249,7 +258,7 @@ class FileJournal final : public Journal {
     j["schema"] = "uplinkprobe/1";
     j["kind"] = kind;
     j["device_id"] = opts_.device_id;
-    j["ts"] = formatRfc3339Local(clock_->wallNow());
+    j["ts"] = formatRfc3339Utc(clock_->wallNow());
     return j;
   }
 
@@ -293,7 +302,8 @@ class FileJournal final : public Journal {
   Result<StoredRecord> appendLocked(nlohmann::json record) {
     const uint64_t seq = next_seq_;
     record["seq"] = seq;
-    record["id"] = opts_.device_id + ":" + std::to_string(seq);
+    record["journal_id"] = journal_id_;
+    record["id"] = opts_.device_id + ":" + journal_id_ + ":" + std::to_string(seq);
     StoredRecord rec;
     rec.seq = seq;
     if (auto k = record.find("kind"); k != record.end() && k->is_string()) rec.kind = *k;
@@ -486,6 +496,7 @@ class FileJournal final : public Journal {
   int lock_fd_ = -1;
   int active_fd_ = -1;
   StateFile state_;
+  std::string journal_id_;  // 16 hex digits, from journal.state (read-write mode)
   std::deque<Segment> segments_;
   std::deque<Entry> index_;
   std::vector<std::string> kinds_;
@@ -526,6 +537,7 @@ Status FileJournal::openReadWrite() {
   auto state = StateFile::openReadWrite(opts_.dir + "/journal.state");
   if (!state) return state.error();
   state_ = std::move(state.value());
+  journal_id_ = journalIdHex(state_.state().journal_id);
   delivered_ = state_.state().delivered;
   hwm_wanted_ = state_.state().seq_hwm;
 

@@ -60,8 +60,8 @@ HeartbeatStart Heartbeat::start() {
     if (rebooted || gap_ms > 2 * period_s * 1000) {
       nlohmann::json p;
       p["kind"] = "power";
-      p["start"] = formatRfc3339Local(WallTime{} + std::chrono::milliseconds(last_wall));
-      p["end"] = formatRfc3339Local(clock_.wallNow());
+      p["start"] = formatRfc3339Utc(WallTime{} + std::chrono::milliseconds(last_wall));
+      p["end"] = formatRfc3339Utc(clock_.wallNow());
       p["duration_s"] = static_cast<double>(std::max<int64_t>(0, gap_ms)) / 1000.0;
       p["cause"] = rebooted ? "reboot" : "agent_down";
       // Without a clean-shutdown mark the agent died some time within one period after its

@@ -9,8 +9,13 @@
 //   records a day.
 // - `uplinkprobe records` opens the same directory read-only while the daemon runs; the
 //   read-only journal never writes, never truncates and ignores a tail still being written.
-// - The journal owns exactly two record fields: "seq" and "id" ("{device_id}:{seq}"). The
-//   caller sets the rest of the envelope (schema, kind, device_id, ts, ...).
+// - The journal owns exactly three record fields: "seq", "journal_id" and
+//   "id" = "{device_id}:{journal_id}:{seq}". The caller sets the rest of the envelope (schema,
+//   kind, device_id, ts, ...). journal_id is 16 lowercase hex digits (64 random bits) made
+//   when the journal is created and kept in journal.state: a purge, reinstall or new SD card
+//   is a new journal whose seqs start again at 1, and (device_id, journal_id, seq) — the
+//   collectors' de-duplication key — stays unique. Every program that journals (the daemon,
+//   `commission`, `test`) opens the same [storage] dir, so they share one seq space.
 //
 // Guarantees:
 // - seq is monotonic across restarts and never reused: not after a crash, a torn tail, lost
@@ -78,8 +83,8 @@ struct StoredRecord {
 class Journal {
  public:
   virtual ~Journal() = default;
-  // Assigns the next seq, sets "seq" and "id", serialises once, appends the framed record
-  // and fdatasyncs it. Errors: not an object, too large (> 1 MiB or max_bytes/4), read-only
+  // Assigns the next seq, sets "seq", "journal_id" and "id", serialises once, appends the framed
+  // record and fdatasyncs it. Errors: not an object, too large (> 1 MiB or max_bytes/4), read-only
   // journal, or disk failing with the memory queue full (the record's seq is then reported
   // in a later gap record).
   virtual Result<StoredRecord> append(nlohmann::json record) = 0;
@@ -93,6 +98,10 @@ class Journal {
                                          const std::string& kind_filter = "") const = 0;
   // Records whose bytes could not be read, each counted once however often it is retried.
   virtual uint64_t readFailures() const { return 0; }
+  // This journal's id (16 lowercase hex digits); "" only for a read-only view of a journal
+  // that has none yet (written before journal ids existed and not opened read-write since).
+  // (Not pure: test doubles that never assign ids need not implement it.)
+  virtual std::string journalId() const { return ""; }
   // Highest seq assigned so far (0 = none).
   virtual uint64_t lastSeq() const = 0;
   // Every record with seq <= deliveredSeq() was acknowledged by the broker.
@@ -115,7 +124,8 @@ Result<std::unique_ptr<Journal>> openFileJournal(const JournalOptions& options, 
 // paging costs one segment scan per page, not a scan of the whole journal.
 Result<std::unique_ptr<Journal>> openFileJournalReadOnly(const std::string& dir,
                                                          ReadAt read_at = nullptr);
-// In-memory fake with the same seq/id behaviour, for tests of other modules.
-std::unique_ptr<Journal> makeMemoryJournal(std::string device_id);
+// In-memory fake with the same seq/id behaviour, for tests of other modules. journal_id ""
+// = a random one, as a new file journal would get.
+std::unique_ptr<Journal> makeMemoryJournal(std::string device_id, std::string journal_id = "");
 
 }  // namespace uplinkprobe::journal

@@ -4,20 +4,30 @@
 #include <mutex>
 
 #include "agent/journal/journal.h"
+#include "agent/journal/state_file.h"
+
+#include <random>
 
 namespace uplinkprobe::journal {
 namespace {
 
 class MemoryJournal final : public Journal {
  public:
-  explicit MemoryJournal(std::string device_id) : device_id_(std::move(device_id)) {}
+  MemoryJournal(std::string device_id, std::string journal_id)
+      : device_id_(std::move(device_id)), journal_id_(std::move(journal_id)) {
+    if (journal_id_.empty()) {
+      std::random_device rd;
+      journal_id_ = journalIdHex((static_cast<uint64_t>(rd()) << 32) | rd());
+    }
+  }
 
   Result<StoredRecord> append(nlohmann::json record) override {
     if (!record.is_object()) return makeError("journal", "journal: record is not a JSON object");
     std::lock_guard<std::mutex> g(mu_);
     const uint64_t seq = records_.size() + 1;
     record["seq"] = seq;
-    record["id"] = device_id_ + ":" + std::to_string(seq);
+    record["journal_id"] = journal_id_;
+    record["id"] = device_id_ + ":" + journal_id_ + ":" + std::to_string(seq);
     StoredRecord r;
     r.seq = seq;
     if (auto k = record.find("kind"); k != record.end() && k->is_string()) r.kind = *k;
@@ -37,6 +47,7 @@ class MemoryJournal final : public Journal {
     return out;
   }
 
+  std::string journalId() const override { return journal_id_; }
   uint64_t lastSeq() const override {
     std::lock_guard<std::mutex> g(mu_);
     return records_.size();
@@ -53,6 +64,7 @@ class MemoryJournal final : public Journal {
 
  private:
   std::string device_id_;
+  std::string journal_id_;
   mutable std::mutex mu_;
   std::vector<StoredRecord> records_;
   uint64_t delivered_ = 0;
@@ -60,8 +72,8 @@ class MemoryJournal final : public Journal {
 
 }  // namespace
 
-std::unique_ptr<Journal> makeMemoryJournal(std::string device_id) {
-  return std::make_unique<MemoryJournal>(std::move(device_id));
+std::unique_ptr<Journal> makeMemoryJournal(std::string device_id, std::string journal_id) {
+  return std::make_unique<MemoryJournal>(std::move(device_id), std::move(journal_id));
 }
 
 }  // namespace uplinkprobe::journal

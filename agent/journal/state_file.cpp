@@ -1,9 +1,11 @@
 #include "agent/journal/state_file.h"
 
 #include <fcntl.h>
+#include <sys/random.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <utility>
 
@@ -37,6 +39,8 @@ bool decodeSlot(const unsigned char* p, Slot* s) {
   s->generation = get64(p + 8);
   s->state.seq_hwm = get64(p + 16);
   s->state.delivered = get64(p + 24);
+  // The id has its own CRC (over bytes 0..47): slots from before journal ids have zeros here.
+  s->state.journal_id = static_cast<uint32_t>(get64(p + 48)) == crc32c(p, 48) ? get64(p + 40) : 0;
   return s->state.seq_hwm <= kMaxSeq && s->state.delivered <= kMaxSeq;
 }
 
@@ -47,6 +51,22 @@ void encodeSlot(const Slot& s, unsigned char* p) {
   put64(p + 16, s.state.seq_hwm);
   put64(p + 24, s.state.delivered);
   put64(p + 32, crc32c(p, 32));
+  put64(p + 40, s.state.journal_id);
+  put64(p + 48, crc32c(p, 48));
+}
+
+// 64 random bits from the kernel's CSPRNG; never 0 (0 means "no id").
+Result<uint64_t> randomJournalId() {
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    uint64_t v = 0;
+    ssize_t n = getrandom(&v, sizeof v, 0);
+    if (n < 0 && errno == EINTR) continue;
+    if (n != static_cast<ssize_t>(sizeof v))
+      return makeError(
+          "io", std::string("journal: getrandom: ") + (n < 0 ? strerror(errno) : "short read"));
+    if (v != 0) return v;
+  }
+  return makeError("io", "journal: getrandom returned zeros");
 }
 
 Slot loadBest(int fd) {
@@ -69,6 +89,12 @@ std::string dirOf(const std::string& path) {
 
 }  // namespace
 
+std::string journalIdHex(uint64_t id) {
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(id));
+  return buf;
+}
+
 StateFile::StateFile(StateFile&& o) noexcept { *this = std::move(o); }
 StateFile& StateFile::operator=(StateFile&& o) noexcept {
   std::swap(fd_, o.fd_);
@@ -89,7 +115,13 @@ Result<StateFile> StateFile::openReadWrite(const std::string& path) {
   off_t size = lseek(f.fd_, 0, SEEK_END);
   if (size < static_cast<off_t>(2 * kSlot)) {
     // Allocate both slots now, while there is space, so later in-place writes need none.
+    // A new state file is a new journal: it gets its id in the same write.
     Slot best = loadBest(f.fd_);
+    if (best.state.journal_id == 0) {
+      auto id = randomJournalId();
+      if (!id) return id.error();
+      best.state.journal_id = *id;
+    }
     unsigned char buf[2 * kSlot];
     encodeSlot(best, buf);
     encodeSlot(best, buf + kSlot);
@@ -105,6 +137,14 @@ Result<StateFile> StateFile::openReadWrite(const std::string& path) {
   Slot best = loadBest(f.fd_);
   f.generation_ = best.generation;
   f.state_ = best.state;
+  if (f.state_.journal_id == 0) {
+    // A journal from before journal ids: it gets one now, kept from here on.
+    auto id = randomJournalId();
+    if (!id) return id.error();
+    JournalState s = f.state_;
+    s.journal_id = *id;
+    if (auto st = f.store(s); !st) return st.error();
+  }
   return f;
 }
 
@@ -118,13 +158,14 @@ JournalState StateFile::readOnly(const std::string& path) {
 
 Status StateFile::store(const JournalState& s) {
   Slot slot{generation_ + 1, s};
+  if (state_.journal_id != 0) slot.state.journal_id = state_.journal_id;  // never changes
   unsigned char buf[kSlot];
   encodeSlot(slot, buf);
   off_t off = static_cast<off_t>((slot.generation % 2) * kSlot);
   if (pwrite(fd_, buf, kSlot, off) != static_cast<ssize_t>(kSlot) || fdatasync(fd_) != 0)
     return makeError("io", "journal: cannot write " + path_ + ": " + strerror(errno));
   generation_ = slot.generation;
-  state_ = s;
+  state_ = slot.state;
   return Status::Ok();
 }
 

@@ -32,14 +32,14 @@ std::string dump(const nlohmann::json& j) {
 
 std::string statusOnlineJson(const StatusInfo& info, WallTime now) {
   auto j = base(info, "online");
-  j["ts"] = formatRfc3339Local(now);
+  j["ts"] = formatRfc3339Utc(now);
   return dump(j);
 }
 
 std::string statusOfflineJson(const StatusInfo& info, const std::string& reason, WallTime now) {
   auto j = base(info, "offline");
   j["reason"] = reason;
-  if (reason != "lwt") j["ts"] = formatRfc3339Local(now);
+  if (reason != "lwt") j["ts"] = formatRfc3339Utc(now);
   return dump(j);
 }
 

@@ -57,7 +57,7 @@ std::vector<nlohmann::json> AlertEngine::onRecord(const nlohmann::json& rec) {
 
 std::vector<nlohmann::json> AlertEngine::onTick(WallTime now) {
   replaying_ = false;
-  return checkOutage(now, formatRfc3339Local(now));
+  return checkOutage(now, formatRfc3339Utc(now));
 }
 
 std::vector<nlohmann::json> AlertEngine::replay(const std::vector<nlohmann::json>& records) {

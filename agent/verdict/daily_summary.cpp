@@ -173,9 +173,9 @@ nlohmann::json summarizeDay(const std::vector<nlohmann::json>& records, const Lo
 
   return {
       {"date", day.date},
-      {"day_start", formatRfc3339Local(day.start)},
-      {"day_end", formatRfc3339Local(day.end)},
-      {"until", formatRfc3339Local(until)},
+      {"day_start", formatRfc3339Utc(day.start)},
+      {"day_end", formatRfc3339Utc(day.end)},
+      {"until", formatRfc3339Utc(until)},
       {"complete", until >= day.end},
       {"tests",
        {{"run", run},

@@ -110,7 +110,7 @@ check "breach_opened evidence = the counted below-target test ids before it" pyt
 import json, sys
 a = json.loads(sys.argv[1])
 rows = [l.split() for l in open(sys.argv[2]) if l.strip()]
-seq = lambda i: int(i.split(":")[1])
+seq = lambda i: int(i.rsplit(":", 1)[1])  # id = device:journal:seq
 before = [r for r in rows if seq(r[0]) < a["seq"] and r[2] == "True"]
 bad = [r[0] for r in before if r[1] == "False"]
 ok = a["type"] == "throughput" and a["evidence"] == bad[-3:] and len(a["evidence"]) == 2
@@ -129,7 +129,7 @@ check "breach_closed evidence = the last clear_after good test ids, linked to th
 import json, sys
 c, o = json.loads(sys.argv[1]), json.loads(sys.argv[2])
 rows = [l.split() for l in open(sys.argv[3]) if l.strip()]
-seq = lambda i: int(i.split(":")[1])
+seq = lambda i: int(i.rsplit(":", 1)[1])  # id = device:journal:seq
 good = [r[0] for r in rows if seq(r[0]) < c["seq"] and r[2] == "True" and r[1] == "True"]
 ok = c["type"] == "throughput" and c["evidence"] == good[-2:] and c["opened_alert_id"] == o["id"]
 print("evidence", c["evidence"], "good before", good)

@@ -115,7 +115,10 @@ TEST_F(DaemonLifecycle, Kill9NeverLosesAcknowledgedRecordsNorReusesSeq) {
   std::map<std::string, int> kinds;
   for (const auto& r : recs) {
     EXPECT_TRUE(seqs.insert(r["seq"].get<uint64_t>()).second) << "duplicate seq " << r["seq"];
-    EXPECT_EQ(r["id"], "lab-dev:" + std::to_string(r["seq"].get<uint64_t>()));
+    // One journal across every restart: one journal_id, and it is part of every id.
+    EXPECT_EQ(r["journal_id"], recs.front()["journal_id"]);
+    EXPECT_EQ(r["id"], "lab-dev:" + r["journal_id"].get<std::string>() + ":" +
+                           std::to_string(r["seq"].get<uint64_t>()));
     kinds[r["kind"]]++;
   }
   for (uint64_t s : acknowledged) EXPECT_TRUE(seqs.count(s)) << "acknowledged seq " << s << " lost";

@@ -86,7 +86,7 @@ TEST(JournalKill9, EveryAcknowledgedRecordSurvivesAndSeqNeverRepeats) {
       auto it = acked.find(r.seq);
       if (it != acked.end()) EXPECT_EQ(r.json.size(), it->second);
       auto j = nlohmann::json::parse(r.json);
-      EXPECT_EQ(j["id"], "kill9:" + std::to_string(r.seq));
+      EXPECT_EQ(j["id"], "kill9:" + (*ro)->journalId() + ":" + std::to_string(r.seq));
     }
     for (auto& [seq, len] : acked) EXPECT_EQ(present.count(seq), 1u) << "lost seq " << seq;
     EXPECT_TRUE((*ro)->read(0, 1000, "event").empty()) << "kill -9 is not damage";

@@ -60,7 +60,7 @@ TEST(OutageTracker, OpensAfterExactlyNAndClosesAfterK) {
   auto opened = d.feed(OutageClass::kUpstream);
   ASSERT_EQ(opened.size(), 1u);
   EXPECT_EQ(opened[0]["event"], "outage_started");
-  EXPECT_EQ(opened[0]["start"], formatRfc3339Local(first_bad));
+  EXPECT_EQ(opened[0]["start"], formatRfc3339Utc(first_bad));
   EXPECT_TRUE(d.tracker.isOpen());
   d.feed(OutageClass::kUpstream);  // 4th bad round at +30 s
   WallTime first_good = d.clock.wallNow();
@@ -69,8 +69,8 @@ TEST(OutageTracker, OpensAfterExactlyNAndClosesAfterK) {
   ASSERT_EQ(closed.size(), 1u);
   const auto& rec = closed[0];
   EXPECT_EQ(rec["kind"], "outage");
-  EXPECT_EQ(rec["start"], formatRfc3339Local(first_bad));
-  EXPECT_EQ(rec["end"], formatRfc3339Local(first_good));
+  EXPECT_EQ(rec["start"], formatRfc3339Utc(first_bad));
+  EXPECT_EQ(rec["end"], formatRfc3339Utc(first_good));
   EXPECT_DOUBLE_EQ(rec["duration_s"].get<double>(), 40.0);
   EXPECT_EQ(rec["class"], "upstream");
   EXPECT_EQ(rec["open"], false);
@@ -91,7 +91,7 @@ TEST(OutageTracker, BadRoundDuringRecoveryRestartsTheCount) {
   WallTime end = d.clock.wallNow() - seconds(10);
   auto closed = d.good(1);
   ASSERT_EQ(closed.size(), 1u);
-  EXPECT_EQ(closed[0]["end"], formatRfc3339Local(end));
+  EXPECT_EQ(closed[0]["end"], formatRfc3339Utc(end));
   EXPECT_EQ(closed[0]["class"], "dns");
 }
 
@@ -150,7 +150,7 @@ TEST(OutageTracker, OpenOutageSurvivesARestart) {
   WallTime first_good = after.clock.wallNow();
   auto closed = after.good(2);
   ASSERT_EQ(closed.size(), 1u);
-  EXPECT_EQ(closed[0]["start"], formatRfc3339Local(first_bad));
+  EXPECT_EQ(closed[0]["start"], formatRfc3339Utc(first_bad));
   EXPECT_EQ(closed[0]["restored"], true);
   EXPECT_EQ(closed[0]["class"], "local");
   EXPECT_DOUBLE_EQ(closed[0]["duration_s"].get<double>(),

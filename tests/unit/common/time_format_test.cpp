@@ -26,6 +26,22 @@ TEST(TimeFormat, LocalCarriesOffset) {
   tzset();
 }
 
+// Issue 9: records are UTC, screens are local WITH the zone (configured timezone).
+TEST(TimeFormat, ScreensShowLocalTimeWithTheZone) {
+  useTimeZone("Asia/Shanghai");
+  WallTime t = WallTime{} + std::chrono::milliseconds(1795867800123LL);
+  EXPECT_EQ(formatLocalDisplay(t), "2026-11-28 20:10:00 +08:00");
+  EXPECT_EQ(displayLocal("2026-11-28T12:10:00.123Z"), "2026-11-28 20:10:00 +08:00");
+  EXPECT_EQ(displayLocal("2026-11-28T20:10:00+08:00"), "2026-11-28 20:10:00 +08:00");
+  EXPECT_EQ(displayLocal("not a time"), "not a time");
+  useTimeZone("America/Sao_Paulo");
+  EXPECT_EQ(displayLocal("2026-11-28T12:10:00.123Z"), "2026-11-28 09:10:00 -03:00");
+  useTimeZone("");  // "" keeps the zone in force
+  EXPECT_EQ(displayLocal("2026-11-28T12:10:00.123Z"), "2026-11-28 09:10:00 -03:00");
+  unsetenv("TZ");
+  tzset();
+}
+
 TEST(TimeFormat, RejectsGarbage) {
   EXPECT_FALSE(parseRfc3339("").has_value());
   EXPECT_FALSE(parseRfc3339("2026-11-28").has_value());

@@ -1,9 +1,12 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
+#include <regex>
 #include <set>
 
 #include "agent/journal/journal.h"
+#include "agent/journal/state_file.h"
 #include "tests/unit/journal/journal_test_util.h"
 
 namespace uplinkprobe::journal {
@@ -51,7 +54,10 @@ TEST_F(FileJournalTest, AssignsSeqAndIdAndReadsBackByteIdentical) {
   EXPECT_TRUE(a->durable);
   auto parsed = nlohmann::json::parse(a->json);
   EXPECT_EQ(parsed["seq"], 1);
-  EXPECT_EQ(parsed["id"], "dev1:1");
+  const std::string jid = j->journalId();
+  EXPECT_TRUE(std::regex_match(jid, std::regex("^[0-9a-f]{16}$"))) << jid;
+  EXPECT_EQ(parsed["journal_id"], jid);
+  EXPECT_EQ(parsed["id"], "dev1:" + jid + ":1");
   EXPECT_EQ(parsed["n"], 1);
   auto b = j->append(rec("outage", 2));
   ASSERT_TRUE(b.ok());
@@ -356,16 +362,92 @@ TEST_F(FileJournalTest, ReadOnlyReaderWhileWriterAppends) {
 }
 
 TEST_F(FileJournalTest, MemoryJournalFakeBehavesLikeFile) {
-  auto m = makeMemoryJournal("dev9");
+  auto m = makeMemoryJournal("dev9", "00000000000000ab");
   auto a = m->append(rec("x", 1));
   auto b = m->append(rec("y", 2));
   ASSERT_TRUE(a.ok() && b.ok());
-  EXPECT_EQ(nlohmann::json::parse(b->json)["id"], "dev9:2");
+  EXPECT_EQ(nlohmann::json::parse(b->json)["id"], "dev9:00000000000000ab:2");
+  EXPECT_NE(makeMemoryJournal("dev9")->journalId(), makeMemoryJournal("dev9")->journalId());
   EXPECT_EQ(m->read(1, 10).size(), 1u);
   EXPECT_EQ(m->read(0, 10, "x").size(), 1u);
   m->markDelivered(2);
   EXPECT_EQ(m->deliveredSeq(), 2u);
   EXPECT_EQ(m->lastSeq(), 2u);
+}
+
+}  // namespace
+}  // namespace uplinkprobe::journal
+
+namespace uplinkprobe::journal {
+namespace {
+
+// Issue 9: a purge or reinstall starts a new journal whose seqs start at 1 again; its
+// records must never share an id with the old journal's (collectors de-duplicate on it).
+TEST_F(FileJournalTest, JournalIdSurvivesRestartsAndANewJournalGetsANewOne) {
+  std::string first_id, first_record_id;
+  {
+    auto j = open();
+    first_id = j->journalId();
+    auto a = j->append(rec("throughput", 1));
+    ASSERT_TRUE(a.ok());
+    first_record_id = nlohmann::json::parse(a->json)["id"];
+  }
+  {
+    auto j = open();  // restart: same journal, same id, seq continues
+    EXPECT_EQ(j->journalId(), first_id);
+    auto b = j->append(rec("event", 2));
+    ASSERT_TRUE(b.ok());
+    EXPECT_EQ(b->seq, 2u);
+    EXPECT_EQ(nlohmann::json::parse(b->json)["journal_id"], first_id);
+  }
+  auto ro = openFileJournalReadOnly(opts().dir);
+  ASSERT_TRUE(ro.ok());
+  EXPECT_EQ((*ro)->journalId(), first_id);
+
+  // Purge: the directory is wiped and a new journal starts at seq 1.
+  std::filesystem::remove_all(opts().dir);
+  auto j = open();
+  auto c = j->append(rec("throughput", 3));
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->seq, 1u);
+  EXPECT_NE(j->journalId(), first_id);
+  EXPECT_NE(nlohmann::json::parse(c->json)["id"], first_record_id);
+}
+
+// A journal.state written before journal ids (bytes 40..63 of both slots zero) gets an id
+// on its first read-write open and keeps it; seq and delivered are untouched.
+TEST_F(FileJournalTest, JournalFromBeforeJournalIdsGetsOneOnFirstOpenAndKeepsIt) {
+  {
+    auto j = open();
+    ASSERT_TRUE(j->append(rec("a", 1)).ok());
+    ASSERT_TRUE(j->append(rec("b", 2)).ok());
+    j->markDelivered(1);
+    ASSERT_TRUE(j->flush().ok());
+  }
+  const std::string state = opts().dir + "/journal.state";
+  {
+    std::fstream f(state, std::ios::in | std::ios::out | std::ios::binary);
+    const char zeros[24] = {0};
+    for (int slot = 0; slot < 2; ++slot) {
+      f.seekp(slot * 64 + 40);
+      f.write(zeros, sizeof zeros);
+    }
+  }
+  EXPECT_EQ(StateFile::readOnly(state).journal_id, 0u);
+  EXPECT_EQ(StateFile::readOnly(state).seq_hwm, 2u);
+  std::string made;
+  {
+    auto j = open();
+    made = j->journalId();
+    EXPECT_TRUE(std::regex_match(made, std::regex("^[0-9a-f]{16}$"))) << made;
+    EXPECT_EQ(j->deliveredSeq(), 1u);
+    auto c = j->append(rec("c", 3));
+    ASSERT_TRUE(c.ok());
+    EXPECT_EQ(c->seq, 3u);
+    EXPECT_EQ(nlohmann::json::parse(c->json)["id"], "dev1:" + made + ":3");
+  }
+  EXPECT_EQ(journalIdHex(StateFile::readOnly(state).journal_id), made);
+  EXPECT_EQ(open()->journalId(), made);
 }
 
 }  // namespace

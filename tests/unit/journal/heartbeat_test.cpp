@@ -62,8 +62,8 @@ TEST_F(HeartbeatTest, RebootProducesPowerRecord) {
   EXPECT_DOUBLE_EQ(p["duration_s"].get<double>(), 42 * 60);
   EXPECT_EQ(p["uncertainty_s"], 300);
   EXPECT_EQ(p["clean_shutdown"], false);
-  EXPECT_EQ(p["start"], formatRfc3339Local(last_alive));
-  EXPECT_EQ(p["end"], formatRfc3339Local(clock_.wallNow()));
+  EXPECT_EQ(p["start"], formatRfc3339Utc(last_alive));
+  EXPECT_EQ(p["end"], formatRfc3339Utc(clock_.wallNow()));
 }
 
 TEST_F(HeartbeatTest, ShortRestartSameBootIsNotReported) {

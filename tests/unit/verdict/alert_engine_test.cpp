@@ -9,6 +9,8 @@ namespace uplinkprobe::verdict {
 namespace {
 
 const WallTime kT0 = *parseRfc3339("2024-05-06T08:00:00Z");
+const char* const kJournalId = "00000000000000aa";
+std::string id(int seq) { return std::string("dev:") + kJournalId + ":" + std::to_string(seq); }
 
 // A tiny journal: assigns seq/id/ts like the real one so engines see realistic envelopes.
 class FakeJournal {
@@ -17,7 +19,8 @@ class FakeJournal {
     ++seq_;
     body["kind"] = kind;
     body["seq"] = seq_;
-    body["id"] = "dev:" + std::to_string(seq_);
+    body["journal_id"] = kJournalId;
+    body["id"] = id(static_cast<int>(seq_));
     body["ts"] = formatRfc3339Utc(ts);
     records_.push_back(body);
     return body;
@@ -79,11 +82,11 @@ TEST(AlertEngine, OpensAfterExactlyNOfMCountedTestsBelowTarget) {
   ASSERT_EQ(a.size(), 1u);
   EXPECT_EQ(a[0]["alert"], "breach_opened");
   EXPECT_EQ(a[0]["type"], "throughput");
-  EXPECT_EQ(a[0]["evidence"], nlohmann::json({"dev:1", "dev:3", "dev:4"}));
+  EXPECT_EQ(a[0]["evidence"], nlohmann::json({id(1), id(3), id(4)}));
   EXPECT_EQ(a[0]["measured_mbps"], nlohmann::json({50.0, 40.0, 60.0}));
   EXPECT_EQ(a[0]["target_mbps"], 100.0);
   EXPECT_TRUE(h.engine.throughputOpen());
-  EXPECT_EQ(h.engine.state()["breaches"][0]["opened_alert_id"], "dev:5");
+  EXPECT_EQ(h.engine.state()["breaches"][0]["opened_alert_id"], id(5));
 }
 
 TEST(AlertEngine, NMinusOneBadInTheWindowDoesNotOpen) {
@@ -108,8 +111,8 @@ TEST(AlertEngine, NoFlappingOnASingleBadTestWhileOpenOrClosed) {
   ASSERT_EQ(c.size(), 1u);
   EXPECT_EQ(c[0]["alert"], "breach_closed");
   // seq 3 is the breach_opened alert itself; 7-9 are the good streak after the bad 6.
-  EXPECT_EQ(c[0]["evidence"], nlohmann::json({"dev:7", "dev:8", "dev:9"}));
-  EXPECT_EQ(c[0]["opened_alert_id"], "dev:3");
+  EXPECT_EQ(c[0]["evidence"], nlohmann::json({id(7), id(8), id(9)}));
+  EXPECT_EQ(c[0]["opened_alert_id"], id(3));
   // Closed again: a single bad test does not re-open.
   EXPECT_TRUE(h.feed("throughput", test(50)).empty());
   EXPECT_FALSE(h.engine.throughputOpen());
@@ -143,7 +146,7 @@ TEST(AlertEngine, RestartInTheMiddleKeepsStateAndDoesNotReAnnounce) {
   const std::vector<double> seq = {50, 50, 50, 120, 50, 120, 120, 120, 50, 50, 50, 120};
   for (size_t cut = 0; cut <= seq.size(); ++cut) {
     Harness live(rules(3, 5, 3));
-    auto memj = journal::makeMemoryJournal("dev");
+    auto memj = journal::makeMemoryJournal("dev", kJournalId);
     std::vector<nlohmann::json> live_alerts, restarted_alerts;
     for (size_t i = 0; i < cut; ++i)
       for (auto& a : live.feed("throughput", test(seq[i]))) live_alerts.push_back(a);
@@ -179,7 +182,7 @@ TEST(AlertEngine, RebuildAnnouncesABreachTheJournalMissed) {
   ASSERT_EQ(out.size(), 1u);
   EXPECT_EQ(out[0]["alert"], "breach_opened");
   EXPECT_EQ(out[0]["reconciled"], true);
-  EXPECT_EQ(out[0]["evidence"], nlohmann::json({"dev:1", "dev:2", "dev:3"}));
+  EXPECT_EQ(out[0]["evidence"], nlohmann::json({id(1), id(2), id(3)}));
   // Records already replayed are ignored if fed again.
   EXPECT_TRUE(e.onRecord(recs.back()).empty());
 }
@@ -197,7 +200,7 @@ TEST(AlertEngine, LongOutageOpensOnTickAndClosesWithTheOutageRecord) {
   ASSERT_EQ(opened.size(), 1u);
   EXPECT_EQ(opened[0]["type"], "availability");
   EXPECT_EQ(opened[0]["cause"], "long_outage");
-  EXPECT_EQ(opened[0]["evidence"], nlohmann::json({"dev:1"}));
+  EXPECT_EQ(opened[0]["evidence"], nlohmann::json({id(1)}));
   EXPECT_TRUE(h.engine.onTick(*parseRfc3339("2024-05-06T09:00:00Z")).empty());
   auto closed = h.feed("outage", {{"start", "2024-05-06T08:14:00Z"},
                                   {"end", "2024-05-06T09:14:00Z"},
@@ -205,7 +208,7 @@ TEST(AlertEngine, LongOutageOpensOnTickAndClosesWithTheOutageRecord) {
                                   {"class", "upstream"}});
   ASSERT_EQ(closed.size(), 1u);
   EXPECT_EQ(closed[0]["alert"], "breach_closed");
-  EXPECT_EQ(closed[0]["evidence"], nlohmann::json({"dev:3"}));
+  EXPECT_EQ(closed[0]["evidence"], nlohmann::json({id(3)}));
   EXPECT_FALSE(h.engine.availabilityOpen());
 }
 
@@ -216,7 +219,7 @@ TEST(AlertEngine, ShortOutageNoAlertLongClosedOutageOpensAndCloses) {
   ASSERT_EQ(a.size(), 2u);
   EXPECT_EQ(a[0]["alert"], "breach_opened");
   EXPECT_EQ(a[1]["alert"], "breach_closed");
-  EXPECT_EQ(a[0]["evidence"], nlohmann::json({"dev:2"}));
+  EXPECT_EQ(a[0]["evidence"], nlohmann::json({id(2)}));
 }
 
 TEST(AlertEngine, LowDailyUptimeOpensUntilAGoodDay) {
@@ -227,7 +230,7 @@ TEST(AlertEngine, LowDailyUptimeOpensUntilAGoodDay) {
   auto a = h.feed("daily", {{"date", "2024-05-06"}, {"uptime_pct", 97.0}});
   ASSERT_EQ(a.size(), 1u);
   EXPECT_EQ(a[0]["cause"], "low_uptime");
-  EXPECT_EQ(a[0]["evidence"], nlohmann::json({"dev:2"}));
+  EXPECT_EQ(a[0]["evidence"], nlohmann::json({id(2)}));
   EXPECT_TRUE(h.feed("daily", {{"date", "2024-05-07"}, {"uptime_pct", 90.0}}).empty());
   EXPECT_TRUE(h.feed("daily", {{"date", "2024-05-08"}, {"uptime_pct", nullptr}}).empty());
   auto c = h.feed("daily", {{"date", "2024-05-09"}, {"uptime_pct", 100.0}});
