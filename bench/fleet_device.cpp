@@ -225,7 +225,10 @@ nlohmann::json SimDevice::availabilityBody(WallTime from, WallTime to) {
     const WallTime b = std::min(to, outage_plan_->second);
     if (a < b) ps.addDownInterval(steadyAt(a), steadyAt(b));
   }
-  return ps.finish(steadyAt(to), to, std::nullopt);
+  auto body = ps.finish(steadyAt(to), to, std::nullopt);
+  // As AvailabilityMonitor adds it (docs/schema/availability.json requires it).
+  body["interval_s"] = std::chrono::duration<double>(kRound).count();
+  return body;
 }
 
 nlohmann::json SimDevice::throughputBody(WallTime at) {
