@@ -12,6 +12,7 @@
 // Record mix per school and day (33 records ≈ 10^7 rows for 10^4 schools × 30 days): 4
 // throughput tests in school hours, 28 availability periods of 30 min (08:00-22:00), 1 daily.
 // Results go to docs/benchmarks.md.
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
 
@@ -127,6 +128,29 @@ struct Gen {
     return r;
   }
 };
+
+// CPU seconds of this process, plus (PostgreSQL) of the server backend serving it: what a
+// query costs on an otherwise idle core, whatever the load of the shared machine.
+double processCpu() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return u.ru_utime.tv_sec + u.ru_stime.tv_sec + (u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+}
+double backendCpu(long pid) {
+  if (pid <= 0) return 0;
+  FILE* f = std::fopen(("/proc/" + std::to_string(pid) + "/stat").c_str(), "r");
+  if (!f) return 0;
+  char buf[2048];
+  size_t n = std::fread(buf, 1, sizeof buf - 1, f);
+  std::fclose(f);
+  buf[n] = 0;
+  const char* p = std::strrchr(buf, ')');
+  if (!p) return 0;
+  unsigned long ut = 0, st = 0;
+  // fields after ")": state(3) … utime(14) stime(15)
+  std::sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &st);
+  return static_cast<double>(ut + st) / sysconf(_SC_CLK_TCK);
+}
 
 int64_t nowMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -254,7 +278,7 @@ bool sqlFill(db::Database& db, int schools, int days, int64_t now) {
 
 int main(int argc, char** argv) {
   std::string url;
-  bool postgres = false, skip_load = false, sql_fill = false;
+  bool postgres = false, skip_load = false, sql_fill = false, hold = false;
   int schools = 10000, days = 30;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
@@ -266,6 +290,8 @@ int main(int argc, char** argv) {
       skip_load = true;
     else if (a == "--sql-fill")
       sql_fill = true;
+    else if (a == "--hold")
+      hold = true;
     else if (a == "--schools" && i + 1 < argc)
       schools = std::atoi(argv[++i]);
     else if (a == "--days" && i + 1 < argc)
@@ -435,14 +461,28 @@ int main(int argc, char** argv) {
   o.days = days;
   o.now_ms = now;
   o.school_hours = hours;
+  long backend = 0;
+  if (postgres || url.rfind("postgres", 0) == 0)
+    if (auto r = db.query("SELECT pg_backend_pid()"))
+      backend = db::asInt(r->rows[0][0]).value_or(0);
+  {
+    double l1 = 0, l5 = 0, l15 = 0;
+    if (FILE* f = std::fopen("/proc/loadavg", "r")) {
+      if (std::fscanf(f, "%lf %lf %lf", &l1, &l5, &l15) != 3) l1 = 0;
+      std::fclose(f);
+    }
+    std::printf("load average before the ledger runs: %.2f %.2f %.2f\n", l1, l5, l15);
+  }
   for (auto by : {LedgerGrouping::kSchool, LedgerGrouping::kCounty, LedgerGrouping::kCity,
                   LedgerGrouping::kCarrier, LedgerGrouping::kProvince}) {
-    double best = 1e9, first = 0;
+    double best = 1e9, first = 0, best_cpu = 1e9;
     size_t n = 0;
     for (int rep = 0; rep < 3; ++rep) {
       auto t0 = Clock::now();
+      const double c0 = processCpu() + backendCpu(backend);
       auto l = computeLedger(db, by, o);
       const double s = seconds(t0);
+      best_cpu = std::min(best_cpu, processCpu() + backendCpu(backend) - c0);
       if (!l) {
         std::fprintf(stderr, "ledger: %s\n", l.error().message.c_str());
         return 2;
@@ -451,8 +491,8 @@ int main(int argc, char** argv) {
       if (rep == 0) first = s;
       best = std::min(best, s);
     }
-    std::printf("ledger --by %-8s: %zu rows, first %.3f s, best of 3 %.3f s\n",
-                ledgerGroupingName(by), n, first, best);
+    std::printf("ledger --by %-8s: %zu rows, first %.3f s, best of 3 %.3f s wall, %.3f s CPU\n",
+                ledgerGroupingName(by), n, first, best, best_cpu);
   }
   {
     o.school_id = "220050-5000";
@@ -460,6 +500,12 @@ int main(int argc, char** argv) {
     auto l = computeLedger(db, LedgerGrouping::kSchool, o);
     std::printf("ledger one school: %.3f s (%s)\n", seconds(t0),
                 l ? "ok" : l.error().message.c_str());
+  }
+  if (hold) {  // keep the (PostgreSQL) server for EXPLAIN until stdin closes
+    std::printf("holding: %s (close stdin to stop)\n", url.c_str());
+    std::fflush(stdout);
+    while (std::getchar() != EOF) {
+    }
   }
   return 0;
 }

@@ -24,6 +24,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -56,6 +57,17 @@ std::optional<double> asDouble(const Value& v);
 std::optional<std::string> asText(const Value& v);
 bool isNull(const Value& v);
 
+// One row of a scan(): cells read in place, valid only during the callback.
+class RowView {
+ public:
+  virtual ~RowView() = default;
+  virtual size_t size() const = 0;
+  virtual bool isNull(size_t i) const = 0;
+  virtual std::string_view text(size_t i) const = 0;  // "" for NULL
+  virtual std::optional<double> real(size_t i) const = 0;
+  virtual std::optional<int64_t> integer(size_t i) const = 0;
+};
+
 struct Options {
   // SQLite PRAGMA synchronous: "normal" (survives a killed process) or "full" (survives power
   // loss). Ignored by PostgreSQL.
@@ -77,6 +89,10 @@ class Database {
   // Runs one statement with bound parameters; returns the rows it produced (none for plain
   // INSERT/UPDATE). Statements are prepared once per connection and cached by their text.
   virtual Result<Rows> query(std::string_view sql, const Params& params = {}) = 0;
+  // Like query(), but hands each row to `row` in place instead of materialising the result
+  // (no allocation per row): for the ledger's scans over 10^6 rows.
+  virtual Status scan(std::string_view sql, const Params& params,
+                      const std::function<void(const RowView&)>& row) = 0;
   // Runs one statement with bound parameters; returns the number of rows it changed.
   virtual Result<int64_t> execute(std::string_view sql, const Params& params = {}) = 0;
 

@@ -29,6 +29,37 @@ struct ResultDeleter {
 };
 using PgResult = std::unique_ptr<PGresult, ResultDeleter>;
 
+class ResultRow final : public RowView {
+ public:
+  explicit ResultRow(PGresult* r) : r_(r) {}
+  void at(int i) { i_ = i; }
+  size_t size() const override { return static_cast<size_t>(PQnfields(r_)); }
+  bool isNull(size_t c) const override { return PQgetisnull(r_, i_, static_cast<int>(c)); }
+  std::string_view text(size_t c) const override {
+    if (isNull(c)) return {};
+    return std::string_view(PQgetvalue(r_, i_, static_cast<int>(c)),
+                            static_cast<size_t>(PQgetlength(r_, i_, static_cast<int>(c))));
+  }
+  std::optional<double> real(size_t c) const override {
+    if (isNull(c)) return std::nullopt;
+    const char* v = PQgetvalue(r_, i_, static_cast<int>(c));
+    if (v[0] == 't') return 1.0;
+    if (v[0] == 'f') return 0.0;
+    return std::strtod(v, nullptr);
+  }
+  std::optional<int64_t> integer(size_t c) const override {
+    if (isNull(c)) return std::nullopt;
+    const char* v = PQgetvalue(r_, i_, static_cast<int>(c));
+    if (v[0] == 't') return 1;
+    if (v[0] == 'f') return 0;
+    return static_cast<int64_t>(std::strtoll(v, nullptr, 10));
+  }
+
+ private:
+  PGresult* r_;
+  int i_ = 0;
+};
+
 class PostgresDatabase final : public Database {
  public:
   PostgresDatabase(PGconn* c, std::string url) : conn_(c), url_(redact(url)) {}
@@ -86,6 +117,20 @@ class PostgresDatabase final : public Database {
       out.rows.push_back(std::move(row));
     }
     return out;
+  }
+
+  Status scan(std::string_view sql, const Params& params,
+              const std::function<void(const RowView&)>& each) override {
+    auto r = run(sql, params);
+    if (!r) return r.error();
+    PGresult* res = r->get();
+    ResultRow row(res);
+    const int nt = PQntuples(res);
+    for (int i = 0; i < nt; ++i) {
+      row.at(i);
+      each(row);
+    }
+    return Status::Ok();
   }
 
   Result<int64_t> execute(std::string_view sql, const Params& params) override {

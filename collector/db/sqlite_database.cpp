@@ -38,6 +38,11 @@ class SqliteDatabase final : public Database {
     return out;
   }
 
+  Status scan(std::string_view sql, const Params& params,
+              const std::function<void(const RowView&)>& row) override {
+    return run(sql, params, nullptr, &row);
+  }
+
   Result<int64_t> execute(std::string_view sql, const Params& params) override {
     auto st = run(sql, params, nullptr);
     if (!st) return st.error();
@@ -67,7 +72,34 @@ class SqliteDatabase final : public Database {
     return st;
   }
 
-  Status run(std::string_view sql, const Params& params, Rows* out) {
+  class StmtRow final : public RowView {
+   public:
+    explicit StmtRow(sqlite3_stmt* st) : st_(st) {}
+    size_t size() const override { return static_cast<size_t>(sqlite3_column_count(st_)); }
+    bool isNull(size_t i) const override {
+      return sqlite3_column_type(st_, static_cast<int>(i)) == SQLITE_NULL;
+    }
+    std::string_view text(size_t i) const override {
+      const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(st_, static_cast<int>(i)));
+      return p ? std::string_view(
+                     p, static_cast<size_t>(sqlite3_column_bytes(st_, static_cast<int>(i))))
+               : std::string_view();
+    }
+    std::optional<double> real(size_t i) const override {
+      if (isNull(i)) return std::nullopt;
+      return sqlite3_column_double(st_, static_cast<int>(i));
+    }
+    std::optional<int64_t> integer(size_t i) const override {
+      if (isNull(i)) return std::nullopt;
+      return static_cast<int64_t>(sqlite3_column_int64(st_, static_cast<int>(i)));
+    }
+
+   private:
+    sqlite3_stmt* st_;
+  };
+
+  Status run(std::string_view sql, const Params& params, Rows* out,
+             const std::function<void(const RowView&)>* each = nullptr) {
     auto prepared = prepare(sql);
     if (!prepared) return prepared.error();
     sqlite3_stmt* st = *prepared;
@@ -106,6 +138,10 @@ class SqliteDatabase final : public Database {
         std::string m = sqlite3_errmsg(db_);
         sqlite3_reset(st);
         return makeError("db", "sqlite: " + m);
+      }
+      if (each) {
+        (*each)(StmtRow(st));
+        continue;
       }
       if (!out) continue;
       const int n = sqlite3_column_count(st);

@@ -33,6 +33,12 @@ double median(const std::vector<double>& sorted) {
   return n % 2 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
 }
 
+// Heterogeneous lookup: scan rows give string_view ids, no string is built per row.
+struct TextHash {
+  using is_transparent = void;
+  size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+};
+
 struct TestAcc {
   std::vector<double> down, up;
   int64_t counted = 0, at_target = 0;
@@ -143,7 +149,7 @@ Result<Ledger> computeLedger(db::Database& db, LedgerGrouping by, const LedgerOp
   }
   auto schools = db.query(sql + " ORDER BY school_id", p);
   if (!schools) return schools.error();
-  std::unordered_map<std::string, size_t> index;
+  std::unordered_map<std::string, size_t, TextHash, std::equal_to<>> index;
   out.schools.reserve(schools->size());
   for (auto& r : schools->rows) {
     SchoolLedgerRow row;
@@ -163,7 +169,7 @@ Result<Ledger> computeLedger(db::Database& db, LedgerGrouping by, const LedgerOp
   auto find = [&](const db::Value& id) -> SchoolLedgerRow* {
     auto s = asText(id);
     if (!s) return nullptr;
-    auto it = index.find(*s);
+    auto it = index.find(std::string_view(*s));
     return it == index.end() ? nullptr : &out.schools[it->second];
   };
   db::Params only;
@@ -198,26 +204,25 @@ Result<Ledger> computeLedger(db::Database& db, LedgerGrouping by, const LedgerOp
   db::Params tp{since_ms};
   const std::string hours = hoursPredicate(o.school_hours, tp);
   if (one) tp.emplace_back(o.school_id);
-  auto tests = db.query(
+  // Scanned in place (no row objects): ~10^6 rows at 10^4 schools × 30 days.
+  std::vector<TestAcc> acc(out.schools.size());
+  auto st = db.scan(
       "SELECT school_id, down_ip_mbps, up_ip_mbps, meets_target FROM tests WHERE ts_ms >= ? "
       "AND counted = 1 AND " +
           hours + and_one,
-      tp);
-  if (!tests) return tests.error();
-  std::unordered_map<std::string, TestAcc> acc;
-  for (auto& r : tests->rows) {
-    auto id = asText(r[0]);
-    if (!id) continue;
-    TestAcc& a = acc[*id];
-    if (auto d = asDouble(r[1])) a.down.push_back(*d);
-    if (auto u = asDouble(r[2])) a.up.push_back(*u);
-    ++a.counted;
-    if (asInt(r[3]).value_or(0) == 1) ++a.at_target;
-  }
-  for (auto& [id, a] : acc) {
-    auto it = index.find(id);
-    if (it == index.end()) continue;
-    SchoolLedgerRow& s = out.schools[it->second];
+      tp, [&](const db::RowView& r) {
+        auto it = index.find(r.text(0));
+        if (it == index.end()) return;
+        TestAcc& a = acc[it->second];
+        if (auto d = r.real(1)) a.down.push_back(*d);
+        if (auto u = r.real(2)) a.up.push_back(*u);
+        ++a.counted;
+        if (r.integer(3).value_or(0) == 1) ++a.at_target;
+      });
+  if (!st) return st.error();
+  for (size_t i = 0; i < acc.size(); ++i) {
+    TestAcc& a = acc[i];
+    SchoolLedgerRow& s = out.schools[i];
     s.tests = a.counted;
     if (a.counted) s.share_at_target = static_cast<double>(a.at_target) / a.counted;
     if (!a.down.empty()) {
