@@ -268,7 +268,8 @@ class Db:
 
 
 class Collector:
-    def __init__(self, bin_path, work, name, mqtt_port, db, group="", client_id=None):
+    def __init__(self, bin_path, work, name, mqtt_port, db, group="", client_id=None,
+                 prefix=TOPIC):
         self.bin, self.name, self.db = bin_path, name, db
         self.dir = pathlib.Path(work) / f"collector-{name}"
         self.dir.mkdir(exist_ok=True)
@@ -280,7 +281,7 @@ class Collector:
             f'uri = "tcp://127.0.0.1:{mqtt_port}"\n'
             f'client_id = "{self.client_id}"\n'
             f'shared_group = "{group}"\n'
-            f'topic_prefix = "{TOPIC}"\n'
+            f'topic_prefix = "{prefix}"\n'
             "[database]\n"
             f'url = "{db.url()}"\n'
             "[http]\n"
@@ -297,6 +298,7 @@ class Collector:
 
     def start(self):
         self.logf = open(self.dir / "collector.log", "ab")
+        self.log_mark = self.logf.tell()
         self.proc = subprocess.Popen([str(self.bin), "run", "--config", str(self.conf)],
                                      stdout=self.logf, stderr=subprocess.STDOUT)
         end = time.time() + 30
@@ -304,10 +306,18 @@ class Collector:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"collector {self.name} exited {self.proc.returncode}: " +
                                    (self.dir / "collector.log").read_text()[-2000:])
-            if self.metrics() is not None:
+            if self.metrics() is not None or self.log_has("mqtt: subscribed", since=self.log_mark):
                 return
             time.sleep(0.1)
-        raise RuntimeError(f"collector {self.name}: no /metrics after 30 s")
+        raise RuntimeError(f"collector {self.name}: neither /metrics nor a subscription after 30 s")
+
+    def log_has(self, text, since=0):
+        try:
+            with open(self.dir / "collector.log", "rb") as f:
+                f.seek(since)
+                return text.encode() in f.read()
+        except OSError:
+            return False
 
     def metrics(self):
         try:
@@ -328,8 +338,11 @@ class Collector:
         return out
 
     def stored(self):
-        m = self.metrics() or {}
-        return int(m.get("uplinkprobe_collector_records_stored_total", 0))
+        m = self.metrics()
+        if m is None:
+            return None  # no HTTP API in this build
+        return int(sum(v for k, v in m.items()
+                       if k.startswith("uplinkprobe_collector_records_stored_total")))
 
     def subscribed(self):
         """True once the collector's MQTT session exists (it counts connects in /metrics, or
@@ -338,7 +351,7 @@ class Collector:
         for k, v in m.items():
             if k.startswith("uplinkprobe_collector_mqtt_connected") and v >= 1:
                 return True
-        return False
+        return self.log_has("mqtt: subscribed", since=self.log_mark)
 
     def stop(self, sig=signal.SIGTERM):
         if self.proc and self.proc.poll() is None:
@@ -372,12 +385,14 @@ class Bench:
         self.mq = None
         self.pg = None
         self.sheet = self.work / "schools.csv"
+        self.prefix = TOPIC
 
     # ---- helpers ------------------------------------------------------------------------------
     def run_sim(self, mode, extra, manifest=None):
         cmd = [str(self.sim), "--port", str(self.mq.port), "--devices", str(self.a.devices),
                "--schools", str(self.a.schools or self.a.devices), "--seed", str(self.a.seed),
-               "--mode", mode, "--progress-s", "15", *self.a.sim_extra.split(), *extra]
+               "--mode", mode, "--progress-s", "15", "--prefix", self.prefix,
+               *self.a.sim_extra.split(), *extra]
         if manifest:
             cmd += ["--manifest", str(manifest)]
         log("$ " + " ".join(shlex.quote(c) for c in cmd))
@@ -390,7 +405,7 @@ class Bench:
         cmd = [str(self.sim), "--port", str(self.mq.port), "--devices", str(self.a.devices),
                "--schools", str(self.a.schools or self.a.devices), "--seed", str(self.a.seed),
                "--mode", mode, "--progress-s", "15", "--manifest", str(manifest),
-               *self.a.sim_extra.split(), *extra]
+               "--prefix", self.prefix, *self.a.sim_extra.split(), *extra]
         log("$ " + " ".join(shlex.quote(c) for c in cmd))
         return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=sys.stderr, text=True)
 
@@ -425,7 +440,8 @@ class Bench:
         return Db("pg", pg=self.pg, name=name)
 
     def new_collector(self, name, db, group="", client_id=None):
-        c = Collector(self.collector_bin, self.work, name, self.mq.port, db, group, client_id)
+        c = Collector(self.collector_bin, self.work, name, self.mq.port, db, group, client_id,
+                      self.prefix)
         rc, out = c.cli("import-schools", "--config", str(c.conf), str(self.sheet))
         if rc != 0:
             raise RuntimeError(f"import-schools exited {rc}: {out[-1500:]}")
@@ -444,13 +460,13 @@ class Bench:
     def stage_sub(self):
         sid = "bench-sub"
         subprocess.run(["mosquitto_sub", "-p", str(self.mq.port), "-c", "-i", sid, "-q", "1",
-                        "-t", f"{TOPIC}/#", "-W", "1"], capture_output=True)
+                        "-t", f"{self.prefix}/#", "-W", "1"], capture_output=True)
         s = self.run_sim("storm", self.backlog_args(self.a.backlog_hours))
         n = s["records"] + s["status_messages"]
         t0 = time.time()
         # -R: retained copies re-sent on (re)subscribe are not counted; the queued ones are.
         r = subprocess.run(["mosquitto_sub", "-p", str(self.mq.port), "-c", "-i", sid, "-q", "1",
-                            "-t", f"{TOPIC}/#", "-R", "-C", str(n), "-W", str(self.a.timeout)],
+                            "-t", f"{self.prefix}/#", "-R", "-C", str(n), "-W", str(self.a.timeout)],
                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         t1 = time.time()
         if r.returncode != 0:
@@ -606,6 +622,9 @@ class Bench:
             if not fn:
                 raise SystemExit(f"unknown stage {st}")
             log(f"=== stage {st}")
+            # Each stage its own topic prefix: retained messages (status, alert/state) of an
+            # earlier stage never reach a later stage's new subscription.
+            self.prefix = f"bench-{st}/v1"
             try:
                 self.results["stages"][st] = fn()
             except Exception as e:  # report and continue with the next stage
