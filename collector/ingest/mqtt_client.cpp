@@ -165,9 +165,13 @@ void MqttClient::connect() {
     t->tcp = std::make_unique<Tcp::socket>(io_);
   }
   t_ = t;
+  got_publish_ = false;
   connect_timer_.expires_after(options_.connect_timeout);
   connect_timer_.async_wait([this, conn](const asio::error_code& ec) {
-    if (ec || conn != conn_ || subscribed_) return;
+    // A resumed session that already delivers messages is up: its SUBACK may sit behind the
+    // broker's resend of every in-flight message (mosquitto 2.0.11: a whole backlog) while
+    // reading is paused, so waiting for it here reconnected forever after a kill -9.
+    if (ec || conn != conn_ || subscribed_ || got_publish_) return;
     fail(conn, "connect timed out");
   });
   resolver_.async_resolve(address_.host, address_.port,
@@ -295,6 +299,7 @@ bool MqttClient::handle(std::uint64_t conn, Packet& packet) {
   }
   if (auto* pub = std::get_if<Publish>(&packet)) {
     stats_.messages++;
+    got_publish_ = true;
     if (pub->qos == 1) {
       if (in_flight_[pub->packet_id]) {
         stats_.protocol_errors++;

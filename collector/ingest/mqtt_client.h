@@ -192,6 +192,7 @@ class MqttClient {
   std::chrono::steady_clock::time_point last_received_{};
   std::chrono::steady_clock::time_point ping_sent_{};
   bool ping_outstanding_ = false;
+  bool got_publish_ = false;  // this connection has delivered a PUBLISH (see connect timer)
   std::chrono::steady_clock::time_point connected_at_{};
   int attempts_ = 0;
   std::mt19937_64 rng_;
