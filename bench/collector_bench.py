@@ -306,7 +306,8 @@ class Collector:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"collector {self.name} exited {self.proc.returncode}: " +
                                    (self.dir / "collector.log").read_text()[-2000:])
-            if self.metrics() is not None or self.log_has("mqtt: subscribed", since=self.log_mark):
+            # "connected": a resumed session may deliver its backlog before the SUBACK.
+            if self.metrics() is not None or self.log_has("mqtt: connected", since=self.log_mark):
                 return
             time.sleep(0.1)
         raise RuntimeError(f"collector {self.name}: neither /metrics nor a subscription after 30 s")
