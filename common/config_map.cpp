@@ -73,6 +73,8 @@ Status applyTable(const TomlWalk& w, const toml::table& table, std::string_view 
       return makeError("config", where(src, node) + ": " + sectionLabel(w, section, index) +
                                      ": unknown key \"" + std::string(key.str()) + "\"");
     const KeySpec& k = w.keys[def];
+    if (w.on_key && node.source().begin.line > 0)
+      w.on_key(section, k.key, index, static_cast<int>(node.source().begin.line));
     Value v;
     std::string err = convert(node, k.type, v);
     if (err.empty() && k.min < k.max) {

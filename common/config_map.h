@@ -66,6 +66,10 @@ struct TomlWalk {
   std::function<void(std::string_view section, size_t index)> begin_array_element;
   // Stores key `keys[key_index]` of element `index`; returns an error message or "".
   std::function<std::string(size_t key_index, size_t index, const Value&)> assign;
+  // Optional: told the line of every known key the file sets (for later messages that name
+  // file, line and key).
+  std::function<void(std::string_view section, std::string_view key, size_t index, int line)>
+      on_key;
 };
 
 inline constexpr size_t kMaxConfigBytes = 1 << 20;  // a config is a few kB
@@ -93,8 +97,10 @@ template <typename Config>
 Status loadToml(const std::vector<KeyDef<Config>>& schema,
                 const std::function<bool(std::string_view)>& is_array_section,
                 const std::function<void(Config&, std::string_view, size_t)>& begin_array_element,
-                const std::string& text, const std::string& source, Config& out) {
+                const std::string& text, const std::string& source, Config& out,
+                decltype(TomlWalk::on_key) on_key = nullptr) {
   TomlWalk walk;
+  walk.on_key = std::move(on_key);
   walk.keys = keySpecs(schema);
   walk.is_array_section = is_array_section;
   walk.begin_array_element = [&](std::string_view section, size_t index) {

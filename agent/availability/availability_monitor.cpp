@@ -39,7 +39,61 @@ uint16_t dnsQueryId() {
   return id;
 }
 
+// A dns_servers entry: "addr", "addr:port", "[v6addr]:port" or a bare IPv6 literal
+// ("::1", which parseHostPort would read as host ":" port "1").
+std::optional<asio::ip::udp::endpoint> dnsServerEndpoint(const std::string& s) {
+  asio::error_code ec;
+  auto bare = asio::ip::make_address(s, ec);
+  if (!ec) return asio::ip::udp::endpoint(bare, 53);
+  auto hp = parseHostPort(s, 53);
+  if (!hp.ok()) return std::nullopt;
+  auto addr = asio::ip::make_address(hp->host, ec);
+  if (ec) return std::nullopt;
+  return asio::ip::udp::endpoint(addr, hp->port);
+}
+
 }  // namespace
+
+Status checkOptions(const AvailabilityOptions& options) {
+  auto config_error = [](const std::string& key, const std::string& m) {
+    return makeError("config", "[availability] " + key + ": " + m);
+  };
+  if (options.interval <= std::chrono::milliseconds(0))
+    return config_error("interval_s", "must be > 0");
+  if (options.probe_timeout <= std::chrono::milliseconds(0) ||
+      options.probe_timeout >= options.interval)
+    return config_error("probe_timeout_ms", "must be > 0 and shorter than interval_s");
+  if (options.report_period < options.interval) {
+    return config_error(
+        "report_period_s",
+        "must be at least interval_s (" + std::to_string(options.interval.count() / 1000) + " s)");
+  }
+  if (options.tcp_targets.size() > kMaxTcpTargets)
+    return config_error("tcp_targets", "too many entries (max 32)");
+  if (options.gateway_tcp_ports.size() > kMaxGatewayPorts)
+    return config_error("gateway", "too many gateway ports (max 4)");
+  if (auto q = buildDnsQuery(1, options.dns_name, DnsType::kA); !q.ok())
+    return config_error("dns_name", q.error().message);
+  for (const std::string& t : options.tcp_targets) {
+    auto hp = parseHostPort(t);
+    if (!hp.ok()) return config_error("tcp_targets", hp.error().message);
+  }
+  std::vector<std::string> servers = options.dns_servers;
+  const bool from_resolv_conf = servers.empty();
+  if (from_resolv_conf) servers = systemNameservers();
+  if (servers.size() > kMaxDnsServers) servers.resize(kMaxDnsServers);
+  for (const std::string& s : servers) {
+    if (!dnsServerEndpoint(s))
+      return config_error("dns_servers", "'" + s + "' is not an IP address" +
+                                             (from_resolv_conf ? " (from /etc/resolv.conf)" : ""));
+  }
+  if (!options.gateway.empty()) {
+    asio::error_code ec;
+    asio::ip::make_address(options.gateway, ec);
+    if (ec) return config_error("gateway", "'" + options.gateway + "' is not an IP address");
+  }
+  return Status::Ok();
+}
 
 struct AvailabilityMonitor::Impl : std::enable_shared_from_this<Impl> {
   struct TcpTarget {
@@ -86,30 +140,10 @@ struct AvailabilityMonitor::Impl : std::enable_shared_from_this<Impl> {
   uint64_t rounds_completed = 0;
 
   Status configure() {
-    auto config_error = [](const std::string& m) {
-      return makeError("config", "[availability] " + m);
-    };
-    if (options.interval <= std::chrono::milliseconds(0))
-      return config_error("interval must be > 0");
-    if (options.probe_timeout <= std::chrono::milliseconds(0) ||
-        options.probe_timeout >= options.interval) {
-      return config_error("probe timeout must be > 0 and shorter than the interval");
-    }
-    if (options.report_period < options.interval) {
-      return config_error("report period must be at least one interval");
-    }
-    if (options.tcp_targets.size() > kMaxTcpTargets)
-      return config_error("too many tcp_targets (max 32)");
-    if (options.gateway_tcp_ports.size() > kMaxGatewayPorts) {
-      return config_error("too many gateway ports (max 4)");
-    }
-    if (auto q = buildDnsQuery(1, options.dns_name, DnsType::kA); !q.ok()) {
-      return config_error("dns_name: " + q.error().message);
-    }
+    if (Status st = checkOptions(options); !st) return st;
     tcp_targets.clear();
     for (const std::string& t : options.tcp_targets) {
       auto hp = parseHostPort(t);
-      if (!hp.ok()) return config_error("tcp_targets: " + hp.error().message);
       TcpTarget target{"tcp:" + t, *hp, std::nullopt};
       asio::error_code ec;
       auto addr = asio::ip::make_address(hp->host, ec);
@@ -120,19 +154,8 @@ struct AvailabilityMonitor::Impl : std::enable_shared_from_this<Impl> {
     if (servers.empty()) servers = systemNameservers();
     if (servers.size() > kMaxDnsServers) servers.resize(kMaxDnsServers);
     dns_servers.clear();
-    for (const std::string& s : servers) {
-      auto hp = parseHostPort(s, 53);
-      if (!hp.ok()) return config_error("dns_servers: " + hp.error().message);
-      asio::error_code ec;
-      auto addr = asio::ip::make_address(hp->host, ec);
-      if (ec) return config_error("dns_servers: '" + s + "' is not an IP address");
-      dns_servers.emplace_back("dns:" + s, asio::ip::udp::endpoint(addr, hp->port));
-    }
-    if (!options.gateway.empty()) {
-      asio::error_code ec;
-      asio::ip::make_address(options.gateway, ec);
-      if (ec) return config_error("gateway: '" + options.gateway + "' is not an IP address");
-    }
+    for (const std::string& s : servers)
+      dns_servers.emplace_back("dns:" + s, *dnsServerEndpoint(s));
     return Status::Ok();
   }
 

@@ -58,6 +58,12 @@ struct AvailabilityOptions {
   std::chrono::milliseconds probe_timeout{2000};
 };
 
+// The checks start() makes, without starting anything (check-config and a reload run them
+// before touching the running monitor). Error kind "config", message naming the config key:
+// "[availability] dns_servers: 'ns.example' is not an IP address". With dns_servers empty
+// it reads /etc/resolv.conf, like start().
+Status checkOptions(const AvailabilityOptions& options);
+
 class AvailabilityMonitor {
  public:
   using Emit = std::function<void(nlohmann::json)>;

@@ -5,6 +5,7 @@
 #include "agent/cli/exit_codes.h"
 #include "agent/config/config_loader.h"
 #include "agent/config/schema.h"
+#include "agent/daemon/config_validation.h"
 
 namespace uplinkprobe::cli {
 
@@ -22,6 +23,11 @@ int checkConfigCommand(const Args& args) {
     std::fprintf(stderr, "%s\n", cfg.error().message.c_str());
     return kExitBadConfig;
   }
+  // Exactly the checks `run` and a reload make (daemon::validate), every problem listed.
+  auto v = daemon::validate(*cfg);
+  for (const auto& w : v.warnings) std::fprintf(stderr, "warning: %s\n", w.c_str());
+  for (const auto& e : v.errors) std::fprintf(stderr, "%s\n", e.c_str());
+  if (!v.ok()) return kExitBadConfig;
   std::printf("%s: OK (device %s, school %s, %zu server(s), target %.0f Mbps down, config %s)\n",
               path.c_str(), cfg->identity.device_id.c_str(), cfg->identity.school_id.c_str(),
               cfg->servers.size(), cfg->target.effectiveDownMbps(),

@@ -9,6 +9,7 @@
 #include "agent/cli/commands.h"
 #include "agent/cli/exit_codes.h"
 #include "agent/config/config_loader.h"
+#include "agent/daemon/config_validation.h"
 #include "agent/daemon/daemon.h"
 #include "common/time_format.h"
 
@@ -39,6 +40,10 @@ int runCommand(const Args& args) {
     std::fprintf(stderr, "%s\n", cfg.error().message.c_str());
     return kExitBadConfig;
   }
+  // The same checks as check-config: a config it accepts starts, one it refuses does not.
+  auto v = daemon::validate(*cfg);
+  for (const auto& e : v.errors) std::fprintf(stderr, "%s\n", e.c_str());
+  if (!v.ok()) return kExitBadConfig;
   // Log lines show the school's local time with its offset from the first line on (the
   // daemon sets the same zone again; records stay UTC).
   useTimeZone(cfg->schedule.timezone);

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -110,6 +111,9 @@ struct ControlConfig {
 
 struct Config {
   std::string source_path;  // file it was loaded from, for messages
+  // Line of each key the file sets, by keyId() ("availability.dns_servers",
+  // "servers#2.url"); for messages only (not part of config_hash).
+  std::map<std::string, int> lines;
   IdentityConfig identity;
   TargetConfig target;
   std::vector<ServerConfig> servers;

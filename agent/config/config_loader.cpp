@@ -10,34 +10,56 @@ namespace {
 
 Status crossCheck(const Config& c, const std::string& src, Purpose purpose) {
   auto fail = [&](const std::string& m) { return Status(makeError("config", src + ": " + m)); };
+  auto failKey = [&](std::string_view section, std::string_view key, const std::string& m,
+                     size_t index = 0) {
+    return Status(makeError("config", keyMessage(c, section, key, m, index)));
+  };
   for (size_t i = 0; i < c.servers.size(); ++i) {
     const auto& s = c.servers[i];
-    std::string label = "[[servers]] #" + std::to_string(i + 1) + " (" + s.name + ")";
     if (s.kind == "librespeed" && s.url.empty())
-      return fail(label + ": kind \"librespeed\" needs url");
+      return failKey("servers", "url", "kind \"librespeed\" (" + s.name + ") needs url", i);
     if (s.kind == "http" && (s.download_url.empty() || s.upload_url.empty()))
-      return fail(label + ": kind \"http\" needs download_url and upload_url");
+      return failKey("servers", "kind",
+                     "kind \"http\" (" + s.name + ") needs download_url and upload_url", i);
   }
   if (c.servers.size() > 16) return fail("at most 16 [[servers]]");
   if (c.throughput.streams_start > c.throughput.streams_max)
-    return fail("[throughput] streams_start must not exceed streams_max");
+    return failKey("throughput", "streams_start", "must not exceed streams_max");
   if (c.alert.breach_after > c.alert.breach_window)
-    return fail("[alert] breach_after must not exceed breach_window");
+    return failKey("alert", "breach_after", "must not exceed breach_window");
   if (!c.mqtt.username.empty() && c.mqtt.password_file.empty())
-    return fail("[mqtt] username is set but password_file is not");
+    return failKey("mqtt", "username", "is set but password_file is not");
   if ((c.mqtt.cert_file.empty()) != (c.mqtt.key_file.empty()))
-    return fail("[mqtt] cert_file and key_file must be given together");
+    return failKey("mqtt", c.mqtt.cert_file.empty() ? "key_file" : "cert_file",
+                   "cert_file and key_file must be given together");
   if (purpose == Purpose::kRun) {
-    if (c.identity.device_id.empty()) return fail("[identity] device_id is required");
-    if (c.identity.school_id.empty()) return fail("[identity] school_id is required");
+    if (c.identity.device_id.empty()) return failKey("identity", "device_id", "is required");
+    if (c.identity.school_id.empty()) return failKey("identity", "school_id", "is required");
     if (c.servers.empty() && c.schedule.tests_per_day > 0)
       return fail("at least one [[servers]] entry is required when tests_per_day > 0");
-    if (c.storage.dir.empty()) return fail("[storage] dir is required");
+    if (c.storage.dir.empty()) return failKey("storage", "dir", "is required");
   }
   return Status::Ok();
 }
 
 }  // namespace
+
+std::string keyId(std::string_view section, std::string_view key, size_t index) {
+  std::string id(section);
+  if (isArraySection(section)) id += "#" + std::to_string(index + 1);
+  return id.append(".").append(key);
+}
+
+std::string keyMessage(const Config& c, std::string_view section, std::string_view key,
+                       const std::string& message, size_t index) {
+  std::string out = c.source_path;
+  auto it = c.lines.find(keyId(section, key, index));
+  if (it != c.lines.end()) out += " line " + std::to_string(it->second);
+  const std::string label = isArraySection(section)
+                                ? "[[" + std::string(section) + "]] #" + std::to_string(index + 1)
+                                : "[" + std::string(section) + "]";
+  return out + ": " + label + " " + std::string(key) + ": " + message;
+}
 
 double TargetConfig::effectiveDownMbps() const {
   return std::max(floor_down_mbps, contracted_down_mbps);
@@ -51,7 +73,10 @@ Result<Config> loadConfigString(const std::string& text, const std::string& src,
       [](Config& cfg, std::string_view, size_t index) {
         if (cfg.servers.size() <= index) cfg.servers.resize(index + 1);
       },
-      text, src, c);
+      text, src, c,
+      [&c](std::string_view section, std::string_view key, size_t index, int line) {
+        c.lines[keyId(section, key, index)] = line;
+      });
   if (!st) return st.error();
   for (size_t i = 0; i < c.servers.size(); ++i)
     if (c.servers[i].name.empty()) c.servers[i].name = "server" + std::to_string(i + 1);

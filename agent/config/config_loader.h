@@ -4,6 +4,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 #include "agent/config/config.h"
 #include "common/result.h"
@@ -14,6 +15,13 @@ enum class Purpose {
   kTest,  // `uplinkprobe test`: identity and servers may be missing (--server on the CLI)
   kRun,   // `uplinkprobe run` / check-config: identity and at least one server required
 };
+
+// Key of Config::lines: "section.key", "servers#N.key" (N from 1) for array sections.
+std::string keyId(std::string_view section, std::string_view key, size_t index = 0);
+// "FILE line N: [section] key: message" (without " line N" when the file omits the key, so
+// the message names the default value's key); for problems found after loading.
+std::string keyMessage(const Config& c, std::string_view section, std::string_view key,
+                       const std::string& message, size_t index = 0);
 
 Result<Config> loadConfigFile(const std::string& path, Purpose purpose);
 // `source_name` is used in messages only.

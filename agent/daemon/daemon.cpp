@@ -13,6 +13,7 @@
 #include "agent/config/config_loader.h"
 #include "agent/control/command_controller.h"
 #include "agent/control/config_change.h"
+#include "agent/daemon/config_validation.h"
 #include "agent/daemon/measure_options.h"
 #include "agent/daemon/state_file.h"
 #include "agent/daemon/test_gate.h"
@@ -62,22 +63,6 @@ GateRules gateRules(const config::Config& c) {
   if (c.schedule.interval_s > 0)
     g.retry_delay = std::chrono::seconds(std::max(5, std::min(300, c.schedule.interval_s / 2)));
   return g;
-}
-
-availability::AvailabilityOptions availabilityOptions(const config::Config& c) {
-  availability::AvailabilityOptions o;
-  const auto& a = c.availability;
-  o.interval = std::chrono::seconds(a.interval_s);
-  o.tcp_targets = a.tcp_targets;
-  o.dns_servers = a.dns_servers;
-  o.dns_name = a.dns_name;
-  o.fail_rounds = a.fail_rounds;
-  o.recover_rounds = a.recover_rounds;
-  o.report_period = std::chrono::seconds(a.report_period_s);
-  o.gateway = a.gateway;
-  o.probe_timeout = std::chrono::milliseconds(
-      std::min<int>(a.probe_timeout_ms, std::max(100, a.interval_s * 1000 - 100)));
-  return o;
 }
 
 std::string wanInterface(const config::Config& c) {
@@ -435,14 +420,16 @@ struct Daemon::Impl {
     });
   }
 
+  // A reload is all or nothing. The new file is loaded and validated (the same validate()
+  // as check-config and start) before anything changes; a refused reload records a
+  // config_reload_failed event with the reason and leaves the running configuration — and
+  // systemd's state: no RELOADING=1, no READY=1 — untouched. Only an accepted one is
+  // announced (RELOADING=1 … config_reloaded, READY=1). Should applying still fail (the
+  // monitor refusing options validate() accepted), the old configuration is restored whole.
   Status reload() {
-    platform::notifyService("RELOADING=1");
     auto fresh = config::loadConfigFile(config_path, config::Purpose::kRun);
-    if (!fresh) {
-      spdlog::error("reload refused, keeping the running configuration: {}", fresh.error().message);
-      platform::notifyService("READY=1");
-      return fresh.error();
-    }
+    if (!fresh) return refuseReload(fresh.error().message);
+    if (auto v = validate(*fresh); !v.ok()) return refuseReload(v.summary());
     config::Config next = std::move(*fresh);
     // Identity and storage define the journal and seq space; the broker session is keyed by
     // device_id. Changing them live would split one device's evidence: restart required.
@@ -464,19 +451,17 @@ struct Daemon::Impl {
     next.storage = cfg.storage;
     next.mqtt = cfg.mqtt;
     next.control = cfg.control;
-    cfg = std::move(next);
-    schedule = std::make_unique<TestSchedule>(scheduleRules(cfg));
-    gate = gateRules(cfg);
-    // New alert thresholds apply to the whole evidence: rebuild from the journal.
-    alerts = std::make_unique<verdict::AlertEngine>(verdict::alertRulesFromConfig(cfg.alert));
-    for (auto& body : alerts->rebuild(*journal)) emit("alert", std::move(body));
-    persistMonitorState();
-    monitor->stop();
-    if (auto st = startMonitor(); !st)
-      spdlog::error("availability monitor did not restart: {}", st.error().message);
-    if (!runner->busy()) {
-      test_timer.cancel();
-      armTestTimer();
+    platform::notifyService("RELOADING=1");
+    config::Config previous = cfg;
+    if (auto st = apply(std::move(next)); !st) {
+      spdlog::error("reload could not be applied, restoring the previous configuration: {}",
+                    st.error().message);
+      if (auto back = apply(std::move(previous)); !back)
+        spdlog::critical("availability monitor did not restart: {}", back.error().message);
+      event("config_reload_failed",
+            {{"reason", st.error().message}, {"config_hash", config::configHash(cfg)}});
+      platform::notifyService("READY=1");  // ends the reload systemd was told about
+      return st.error();
     }
     nlohmann::json ev = {{"config_hash", config::configHash(cfg)}};
     if (!need_restart.empty()) {
@@ -487,6 +472,32 @@ struct Daemon::Impl {
     event("config_reloaded", std::move(ev));
     platform::notifyService("READY=1");
     return Status::Ok();
+  }
+
+  Status refuseReload(const std::string& reason) {
+    spdlog::error("reload refused, keeping the running configuration: {}", reason);
+    event("config_reload_failed", {{"reason", reason}, {"config_hash", config::configHash(cfg)}});
+    platform::notifyService("STATUS=measuring; last reload refused (see the journal)");
+    return makeError("config", reason);
+  }
+
+  // Makes `next` the running configuration: schedule, gate, alert rules (rebuilt from the
+  // journal), availability monitor, test timer.
+  Status apply(config::Config next) {
+    cfg = std::move(next);
+    schedule = std::make_unique<TestSchedule>(scheduleRules(cfg));
+    gate = gateRules(cfg);
+    // New alert thresholds apply to the whole evidence: rebuild from the journal.
+    alerts = std::make_unique<verdict::AlertEngine>(verdict::alertRulesFromConfig(cfg.alert));
+    for (auto& body : alerts->rebuild(*journal)) emit("alert", std::move(body));
+    persistMonitorState();
+    monitor->stop();
+    Status started = startMonitor();
+    if (!runner->busy()) {
+      test_timer.cancel();
+      armTestTimer();
+    }
+    return started;
   }
 
   // ---- remote commands (docs/control.md) --------------------------------------------------

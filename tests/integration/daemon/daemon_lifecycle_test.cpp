@@ -149,19 +149,52 @@ TEST_F(DaemonLifecycle, SighupKeepsOldConfigOnErrorAndAppliesAGoodOne) {
       5s));
   EXPECT_NE(d->err().find("[mqtt] uri: expected tcp:// or ssl://"), std::string::npos);
   EXPECT_TRUE(d->running());
-  testing::writeFile(cfg, config(3600, "[target]\ncontracted_down_mbps = 300\n"));
-  d->signal(SIGHUP);
-  auto reloads = [&] {
-    int n = 0;
+  auto events = [&](const std::string& name) {
+    std::vector<nlohmann::json> v;
     for (const auto& r : records(cfg))
-      if (r["kind"] == "event" && r["event"] == "config_reloaded") ++n;
+      if (r["kind"] == "event" && r["event"] == name) v.push_back(r);
+    return v;
+  };
+  // New availability settings that the monitor would refuse: the whole reload is refused
+  // before anything is swapped in (issue 9: availability used to stop while
+  // config_reloaded went out).
+  std::string bad = config(3600);
+  bad.replace(bad.find("dns_servers = [\"127.0.0.1:9\"]"),
+              std::string("dns_servers = [\"127.0.0.1:9\"]").size(),
+              "dns_servers = [\"dns.example.net\"]");
+  testing::writeFile(cfg, bad);
+  d->signal(SIGHUP);
+  auto refusals = [&] {
+    const std::string log = d->err();
+    size_t n = 0;
+    for (size_t at = log.find("reload refused"); at != std::string::npos;
+         at = log.find("reload refused", at + 1))
+      ++n;
     return n;
   };
-  // `records` reads the journal while the daemon runs.
-  EXPECT_TRUE(testing::waitFor([&] { return reloads() == 1; }, 5s));
+  ASSERT_TRUE(testing::waitFor([&] { return refusals() == 2; }, 5s));
+  // `records` reads the journal while the daemon runs (this file loads; only run refuses it).
+  ASSERT_TRUE(testing::waitFor([&] { return events("config_reload_failed").size() == 2; }, 5s));
+  const auto failed = events("config_reload_failed");
+  EXPECT_NE(failed[1]["reason"].get<std::string>().find("[availability] dns_servers"),
+            std::string::npos)
+      << failed[1];
+  EXPECT_NE(failed[1]["reason"].get<std::string>().find(cfg + " line "), std::string::npos)
+      << "the reason names file and line: " << failed[1];
+  EXPECT_TRUE(events("config_reloaded").empty());
+  EXPECT_TRUE(d->running());
+  testing::writeFile(cfg, config(3600, "[target]\ncontracted_down_mbps = 300\n"));
+  d->signal(SIGHUP);
+  EXPECT_TRUE(testing::waitFor([&] { return events("config_reloaded").size() == 1; }, 5s));
   d->signal(SIGTERM);
   ASSERT_EQ(d->wait(10s), 0);
-  EXPECT_EQ(reloads(), 1);
+  EXPECT_EQ(events("config_reloaded").size(), 1u);
+  EXPECT_EQ(events("config_reload_failed").size(), 2u);
+  // Availability kept running through both refused reloads: the shutdown's last period
+  // counts rounds.
+  auto recs = records(cfg);
+  ASSERT_FALSE(recs.empty());
+  EXPECT_EQ(recs.back()["kind"], "availability");
 }
 
 TEST_F(DaemonLifecycle, SigtermFlushesTheLastPeriodAndExitsZero) {

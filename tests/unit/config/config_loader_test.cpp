@@ -80,7 +80,7 @@ TEST(ConfigLoader, RunNeedsIdentityAndServers) {
   auto c =
       loadConfigString("[[servers]]\nurl = \"http://127.0.0.1:1/\"\n", "f.toml", Purpose::kRun);
   ASSERT_FALSE(c.ok());
-  EXPECT_EQ(c.error().message, "f.toml: [identity] device_id is required");
+  EXPECT_EQ(c.error().message, "f.toml: [identity] device_id: is required");
   c = loadConfigString("[[servers]]\nkind = \"http\"\n", "f.toml", Purpose::kTest);
   ASSERT_FALSE(c.ok());
   EXPECT_NE(c.error().message.find("needs download_url and upload_url"), std::string::npos);
