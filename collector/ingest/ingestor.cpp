@@ -128,6 +128,15 @@ void Ingestor::run() {
       if (stopping_) return;
       batch = std::move(queue_.front());
       queue_.pop_front();
+      // Batches that queued up while the last commit ran go into this transaction too (up
+      // to max_commit): a slow database gets bigger transactions instead of a backlog.
+      while (!queue_.empty() &&
+             batch.messages.size() + queue_.front().messages.size() <= options_.max_commit) {
+        auto& next = queue_.front().messages;
+        batch.messages.insert(batch.messages.end(), std::make_move_iterator(next.begin()),
+                              std::make_move_iterator(next.end()));
+        queue_.pop_front();
+      }
       queued_messages_ -= batch.messages.size();
       busy_ = true;
     }

@@ -11,8 +11,9 @@
 //   QoS 0, which the publisher chose to be at-most-once: a QoS 0 message that cannot be
 //   queued (over max_pending) or whose batch is abandoned is counted in qos0_dropped.
 // - Bounded: a batch closes at max_batch messages or batch_delay after its first message,
-//   whichever comes first; queued work is bounded by the broker's flow control (Receive
-//   Maximum) for QoS 1 and by max_pending for QoS 0. A failing commit is retried with
+//   whichever comes first; batches that wait behind a running commit are merged into one
+//   transaction of at most max_commit messages; queued work is bounded by the broker's flow control
+//   (Receive Maximum) for QoS 1 and by max_pending for QoS 0. A failing commit is retried with
 //   capped exponential back-off up to max_attempts, then the batch is abandoned un-acked and
 //   on_store_failure runs (the service drops the MQTT connection, so the broker keeps the
 //   messages until the collector reconnects); later batches of that connection are skipped
@@ -49,6 +50,9 @@ struct IngestOptions {
   std::string topic_prefix = "uplinkprobe/v1";
   CheckLimits limits;
   std::size_t max_batch = 500;
+  // Batches queued behind a running commit are merged into one transaction up to this many
+  // messages (so commit size follows the database's latency).
+  std::size_t max_commit = 2500;
   std::chrono::milliseconds batch_delay{50};
   std::size_t max_pending = 20000;  // bound for QoS 0 messages waiting for the worker
   std::chrono::milliseconds retry_initial{100};

@@ -75,7 +75,8 @@ struct ClientOptions {
   std::string key_file;
   std::uint16_t keep_alive_s = 30;
   std::uint32_t session_expiry_s = 7 * 24 * 3600;
-  std::uint16_t receive_maximum = 2000;
+  // Larger than IngestOptions::max_commit, so messages keep arriving while a commit runs.
+  std::uint16_t receive_maximum = 5000;
   std::uint32_t maximum_packet_size = 1024 * 1024;
   std::chrono::milliseconds connect_timeout{10000};
   std::chrono::milliseconds backoff_initial{250};

@@ -143,6 +143,7 @@ TEST(Ingestor, BatchesCloseBySizeOrByTime) {
   IngestOptions o;
   o.topic_prefix = kPrefix;
   o.max_batch = 500;
+  o.max_commit = 500;  // no merging here (see BatchesQueuedBehindACommitAreMerged)
   o.batch_delay = 50ms;
   Ingestor ing(
       loop.io, o, nullptr,
@@ -166,6 +167,62 @@ TEST(Ingestor, BatchesCloseBySizeOrByTime) {
   ASSERT_TRUE(waitUntil([&] { return rec.ackCount() == 1200; }));
   std::lock_guard<std::mutex> g(rec.mu);
   EXPECT_EQ(rec.batch_sizes, (std::vector<std::size_t>{500, 500, 200}));
+}
+
+TEST(Ingestor, BatchesQueuedBehindACommitAreMerged) {
+  Loop loop;
+  Recorder rec;
+  IngestMetrics metrics;
+  std::mutex gate_mu;
+  std::condition_variable gate_cv;
+  bool open = false;
+  IngestOptions o;
+  o.topic_prefix = kPrefix;
+  o.max_batch = 100;
+  o.max_commit = 250;
+  Ingestor ing(
+      loop.io, o, nullptr,
+      [&](const std::vector<ValidRecord>& v,
+          const std::vector<Rejection>& r) -> Result<BatchOutcome> {
+        {
+          std::lock_guard<std::mutex> g(rec.mu);
+          rec.batch_sizes.push_back(v.size());
+        }
+        std::unique_lock<std::mutex> lk(gate_mu);
+        gate_cv.wait(lk, [&] { return open; });
+        return BatchOutcome{v.size(), 0, r.size()};
+      },
+      [&](std::uint64_t c, std::uint16_t id) {
+        std::lock_guard<std::mutex> g(rec.mu);
+        rec.acks.push_back({c, id});
+      },
+      metrics);
+  auto post = [&](int from, int to) {
+    loop.post([&, from, to] {
+      for (int i = from; i <= to; ++i) {
+        ing.onMessage(msg(static_cast<std::uint16_t>(i), kPrefix + "/s1/d1/event",
+                          eventPayload("s1", "d1", i)));
+      }
+    });
+  };
+  post(1, 100);  // first commit starts and blocks
+  ASSERT_TRUE(waitUntil([&] {
+    std::lock_guard<std::mutex> g(rec.mu);
+    return rec.batch_sizes.size() == 1;
+  }));
+  post(101, 500);  // four batches of 100 queue behind it
+  ASSERT_TRUE(waitUntil([&] { return metrics.pending == 500; }));
+  std::this_thread::sleep_for(100ms);  // let the last batch close
+  {
+    std::lock_guard<std::mutex> g(gate_mu);
+    open = true;
+  }
+  gate_cv.notify_all();
+  ASSERT_TRUE(waitUntil([&] { return rec.ackCount() == 500; }));
+  std::lock_guard<std::mutex> g(rec.mu);
+  EXPECT_EQ(rec.batch_sizes, (std::vector<std::size_t>{100, 200, 200}))
+      << "merged up to max_commit (250): 2 + 2 batches of 100";
+  for (int i = 0; i < 500; ++i) ASSERT_EQ(rec.acks[i].second, i + 1) << "reception order";
 }
 
 TEST(Ingestor, DatabaseErrorIsRetriedThenAcked) {
