@@ -213,7 +213,9 @@ TEST_F(NginxTest, ByteCapBoundsTheDataUsed) {
     // request headers plus < 1 MSS per stream (loopback MSS ≈ 64 KiB, ≤ 16 streams).
     EXPECT_LE((*d)->bytes, 30'000'000u + 2u * 1024 * 1024);
     // Loopback reaches the cap within a fraction of a second: still a real rate.
-    EXPECT_GT((*d)->goodput_mbps, 100);
+    EXPECT_GT((*d)->goodput_mbps, 100)
+        << "bytes " << (*d)->bytes << " duration " << (*d)->duration_s << " warmup "
+        << (*d)->warmup_s << " window " << (*d)->window_s << " download " << (d == &r.download);
     // short_window is not asserted: whether loopback reaches the cap before a full
     // post-warm-up window exists depends on the machine's speed and load.
   }

@@ -114,6 +114,31 @@ TEST(DirectionController, CapInTheFirstBinStillReportsTheRate) {
   EXPECT_DOUBLE_EQ(run.summary.warmup_s, 0);
 }
 
+// CI, loopback upload with a 30 MB hard cap: all but 1.3 KB was acknowledged at 28 ms, the
+// last acknowledgement came 30 ms later (delayed ACK), and the second-half window was that
+// tail alone: 0.34 Mbit/s reported for an 8 Gbit/s transfer.
+TEST(DirectionController, AnAcknowledgementTailDoesNotStretchTheWindow) {
+  ControllerConfig cfg;
+  cfg.max_bytes = 30'000'000;
+  cfg.max_bytes_ceiling = 0;
+  DirectionController c(cfg);
+  // Samples every 5 ms (the upload drain rate): 29,998,700 bytes by 28 ms, then nothing
+  // but the last 1,300 bytes at 58 ms.
+  for (int i = 1; i <= 11; ++i) {
+    const double t = i * 0.0025;
+    const auto bytes = static_cast<uint64_t>(29'998'700.0 * t / 0.0275);
+    EXPECT_EQ(c.onSample(t, bytes).stop, StopReason::kNone);
+  }
+  for (int i = 1; i <= 5; ++i) c.onSample(0.0275 + i * 0.005, 29'998'700);
+  EXPECT_EQ(c.onSample(0.058, 30'000'000).stop, StopReason::kByteCap);
+  const DirectionSummary s = c.summarize();
+  EXPECT_EQ(s.bytes, 30'000'000u);
+  EXPECT_NEAR(s.duration_s, 0.058, 1e-9);
+  EXPECT_NEAR(s.goodput_bps, 29'998'700.0 * 8 / 0.0275, 0.01 * 8.7e9);
+  EXPECT_LE(s.window_s, 0.0275);
+  EXPECT_TRUE(s.short_window);
+}
+
 TEST(DirectionController, BudgetGrowsToTheCeilingOnAMultiGbitLink) {
   ControllerConfig cfg;  // defaults: 60 MB growing up to 400 MB
   auto run = drive(cfg, [](double t, int) { return shapedLink(t, 5e9); });
