@@ -47,7 +47,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
   RouteContext ctx;
   ctx.peer_ip = "192.0.2.1";
-  ctx.trust_forwarded_for = (data[0] & 1) != 0;
+  ctx.peer_is_trusted_proxy = (data[0] & 1) != 0;
   Response r = server::respond(w.request, ctx);
   if (r.head.size() < 4 || r.head.substr(r.head.size() - 4) != "\r\n\r\n") std::abort();
   if (r.payload_bytes > kMaxGarbageChunks * kGarbageChunkBytes) std::abort();

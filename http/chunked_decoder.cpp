@@ -48,9 +48,24 @@ ChunkedDecoder::Step ChunkedDecoder::feed(std::string_view input) {
         if (chunk_size_ > max_body_ - std::min(max_body_, body_bytes_)) {
           return error(i, Status::kTooLarge, "chunked body exceeds the upload limit");
         }
-        state_ = State::kExtension;
-        break;  // re-examine c in kExtension
+        state_ = State::kAfterSize;
+        break;  // re-examine c in kAfterSize
       }
+      case State::kAfterSize:
+        // RFC 9112 7.1.1: chunk-size [ BWS ";" chunk-ext ] CRLF. Anything else after the
+        // digits ("5x", "5 garbage") is a size a proxy in front may read differently.
+        if (++line_bytes_ > kMaxChunkLine) {
+          return error(i, Status::kMalformed, "chunk size line too long");
+        }
+        if (c == '\r') {
+          state_ = State::kSizeLf;
+        } else if (c == ';') {
+          state_ = State::kExtension;
+        } else if (c != ' ' && c != '\t') {
+          return error(i, Status::kMalformed, "unexpected character after chunk size");
+        }
+        ++i;
+        break;
       case State::kExtension:
         if (++line_bytes_ > kMaxChunkLine) {
           return error(i, Status::kMalformed, "chunk size line too long");

@@ -34,7 +34,8 @@ class ChunkedDecoder {
  private:
   enum class State {
     kSize,          // hex digits of the chunk size
-    kExtension,     // after the size: optional whitespace and ";ext" until CR
+    kAfterSize,     // after the size: only SP/HTAB, then ';' (an extension) or CR
+    kExtension,     // after ';': extension text until CR
     kSizeLf,        // LF after the size line's CR
     kData,          // chunk payload, data_left_ bytes
     kDataCr,        // CR after the payload

@@ -24,16 +24,16 @@ std::string peerAddress(const asio::ip::tcp::socket& socket) {
 }  // namespace
 
 Connection::Connection(asio::ip::tcp::socket socket, const ConnectionLimits& limits,
-                       const Handler& handler, std::atomic<int>& active)
+                       const Handler& handler, ConnectionLimiter::Slot slot)
     : socket_(std::move(socket)),
       timer_(socket_.get_executor()),
       limits_(limits),
       handler_(handler),
       payload_(handler.payload()),
-      active_(active),
+      slot_(std::move(slot)),
       parser_(limits.parse) {}
 
-Connection::~Connection() { active_.fetch_sub(1, std::memory_order_relaxed); }
+Connection::~Connection() = default;
 
 void Connection::start() {
   asio::error_code ec;

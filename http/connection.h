@@ -3,7 +3,7 @@
 // Threading: a Connection lives on the io_context of its socket, which is run by exactly one
 // thread, so its handlers never run concurrently and need no strand or locks. Lifetime: every
 // pending operation holds a shared_ptr; the object dies when the last one completes after
-// close(). The ConnectionCounter slot it holds is released in the destructor.
+// close(). The ConnectionLimiter slot it holds is released in the destructor.
 //
 // Bounds (see ConnectionLimits): the request head must arrive within header_timeout from its
 // first byte (from accept for a new connection), so a slowloris client trickling headers is
@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "http/chunked_decoder.h"
+#include "http/connection_limiter.h"
 #include "http/handler.h"
 #include "http/request_head_parser.h"
 
@@ -49,10 +50,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
   static constexpr std::chrono::seconds kLingerTime{2};
   static constexpr std::uint64_t kMaxLingerBytes = 1024 * 1024;
 
-  // active is decremented when the Connection is destroyed (the caller incremented it).
-  // limits, handler and active must outlive the Connection (the Server owns them).
+  // slot (from the Server's ConnectionLimiter) is released when the Connection is destroyed.
+  // limits and handler must outlive the Connection (the Server owns them).
   Connection(asio::ip::tcp::socket socket, const ConnectionLimits& limits, const Handler& handler,
-             std::atomic<int>& active);
+             ConnectionLimiter::Slot slot);
   ~Connection();
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
@@ -84,7 +85,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   const ConnectionLimits& limits_;
   const Handler& handler_;
   const std::string_view payload_;  // handler_.payload(), fixed for the Connection's life
-  std::atomic<int>& active_;
+  ConnectionLimiter::Slot slot_;
 
   std::string peer_ip_;
   Phase phase_ = Phase::kHead;

@@ -1,6 +1,10 @@
 #include "http/server.h"
 
+#include <sched.h>
+
+#include <algorithm>
 #include <cstdio>
+#include <system_error>
 #include <thread>
 
 namespace uplinkprobe::http {
@@ -14,6 +18,14 @@ constexpr std::string_view kBusyResponse =
     "Connection: close\r\n"
     "\r\n"
     "too many connections\r\n";
+constexpr std::string_view kBusyAddressResponse =
+    "HTTP/1.1 503 Service Unavailable\r\n"
+    "Content-Type: text/plain\r\n"
+    "Retry-After: 1\r\n"
+    "Content-Length: 40\r\n"
+    "Connection: close\r\n"
+    "\r\n"
+    "too many connections from your address\r\n";
 
 std::unique_ptr<asio::io_context> makeContext() {
   // Concurrency hint 1: each context is run by exactly one thread, so Asio can skip locking.
@@ -22,13 +34,31 @@ std::unique_ptr<asio::io_context> makeContext() {
 
 int threadCount(const ServerConfig& o) {
   if (o.threads > 0) return o.threads;
-  unsigned hw = std::thread::hardware_concurrency();
-  return hw == 0 ? 1 : static_cast<int>(hw);
+  return defaultThreadCount(usableCores());
 }
 }  // namespace
 
+int defaultThreadCount(unsigned usable_cores) {
+  if (usable_cores == 0) return 1;
+  return static_cast<int>(std::min<unsigned>(usable_cores, kMaxDefaultThreads));
+}
+
+unsigned usableCores() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (sched_getaffinity(0, sizeof set, &set) == 0) {
+    int n = CPU_COUNT(&set);
+    if (n > 0) return static_cast<unsigned>(n);
+  }
+  unsigned hw = std::thread::hardware_concurrency();
+  return hw == 0 ? 1 : hw;
+}
+
 Server::Server(ServerConfig config, const Handler& handler)
-    : config_(std::move(config)), handler_(handler), contexts_([&] {
+    : config_(std::move(config)),
+      handler_(handler),
+      limiter_(config_.max_connections, config_.max_connections_per_address),
+      contexts_([&] {
         std::vector<std::unique_ptr<asio::io_context>> v;
         for (int i = 0; i < threadCount(config_); ++i) v.push_back(makeContext());
         return v;
@@ -43,7 +73,7 @@ Server::~Server() {
   stop();
   // Destroy every I/O object before the io_contexts it belongs to, then the contexts with
   // their pending handlers (and with them the connections) while everything those reference
-  // (config_.limits, handler_, active_) is still alive.
+  // (config_.limits, handler_, limiter_) is still alive.
   signals_.reset();
   acceptors_.clear();
   retry_timer_.reset();
@@ -82,7 +112,7 @@ Result<std::vector<std::string>> Server::bind() {
   return bound;
 }
 
-void Server::run() {
+Status Server::run() {
   if (signals_) {
     signals_->async_wait([this](const asio::error_code& ec, int) {
       if (!ec) stop();
@@ -93,11 +123,24 @@ void Server::run() {
   std::vector<std::thread> threads;
   std::vector<asio::executor_work_guard<asio::io_context::executor_type>> guards;
   for (auto& c : contexts_) guards.push_back(asio::make_work_guard(*c));
+  Status result = Status::Ok();
+  threads.reserve(contexts_.size());
   for (std::size_t i = 1; i < contexts_.size(); ++i) {
-    threads.emplace_back([ctx = contexts_[i].get()] { ctx->run(); });
+    try {
+      threads.emplace_back([ctx = contexts_[i].get()] { ctx->run(); });
+    } catch (const std::system_error& e) {
+      // EAGAIN: the unit's TasksMax or RLIMIT_NPROC. Destroying a joinable std::thread would
+      // call std::terminate; stop and join the ones already running instead.
+      result = makeError("thread", "cannot start worker thread " + std::to_string(i + 1) + " of " +
+                                       std::to_string(contexts_.size()) + ": " + e.what() +
+                                       " (lower --threads or raise the service's TasksMax)");
+      break;
+    }
   }
-  contexts_[0]->run();
+  if (result) contexts_[0]->run();
+  stop();
   for (auto& t : threads) t.join();
+  return result;
 }
 
 void Server::stop() {
@@ -121,24 +164,33 @@ void Server::accept(std::size_t listener) {
           });
           return;
         }
-        if (active_.load(std::memory_order_relaxed) >= config_.max_connections) {
-          reject(socket);
+        asio::error_code peer_ec;
+        asio::ip::tcp::endpoint peer = socket.remote_endpoint(peer_ec);
+        ConnectionLimiter::Refusal why = ConnectionLimiter::Refusal::kNone;
+        ConnectionLimiter::Slot slot;
+        if (!peer_ec) slot = limiter_.admit(peer.address(), &why);
+        if (peer_ec) {
+          // The peer is already gone (reset before accept completed).
+          asio::error_code ignored;
+          socket.close(ignored);
+        } else if (!slot) {
+          reject(socket, why == ConnectionLimiter::Refusal::kPerAddress ? kBusyAddressResponse
+                                                                        : kBusyResponse);
         } else {
-          active_.fetch_add(1, std::memory_order_relaxed);
           auto executor = socket.get_executor();
-          auto conn =
-              std::make_shared<Connection>(std::move(socket), config_.limits, handler_, active_);
+          auto conn = std::make_shared<Connection>(std::move(socket), config_.limits, handler_,
+                                                   std::move(slot));
           asio::post(executor, [conn] { conn->start(); });
         }
         accept(listener);
       });
 }
 
-void Server::reject(asio::ip::tcp::socket& socket) {
+void Server::reject(asio::ip::tcp::socket& socket, std::string_view response) {
   // Best effort and never blocking: a fresh socket's send buffer always has room for this.
   asio::error_code ec;
   socket.non_blocking(true, ec);
-  socket.send(asio::buffer(kBusyResponse.data(), kBusyResponse.size()), 0, ec);
+  socket.send(asio::buffer(response.data(), response.size()), 0, ec);
   socket.shutdown(asio::ip::tcp::socket::shutdown_send, ec);
   socket.close(ec);
 }

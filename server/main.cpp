@@ -26,7 +26,7 @@ int main(int argc, char** argv) {
   }
   std::signal(SIGPIPE, SIG_IGN);
   try {
-    SpeedTestHandler handler(cmd->options.trust_forwarded_for);
+    SpeedTestHandler handler(cmd->options.trusted_proxies);
     uplinkprobe::http::Server server(httpConfig(cmd->options), handler);
     auto bound = server.bind();
     if (!bound) {
@@ -36,10 +36,13 @@ int main(int argc, char** argv) {
     // Tests and scripts read the bound ports from these lines (port 0 = ephemeral).
     for (const auto& addr : *bound) std::printf("listening %s\n", addr.c_str());
     std::fflush(stdout);
-    server.run();
+    if (auto st = server.run(); !st) {
+      std::fprintf(stderr, "uplinkprobe-server: %s\n", st.error().message.c_str());
+      return 2;
+    }
   } catch (const std::exception& e) {
     std::fprintf(stderr, "uplinkprobe-server: fatal: %s\n", e.what());
-    return 1;
+    return 2;
   }
   return 0;
 }

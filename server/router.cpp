@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 
+#include <algorithm>
 #include <array>
 
 #include "server/garbage_size.h"
@@ -82,11 +83,33 @@ bool acceptsBody(const Request& req) {
   return endpointForPath(req.path) == Endpoint::kEmpty && req.method == "POST";
 }
 
+std::optional<std::string> canonicalIp(std::string_view s) {
+  if (s.empty() || s.size() > 45) return std::nullopt;
+  char buf[INET6_ADDRSTRLEN];
+  s.copy(buf, s.size());
+  buf[s.size()] = '\0';
+  unsigned char addr[16];
+  if (inet_pton(AF_INET, buf, addr) == 1) {
+    return inet_ntop(AF_INET, addr, buf, sizeof buf) ? std::optional<std::string>(buf)
+                                                     : std::nullopt;
+  }
+  if (inet_pton(AF_INET6, buf, addr) != 1) return std::nullopt;
+  static constexpr unsigned char kMapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+  if (std::equal(kMapped, kMapped + 12, addr)) {
+    return inet_ntop(AF_INET, addr + 12, buf, sizeof buf) ? std::optional<std::string>(buf)
+                                                          : std::nullopt;
+  }
+  return inet_ntop(AF_INET6, addr, buf, sizeof buf) ? std::optional<std::string>(buf)
+                                                    : std::nullopt;
+}
+
 std::string clientIp(const Request& req, const RouteContext& ctx) {
-  if (ctx.trust_forwarded_for) {
+  if (ctx.peer_is_trusted_proxy) {
     if (const std::string* xff = req.header("X-Forwarded-For")) {
-      std::string_view first = trim(std::string_view(*xff).substr(0, xff->find(',')));
-      if (isIpLiteral(first)) return std::string(first);
+      std::string_view v(*xff);
+      std::size_t comma = v.rfind(',');
+      std::string_view last = trim(comma == std::string_view::npos ? v : v.substr(comma + 1));
+      if (isIpLiteral(last)) return std::string(last);
     }
     if (const std::string* real = req.header("X-Real-IP")) {
       std::string_view v = trim(*real);
@@ -178,7 +201,8 @@ Response respond(const Request& req, const RouteContext& ctx) {
 Response SpeedTestHandler::respond(const Request& req, const http::RequestContext& ctx) const {
   RouteContext route;
   route.peer_ip = ctx.peer_ip;
-  route.trust_forwarded_for = trust_forwarded_for_;
+  route.peer_is_trusted_proxy = std::find(trusted_proxies_.begin(), trusted_proxies_.end(),
+                                          ctx.peer_ip) != trusted_proxies_.end();
   route.close = ctx.close;
   return server::respond(req, route);
 }

@@ -12,8 +12,10 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "http/handler.h"
 #include "http/request.h"
@@ -30,9 +32,11 @@ enum class Endpoint { kGarbage, kEmpty, kGetIp, kHealthz, kUnknown };
 Endpoint endpointForPath(std::string_view path);
 
 struct RouteContext {
-  std::string_view peer_ip;          // the TCP peer, IPv4-mapped IPv6 already unmapped
-  bool trust_forwarded_for = false;  // take the client IP from X-Forwarded-For/X-Real-IP
-  bool close = false;                // the connection will close after this response
+  std::string_view peer_ip;  // the TCP peer, IPv4-mapped IPv6 already unmapped
+  // The peer is a reverse proxy the operator named (--trusted-proxy): take the client IP from
+  // the right-most X-Forwarded-For entry (the one that proxy added), else X-Real-IP.
+  bool peer_is_trusted_proxy = false;
+  bool close = false;  // the connection will close after this response
 };
 
 // Whether the request's body should be read (and discarded) before answering. Requests with
@@ -41,21 +45,28 @@ bool acceptsBody(const Request& req);
 
 Response respond(const Request& req, const RouteContext& ctx);
 
-// The client IP reported by getIP: the peer, or with trust_forwarded_for the left-most
-// X-Forwarded-For entry (else X-Real-IP) if it is a valid IPv4/IPv6 literal.
+// The client IP reported by getIP: the peer; or, when the peer is a trusted proxy, the
+// right-most X-Forwarded-For entry (else X-Real-IP) if it is a valid IPv4/IPv6 literal. Entries
+// left of it were written by the client or by proxies nobody vouches for.
 std::string clientIp(const Request& req, const RouteContext& ctx);
+
+// The canonical text of an IPv4/IPv6 literal (IPv4-mapped IPv6 unmapped), as the HTTP core
+// reports peers; nullopt if s is not one.
+std::optional<std::string> canonicalIp(std::string_view s);
 
 // The routes above as an http::Handler, with the shared payload /garbage is cut from.
 class SpeedTestHandler : public http::Handler {
  public:
-  explicit SpeedTestHandler(bool trust_forwarded_for) : trust_forwarded_for_(trust_forwarded_for) {}
+  // trusted_proxies: canonical IP literals (canonicalIp) whose X-Forwarded-For is believed.
+  explicit SpeedTestHandler(std::vector<std::string> trusted_proxies)
+      : trusted_proxies_(std::move(trusted_proxies)) {}
 
   bool acceptsBody(const Request& req) const override { return server::acceptsBody(req); }
   Response respond(const Request& req, const http::RequestContext& ctx) const override;
   std::string_view payload() const override { return payload_.bytes(); }
 
  private:
-  bool trust_forwarded_for_;
+  std::vector<std::string> trusted_proxies_;
   PayloadBuffer payload_;
 };
 

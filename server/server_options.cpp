@@ -1,5 +1,7 @@
 #include "server/server_options.h"
 
+#include "server/router.h"
+
 #include <charconv>
 #include <string_view>
 
@@ -16,6 +18,7 @@ struct IntFlag {
 
 constexpr IntFlag kIntFlags[] = {
     {"--max-connections", &ServerOptions::max_connections, 1, 100000},
+    {"--max-connections-per-address", &ServerOptions::max_connections_per_address, 1, 100000},
     {"--header-timeout-s", &ServerOptions::header_timeout_s, 1, 3600},
     {"--idle-timeout-s", &ServerOptions::idle_timeout_s, 1, 86400},
     {"--stall-timeout-s", &ServerOptions::stall_timeout_s, 1, 3600},
@@ -64,8 +67,22 @@ Result<ServerCommand> parseServerCommand(int argc, const char* const* argv) {
       return cmd;
     }
     if (arg == "--trust-forwarded-for") {
+      // Before issue 15 this trusted the header from any peer. It now means what it was
+      // documented for, a reverse proxy on this machine.
       if (has_inline_value) return usage("--trust-forwarded-for takes no value");
-      cmd.options.trust_forwarded_for = true;
+      for (const char* loopback : {"127.0.0.1", "::1"}) {
+        cmd.options.trusted_proxies.emplace_back(loopback);
+      }
+      continue;
+    }
+    if (arg == "--trusted-proxy") {
+      if (!takeValue()) return usage("--trusted-proxy needs an IP address");
+      auto ip = canonicalIp(value);
+      if (!ip) {
+        return usage("--trusted-proxy " + std::string(value) +
+                     ": not an IPv4 or IPv6 address (names and ranges are not accepted)");
+      }
+      cmd.options.trusted_proxies.push_back(std::move(*ip));
       continue;
     }
     if (arg == "--listen") {
@@ -111,18 +128,24 @@ Options:
                                    port 0 picks a free port). Default 127.0.0.1:8080.
                                    Each bound address is printed as "listening ADDR:PORT".
   --max-connections N              concurrent connections; more get 503 (default 1024)
+  --max-connections-per-address N  concurrent connections from one client address (IPv6:
+                                   one /64); more get 503 (default 64)
   --header-timeout-s S             a request head must arrive within S s (default 10)
   --idle-timeout-s S               close keep-alive connections idle for S s (default 60)
   --stall-timeout-s S              close when a body read or a response write makes no
                                    progress for S s (default 30)
   --max-requests-per-connection N  then close the connection (default 10000)
   --max-upload-mb N                largest request body in MiB; larger gets 413 (default 1024)
-  --threads N                      worker threads (default: number of cores)
-  --trust-forwarded-for            getIP reports X-Forwarded-For / X-Real-IP (only behind a
-                                   reverse proxy you run)
+  --threads N                      worker threads (default: usable cores, at most 16)
+  --trusted-proxy ADDR             a reverse proxy you run (repeatable): for requests from
+                                   ADDR, getIP reports the right-most X-Forwarded-For entry
+                                   (the one ADDR added), else X-Real-IP; other peers' headers
+                                   are ignored
+  --trust-forwarded-for            the same as --trusted-proxy 127.0.0.1 --trusted-proxy ::1
   --help, --version
 
-Exit status: 0 after SIGINT/SIGTERM, 2 if an address cannot be bound, 64 on bad usage.
+Exit status: 0 after SIGINT/SIGTERM, 2 if an address cannot be bound or a worker thread
+cannot be started, 64 on bad usage.
 )";
 }
 
@@ -130,6 +153,7 @@ http::ServerConfig httpConfig(const ServerOptions& options) {
   http::ServerConfig c;
   c.listen = options.listen;
   c.max_connections = options.max_connections;
+  c.max_connections_per_address = options.max_connections_per_address;
   c.threads = options.threads;
   c.limits.header_timeout = std::chrono::seconds(options.header_timeout_s);
   c.limits.idle_timeout = std::chrono::seconds(options.idle_timeout_s);

@@ -19,13 +19,17 @@ using http::ListenAddress;
 struct ServerOptions {
   std::vector<ListenAddress> listen;  // default: 127.0.0.1:8080
   int max_connections = 1024;
+  // One client address (IPv6: one /64). 64 holds four agents' 16-stream tests at once behind
+  // one NAT, and keeps 1024 - 64 slots for everybody else.
+  int max_connections_per_address = 64;
   int header_timeout_s = 10;  // whole request head must arrive within this (slowloris)
   int idle_timeout_s = 60;    // keep-alive connection with no request in progress
   int stall_timeout_s = 30;   // body read or response write making no progress
   int max_requests_per_connection = 10000;
   int max_upload_mb = 1024;  // MiB per request body
-  int threads = 0;           // 0 = number of cores
-  bool trust_forwarded_for = false;
+  int threads = 0;           // 0 = usable cores, at most http::kMaxDefaultThreads
+  // Reverse proxies whose X-Forwarded-For getIP believes (canonical IP literals).
+  std::vector<std::string> trusted_proxies;
 };
 
 struct ServerCommand {

@@ -45,7 +45,9 @@ Result<std::vector<std::string>> ApiServer::start() {
           a.text());
     }
   }
-  thread_ = std::thread([this] { server_->run(); });
+  thread_ = std::thread([this] {
+    if (auto st = server_->run(); !st) spdlog::error("http: {}", st.error().message);
+  });
   return bound;
 }
 

@@ -163,13 +163,21 @@ class ServerProcess {
 // Blocking client socket with a receive timeout.
 class Client {
  public:
-  explicit Client(std::uint16_t port, int recv_timeout_ms = 10000, const char* ip = "127.0.0.1") {
+  // source: an IPv4 address to connect from (e.g. "127.0.0.2", another loopback host).
+  explicit Client(std::uint16_t port, int recv_timeout_ms = 10000, const char* ip = "127.0.0.1",
+                  const char* source = nullptr) {
     bool v6 = std::string(ip).find(':') != std::string::npos;
     fd_ = socket(v6 ? AF_INET6 : AF_INET, SOCK_STREAM, 0);
     timeval tv{recv_timeout_ms / 1000, (recv_timeout_ms % 1000) * 1000};
     setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
     int one = 1;
     setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    if (source != nullptr && !v6) {
+      sockaddr_in from{};
+      from.sin_family = AF_INET;
+      inet_pton(AF_INET, source, &from.sin_addr);
+      if (bind(fd_, reinterpret_cast<sockaddr*>(&from), sizeof from) != 0) return;
+    }
     if (v6) {
       sockaddr_in6 a{};
       a.sin6_family = AF_INET6;

@@ -1,6 +1,9 @@
 // Integration tests: the real uplinkprobe-server binary on an ephemeral loopback port.
 #include <gtest/gtest.h>
 
+#include <grp.h>
+#include <sys/resource.h>
+
 #include <cstdio>
 #include <fstream>
 #include <memory>
@@ -308,6 +311,83 @@ TEST(Server, ConnectionCapRejectsExtraWhileServingOthers) {
     served = get(s.port(), "/healthz").status == 200;
   }
   EXPECT_TRUE(served) << "slot not released after a client left";
+}
+
+TEST(Server, ClientThatSendsNothingIsClosedAtHeaderTimeout) {
+  ServerProcess s({"--header-timeout-s", "1"});
+  ASSERT_NE(s.port(), 0);
+  Client c(s.port());
+  ASSERT_TRUE(c.connected());
+  auto start = std::chrono::steady_clock::now();
+  EXPECT_TRUE(c.closedWithin(5000)) << "a connection that never sends must not be held";
+  EXPECT_GE(std::chrono::steady_clock::now() - start, 900ms) << "closed before the timeout";
+}
+
+TEST(Server, OneHostWithIdleAndSlowConnectionsCannotStarveAnother) {
+  // Issue 16 item 5: 1500 idle or half-sent connections from 127.0.0.1 took all 1024 slots and
+  // every other client got 503 until they timed out. Default limits; the header timeout is
+  // raised so that none of the attacker's connections expires during the test.
+  ServerProcess s({"--header-timeout-s", "120"});
+  ASSERT_NE(s.port(), 0);
+  std::vector<std::unique_ptr<Client>> attacker;
+  for (int i = 0; i < 1500; ++i) {
+    auto c = std::make_unique<Client>(s.port(), 10000, "127.0.0.1", "127.0.0.1");
+    ASSERT_TRUE(c->connected()) << "attacker connection " << i;
+    if (i % 2 == 1) c->send("GET /garbage?ckSize=1 HTTP/1.1\r\nHost: t\r\nX-Slow: ");
+    attacker.push_back(std::move(c));
+  }
+  // Another host (127.0.0.2 is loopback too) gets a normal download...
+  Client victim(s.port(), 20000, "127.0.0.1", "127.0.0.2");
+  ASSERT_TRUE(victim.connected());
+  victim.send("GET /garbage?ckSize=4 HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
+  auto r = victim.readResponse(0);
+  EXPECT_EQ(r.status, 200) << r.head;
+  EXPECT_EQ(r.body_bytes, 4 * kMiB);
+  // ...while one more connection from the attacker's address is refused.
+  Client more(s.port(), 10000, "127.0.0.1", "127.0.0.1");
+  more.send("GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n");
+  auto refused = more.readResponse();
+  EXPECT_EQ(refused.status, 503);
+  EXPECT_NE(refused.body.find("from your address"), std::string::npos) << refused.body;
+  EXPECT_TRUE(s.alive());
+}
+
+TEST(ServerCli, WorkerThreadThatCannotStartIsExit2NotACrash) {
+  // What TasksMax=64 did to a 128-core machine: pthread_create fails with EAGAIN. Here an
+  // unused uid with RLIMIT_NPROC 4 (root is exempt from the limit, so the child drops to it).
+  int err_pipe[2];
+  ASSERT_EQ(pipe(err_pipe), 0);
+  pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    dup2(err_pipe[1], 2);
+    close(err_pipe[0]);
+    int devnull = open("/dev/null", O_WRONLY);
+    dup2(devnull, 1);
+    rlimit lim{4, 4};
+    constexpr uid_t kUnusedId = 64998;
+    if (setgroups(0, nullptr) != 0 || setgid(kUnusedId) != 0 || setuid(kUnusedId) != 0 ||
+        setrlimit(RLIMIT_NPROC, &lim) != 0) {
+      _exit(126);
+    }
+    // LeakSanitizer needs a thread of its own at exit, which the limit forbids.
+    setenv("ASAN_OPTIONS", "detect_leaks=0", 1);
+    execl(UPLINKPROBE_SERVER_BIN, UPLINKPROBE_SERVER_BIN, "--listen", "127.0.0.1:0", "--threads",
+          "64", static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  close(err_pipe[1]);
+  std::string err;
+  char buf[4096];
+  ssize_t n;
+  while ((n = read(err_pipe[0], buf, sizeof buf)) > 0) err.append(buf, static_cast<std::size_t>(n));
+  close(err_pipe[0]);
+  int status = 0;
+  ASSERT_EQ(waitpid(pid, &status, 0), pid);
+  ASSERT_TRUE(WIFEXITED(status)) << "killed by signal " << WTERMSIG(status) << ": " << err;
+  EXPECT_EQ(WEXITSTATUS(status), 2) << err;
+  EXPECT_NE(err.find("cannot start worker thread"), std::string::npos) << err;
+  EXPECT_NE(err.find("of 64"), std::string::npos) << err;
 }
 
 TEST(Server, SurvivesHostileClientsAndStaysHealthy) {

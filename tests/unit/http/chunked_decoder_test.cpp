@@ -42,6 +42,20 @@ TEST(ChunkedDecoder, RejectsMalformed) {
   }
 }
 
+TEST(ChunkedDecoder, OnlyWhitespaceThenExtensionAfterTheSize) {
+  for (std::string bad : {"5x\r\nhello\r\n0\r\n\r\n", "5 garbage\r\nhello\r\n0\r\n\r\n",
+                          "5\"\r\nhello\r\n0\r\n\r\n", "5 ,;a\r\nhello\r\n0\r\n\r\n"}) {
+    ChunkedDecoder d(1 << 20);
+    EXPECT_EQ(d.feed(bad).status, S::kMalformed) << bad;
+  }
+  for (std::string good : {"5;name=value\r\nhello\r\n0\r\n\r\n", "5 \t;a\r\nhello\r\n0\r\n\r\n",
+                           "5  \r\nhello\r\n0 ;last\r\n\r\n"}) {
+    ChunkedDecoder d(1 << 20);
+    EXPECT_EQ(d.feed(good).status, S::kDone) << good;
+    EXPECT_EQ(d.bodyBytes(), 5u);
+  }
+}
+
 TEST(ChunkedDecoder, RejectsBodyOverLimitBeforeReadingIt) {
   ChunkedDecoder d(100);
   EXPECT_EQ(d.feed("50\r\n").status, S::kNeedMore);

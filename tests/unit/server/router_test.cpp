@@ -68,17 +68,34 @@ TEST(Router, GetIpJson) {
   EXPECT_TRUE(hasHeader(r, "Content-Type: application/json; charset=utf-8"));
 }
 
-TEST(Router, ForwardedForOnlyWhenTrustedAndValid) {
-  auto withXff = req("GET /getIP HTTP/1.1\r\nX-Forwarded-For: 203.0.113.9, 10.0.0.1\r\n\r\n");
+TEST(Router, ForwardedForOnlyFromATrustedProxyAndOnlyItsOwnEntry) {
+  // The client wrote "203.0.113.9"; the proxy at 10.0.0.1 appended the address it saw.
+  auto withXff = req("GET /getIP HTTP/1.1\r\nX-Forwarded-For: 203.0.113.9, 198.51.100.4 \r\n\r\n");
   RouteContext ctx;
   ctx.peer_ip = "10.0.0.1";
-  EXPECT_EQ(clientIp(withXff, ctx), "10.0.0.1");
-  ctx.trust_forwarded_for = true;
-  EXPECT_EQ(clientIp(withXff, ctx), "203.0.113.9");
-  auto evil = req("GET /getIP HTTP/1.1\r\nX-Forwarded-For: \"},{\"x\r\n\r\n");
+  EXPECT_EQ(clientIp(withXff, ctx), "10.0.0.1") << "a peer nobody named is not believed";
+  ctx.peer_is_trusted_proxy = true;
+  EXPECT_EQ(clientIp(withXff, ctx), "198.51.100.4") << "the right-most entry, never the left";
+  auto evil = req("GET /getIP HTTP/1.1\r\nX-Forwarded-For: 1.2.3.4, \"},{\"x\r\n\r\n");
   EXPECT_EQ(clientIp(evil, ctx), "10.0.0.1");
   auto v6 = req("GET /getIP HTTP/1.1\r\nX-Real-IP: 2001:db8::1\r\n\r\n");
   EXPECT_EQ(clientIp(v6, ctx), "2001:db8::1");
+  ctx.peer_is_trusted_proxy = false;
+  EXPECT_EQ(clientIp(v6, ctx), "10.0.0.1");
+}
+
+TEST(Router, HandlerTrustsOnlyTheNamedProxies) {
+  SpeedTestHandler handler({"10.0.0.1"});
+  auto r = req("GET /getIP HTTP/1.1\r\nX-Forwarded-For: 198.51.100.4\r\n\r\n");
+  http::RequestContext from_proxy;
+  from_proxy.peer_ip = "10.0.0.1";
+  EXPECT_NE(handler.respond(r, from_proxy).body.find("198.51.100.4"), std::string::npos);
+  http::RequestContext from_client;
+  from_client.peer_ip = "192.0.2.50";
+  EXPECT_NE(handler.respond(r, from_client).body.find("192.0.2.50"), std::string::npos);
+  EXPECT_EQ(canonicalIp("::ffff:10.0.0.1"), "10.0.0.1");
+  EXPECT_EQ(canonicalIp("2001:DB8:0::1"), "2001:db8::1");
+  EXPECT_FALSE(canonicalIp("proxy.example"));
 }
 
 TEST(Router, HealthzUnknownAndMethods) {

@@ -17,7 +17,8 @@ TEST(ServerOptions, Defaults) {
   ASSERT_TRUE(c.ok());
   ASSERT_EQ(c->options.listen.size(), 1u);
   EXPECT_EQ(c->options.listen[0].text(), "127.0.0.1:8080");
-  EXPECT_FALSE(c->options.trust_forwarded_for);
+  EXPECT_TRUE(c->options.trusted_proxies.empty());
+  EXPECT_EQ(c->options.max_connections_per_address, 64);
 }
 
 TEST(ServerOptions, RepeatableListenAndTunables) {
@@ -31,7 +32,15 @@ TEST(ServerOptions, RepeatableListenAndTunables) {
   EXPECT_EQ(c->options.max_connections, 5);
   EXPECT_EQ(c->options.header_timeout_s, 2);
   EXPECT_EQ(c->options.threads, 3);
-  EXPECT_TRUE(c->options.trust_forwarded_for);
+  EXPECT_EQ(c->options.trusted_proxies, (std::vector<std::string>{"127.0.0.1", "::1"}));
+}
+
+TEST(ServerOptions, TrustedProxiesAreCanonical) {
+  auto c = parse({"--trusted-proxy", "10.0.0.1", "--trusted-proxy=2001:DB8::0:1",
+                  "--max-connections-per-address", "8"});
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  EXPECT_EQ(c->options.trusted_proxies, (std::vector<std::string>{"10.0.0.1", "2001:db8::1"}));
+  EXPECT_EQ(httpConfig(c->options).max_connections_per_address, 8);
 }
 
 TEST(ServerOptions, HelpAndVersion) {
@@ -57,6 +66,8 @@ TEST(ServerOptions, UsageErrorsNameTheProblem) {
            {{"--threads", "x"}, "--threads x"},
            {{"--max-upload-mb"}, "needs a number"},
            {{"--trust-forwarded-for=1"}, "takes no value"},
+           {{"--trusted-proxy", "10.0.0.0/8"}, "not an IPv4 or IPv6 address"},
+           {{"--trusted-proxy"}, "needs an IP address"},
        }) {
     auto r = parse(c.args);
     ASSERT_FALSE(r.ok()) << c.needle;
