@@ -32,6 +32,9 @@ int checkConfigCommand(const Args& args) {
               path.c_str(), cfg->identity.device_id.c_str(), cfg->identity.school_id.c_str(),
               cfg->servers.size(), cfg->target.effectiveDownMbps(),
               config::configHash(*cfg).c_str());
+  if (!cfg->remote_overrides_path.empty())
+    std::printf("  with changes made by remote commands in %s\n",
+                cfg->remote_overrides_path.c_str());
   return kExitOk;
 }
 

@@ -111,6 +111,9 @@ struct ControlConfig {
 
 struct Config {
   std::string source_path;  // file it was loaded from, for messages
+  // Set when `{storage.dir}/remote.toml` (agent/config/remote_overrides.h) was laid over
+  // the file: the keys signed remote commands changed.
+  std::string remote_overrides_path;
   // Line of each key the file sets, by keyId() ("availability.dns_servers",
   // "servers#2.url"); for messages only (not part of config_hash).
   std::map<std::string, int> lines;

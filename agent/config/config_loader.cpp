@@ -3,6 +3,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "agent/config/remote_overrides.h"
 #include "agent/config/schema.h"
 
 namespace uplinkprobe::config {
@@ -87,7 +88,25 @@ Result<Config> loadConfigString(const std::string& text, const std::string& src,
 Result<Config> loadConfigFile(const std::string& path, Purpose purpose) {
   auto text = configmap::readConfigFile(path);
   if (!text) return text.error();
-  return loadConfigString(*text, path, purpose);
+  auto cfg = loadConfigString(*text, path, purpose);
+  if (!cfg) return cfg;
+  // The keys remote commands set live in the state directory (remote_overrides.h).
+  const std::string overrides_path = remoteOverridesPath(cfg->storage.dir);
+  auto overrides = readRemoteOverrides(overrides_path);
+  if (!overrides) {
+    // `uplinkprobe test` by a user who may not read the service's state directory measures
+    // with the file's values; everything that runs or checks the service must see them.
+    if (purpose == Purpose::kTest) return cfg;
+    return makeError("config", overrides.error().message);
+  }
+  if (overrides->empty()) return cfg;
+  auto merged = applyRemoteOverrides(*text, *overrides, overrides_path);
+  if (!merged) return merged.error();
+  auto effective = loadConfigString(*merged, path + " with " + overrides_path, purpose);
+  if (!effective) return effective;
+  effective->source_path = path;
+  effective->remote_overrides_path = overrides_path;
+  return effective;
 }
 
 namespace {

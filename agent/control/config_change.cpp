@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 
 #include "agent/config/config_loader.h"
+#include "agent/config/remote_overrides.h"
 #include "agent/config/toml_edit.h"
 #include "platform/atomic_file.h"
 #include "record/ed25519.h"
@@ -54,20 +55,38 @@ Result<std::string> editConfigText(const std::string& text, const SetTarget& t) 
   return out;
 }
 
-Result<config::Config> applyConfigEdit(
-    const std::string& path, const std::function<Result<std::string>(const std::string&)>& edit) {
-  auto before = record::readSmallFile(path, 1 << 20);
+Result<config::Config> applyRemoteEdit(
+    const std::string& config_path,
+    const std::function<Result<std::string>(const std::string&)>& edit) {
+  auto text = record::readSmallFile(config_path, 1 << 20);
+  if (!text) return makeError("io", text.error().message);
+  auto base = config::loadConfigString(*text, config_path, config::Purpose::kRun);
+  if (!base) return makeError("invalid_arguments", base.error().message);
+  const std::string path = config::remoteOverridesPath(base->storage.dir);
+  auto before = config::readRemoteOverrides(path);
   if (!before) return makeError("io", before.error().message);
-  auto after = edit(*before);
+  const std::string start =
+      before->empty() ? std::string(
+                            "# Written by uplinkprobe for signed remote commands (set_schedule,\n"
+                            "# set_target) and laid over the config file at every load. Only\n"
+                            "# [schedule] and [target] keys are accepted here: docs/control.md.\n")
+                      : *before;
+  auto after = edit(start);
   if (!after) return after.error();
-  // The same validation as `uplinkprobe check-config` (Purpose::kRun).
-  auto cfg = config::loadConfigString(*after, path, config::Purpose::kRun);
+  // The same loading as `uplinkprobe check-config` (Purpose::kRun), overrides included.
+  auto merged = config::applyRemoteOverrides(*text, *after, path);
+  if (!merged) return makeError("invalid_arguments", merged.error().message);
+  auto cfg =
+      config::loadConfigString(*merged, config_path + " with " + path, config::Purpose::kRun);
   if (!cfg) return makeError("invalid_arguments", cfg.error().message);
+  cfg->source_path = config_path;
+  cfg->remote_overrides_path = path;
   if (*after == *before) return cfg;
-  struct stat st {};
-  const mode_t mode = ::stat(path.c_str(), &st) == 0 ? (st.st_mode & 07777) : 0644;
-  if (auto w = platform::writeFileAtomic(path + ".bak", *before, mode); !w) return w.error();
-  if (auto w = platform::writeFileAtomic(path, *after, mode); !w) return w.error();
+  constexpr mode_t kMode = 0640;
+  if (!before->empty()) {
+    if (auto w = platform::writeFileAtomic(path + ".bak", *before, kMode); !w) return w.error();
+  }
+  if (auto w = platform::writeFileAtomic(path, *after, kMode); !w) return w.error();
   return cfg;
 }
 

@@ -561,7 +561,7 @@ struct Daemon::Impl {
       return;
     }
     if (!std::holds_alternative<control::Reload>(c)) {
-      auto edited = control::applyConfigEdit(config_path, [&](const std::string& text) {
+      auto edited = control::applyRemoteEdit(config_path, [&](const std::string& text) {
         if (const auto* s = std::get_if<control::SetSchedule>(&c))
           return control::editConfigText(text, *s);
         return control::editConfigText(text, std::get<control::SetTarget>(c));

@@ -17,6 +17,9 @@ namespace {
 // publish() fails with MQTTASYNC_MAX_MESSAGES_INFLIGHT.
 constexpr int kPahoMaxInflight = 256;
 constexpr int kConnectTimeoutS = 15;
+// A signed command lives at most 24 h (docs/control.md): the broker need not keep a silent
+// probe's session longer than that.
+constexpr uint32_t kCommandSessionS = 24 * 3600;
 
 // State shared with Paho's threads. Paho callbacks lock `mu`, check `alive`, and post.
 struct Shared {
@@ -144,6 +147,7 @@ class PahoPublisher final : public Publisher {
     if (connected_ || attempt_pending_) return;
     attempt_pending_ = true;
     try {
+      applySessionMode();
       client_->connect(conn_opts_, nullptr, connect_listener_);
     } catch (const mqtt::exception& e) {
       const int rc = e.get_return_code();
@@ -244,6 +248,23 @@ class PahoPublisher final : public Publisher {
       ssl.set_enable_server_cert_auth(!settings_.insecure_skip_verify);
       ssl.set_verify(!settings_.insecure_skip_verify);  // host name check
       conn_opts_.set_ssl(std::move(ssl));
+    }
+  }
+
+  // With a command subscription the broker keeps the session (and so the subscription and
+  // the QoS 1 commands that arrive while the probe is offline) for kCommandSessionS: a
+  // command queued during a power cut or a broker outage is delivered on reconnect and
+  // judged then (an expired one is refused). Without one the session is clean: records are
+  // re-sent from the journal, so nothing is lost by the broker forgetting the probe.
+  void applySessionMode() {
+    const bool keep = !subscription_.empty();
+    if (settings_.mqtt_version == 5) {
+      conn_opts_.set_clean_start(!keep);
+      mqtt::properties props;
+      if (keep) props.add({mqtt::property::SESSION_EXPIRY_INTERVAL, kCommandSessionS});
+      conn_opts_.set_properties(std::move(props));
+    } else {
+      conn_opts_.set_clean_session(!keep);
     }
   }
 

@@ -183,30 +183,12 @@ class RemoteCommand : public ::testing::Test {
     EXPECT_EQ(ev.value("event", ""), "command_refused") << ev.dump();
     EXPECT_EQ(ev.value("reason", ""), reason) << ev.dump();
   }
-  // The envelope contract (journal_id, {device}:{journal}:{seq} ids, UTC timestamps) is
-  // being moved into the agent by another change; until an agent record carries it, its
-  // envelope is brought to that form here, so that what this test checks is the fields the
-  // command path emits (command_id, verb, reason, trigger, record_id, …), as emitted.
-  static std::string newId(const std::string& old_id) {
-    const auto colon = old_id.rfind(':');
-    if (colon == std::string::npos || old_id.find(':') != colon) return old_id;
-    return old_id.substr(0, colon) + ":0000000000000000" + old_id.substr(colon);
-  }
-  static nlohmann::json withContractEnvelope(nlohmann::json r) {
-    if (!r.contains("journal_id")) {
-      r["journal_id"] = "0000000000000000";
-      r["id"] = newId(r.value("id", ""));
-      if (r.contains("record_id")) r["record_id"] = newId(r["record_id"].get<std::string>());
-    }
-    if (auto ts = parseRfc3339(r.value("ts", ""))) r["ts"] = formatRfc3339Utc(*ts);
-    return r;
-  }
   void expectSchemaValid() {
     const auto& schemas = record::SchemaSet::embedded();
     size_t checked = 0;
     for (const char* kind : {"event", "throughput"})
       for (const auto& r : records(kind)) {
-        auto v = schemas.validate(kind, withContractEnvelope(r));
+        auto v = schemas.validate(kind, r);
         EXPECT_TRUE(v.ok()) << kind << ": " << v.message() << "\n  " << r.dump();
         ++checked;
       }
@@ -307,14 +289,16 @@ TEST_F(RemoteCommand, SetScheduleSurvivesARestartAndKill9NeverRunsACommandTwice)
   publish(schedule_payload);
   auto ev = answer(c.command_id);
   EXPECT_EQ(ev.value("event", ""), "command_done") << ev.dump();
-  const std::string text = testing::readFile(cfg_);
-  EXPECT_NE(text.find("tests_per_day = 7\n"), std::string::npos) << text;
-  EXPECT_NE(text.find("# remote command test"), std::string::npos) << "comments are kept";
-  EXPECT_EQ(testing::readFile(cfg_ + ".bak"), config());
+  // The change is in the state directory's remote.toml; the config file is only read (the
+  // packaged unit makes it read-only for the service: ProtectSystem=strict).
+  EXPECT_EQ(testing::readFile(cfg_), config());
+  EXPECT_FALSE(std::filesystem::exists(cfg_ + ".bak"));
+  const std::string overrides = testing::readFile(path("state/remote.toml"));
+  EXPECT_NE(overrides.find("tests_per_day = 7\n"), std::string::npos) << overrides;
   // An invalid change is refused whole.
   c = command("set_schedule", {{"tests_per_day", 3}, {"windows", {"17:00-08:00"}}});
   expectRefused(sign(c), c.command_id, "invalid_arguments");
-  EXPECT_EQ(testing::readFile(cfg_), text);
+  EXPECT_EQ(testing::readFile(path("state/remote.toml")), overrides);
 
   // kill -9 while a remote test runs (after receipt, before the answer) ...
   auto run = command("run_test", {{"server", "blackhole"}});
@@ -359,6 +343,35 @@ TEST_F(RemoteCommand, SetScheduleSurvivesARestartAndKill9NeverRunsACommandTwice)
   EXPECT_EQ(daemon_->wait(10s), 0);
 }
 
+// Commands published while the probe is offline wait in its broker session (kept while a
+// command subscription exists) and are judged when they arrive: one still valid runs, one
+// that expired on the way is refused as expired.
+TEST_F(RemoteCommand, CommandsQueuedWhileOfflineAreJudgedWhenTheyArrive) {
+  // [control] is the config's last table: a 1 s clock-skew allowance, so that "expired"
+  // needs seconds, not the default 5 minutes.
+  testing::writeFile(cfg_, config() + "max_clock_skew_s = 1\n");
+  startDaemon();
+  daemon_->signal(SIGTERM);
+  ASSERT_EQ(daemon_->wait(10s), 0);
+  auto late = command("report_config");
+  const auto now = std::chrono::system_clock::now();
+  late.issued_at = record::formatCommandTime(now - 1s);
+  late.expires_at = record::formatCommandTime(now + 1s);
+  publish(sign(late));
+  auto fresh = command("report_config");
+  publish(sign(fresh));
+  // The short-lived one expires (beyond the allowed skew) before the probe is back.
+  std::this_thread::sleep_for(3s);
+  startDaemon();
+  auto done = answer(fresh.command_id, 20s);
+  EXPECT_EQ(done.value("event", ""), "command_done") << done.dump();
+  auto refused = answer(late.command_id, 20s);
+  EXPECT_EQ(refused.value("event", ""), "command_refused") << refused.dump();
+  EXPECT_EQ(refused.value("reason", ""), "expired") << refused.dump();
+  daemon_->signal(SIGTERM);
+  EXPECT_EQ(daemon_->wait(10s), 0);
+}
+
 // The collector's CLI end to end: keygen, then `command` signs with the key file, finds the
 // device(s) in the collector's database, publishes, and prints the probe's answer.
 TEST_F(RemoteCommand, CollectorCommandSignsPublishesAndPrintsTheAnswers) {
@@ -399,7 +412,8 @@ TEST_F(RemoteCommand, CollectorCommandSignsPublishesAndPrintsTheAnswers) {
   std::tie(code, out) = issue({"--county", "Nanguan"}, {"set_target", "contracted_down_mbps=300"});
   EXPECT_EQ(code, 0) << out << testing::readFile(path("issue.err"));
   EXPECT_NE(out.find("lab-dev: command_done"), std::string::npos) << out;
-  EXPECT_NE(testing::readFile(cfg_).find("contracted_down_mbps = 300"), std::string::npos);
+  EXPECT_NE(testing::readFile(path("state/remote.toml")).find("contracted_down_mbps = 300"),
+            std::string::npos);
   // A refusal is shown with its reason, exit 2.
   std::tie(code, out) = issue({"--device", kDevice}, {"run_test", "server=http://x/"});
   EXPECT_EQ(code, 2);

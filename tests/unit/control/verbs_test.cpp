@@ -1,6 +1,7 @@
 // Verb arguments and config edits of remote commands: typed, bounded, names not URLs, and
 // an invalid change leaves the config file untouched.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <filesystem>
 #include <fstream>
@@ -67,64 +68,117 @@ class ConfigEditTest : public ::testing::Test {
   void SetUp() override {
     dir_ =
         std::filesystem::temp_directory_path() / ("up-control-edit-" + std::to_string(::getpid()));
-    std::filesystem::create_directories(dir_);
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_ / "state");
     path_ = (dir_ / "uplinkprobe.toml").string();
-    std::ofstream(path_) << kText;
+    remote_ = (dir_ / "state" / "remote.toml").string();
+    text_ =
+        "# technician's note: school closes at 16:00\n"
+        "[identity]\ndevice_id = \"dev-1\"\nschool_id = \"sch-1\"\n"
+        "[[servers]]\nname = \"local\"\nurl = \"http://127.0.0.1:8080/\"\n"
+        "[schedule]\ntests_per_day = 4  # four a day\nwindows = [\"08:00-16:00\"]\n"
+        "[target]\nfloor_down_mbps = 100\n"
+        "[storage]\ndir = \"" +
+        (dir_ / "state").string() + "\"\n";
+    std::ofstream(path_) << text_;
   }
   void TearDown() override { std::filesystem::remove_all(dir_); }
   std::string read(const std::string& p) {
     std::ifstream in(p);
     return std::string(std::istreambuf_iterator<char>(in), {});
   }
-  static constexpr const char* kText =
-      "# technician's note: school closes at 16:00\n"
-      "[identity]\ndevice_id = \"dev-1\"\nschool_id = \"sch-1\"\n"
-      "[[servers]]\nname = \"local\"\nurl = \"http://127.0.0.1:8080/\"\n"
-      "[schedule]\ntests_per_day = 4  # four a day\nwindows = [\"08:00-16:00\"]\n"
-      "[target]\nfloor_down_mbps = 100\n";
   std::filesystem::path dir_;
-  std::string path_;
+  std::string path_, remote_, text_;
 };
 
-TEST_F(ConfigEditTest, ScheduleChangeKeepsCommentsAndABackup) {
+// The config file is root's and is never written by the service: the change goes to
+// remote.toml in the state directory, which every load lays over the file.
+TEST_F(ConfigEditTest, ScheduleChangeGoesToRemoteTomlAndTheConfigFileIsOnlyRead) {
   SetSchedule s;
   s.tests_per_day = 8;
   s.windows = std::vector<std::string>{"08:00-12:00", "13:00-16:00"};
-  auto cfg = applyConfigEdit(path_, [&](const std::string& t) { return editConfigText(t, s); });
+  auto cfg = applyRemoteEdit(path_, [&](const std::string& t) { return editConfigText(t, s); });
   ASSERT_TRUE(cfg) << cfg.error().message;
   EXPECT_EQ(cfg->schedule.tests_per_day, 8);
   EXPECT_EQ(cfg->schedule.windows.size(), 2u);
-  EXPECT_EQ(read(path_ + ".bak"), kText);
-  const std::string now = read(path_);
-  EXPECT_NE(now.find("# technician's note"), std::string::npos);
-  EXPECT_NE(now.find("tests_per_day = 8\nwindows = [\"08:00-12:00\", \"13:00-16:00\"]\n"),
+  EXPECT_EQ(read(path_), text_);
+  EXPECT_FALSE(std::filesystem::exists(path_ + ".bak"));
+  const std::string overrides = read(remote_);
+  EXPECT_NE(overrides.find("tests_per_day = 8\nwindows = [\"08:00-12:00\", \"13:00-16:00\"]\n"),
             std::string::npos)
-      << now;
+      << overrides;
+  EXPECT_EQ(std::filesystem::status(remote_).permissions() & std::filesystem::perms::all,
+            std::filesystem::perms(0640));
   auto reloaded = config::loadConfigFile(path_, config::Purpose::kRun);
-  ASSERT_TRUE(reloaded);
+  ASSERT_TRUE(reloaded) << reloaded.error().message;
   EXPECT_EQ(reloaded->schedule.tests_per_day, 8);
+  EXPECT_EQ(reloaded->remote_overrides_path, remote_);
+  EXPECT_EQ(reloaded->source_path, path_);
+  // A second change keeps the first overrides as remote.toml.bak.
+  SetSchedule again;
+  again.tests_per_day = 2;
+  ASSERT_TRUE(
+      applyRemoteEdit(path_, [&](const std::string& t) { return editConfigText(t, again); }));
+  EXPECT_EQ(read(remote_ + ".bak"), overrides);
+  EXPECT_EQ(config::loadConfigFile(path_, config::Purpose::kRun)->schedule.tests_per_day, 2);
 }
 
-TEST_F(ConfigEditTest, AnInvalidChangeIsRefusedWholeAndTheFileIsUntouched) {
+TEST_F(ConfigEditTest, AnInvalidChangeIsRefusedWholeAndNothingIsWritten) {
   SetSchedule s;
   s.tests_per_day = 6;                                  // valid on its own
   s.windows = std::vector<std::string>{"17:00-08:00"};  // start after end: invalid
-  auto cfg = applyConfigEdit(path_, [&](const std::string& t) { return editConfigText(t, s); });
+  auto cfg = applyRemoteEdit(path_, [&](const std::string& t) { return editConfigText(t, s); });
   ASSERT_FALSE(cfg);
   EXPECT_EQ(cfg.error().kind, "invalid_arguments");
-  EXPECT_EQ(read(path_), kText);
-  EXPECT_FALSE(std::filesystem::exists(path_ + ".bak"));
+  EXPECT_EQ(read(path_), text_);
+  EXPECT_FALSE(std::filesystem::exists(remote_));
 }
 
 TEST_F(ConfigEditTest, TargetChange) {
   SetTarget t;
   t.contracted_down_mbps = 200;
   t.tolerance_pct = 3;
-  auto cfg = applyConfigEdit(path_, [&](const std::string& x) { return editConfigText(x, t); });
+  auto cfg = applyRemoteEdit(path_, [&](const std::string& x) { return editConfigText(x, t); });
   ASSERT_TRUE(cfg) << cfg.error().message;
   EXPECT_EQ(cfg->target.contracted_down_mbps, 200);
   EXPECT_EQ(cfg->target.tolerance_pct, 3);
   EXPECT_EQ(cfg->target.floor_down_mbps, 100);
+}
+
+// Whoever runs code as the service account can write remote.toml; it must not reach
+// anything but the schedule and the target.
+TEST_F(ConfigEditTest, RemoteTomlCannotSetAnythingElse) {
+  for (const std::string bad :
+       {"[control]\ntrusted_keys = [\"/tmp/evil.pub\"]\n", "[mqtt]\nuri = \"tcp://evil:1883\"\n",
+        "[storage]\ndir = \"/etc\"\n", "[[servers]]\nname = \"x\"\n",
+        "[schedule]\nmonthly_budget_gb = 900\n", "tests_per_day = 3\n",
+        "[schedule]\ntests_per_day = \"3\"\n", "[schedule]\nwindows = [1]\n", "[schedule\n"}) {
+    std::ofstream(remote_, std::ios::trunc) << bad;
+    auto cfg = config::loadConfigFile(path_, config::Purpose::kRun);
+    ASSERT_FALSE(cfg) << bad;
+    EXPECT_NE(cfg.error().message.find(remote_), std::string::npos) << cfg.error().message;
+  }
+  std::ofstream(remote_, std::ios::trunc) << "[control]\ntrusted_keys = []\n";
+  auto cfg = config::loadConfigFile(path_, config::Purpose::kRun);
+  ASSERT_FALSE(cfg);
+  EXPECT_NE(cfg.error().message.find("line 2: [control] trusted_keys may not be set remotely"),
+            std::string::npos)
+      << cfg.error().message;
+}
+
+TEST_F(ConfigEditTest, ASymlinkOrAFifoAsRemoteTomlIsRefusedNotFollowed) {
+  const std::string target = (dir_ / "elsewhere.toml").string();
+  std::ofstream(target) << "[schedule]\ntests_per_day = 9\n";
+  std::filesystem::create_symlink(target, remote_);
+  auto cfg = config::loadConfigFile(path_, config::Purpose::kRun);
+  ASSERT_FALSE(cfg);
+  EXPECT_NE(cfg.error().message.find("symlink"), std::string::npos) << cfg.error().message;
+  std::filesystem::remove(remote_);
+  ASSERT_EQ(::mkfifo(remote_.c_str(), 0600), 0);
+  cfg = config::loadConfigFile(path_, config::Purpose::kRun);  // must not hang
+  ASSERT_FALSE(cfg);
+  EXPECT_NE(cfg.error().message.find("not a regular file"), std::string::npos)
+      << cfg.error().message;
 }
 
 }  // namespace

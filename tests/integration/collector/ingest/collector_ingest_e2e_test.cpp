@@ -171,15 +171,17 @@ TEST_P(CollectorIngest, KillNineTenTimesDuringABurstLosesNothingStoresOnce) {
   constexpr int kChunk = kPerDevice / kRounds;
   startCollector();
   for (int round = 0; round < kRounds; ++round) {
-    const std::int64_t before = std::max<std::int64_t>(0, records());
     // Even rounds hold the collector's commit with a lock from another connection, so the
     // kill surely lands while it holds delivered, un-acknowledged messages (a fast machine
     // stores a whole round before a timed kill). Odd rounds kill just after a commit, while
     // the rest of the round is in flight.
     const bool hold_commit = round % 2 == 0;
     std::unique_ptr<collector::db::Database> locker;
-    const std::size_t sent_before = sentToCollector();
     if (hold_commit) locker = lockRecords();
+    // Counted after the lock: until then the restarted collector may still be storing the
+    // previous round's re-deliveries.
+    const std::int64_t before = std::max<std::int64_t>(0, records());
+    const std::size_t sent_before = sentToCollector();
     std::vector<std::thread> publishers;
     for (int d = 0; d < kDevices; ++d) {
       std::vector<std::string> lines;
