@@ -1,6 +1,8 @@
 // The one way to replace a small file so that a power cut leaves the old or the new content,
 // never a torn one: write PATH.tmp, fsync it, rename over PATH, fsync the directory.
 // For files written rarely (state on change, config edits, key files); not for the journal.
+// Written relative to the parent directory's descriptor (platform/state_dir.h): a symlink at
+// PATH or PATH.tmp is replaced, never followed.
 #pragma once
 
 #include <sys/types.h>

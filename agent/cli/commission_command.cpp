@@ -60,6 +60,7 @@
 #include "common/version.h"
 #include "platform/atomic_file.h"
 #include "platform/boot_id.h"
+#include "platform/state_dir.h"
 #include "record/ed25519.h"
 #include "record/record_factory.h"
 
@@ -260,16 +261,16 @@ std::string brokerAdvice(const Error& e, const config::Config& cfg) {
 }
 
 // Journal files created by root here must stay writable by the service user that owns the
-// state directory (StateDirectory=); bounded walk.
+// state directory (StateDirectory=). Only regular, single-link files that root owns are
+// changed, relative to the directory's descriptor with AT_SYMLINK_NOFOLLOW: a symlink the
+// service account planted is never followed, and its target never changes owner.
 void matchOwnerOfDir(const std::string& dir) {
+  if (::geteuid() != 0) return;
+  auto d = platform::StateDir::open(dir);
+  if (!d) return;
   struct stat st {};
-  if (::geteuid() != 0 || ::stat(dir.c_str(), &st) != 0 || st.st_uid == 0) return;
-  std::error_code ec;
-  int budget = 10000;
-  for (auto it = fs::recursive_directory_iterator(dir, ec);
-       !ec && it != fs::recursive_directory_iterator() && budget-- > 0; it.increment(ec)) {
-    if (::lchown(it->path().c_str(), st.st_uid, st.st_gid) != 0) continue;
-  }
+  if (::fstat(d->fd(), &st) != 0 || st.st_uid == 0) return;
+  d->chownEntries(0, st.st_uid, st.st_gid);
 }
 
 double num(const nlohmann::json& j, const char* a, const char* b) {

@@ -3,6 +3,7 @@
 #include <filesystem>
 
 #include "platform/atomic_file.h"
+#include "platform/state_dir.h"
 #include "record/ed25519.h"
 
 namespace uplinkprobe::control {
@@ -37,9 +38,18 @@ Result<ReplayState> ReplayState::fromJson(const nlohmann::json& j) {
 }
 
 Result<ReplayState> FileReplayStore::load() {
-  std::error_code ec;
-  if (!std::filesystem::exists(path_, ec) && !ec) return ReplayState{};
-  auto text = record::readSmallFile(path_);
+  // In the state directory: opened relative to it, never through a symlink, bounded.
+  std::string name;
+  auto dir = platform::StateDir::openParentOf(path_, &name);
+  if (!dir) {
+    std::error_code ec;
+    const auto parent = std::filesystem::path(path_).parent_path();
+    if (!std::filesystem::exists(parent.empty() ? "." : parent, ec) && !ec) return ReplayState{};
+    return dir.error();
+  }
+  bool missing = false;
+  auto text = dir->readFile(name, 65536, &missing);
+  if (missing) return ReplayState{};
   if (!text) return text.error();
   auto j = nlohmann::json::parse(*text, nullptr, false);
   if (j.is_discarded()) return makeError("io", path_ + ": not JSON");

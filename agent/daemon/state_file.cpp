@@ -1,8 +1,7 @@
 #include "agent/daemon/state_file.h"
 
-#include <fstream>
-
 #include "platform/atomic_file.h"
+#include "platform/state_dir.h"
 
 namespace uplinkprobe::daemon {
 
@@ -11,10 +10,14 @@ Status writeStateFile(const std::string& path, const nlohmann::json& state) {
 }
 
 std::optional<nlohmann::json> readStateFile(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return std::nullopt;
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (text.size() > (1 << 20)) return std::nullopt;
+  // One open, checked on the descriptor (regular file, not a symlink, at most 1 MiB), then a
+  // bounded read: the size is never checked on one file and the bytes read from another.
+  std::string name;
+  auto dir = platform::StateDir::openParentOf(path, &name);
+  if (!dir) return std::nullopt;
+  auto read = dir->readFile(name, 1 << 20);
+  if (!read) return std::nullopt;
+  const std::string& text = *read;
   auto j = nlohmann::json::parse(text, nullptr, false);
   if (j.is_discarded()) return std::nullopt;
   return j;

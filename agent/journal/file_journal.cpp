@@ -15,7 +15,6 @@
 #include <cerrno>
 #include <cstring>
 #include <deque>
-#include <fstream>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -28,6 +27,7 @@
 #include "agent/journal/segment_scan.h"
 #include "agent/journal/state_file.h"
 #include "common/time_format.h"
+#include "platform/state_dir.h"
 
 namespace uplinkprobe::journal {
 namespace {
@@ -59,14 +59,6 @@ std::optional<uint64_t> parseSegmentName(const std::string& name) {
   return v;
 }
 
-void fsyncDir(const std::string& dir) {
-  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd >= 0) {
-    ::fsync(fd);
-    ::close(fd);
-  }
-}
-
 Status mkdirs(const std::string& dir) {
   std::string cur;
   size_t pos = 0;
@@ -83,35 +75,35 @@ Status mkdirs(const std::string& dir) {
   return Status::Ok();
 }
 
-Result<std::vector<std::pair<uint64_t, std::string>>> listSegments(const std::string& dir) {
-  DIR* d = ::opendir(dir.c_str());
-  if (!d) return makeError("io", "journal: cannot list " + dir + ": " + errnoText());
+// Every file below is opened relative to the journal directory's descriptor with O_NOFOLLOW
+// and checked with fstat (platform/state_dir.h): root (commission, a hand-started run) must
+// never write through a symlink or hang on a FIFO that the service account planted.
+Result<std::vector<std::pair<uint64_t, std::string>>> listSegments(const platform::StateDir& dir) {
+  auto names = dir.list();
+  if (!names) return makeError("io", "journal: " + names.error().message);
   std::vector<std::pair<uint64_t, std::string>> out;
-  while (dirent* e = ::readdir(d)) {
-    std::string name = e->d_name;
-    if (auto first = parseSegmentName(name)) out.emplace_back(*first, dir + "/" + name);
+  for (const auto& name : *names) {
+    if (auto first = parseSegmentName(name)) out.emplace_back(*first, dir.pathOf(name));
   }
-  ::closedir(d);
   std::sort(out.begin(), out.end());
   return out;
 }
 
 // Reads a whole segment file (bounded). ENOENT is reported as missing (a concurrent
 // writer may have evicted it).
-Result<std::string> readSegmentFile(const std::string& path, bool* missing) {
-  *missing = false;
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    if (errno == ENOENT) {
-      *missing = true;
-      return std::string();
-    }
-    return makeError("io", "journal: cannot open " + path + ": " + errnoText());
+Result<std::string> readSegmentFile(const platform::StateDir& dir, uint64_t name_seq,
+                                    bool* missing) {
+  const std::string path = dir.pathOf(segmentName(name_seq));
+  auto opened = dir.openFile(segmentName(name_seq), O_RDONLY, 0, missing);
+  if (!opened) {
+    if (*missing) return std::string();
+    return makeError("io", "journal: " + opened.error().message);
   }
+  const int fd = *opened;
   struct stat st {};
-  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+  if (::fstat(fd, &st) != 0) {
     ::close(fd);
-    return makeError("io", "journal: " + path + " is not a regular file");
+    return makeError("io", "journal: cannot stat " + path);
   }
   std::string buf;
   uint64_t want = std::min<uint64_t>(static_cast<uint64_t>(st.st_size), kMaxScanBytes);
@@ -179,7 +171,7 @@ class FileJournal final : public Journal {
   std::string journalId() const override {
     std::lock_guard<std::mutex> g(mu_);
     if (read_only_) {
-      const uint64_t id = StateFile::readOnly(opts_.dir + "/journal.state").journal_id;
+      const uint64_t id = StateFile::readOnly(dir_, "journal.state").journal_id;
       return id ? journalIdHex(id) : std::string();
     }
     return journal_id_;
@@ -187,7 +179,7 @@ class FileJournal final : public Journal {
 
   uint64_t deliveredSeq() const override {
     std::lock_guard<std::mutex> g(mu_);
-    if (read_only_) return StateFile::readOnly(opts_.dir + "/journal.state").delivered;
+    if (read_only_) return StateFile::readOnly(dir_, "journal.state").delivered;
     return delivered_;
   }
 
@@ -347,8 +339,8 @@ class FileJournal final : public Journal {
         hwm_wanted_ = s.last_seq;  // seq must survive the loss of its last holder
         persistStateLocked();
       }
-      if (::unlink(s.path.c_str()) != 0 && errno != ENOENT) {
-        spdlog::error("journal: cannot delete {}: {}", s.path, errnoText());
+      if (auto st = dir_.remove(segmentName(s.name_seq)); !st) {
+        spdlog::error("journal: {}", st.error().message);
         break;
       }
       uint64_t undelivered = 0;
@@ -406,19 +398,20 @@ class FileJournal final : public Journal {
   bool startSegmentLocked(uint64_t first_seq) {
     Segment s;
     s.name_seq = first_seq;
-    s.path = opts_.dir + "/" + segmentName(first_seq);
-    int fd = ::open(s.path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0640);
-    if (fd < 0) {
-      last_write_error_ = "cannot create " + s.path + ": " + errnoText();
+    s.path = dir_.pathOf(segmentName(first_seq));
+    auto opened = dir_.openFile(segmentName(first_seq), O_WRONLY | O_CREAT, 0640);
+    if (!opened) {
+      last_write_error_ = opened.error().message;
       return false;
     }
+    const int fd = *opened;
     struct stat st {};
     if (::fstat(fd, &st) == 0 && st.st_size > 0 && ::ftruncate(fd, 0) != 0) {
       ::close(fd);
       last_write_error_ = "cannot truncate " + s.path;
       return false;
     }
-    fsyncDir(opts_.dir);
+    dir_.sync();
     if (active_fd_ >= 0) ::close(active_fd_);
     active_fd_ = fd;
     if (!segments_.empty() && segments_.back().name_seq == first_seq) {
@@ -493,6 +486,7 @@ class FileJournal final : public Journal {
   const Clock* clock_;
   bool read_only_;
   mutable std::mutex mu_;
+  platform::StateDir dir_;  // the journal directory, opened once
   int lock_fd_ = -1;
   int active_fd_ = -1;
   StateFile state_;
@@ -519,10 +513,12 @@ Status FileJournal::openReadWrite() {
   if (opts_.dir.empty()) return makeError("config", "journal: storage dir is empty");
   if (opts_.max_bytes < kMinMaxBytes) return makeError("config", "journal: max_bytes below 64 KiB");
   if (auto st = mkdirs(opts_.dir); !st) return st;
-  const std::string lock_path = opts_.dir + "/journal.lock";
-  lock_fd_ = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0640);
-  if (lock_fd_ < 0)
-    return makeError("io", "journal: cannot open " + lock_path + ": " + errnoText());
+  auto dir = platform::StateDir::open(opts_.dir);
+  if (!dir) return makeError("io", "journal: " + dir.error().message);
+  dir_ = std::move(*dir);
+  auto lock = dir_.openFile("journal.lock", O_RDWR | O_CREAT, 0640);
+  if (!lock) return makeError("io", "journal: " + lock.error().message);
+  lock_fd_ = *lock;
   if (::flock(lock_fd_, LOCK_EX | LOCK_NB) != 0) {
     char buf[32] = {0};
     ssize_t n = ::pread(lock_fd_, buf, sizeof buf - 1, 0);
@@ -534,14 +530,14 @@ Status FileJournal::openReadWrite() {
   std::string pid = std::to_string(::getpid()) + "\n";
   if (::ftruncate(lock_fd_, 0) == 0) (void)!::pwrite(lock_fd_, pid.data(), pid.size(), 0);
 
-  auto state = StateFile::openReadWrite(opts_.dir + "/journal.state");
+  auto state = StateFile::openReadWrite(dir_, "journal.state");
   if (!state) return state.error();
   state_ = std::move(state.value());
   journal_id_ = journalIdHex(state_.state().journal_id);
   delivered_ = state_.state().delivered;
   hwm_wanted_ = state_.state().seq_hwm;
 
-  auto list = listSegments(opts_.dir);
+  auto list = listSegments(dir_);
   if (!list) return list.error();
   uint64_t max_seen = 0, max_disk = 0, last_valid_seq = 0;
   std::vector<std::string> damaged_files;
@@ -550,12 +546,19 @@ Status FileJournal::openReadWrite() {
   // Damage in files the journal keeps (sealed segments, the middle of the last one) is
   // found again on every open; journal.damage remembers what was already reported so that
   // each damaged span yields one event, not one per restart.
-  const std::string ledger_path = opts_.dir + "/journal.damage";
+  const std::string ledger_path = dir_.pathOf("journal.damage");
   std::set<std::string> reported, still_present;
   {
-    std::ifstream in(ledger_path);
-    std::string line;
-    while (reported.size() < 10000 && std::getline(in, line)) reported.insert(line);
+    // Bounded: at most 10000 lines of "seg-<20 digits>.ujr <offset> <bytes>" (< 80 bytes).
+    bool missing = false;
+    auto text = dir_.readFile("journal.damage", 10000 * 80, &missing);
+    if (!text && !missing) spdlog::warn("journal: ignoring {}", text.error().message);
+    std::string_view rest = text ? std::string_view(*text) : std::string_view();
+    while (!rest.empty() && reported.size() < 10000) {
+      const auto nl = rest.find('\n');
+      reported.emplace(rest.substr(0, nl));
+      rest.remove_prefix(nl == std::string_view::npos ? rest.size() : nl + 1);
+    }
   }
   auto noteDamage = [&](const std::string& path, uint64_t offset, uint64_t bytes,
                         std::optional<uint64_t> lo, std::optional<uint64_t> hi, bool kept) {
@@ -572,7 +575,7 @@ Status FileJournal::openReadWrite() {
     const auto& [name_seq, path] = (*list)[i];
     const bool last = i + 1 == list->size();
     bool missing = false;
-    auto data = readSegmentFile(path, &missing);
+    auto data = readSegmentFile(dir_, name_seq, &missing);
     if (!data) return data.error();
     auto scan = scanSegment(reinterpret_cast<const unsigned char*>(data->data()), data->size(),
                             last_valid_seq);
@@ -592,11 +595,12 @@ Status FileJournal::openReadWrite() {
       if (last) {
         // A torn tail is an append that never returned: cut it so the next append follows
         // the last valid frame.
-        int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
-        if (fd < 0 || ::ftruncate(fd, static_cast<off_t>(scan.valid_end)) != 0 ||
-            ::fdatasync(fd) != 0) {
+        auto opened = dir_.openFile(segmentName(name_seq), O_WRONLY, 0);
+        if (!opened) return makeError("io", "journal: " + opened.error().message);
+        const int fd = *opened;
+        if (::ftruncate(fd, static_cast<off_t>(scan.valid_end)) != 0 || ::fdatasync(fd) != 0) {
           std::string msg = "journal: cannot truncate " + path + ": " + errnoText();
-          if (fd >= 0) ::close(fd);
+          ::close(fd);
           return makeError("io", msg);
         }
         ::close(fd);
@@ -619,15 +623,9 @@ Status FileJournal::openReadWrite() {
   if (still_present != reported) {
     std::string text;
     for (auto& k : still_present) text += k + "\n";
-    const std::string tmp = ledger_path + ".tmp";
-    int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
-    if (fd >= 0 && ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) &&
-        ::fdatasync(fd) == 0 && ::rename(tmp.c_str(), ledger_path.c_str()) == 0) {
-      fsyncDir(opts_.dir);
-    } else {
-      spdlog::warn("journal: cannot write {}: {}", ledger_path, errnoText());
+    if (auto st = dir_.writeFileAtomic("journal.damage", text, 0640); !st) {
+      spdlog::warn("journal: {}", st.error().message);
     }
-    if (fd >= 0) ::close(fd);
   }
   // Seqs assigned before the restart that are on disk nowhere: announce, never reuse.
   const uint64_t lost_from = std::max(max_disk, delivered_) + 1;
@@ -637,30 +635,32 @@ Status FileJournal::openReadWrite() {
     queueGap(lost_from, hwm, hwm - lost_from + 1, "not_found_on_open");
   }
   if (!segments_.empty()) {
-    active_fd_ = ::open(segments_.back().path.c_str(), O_WRONLY | O_CLOEXEC);
-    if (active_fd_ < 0)
-      return makeError("io", "journal: cannot open " + segments_.back().path + ": " + errnoText());
+    auto active = dir_.openFile(segmentName(segments_.back().name_seq), O_WRONLY, 0);
+    if (!active) return makeError("io", "journal: " + active.error().message);
+    active_fd_ = *active;
   }
   drainLocked();
   return Status::Ok();
 }
 
 Status FileJournal::openReadOnly() {
-  struct stat st {};
-  if (::stat(opts_.dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
-    return makeError("io", "journal: no journal directory " + opts_.dir);
+  auto dir = platform::StateDir::open(opts_.dir);
+  if (!dir) return makeError("io", "journal: no journal directory " + opts_.dir);
+  dir_ = std::move(*dir);
   return Status::Ok();
 }
 
 int FileJournal::roRefreshLocked(uint64_t name_seq, const std::string& path, uint64_t min_seq) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    if (errno != ENOENT) spdlog::error("journal: cannot open {}: {}", path, errnoText());
+  bool missing = false;
+  auto opened = dir_.openFile(segmentName(name_seq), O_RDONLY, 0, &missing);
+  if (!opened) {
+    if (!missing) spdlog::error("journal: {}", opened.error().message);
     ro_segments_.erase(name_seq);
     return -1;
   }
+  const int fd = *opened;
   struct stat st {};
-  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+  if (::fstat(fd, &st) != 0) {
     ::close(fd);
     ro_segments_.erase(name_seq);
     return -1;
@@ -693,7 +693,7 @@ int FileJournal::roRefreshLocked(uint64_t name_seq, const std::string& path, uin
 std::vector<StoredRecord> FileJournal::roReadLocked(uint64_t since_seq, size_t max_count,
                                                     const std::string& kind_filter) {
   std::vector<StoredRecord> out;
-  auto list = listSegments(opts_.dir);
+  auto list = listSegments(dir_);
   if (!list) {
     spdlog::error("{}", list.error().message);
     return out;
@@ -733,7 +733,7 @@ std::vector<StoredRecord> FileJournal::roReadLocked(uint64_t since_seq, size_t m
 }
 
 uint64_t FileJournal::roLastSeqLocked() {
-  auto list = listSegments(opts_.dir);
+  auto list = listSegments(dir_);
   if (!list) return 0;
   for (size_t i = list->size(); i-- > 0;) {
     const auto& [name_seq, path] = (*list)[i];
@@ -763,11 +763,12 @@ std::vector<StoredRecord> FileJournal::read(uint64_t since_seq, size_t max_count
     if (!want(kinds_[it->kind_id])) continue;
     if (fd < 0 || fd_seg != it->name_seq) {
       if (fd >= 0) ::close(fd);
-      path = opts_.dir + "/" + segmentName(it->name_seq);
-      fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+      path = dir_.pathOf(segmentName(it->name_seq));
+      auto opened = dir_.openFile(segmentName(it->name_seq), O_RDONLY, 0);
+      fd = opened ? *opened : -1;
       fd_seg = it->name_seq;
       if (fd < 0) {
-        noteReadFailureLocked(it->seq, path, "cannot open: " + errnoText());
+        noteReadFailureLocked(it->seq, path, opened.error().message);
         stopped = true;
         break;
       }

@@ -9,6 +9,8 @@
 #include <spdlog/spdlog.h>
 
 #include "common/time_format.h"
+#include "platform/atomic_file.h"
+#include "platform/state_dir.h"
 
 namespace uplinkprobe::journal {
 namespace {
@@ -20,13 +22,16 @@ int64_t toMs(std::chrono::nanoseconds d) {
 }
 
 std::optional<nlohmann::json> readPrevious(const std::string& path) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return std::nullopt;
-  char buf[kMaxFileBytes];
-  ssize_t n = ::read(fd, buf, sizeof buf);
-  ::close(fd);
-  if (n <= 0) return std::nullopt;
-  auto j = nlohmann::json::parse(std::string(buf, static_cast<size_t>(n)), nullptr, false);
+  std::string name;
+  auto dir = platform::StateDir::openParentOf(path, &name);
+  if (!dir) return std::nullopt;
+  bool missing = false;
+  auto text = dir->readFile(name, kMaxFileBytes, &missing);
+  if (!text) {
+    if (!missing) spdlog::warn("heartbeat: ignoring {}", text.error().message);
+    return std::nullopt;
+  }
+  auto j = nlohmann::json::parse(*text, nullptr, false);
   if (j.is_discarded() || !j.is_object() || !j.contains("wall_ms") ||
       !j["wall_ms"].is_number_integer() || !j.contains("mono_ms") ||
       !j["mono_ms"].is_number_integer() || !j.contains("boot_id") || !j["boot_id"].is_string() ||
@@ -91,26 +96,10 @@ Status Heartbeat::write(bool clean) {
   j["period_s"] = static_cast<int64_t>(opts_.period.count());
   j["clean_shutdown"] = clean;
   const std::string text = j.dump() + "\n";
-  const std::string tmp = opts_.path + ".tmp";
   // Set even on failure so that a failing disk is retried once per period, not per tick.
   last_write_ = clock_.steadyNow();
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
-  if (fd < 0) return makeError("io", "heartbeat: cannot write " + tmp + ": " + strerror(errno));
-  bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) &&
-            ::fdatasync(fd) == 0;
-  int err = errno;
-  ::close(fd);
-  if (!ok || ::rename(tmp.c_str(), opts_.path.c_str()) != 0) {
-    if (ok) err = errno;
-    ::unlink(tmp.c_str());
-    return makeError("io", "heartbeat: cannot write " + opts_.path + ": " + strerror(err));
-  }
-  auto slash = opts_.path.rfind('/');
-  std::string dir = slash == std::string::npos ? "." : opts_.path.substr(0, slash + 1);
-  int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd >= 0) {
-    ::fsync(dfd);
-    ::close(dfd);
+  if (auto st = platform::writeFileAtomic(opts_.path, text, 0640); !st) {
+    return makeError("io", "heartbeat: " + st.error().message);
   }
   return Status::Ok();
 }

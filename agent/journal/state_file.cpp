@@ -82,11 +82,6 @@ Slot loadBest(int fd) {
   return best;
 }
 
-std::string dirOf(const std::string& path) {
-  auto p = path.rfind('/');
-  return p == std::string::npos ? "." : (p == 0 ? "/" : path.substr(0, p));
-}
-
 }  // namespace
 
 std::string journalIdHex(uint64_t id) {
@@ -107,11 +102,13 @@ StateFile::~StateFile() {
   if (fd_ >= 0) ::close(fd_);
 }
 
-Result<StateFile> StateFile::openReadWrite(const std::string& path) {
+Result<StateFile> StateFile::openReadWrite(const platform::StateDir& dir, const std::string& name) {
   StateFile f;
+  const std::string path = dir.pathOf(name);
   f.path_ = path;
-  f.fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-  if (f.fd_ < 0) return makeError("io", "journal: cannot open " + path + ": " + strerror(errno));
+  auto fd = dir.openFile(name, O_RDWR | O_CREAT, 0644);
+  if (!fd) return makeError("io", "journal: " + fd.error().message);
+  f.fd_ = *fd;
   off_t size = lseek(f.fd_, 0, SEEK_END);
   if (size < static_cast<off_t>(2 * kSlot)) {
     // Allocate both slots now, while there is space, so later in-place writes need none.
@@ -128,11 +125,7 @@ Result<StateFile> StateFile::openReadWrite(const std::string& path) {
     if (pwrite(f.fd_, buf, sizeof buf, 0) != static_cast<ssize_t>(sizeof buf) ||
         fdatasync(f.fd_) != 0)
       return makeError("io", "journal: cannot write " + path + ": " + strerror(errno));
-    int dfd = ::open(dirOf(path).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd >= 0) {
-      fsync(dfd);
-      ::close(dfd);
-    }
+    dir.sync();
   }
   Slot best = loadBest(f.fd_);
   f.generation_ = best.generation;
@@ -148,11 +141,11 @@ Result<StateFile> StateFile::openReadWrite(const std::string& path) {
   return f;
 }
 
-JournalState StateFile::readOnly(const std::string& path) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return {};
-  Slot best = loadBest(fd);
-  ::close(fd);
+JournalState StateFile::readOnly(const platform::StateDir& dir, const std::string& name) {
+  auto fd = dir.openFile(name, O_RDONLY, 0);
+  if (!fd) return {};
+  Slot best = loadBest(*fd);
+  ::close(*fd);
   return best.state;
 }
 

@@ -18,6 +18,7 @@
 #include <string>
 
 #include "common/result.h"
+#include "platform/state_dir.h"
 
 namespace uplinkprobe::journal {
 
@@ -41,9 +42,10 @@ class StateFile {
 
   // Read-write: creates the file (and fsyncs the directory) when missing; makes and stores a
   // journal id when the file has none. Error when no random id can be made or stored.
-  static Result<StateFile> openReadWrite(const std::string& path);
-  // Reads the state without keeping the file open; missing file = zero state.
-  static JournalState readOnly(const std::string& path);
+  // The file is `name` in dir (opened relative to its descriptor, never through a symlink).
+  static Result<StateFile> openReadWrite(const platform::StateDir& dir, const std::string& name);
+  // Reads the state without keeping the file open; missing or unusable file = zero state.
+  static JournalState readOnly(const platform::StateDir& dir, const std::string& name);
 
   const JournalState& state() const { return state_; }
   Status store(const JournalState& s);

@@ -4,8 +4,8 @@
 
 #include <cerrno>
 #include <cstring>
-#include <fstream>
-#include <sstream>
+
+#include "platform/state_dir.h"
 
 namespace uplinkprobe::publish {
 namespace {
@@ -15,40 +15,29 @@ constexpr size_t kMaxSecretBytes = 4096;
 Error configError(std::string message) { return makeError("config", std::move(message)); }
 
 Status checkReadable(const std::string& key, const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  if (!f) {
-    return configError("[mqtt] " + key + " \"" + path + "\": cannot read (" + std::strerror(errno) +
-                       ")");
-  }
+  // Opened like every later read: O_NONBLOCK (a FIFO cannot hang the check), fstat on the
+  // descriptor (a regular file), bounded (certificates and keys are small).
+  auto r = platform::readRegularFile(path, 1 << 20);
+  if (!r) return configError("[mqtt] " + key + " \"" + path + "\": " + r.error().message);
   return Status::Ok();
 }
 
 }  // namespace
 
 Result<std::string> readPasswordFile(const std::string& path, std::vector<std::string>* warnings) {
-  struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) {
-    return configError("[mqtt] password_file \"" + path + "\": " + std::strerror(errno));
+  // One open; type, size and mode are checked on that descriptor and the bytes read from it,
+  // so nothing can be swapped in between (issue 15).
+  mode_t mode = 0;
+  auto read = platform::readRegularFile(path, kMaxSecretBytes, true, nullptr, &mode);
+  if (!read) {
+    return configError("[mqtt] password_file \"" + path + "\": " + read.error().message);
   }
-  if (!S_ISREG(st.st_mode)) {
-    return configError("[mqtt] password_file \"" + path + "\": not a regular file");
-  }
-  if (static_cast<size_t>(st.st_size) > kMaxSecretBytes) {
-    return configError("[mqtt] password_file \"" + path + "\": larger than 4 KiB, not a password");
-  }
-  std::ifstream f(path, std::ios::binary);
-  if (!f) {
-    return configError("[mqtt] password_file \"" + path + "\": cannot read (" +
-                       std::strerror(errno) + ")");
-  }
-  std::ostringstream ss;
-  ss << f.rdbuf();
-  std::string secret = ss.str();
+  std::string secret = std::move(*read);
   while (!secret.empty() && (secret.back() == '\n' || secret.back() == '\r')) secret.pop_back();
   if (secret.empty()) {
     return configError("[mqtt] password_file \"" + path + "\": empty");
   }
-  if ((st.st_mode & S_IROTH) != 0 && warnings != nullptr) {
+  if ((mode & S_IROTH) != 0 && warnings != nullptr) {
     warnings->push_back("[mqtt] password_file \"" + path +
                         "\" is readable by every local user; chmod 0600 it");
   }

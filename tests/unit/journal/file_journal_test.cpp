@@ -433,8 +433,10 @@ TEST_F(FileJournalTest, JournalFromBeforeJournalIdsGetsOneOnFirstOpenAndKeepsIt)
       f.write(zeros, sizeof zeros);
     }
   }
-  EXPECT_EQ(StateFile::readOnly(state).journal_id, 0u);
-  EXPECT_EQ(StateFile::readOnly(state).seq_hwm, 2u);
+  auto dir = platform::StateDir::open(opts().dir);
+  ASSERT_TRUE(dir.ok());
+  EXPECT_EQ(StateFile::readOnly(*dir, "journal.state").journal_id, 0u);
+  EXPECT_EQ(StateFile::readOnly(*dir, "journal.state").seq_hwm, 2u);
   std::string made;
   {
     auto j = open();
@@ -446,7 +448,7 @@ TEST_F(FileJournalTest, JournalFromBeforeJournalIdsGetsOneOnFirstOpenAndKeepsIt)
     EXPECT_EQ(c->seq, 3u);
     EXPECT_EQ(nlohmann::json::parse(c->json)["id"], "dev1:" + made + ":3");
   }
-  EXPECT_EQ(journalIdHex(StateFile::readOnly(state).journal_id), made);
+  EXPECT_EQ(journalIdHex(StateFile::readOnly(*dir, "journal.state").journal_id), made);
   EXPECT_EQ(open()->journalId(), made);
 }
 
