@@ -15,11 +15,17 @@
 // A running uplinkprobe.service is stopped first: its own scheduled test would share the link
 // with ours (both results wrong), and it holds the journal lock and the broker client id.
 //
+// Privileges: steps 1-3 and 7 need root (the config in /etc, systemctl). Steps 4-6 parse what
+// the network sends and write the service account's state directory, so as root they run in a
+// child that has dropped to that account (runAsAccount), after the broker password was read.
+//
 // Exit codes (DESIGN.md): 0 commissioned and meets target, 1 commissioned but measured below
 // target, 2 error (broker, test, journal), 64 usage, 78 bad config.
 #include <fcntl.h>
 #include <grp.h>
+#include <pwd.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -38,6 +44,7 @@
 #include <iostream>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <sstream>
 
@@ -84,12 +91,14 @@ constexpr const char* kUsage =
     "         [--school-name NAME] [--region R] [--county C] [--carrier C]\n"
     "         [--contracted-down MBPS] [--contracted-up MBPS] [--broker URI]\n"
     "         [--username U] [--password-file F] [--server URL] [--trust-key FILE]\n"
-    "         [--yes] [--no-start]\n"
+    "         [--yes] [--no-start] [--run-as USER]\n"
     "  Sets identity and broker in the config (default /etc/uplinkprobe/uplinkprobe.toml),\n"
     "  checks config and broker, runs a first test and prints a receipt. On a terminal it\n"
     "  asks for what the flags do not give; --yes never asks (scripts).\n"
     "  --trust-key FILE adds an operator's Ed25519 public key (PEM) to [control] trusted_keys:\n"
-    "  signed remote commands from it are then obeyed (docs/control.md).\n";
+    "  signed remote commands from it are then obeyed (docs/control.md).\n"
+    "  Run as root, the broker, test and journal steps run as the service account (--run-as,\n"
+    "  default uplinkprobe) after the password file has been read (docs/security.md).\n";
 
 std::atomic<bool> g_cancel{false};
 void onInterrupt(int) { g_cancel.store(true); }
@@ -288,8 +297,310 @@ std::string mbps(double v) {
 
 }  // namespace
 
+// Steps 4-6 (broker, first test, journal and publish): everything that talks to the network
+// or writes the state directory. Run as the service account when commission runs as root.
+struct MeasureOutcome {
+  int exit_code = kExitOk;
+  bool stop = false;  // a failure before the test: the command ends here with exit_code
+  nlohmann::json rec;
+  std::string broker_line;
+  std::string journal_line;
+
+  MeasureOutcome& stopWith(int code) {
+    exit_code = code;
+    stop = true;
+    return *this;
+  }
+  nlohmann::json toJson() const {
+    return {{"exit_code", exit_code},
+            {"stop", stop},
+            {"rec", rec},
+            {"broker_line", broker_line},
+            {"journal_line", journal_line}};
+  }
+  static std::optional<MeasureOutcome> fromJson(const std::string& text) {
+    auto j = nlohmann::json::parse(text, nullptr, false);
+    if (j.is_discarded() || !j.is_object() || !j.contains("exit_code") ||
+        !j["exit_code"].is_number_integer() || !j.contains("rec"))
+      return std::nullopt;
+    MeasureOutcome o;
+    o.exit_code = j["exit_code"].get<int>();
+    o.stop = j.value("stop", false);
+    o.rec = j["rec"];
+    o.broker_line = j.value("broker_line", std::string());
+    o.journal_line = j.value("journal_line", std::string());
+    return o;
+  }
+};
+
+// connect: the MQTT settings, made (password file read) before privileges were dropped.
+MeasureOutcome measureJournalPublish(const config::Config& cfg,
+                                     const publish::ConnectSettings& connect) {
+  // ---- 4. broker ----
+  MeasureOutcome out;
+  WaitLoop loop;
+  BrokerState broker;
+  std::unique_ptr<publish::Publisher> publisher;
+  std::string broker_line = "none configured: records stay in the local journal";
+  if (!cfg.mqtt.uri.empty()) {
+    const auto& settings = connect;
+    publish::StatusInfo info{cfg.identity.device_id,
+                             cfg.identity.school_id,
+                             cfg.identity.school_name,
+                             cfg.identity.region,
+                             cfg.identity.county,
+                             cfg.identity.carrier,
+                             kAgentVersion,
+                             "",
+                             config::configHash(cfg)};
+    auto p = publish::makePahoPublisher(settings, info, loop.poster(), SystemClock::instance());
+    if (!p) {
+      std::fprintf(stderr, "uplinkprobe commission: broker %s: %s\n", cfg.mqtt.uri.c_str(),
+                   p.error().message.c_str());
+      return out.stopWith(kExitBadConfig);
+    }
+    publisher = std::move(*p);
+    publisher->setListener(&broker);
+    std::printf("broker:  connecting to %s ...\n", cfg.mqtt.uri.c_str());
+    std::fflush(stdout);
+    publisher->connectAsync();
+    loop.runUntil([&] { return broker.state != BrokerState::kPending; },
+                  std::chrono::duration_cast<std::chrono::milliseconds>(kBrokerTimeout));
+    if (broker.state != BrokerState::kConnected) {
+      Error e = broker.state == BrokerState::kPending ? Error{"connect", "no answer within 15 s"}
+                                                      : broker.error;
+      publisher->setListener(nullptr);
+      std::fprintf(stderr, "uplinkprobe commission: broker %s: %s\n  fix: %s\n",
+                   cfg.mqtt.uri.c_str(), e.message.c_str(), brokerAdvice(e, cfg).c_str());
+      return out.stopWith(kExitError);
+    }
+    broker_line =
+        cfg.mqtt.uri + " connected" + (cfg.mqtt.username.empty() ? "" : " as " + cfg.mqtt.username);
+    std::printf("broker:  %s\n", broker_line.c_str());
+  }
+
+  // ---- 5. first throughput test ----
+  auto opts = daemon::throughputOptionsFromConfig(cfg);
+  std::fprintf(stderr, "test:    measuring against %s (Ctrl-C to stop)\n",
+               cfg.servers.front().url.c_str());
+  ProgressView view(stderr);
+  auto result = measure::runThroughputTest(
+      opts, SystemClock::instance(), [&](const measure::Progress& p) { view.update(p); },
+      &g_cancel);
+  view.finish();
+  record::RecordFactory factory({cfg.identity.device_id, cfg.identity.school_id},
+                                SystemClock::instance());
+  auto rec = factory.make("throughput", result.toJson());
+  rec["trigger"] = "commission";
+  rec["verdict"] =
+      verdict::judgeThroughput(rec, verdict::verdictInputsFromConfig(cfg.target, std::nullopt));
+  std::fputs(formatTestSummary(rec).c_str(), stdout);
+  const int test_exit = exitCodeForRecord(rec);
+  std::fflush(stdout);
+
+  // ---- 6. journal and publish ----
+  const auto& v = rec["verdict"];
+  nlohmann::json body = {
+      {"event", "commissioned"},
+      {"school_name", cfg.identity.school_name},
+      {"region", cfg.identity.region},
+      {"county", cfg.identity.county},
+      {"carrier", cfg.identity.carrier},
+      {"contracted_down_mbps", cfg.target.contracted_down_mbps},
+      {"contracted_up_mbps", cfg.target.contracted_up_mbps},
+      {"target_mbps", v.value("target_mbps", 0.0)},
+      {"meets_target", v.contains("meets_target") ? v["meets_target"] : nlohmann::json()},
+      {"download_mbps", num(rec, "download", "ip_capacity_mbps")},
+      {"upload_mbps", num(rec, "upload", "ip_capacity_mbps")},
+      {"test_error", rec.contains("error") ? rec["error"] : nlohmann::json()},
+      {"server", rec.contains("server") ? rec["server"] : nlohmann::json()},
+      {"broker", cfg.mqtt.uri},
+      {"config_hash", config::configHash(cfg)}};
+  // The daemon's own journal: the commissioning records share its journal_id and seq space.
+  const journal::JournalOptions jo = daemon::journalOptionsFromConfig(cfg);
+  int exit_code = test_exit;
+  std::vector<journal::StoredRecord> stored;
+  std::string journal_line;
+  {
+    auto j = journal::openFileJournal(jo, SystemClock::instance());
+    if (!j) {
+      std::fprintf(stderr, "uplinkprobe commission: journal %s: %s\n  fix: %s\n", jo.dir.c_str(),
+                   j.error().message.c_str(),
+                   j.error().kind == "journal_locked"
+                       ? "another uplinkprobe holds it; stop it: systemctl stop uplinkprobe"
+                       : "run as root (sudo), or point [storage] dir at a writable directory");
+      exit_code = kExitError;
+    } else {
+      const uint64_t delivered_before = (*j)->deliveredSeq();
+      const uint64_t last_before = (*j)->lastSeq();
+      for (auto r : {rec, factory.make("event", body)}) {
+        if (r["kind"] == "event") r["throughput_id"] = stored.empty() ? "" : rec.value("id", "");
+        auto s = (*j)->append(std::move(r));
+        if (!s) {
+          std::fprintf(stderr, "uplinkprobe commission: journal: %s\n", s.error().message.c_str());
+          exit_code = kExitError;
+          break;
+        }
+        if (stored.empty()) rec["id"] = nlohmann::json::parse(s->json).value("id", "");
+        stored.push_back(*s);
+      }
+      if (!stored.empty())
+        journal_line = jo.dir + " seq " + std::to_string(stored.front().seq) + "-" +
+                       std::to_string(stored.back().seq);
+      // ---- publish, in seq order, waiting for PUBACK ----
+      if (publisher && broker.state == BrokerState::kConnected && !stored.empty()) {
+        size_t acked = 0;
+        bool refused = false;
+        for (const auto& s : stored) {
+          publisher->publish(
+              publish::topicFor(cfg.mqtt.topic_prefix, cfg.identity.school_id,
+                                cfg.identity.device_id, publish::topicKindFor(s.kind)),
+              s.json, 1, false, [&](bool ok) {
+                if (ok)
+                  ++acked;
+                else
+                  refused = true;
+              });
+        }
+        loop.runUntil(
+            [&] {
+              return acked == stored.size() || refused || broker.state != BrokerState::kConnected;
+            },
+            std::chrono::duration_cast<std::chrono::milliseconds>(kPublishTimeout));
+        if (acked == stored.size()) {
+          broker_line += ", records delivered (PUBACK)";
+          // Only when nothing older is still owed to the broker may the pointer move.
+          if (delivered_before == last_before) (*j)->markDelivered(stored.back().seq);
+        } else {
+          broker_line += ", records NOT acknowledged (the service will resend them)";
+          std::fprintf(stderr,
+                       "uplinkprobe commission: the broker did not acknowledge the records\n"
+                       "  fix: check that user \"%s\" may publish to %s/#\n",
+                       cfg.mqtt.username.c_str(), cfg.mqtt.topic_prefix.c_str());
+          exit_code = kExitError;
+        }
+      }
+      if (auto st = (*j)->flush(); !st) exit_code = kExitError;
+    }
+  }
+  if (publisher) {
+    publisher->setListener(nullptr);
+    publisher->disconnect(std::chrono::seconds(3));
+    publisher.reset();
+  }
+  out.exit_code = exit_code;
+  out.rec = std::move(rec);
+  out.broker_line = std::move(broker_line);
+  out.journal_line = std::move(journal_line);
+  return out;
+}
+
+// The account the network-facing steps run as when commission runs as root.
+struct ServiceAccount {
+  std::string name;
+  uid_t uid;
+  gid_t gid;
+};
+
+std::optional<ServiceAccount> serviceAccount(const std::string& name) {
+  if (::geteuid() != 0) return std::nullopt;
+  const passwd* pw = ::getpwnam(name.c_str());
+  if (pw == nullptr || pw->pw_uid == 0) return std::nullopt;
+  return ServiceAccount{name, pw->pw_uid, pw->pw_gid};
+}
+
+// [storage] dir as systemd's StateDirectory= would leave it: created (0750) and owned by the
+// service account when missing. An existing directory is left as it is.
+Status prepareStateDir(const std::string& dir, const ServiceAccount& account) {
+  std::error_code ec;
+  const fs::path p(dir);
+  if (fs::exists(fs::symlink_status(p, ec))) return Status::Ok();
+  if (p.has_parent_path()) fs::create_directories(p.parent_path(), ec);
+  if (::mkdir(dir.c_str(), 0750) != 0 && errno != EEXIST) {
+    return makeError("io", "cannot create " + dir + ": " + std::strerror(errno));
+  }
+  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) return makeError("io", "cannot open " + dir + ": " + std::strerror(errno));
+  const bool ok = ::fchown(fd, account.uid, account.gid) == 0;
+  const int err = errno;
+  ::close(fd);
+  if (!ok)
+    return makeError("io",
+                     "cannot give " + dir + " to " + account.name + ": " + std::strerror(err));
+  return Status::Ok();
+}
+
+// Runs work() in a child that has dropped to account (supplementary groups, then gid, then
+// uid, all three ids of each; verified), and hands its outcome back over a pipe. Root keeps
+// only what comes after: the receipt and systemctl. A child that dies is an error outcome.
+MeasureOutcome runAsAccount(const ServiceAccount& account,
+                            const std::function<MeasureOutcome()>& work) {
+  int fds[2];
+  if (::pipe2(fds, O_CLOEXEC) != 0) {
+    std::fprintf(stderr, "uplinkprobe commission: pipe: %s\n", std::strerror(errno));
+    return MeasureOutcome().stopWith(kExitError);
+  }
+  std::fflush(stdout);
+  std::fflush(stderr);
+  const pid_t pid = ::fork();
+  if (pid < 0) {
+    std::fprintf(stderr, "uplinkprobe commission: fork: %s\n", std::strerror(errno));
+    ::close(fds[0]);
+    ::close(fds[1]);
+    return MeasureOutcome().stopWith(kExitError);
+  }
+  if (pid == 0) {
+    ::close(fds[0]);
+    if (::initgroups(account.name.c_str(), account.gid) != 0 ||
+        ::setresgid(account.gid, account.gid, account.gid) != 0 ||
+        ::setresuid(account.uid, account.uid, account.uid) != 0 || ::getuid() != account.uid ||
+        ::geteuid() != account.uid || ::getegid() != account.gid || ::setuid(0) == 0) {
+      std::fprintf(stderr, "uplinkprobe commission: cannot drop to user %s: %s\n",
+                   account.name.c_str(), std::strerror(errno));
+      std::fflush(stderr);
+      ::_exit(kExitError);
+    }
+    const std::string text = work().toJson().dump();
+    std::fflush(stdout);
+    std::fflush(stderr);
+    std::size_t off = 0;
+    while (off < text.size()) {
+      ssize_t n = ::write(fds[1], text.data() + off, text.size() - off);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) ::_exit(kExitError);
+      off += static_cast<std::size_t>(n);
+    }
+    ::_exit(0);
+  }
+  ::close(fds[1]);
+  constexpr std::size_t kMaxOutcomeBytes = 4 << 20;
+  std::string text;
+  char buf[65536];
+  for (;;) {
+    ssize_t n = ::read(fds[0], buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;  // Ctrl-C: the child cancels its test and ends
+    if (n <= 0) break;
+    text.append(buf, static_cast<std::size_t>(n));
+    if (text.size() > kMaxOutcomeBytes) break;
+  }
+  ::close(fds[0]);
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  auto outcome = text.size() <= kMaxOutcomeBytes ? MeasureOutcome::fromJson(text) : std::nullopt;
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || !outcome) {
+    std::fprintf(stderr, "uplinkprobe commission: the test/journal/publish step as user %s %s\n",
+                 account.name.c_str(),
+                 WIFSIGNALED(status)
+                     ? ("died of signal " + std::to_string(WTERMSIG(status))).c_str()
+                     : "failed");
+    return MeasureOutcome().stopWith(kExitError);
+  }
+  return *outcome;
+}
+
 int commissionCommand(const Args& args) {
-  std::set<std::string> options = {"--config", "--password-file", "--trust-key"};
+  std::set<std::string> options = {"--config", "--password-file", "--trust-key", "--run-as"};
   for (const auto& f : kFields) options.insert(f.flag);
   auto parsed = parseArgs(args, {"--yes", "--no-start", "--help"}, options);
   if (!parsed) return usage(parsed.error().message);
@@ -460,11 +771,12 @@ int commissionCommand(const Args& args) {
                    kService);
   }
 
-  // ---- 4. broker ----
-  WaitLoop loop;
-  BrokerState broker;
-  std::unique_ptr<publish::Publisher> publisher;
-  std::string broker_line = "none configured: records stay in the local journal";
+  // ---- 4.-6. as the service account ----
+  // The broker password is read here, as root (it may be readable by root only); everything
+  // that talks to the network (broker, test server) or writes the state directory runs as
+  // the service account when we are root, so a hostile network peer or a planted file in
+  // the state directory meets the same privileges as in the daemon (issue 15).
+  publish::ConnectSettings connect;
   if (!cfg->mqtt.uri.empty()) {
     auto settings = publish::makeConnectSettings(cfg->mqtt, cfg->identity.device_id);
     if (!settings) {
@@ -472,150 +784,33 @@ int commissionCommand(const Args& args) {
                    settings.error().message.c_str());
       return kExitBadConfig;
     }
-    publish::StatusInfo info{cfg->identity.device_id,
-                             cfg->identity.school_id,
-                             cfg->identity.school_name,
-                             cfg->identity.region,
-                             cfg->identity.county,
-                             cfg->identity.carrier,
-                             kAgentVersion,
-                             "",
-                             config::configHash(*cfg)};
-    auto p = publish::makePahoPublisher(*settings, info, loop.poster(), SystemClock::instance());
-    if (!p) {
-      std::fprintf(stderr, "uplinkprobe commission: broker %s: %s\n", cfg->mqtt.uri.c_str(),
-                   p.error().message.c_str());
-      return kExitBadConfig;
-    }
-    publisher = std::move(*p);
-    publisher->setListener(&broker);
-    std::printf("broker:  connecting to %s ...\n", cfg->mqtt.uri.c_str());
-    std::fflush(stdout);
-    publisher->connectAsync();
-    loop.runUntil([&] { return broker.state != BrokerState::kPending; },
-                  std::chrono::duration_cast<std::chrono::milliseconds>(kBrokerTimeout));
-    if (broker.state != BrokerState::kConnected) {
-      Error e = broker.state == BrokerState::kPending ? Error{"connect", "no answer within 15 s"}
-                                                      : broker.error;
-      publisher->setListener(nullptr);
-      std::fprintf(stderr, "uplinkprobe commission: broker %s: %s\n  fix: %s\n",
-                   cfg->mqtt.uri.c_str(), e.message.c_str(), brokerAdvice(e, *cfg).c_str());
+    connect = std::move(*settings);
+  }
+  const journal::JournalOptions jo = daemon::journalOptionsFromConfig(*cfg);
+  MeasureOutcome outcome;
+  const std::string run_as = a.getOr("--run-as", "uplinkprobe");
+  if (auto account = serviceAccount(run_as)) {
+    if (auto st = prepareStateDir(jo.dir, *account); !st) {
+      std::fprintf(stderr, "uplinkprobe commission: [storage] dir: %s\n",
+                   st.error().message.c_str());
       return kExitError;
     }
-    broker_line = cfg->mqtt.uri + " connected" +
-                  (cfg->mqtt.username.empty() ? "" : " as " + cfg->mqtt.username);
-    std::printf("broker:  %s\n", broker_line.c_str());
-  }
-
-  // ---- 5. first throughput test ----
-  auto opts = daemon::throughputOptionsFromConfig(*cfg);
-  std::fprintf(stderr, "test:    measuring against %s (Ctrl-C to stop)\n",
-               cfg->servers.front().url.c_str());
-  ProgressView view(stderr);
-  auto result = measure::runThroughputTest(
-      opts, SystemClock::instance(), [&](const measure::Progress& p) { view.update(p); },
-      &g_cancel);
-  view.finish();
-  record::RecordFactory factory({cfg->identity.device_id, cfg->identity.school_id},
-                                SystemClock::instance());
-  auto rec = factory.make("throughput", result.toJson());
-  rec["trigger"] = "commission";
-  rec["verdict"] =
-      verdict::judgeThroughput(rec, verdict::verdictInputsFromConfig(cfg->target, std::nullopt));
-  std::fputs(formatTestSummary(rec).c_str(), stdout);
-  const int test_exit = exitCodeForRecord(rec);
-
-  // ---- 6. journal and publish ----
-  const auto& v = rec["verdict"];
-  nlohmann::json body = {
-      {"event", "commissioned"},
-      {"school_name", cfg->identity.school_name},
-      {"region", cfg->identity.region},
-      {"county", cfg->identity.county},
-      {"carrier", cfg->identity.carrier},
-      {"contracted_down_mbps", cfg->target.contracted_down_mbps},
-      {"contracted_up_mbps", cfg->target.contracted_up_mbps},
-      {"target_mbps", v.value("target_mbps", 0.0)},
-      {"meets_target", v.contains("meets_target") ? v["meets_target"] : nlohmann::json()},
-      {"download_mbps", num(rec, "download", "ip_capacity_mbps")},
-      {"upload_mbps", num(rec, "upload", "ip_capacity_mbps")},
-      {"test_error", rec.contains("error") ? rec["error"] : nlohmann::json()},
-      {"server", rec.contains("server") ? rec["server"] : nlohmann::json()},
-      {"broker", cfg->mqtt.uri},
-      {"config_hash", config::configHash(*cfg)}};
-  // The daemon's own journal: the commissioning records share its journal_id and seq space.
-  const journal::JournalOptions jo = daemon::journalOptionsFromConfig(*cfg);
-  int exit_code = test_exit;
-  std::vector<journal::StoredRecord> stored;
-  std::string journal_line;
-  {
-    auto j = journal::openFileJournal(jo, SystemClock::instance());
-    if (!j) {
-      std::fprintf(stderr, "uplinkprobe commission: journal %s: %s\n  fix: %s\n", jo.dir.c_str(),
-                   j.error().message.c_str(),
-                   j.error().kind == "journal_locked"
-                       ? "another uplinkprobe holds it; stop it: systemctl stop uplinkprobe"
-                       : "run as root (sudo), or point [storage] dir at a writable directory");
-      exit_code = kExitError;
-    } else {
-      const uint64_t delivered_before = (*j)->deliveredSeq();
-      const uint64_t last_before = (*j)->lastSeq();
-      for (auto r : {rec, factory.make("event", body)}) {
-        if (r["kind"] == "event") r["throughput_id"] = stored.empty() ? "" : rec.value("id", "");
-        auto s = (*j)->append(std::move(r));
-        if (!s) {
-          std::fprintf(stderr, "uplinkprobe commission: journal: %s\n", s.error().message.c_str());
-          exit_code = kExitError;
-          break;
-        }
-        if (stored.empty()) rec["id"] = nlohmann::json::parse(s->json).value("id", "");
-        stored.push_back(*s);
-      }
-      if (!stored.empty())
-        journal_line = jo.dir + " seq " + std::to_string(stored.front().seq) + "-" +
-                       std::to_string(stored.back().seq);
-      // ---- publish, in seq order, waiting for PUBACK ----
-      if (publisher && broker.state == BrokerState::kConnected && !stored.empty()) {
-        size_t acked = 0;
-        bool refused = false;
-        for (const auto& s : stored) {
-          publisher->publish(
-              publish::topicFor(cfg->mqtt.topic_prefix, cfg->identity.school_id,
-                                cfg->identity.device_id, publish::topicKindFor(s.kind)),
-              s.json, 1, false, [&](bool ok) {
-                if (ok)
-                  ++acked;
-                else
-                  refused = true;
-              });
-        }
-        loop.runUntil(
-            [&] {
-              return acked == stored.size() || refused || broker.state != BrokerState::kConnected;
-            },
-            std::chrono::duration_cast<std::chrono::milliseconds>(kPublishTimeout));
-        if (acked == stored.size()) {
-          broker_line += ", records delivered (PUBACK)";
-          // Only when nothing older is still owed to the broker may the pointer move.
-          if (delivered_before == last_before) (*j)->markDelivered(stored.back().seq);
-        } else {
-          broker_line += ", records NOT acknowledged (the service will resend them)";
-          std::fprintf(stderr,
-                       "uplinkprobe commission: the broker did not acknowledge the records\n"
-                       "  fix: check that user \"%s\" may publish to %s/#\n",
-                       cfg->mqtt.username.c_str(), cfg->mqtt.topic_prefix.c_str());
-          exit_code = kExitError;
-        }
-      }
-      if (auto st = (*j)->flush(); !st) exit_code = kExitError;
+    std::printf("steps:   broker, test and journal run as user %s\n", run_as.c_str());
+    outcome = runAsAccount(*account, [&] { return measureJournalPublish(*cfg, connect); });
+  } else {
+    if (::geteuid() == 0 && a.get("--run-as")) {
+      std::fprintf(stderr, "uplinkprobe commission: --run-as %s: no such user\n", run_as.c_str());
+      return kExitUsage;
     }
+    outcome = measureJournalPublish(*cfg, connect);
+    matchOwnerOfDir(jo.dir);
   }
-  matchOwnerOfDir(jo.dir);
-  if (publisher) {
-    publisher->setListener(nullptr);
-    publisher->disconnect(std::chrono::seconds(3));
-    publisher.reset();
-  }
+  if (outcome.stop) return outcome.exit_code;
+  nlohmann::json& rec = outcome.rec;
+  const auto& v = rec["verdict"];
+  int exit_code = outcome.exit_code;
+  const std::string& broker_line = outcome.broker_line;
+  const std::string& journal_line = outcome.journal_line;
 
   // ---- 7. receipt and service ----
   std::string service_line;

@@ -5,6 +5,7 @@
 // outside (and a segment name as a FIFO); the real `run` and `commission` run as this test's
 // user (root in CI) and the target must come out untouched: same bytes, mode and owner.
 #include <gtest/gtest.h>
+#include <pwd.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -183,6 +184,58 @@ TEST_F(StateDirSymlinks, CommissionAsRootNeitherTruncatesNorChownsAPlantedSegmen
   struct stat link {};
   ASSERT_EQ(::lstat((state() + "/" + kFirstSegment).c_str(), &link), 0);
   EXPECT_TRUE(S_ISLNK(link.st_mode)) << "the planted link itself is left for the admin to see";
+}
+
+TEST_F(StateDirSymlinks, CommissionAsRootRunsTestAndJournalAsTheServiceAccount) {
+  // `nobody` stands in for `uplinkprobe` (not created on a CI machine). The state directory
+  // does not exist yet: commission makes it for the account, as StateDirectory= would.
+  const passwd* pw = ::getpwnam("nobody");
+  ASSERT_NE(pw, nullptr);
+  const bool root = ::geteuid() == 0;
+  const uid_t expect_uid = root ? pw->pw_uid : ::geteuid();
+  ASSERT_EQ(::chmod(dir_.c_str(), 0755), 0);  // the account must reach its directory
+  std::filesystem::remove_all(state());
+  auto [code, out] = testing::runToEnd({UPLINKPROBE_BIN,
+                                        "commission",
+                                        "--config",
+                                        path("agent.toml"),
+                                        "--yes",
+                                        "--no-start",
+                                        "--run-as",
+                                        "nobody",
+                                        "--device-id",
+                                        "jl-0042-p1",
+                                        "--school-id",
+                                        "220102-0042",
+                                        "--school-name",
+                                        "Nanhu",
+                                        "--region",
+                                        "Changchun",
+                                        "--county",
+                                        "Nanguan",
+                                        "--carrier",
+                                        "CarrierA",
+                                        "--contracted-down",
+                                        "1",
+                                        "--contracted-up",
+                                        "1",
+                                        "--broker",
+                                        "",
+                                        "--username",
+                                        "",
+                                        "--server",
+                                        "http://127.0.0.1:" + port_ + "/"},
+                                       path("commission"), std::chrono::seconds(90));
+  const std::string err = readFile(path("commission.err"));
+  EXPECT_TRUE(code == 0 || code == 1) << code << out << err;
+  EXPECT_NE(out.find("journal:    " + state() + " seq 1-2"), std::string::npos) << out << err;
+  if (root) EXPECT_NE(out.find("run as user nobody"), std::string::npos) << out;
+  for (const char* name : {"", "journal.state", "journal.lock", kFirstSegment}) {
+    struct stat st {};
+    const std::string p = std::string(name).empty() ? state() : state() + "/" + name;
+    ASSERT_EQ(::lstat(p.c_str(), &st), 0) << p;
+    EXPECT_EQ(st.st_uid, expect_uid) << p << " was not written by the service account";
+  }
 }
 
 }  // namespace
