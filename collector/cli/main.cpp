@@ -26,6 +26,7 @@ constexpr const char* kUsage =
     "  keygen --out DIR                   Ed25519 key pair for signed remote commands\n"
     "  command --config F --key PEM (--device D | --school S | --county C) VERB [name=value...]\n"
     "                                     sign and publish a remote command (docs/control.md)\n"
+    "  command-log --config F [--limit N] audit log of remote commands and their answers\n"
     "  --version                          print the version\n"
     "\n"
     "exit codes: 0 ok, 2 error, 64 usage, 78 bad config\n";
@@ -56,6 +57,7 @@ int main(int argc, char** argv) {
       {"ledger", ledgerCommand},
       {"keygen", uplinkprobe::collector::control::keygenCommand},
       {"command", uplinkprobe::collector::control::commandCommand},
+      {"command-log", uplinkprobe::collector::control::commandLogCommand},
   };
   auto it = commands.find(cmd);
   if (it == commands.end()) {

@@ -1,6 +1,8 @@
 #include "collector/control/control_commands.h"
 
 #include <mqtt/async_client.h>
+#include <pwd.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <condition_variable>
@@ -12,6 +14,8 @@
 #include "collector/cli/args.h"
 #include "collector/config/config_loader.h"
 #include "collector/control/command_issuer.h"
+#include "collector/control/command_log.h"
+#include "collector/store/schema.h"
 #include "common/time_format.h"
 #include "record/ed25519.h"
 
@@ -40,6 +44,22 @@ constexpr const char* kCommandUsage =
     "                    [tolerance_pct=N]\n"
     "         reload | report_config\n"
     "  --school / --county reach the devices this collector has seen in that scope.\n";
+
+constexpr const char* kCommandLogUsage =
+    "usage: uplinkprobe-collector command-log --config F [--limit N]\n"
+    "  The audit log of signed remote commands, newest first: when, who, verb, arguments,\n"
+    "  target, and each device's answer (command_done, command_refused REASON, or none yet).\n";
+
+// Who runs this CLI, for the audit log: the Unix account (sudo keeps the real one in
+// SUDO_USER).
+std::string cliUser() {
+  std::string name;
+  if (const passwd* pw = ::getpwuid(::getuid())) name = pw->pw_name;
+  if (const char* sudo = std::getenv("SUDO_USER"); sudo && *sudo && name == "root")
+    name = std::string(sudo) + " (sudo)";
+  if (name.empty()) name = "uid " + std::to_string(::getuid());
+  return name + " via cli";
+}
 
 int usage(const char* text, const std::string& why) {
   std::fprintf(stderr, "uplinkprobe-collector: %s\n%s", why.c_str(), text);
@@ -146,6 +166,20 @@ int commandCommand(const std::vector<std::string>& argv) {
   auto payload = record::serializeCommand(env);
   if (!payload) return usage(kCommandUsage, payload.error().message);
 
+  // Audit first: a crash after publishing must still leave the row.
+  if (auto m = migrateStore(**db); !m) {
+    std::fprintf(stderr, "uplinkprobe-collector command: %s\n", m.error().message.c_str());
+    return kExitError;
+  }
+  if (auto st = logIssued(
+          **db, env, cliUser(), *devices,
+          std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count());
+      !st) {
+    std::fprintf(stderr, "uplinkprobe-collector command: audit log: %s (nothing sent)\n",
+                 st.error().message.c_str());
+    return kExitError;
+  }
+
   // Publishing is plain Paho (QoS 1, wait for PUBACK); answers come back as the probes'
   // event records, watched on a separate clean session.
   const auto& m = cfg->mqtt;
@@ -218,6 +252,9 @@ int commandCommand(const std::vector<std::string>& argv) {
         exit_code = kExitError;
         continue;
       }
+      if (auto st = logSent(**db, env.command_id, d.device_id); !st)
+        std::fprintf(stderr, "uplinkprobe-collector command: audit log: %s\n",
+                     st.error().message.c_str());
       std::printf("sent %s %s (seq %llu) to %s\n", env.command_id.c_str(), env.verb.c_str(),
                   static_cast<unsigned long long>(env.issuer_seq), topic->c_str());
     }
@@ -238,6 +275,59 @@ int commandCommand(const std::vector<std::string>& argv) {
     return kExitError;
   }
   return exit_code;
+}
+
+int commandLogCommand(const std::vector<std::string>& argv) {
+  auto a = cli::parseArgs(argv, {}, {"--config", "--limit"}, 0);
+  if (!a) return usage(kCommandLogUsage, a.error().message);
+  if (!a->get("--config")) return usage(kCommandLogUsage, "--config is required");
+  int limit = 50;
+  if (auto l = a->get("--limit")) {
+    try {
+      limit = std::stoi(*l);
+    } catch (const std::exception&) {
+      limit = 0;
+    }
+    if (limit < 1 || limit > 1000) return usage(kCommandLogUsage, "--limit must be 1..1000");
+  }
+  auto cfg = config::loadConfigFile(*a->get("--config"));
+  if (!cfg) {
+    std::fprintf(stderr, "%s\n", cfg.error().message.c_str());
+    return kExitBadConfig;
+  }
+  if (!cfg->ledger.timezone.empty()) {  // times as the ledger shows them
+    setenv("TZ", cfg->ledger.timezone.c_str(), 1);
+    tzset();
+  }
+  auto db = db::openDatabase(cfg->database.url);
+  if (!db) {
+    std::fprintf(stderr, "uplinkprobe-collector command-log: %s\n", db.error().message.c_str());
+    return kExitError;
+  }
+  if (auto m = migrateStore(**db); !m) {
+    std::fprintf(stderr, "uplinkprobe-collector command-log: %s\n", m.error().message.c_str());
+    return kExitError;
+  }
+  auto log = listCommands(**db, limit);
+  if (!log) {
+    std::fprintf(stderr, "uplinkprobe-collector command-log: %s\n", log.error().message.c_str());
+    return kExitError;
+  }
+  auto at = [](int64_t ms) { return formatLocalDisplay(WallTime(std::chrono::milliseconds(ms))); };
+  for (const auto& c : *log) {
+    std::printf("%s  %s  %s %s  %s  by %s\n", at(c.issued_ms).c_str(), c.command_id.c_str(),
+                c.verb.c_str(), c.args.c_str(), c.target.c_str(), c.issued_by.c_str());
+    for (const auto& d : c.devices) {
+      std::string what = !d.sent                          ? "not sent (no PUBACK)"
+                         : d.outcome.empty()              ? "no answer stored"
+                         : d.outcome == "command_refused" ? "command_refused " + d.reason
+                                                          : d.outcome;
+      if (d.answered_ms) what += " at " + at(*d.answered_ms);
+      std::printf("    %s (%s): %s\n", d.device_id.c_str(), d.school_id.c_str(), what.c_str());
+    }
+  }
+  if (log->empty()) std::printf("no remote commands issued\n");
+  return kExitOk;
 }
 
 }  // namespace uplinkprobe::collector::control

@@ -13,5 +13,7 @@ int keygenCommand(const std::vector<std::string>& args);
 // command --config F --key PRIVATE.pem (--device D | --school S | --county C)
 //         [--expires-in MIN] [--wait S] VERB [name=value …]
 int commandCommand(const std::vector<std::string>& args);
+// command-log --config F [--limit N]: the audit log (collector/control/command_log.h).
+int commandLogCommand(const std::vector<std::string>& args);
 
 }  // namespace uplinkprobe::collector::control

@@ -153,6 +153,28 @@ const std::vector<db::Migration>& storeMigrations() {
        "CREATE INDEX school_days_window ON school_days(day, school_id, school_up_s, "
        "school_period_s);\n",
        ""},
+      // The audit log of signed remote commands (collector/control/command_log.h). Version 5:
+      // 3 and 4 are kept for the web UI's users and sessions.
+      {5, "remote command audit log",
+       "CREATE TABLE command_log (\n"
+       "  command_id TEXT PRIMARY KEY,\n"
+       "  issued_ms BIGINT NOT NULL,\n"
+       "  expires_ms BIGINT NOT NULL,\n"
+       "  issued_by TEXT NOT NULL,\n"
+       "  key_id TEXT NOT NULL,\n"
+       "  verb TEXT NOT NULL,\n"
+       "  args TEXT NOT NULL,\n"
+       "  target TEXT NOT NULL\n"
+       ");\n"
+       "CREATE INDEX command_log_issued ON command_log(issued_ms);\n"
+       "CREATE TABLE command_devices (\n"
+       "  command_id TEXT NOT NULL,\n"
+       "  device_id TEXT NOT NULL,\n"
+       "  school_id TEXT NOT NULL,\n"
+       "  sent INTEGER NOT NULL,\n"
+       "  PRIMARY KEY (command_id, device_id)\n"
+       ");\n",
+       ""},
   };
   return m;
 }

@@ -393,9 +393,13 @@ TEST_F(RemoteCommand, CollectorCommandSignsPublishesAndPrintsTheAnswers) {
         "INSERT INTO devices (device_id, school_id, first_seen_ms, last_seen_ms) VALUES "
         "('lab-dev', 'lab-school', 0, 0);"));
   }
-  testing::writeFile(path("collector.toml"),
-                     "[mqtt]\nuri = \"" + broker_.uri() + "\"\ntopic_prefix = \"" + kPrefix +
-                         "\"\n[database]\nurl = \"sqlite://" + db_path + "\"\n");
+  testing::writeFile(path("collector.toml"), "[mqtt]\nuri = \"" + broker_.uri() +
+                                                 "\"\ntopic_prefix = \"" + kPrefix +
+                                                 "\"\n[database]\nurl = \"sqlite://" + db_path +
+                                                 "\"\n[http]\nlisten = \"127.0.0.1:0\"\n");
+  // The collector itself stores the probe's answers, which the audit log shows.
+  ChildProcess collector({UPLINKPROBE_COLLECTOR_BIN, "run", "--config", path("collector.toml")},
+                         path("collector.out"), path("collector.err"));
   startDaemon();
   auto issue = [&](std::vector<std::string> target, std::vector<std::string> verb) {
     std::vector<std::string> argv = {
@@ -418,6 +422,29 @@ TEST_F(RemoteCommand, CollectorCommandSignsPublishesAndPrintsTheAnswers) {
   std::tie(code, out) = issue({"--device", kDevice}, {"run_test", "server=http://x/"});
   EXPECT_EQ(code, 2);
   EXPECT_NE(out.find("lab-dev: command_refused invalid_arguments"), std::string::npos) << out;
+
+  // The audit log: three commands, newest first, who issued them, each device's answer.
+  std::string log;
+  EXPECT_TRUE(testing::waitFor(
+      [&] {
+        auto [rc, text] = testing::runToEnd(
+            {UPLINKPROBE_COLLECTOR_BIN, "command-log", "--config", path("collector.toml")},
+            path("log"));
+        log = text;
+        size_t answered = 0;
+        for (size_t p = log.find("lab-dev (lab-school): command_"); p != std::string::npos;
+             p = log.find("lab-dev (lab-school): command_", p + 1))
+          ++answered;
+        return rc == 0 && answered == 3;
+      },
+      20s))
+      << log << testing::readFile(path("collector.err"));
+  const size_t refused = log.find("run_test {\"server\":\"http://x/\"}  device_id:lab-dev");
+  const size_t target = log.find("set_target {\"contracted_down_mbps\":300}  county:Nanguan");
+  const size_t report = log.find("report_config {}  device_id:lab-dev");
+  EXPECT_TRUE(refused < target && target < report) << "newest first\n" << log;
+  EXPECT_NE(log.find("command_refused invalid_arguments at "), std::string::npos) << log;
+  EXPECT_NE(log.find("via cli"), std::string::npos) << log;
   expectSchemaValid();
   daemon_->signal(SIGTERM);
   EXPECT_EQ(daemon_->wait(10s), 0);
