@@ -173,10 +173,22 @@ std::string exampleText(const std::string& header, const std::vector<KeySpec>& k
       const bool arr = is_array_section && is_array_section(k.section);
       out << "\n" << (arr ? "[[" : "[") << k.section << (arr ? "]]" : "]") << "\n";
     }
-    out << "# " << k.help;
-    if (k.min < k.max) out << " Range " << k.min << ".." << k.max << ".";
-    if (k.required) out << " Required.";
-    out << "\n" << k.key << " = " << k.example << "\n";
+    std::ostringstream help;
+    help.precision(12);
+    help << k.help;
+    if (k.min < k.max) help << " Range " << k.min << ".." << k.max << ".";
+    if (k.required) help << " Required.";
+    // Comment lines wrap at spaces to 80 columns (a technician reads this on a console).
+    std::string line = "#";
+    std::istringstream words(help.str());
+    for (std::string w; words >> w;) {
+      if (line.size() > 1 && line.size() + 1 + w.size() > 80) {
+        out << line << "\n";
+        line = "#";
+      }
+      line += " " + w;
+    }
+    out << line << "\n" << k.key << " = " << k.example << "\n";
   }
   return out.str();
 }

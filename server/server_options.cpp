@@ -115,37 +115,46 @@ Result<ServerCommand> parseServerCommand(int argc, const char* const* argv) {
 }
 
 std::string serverUsage() {
+  // Every line fits 80 columns (tests/integration/cli/output_width_test.cpp).
   return R"(Usage: uplinkprobe-server [--listen ADDR:PORT]... [options]
 
 LibreSpeed-compatible throughput test endpoint (HTTP/1.1):
-  GET  /garbage[.php], /backend/garbage.php?ckSize=N   N MiB of random bytes (default 4, max 1024)
-  POST /empty[.php], /backend/empty.php                body discarded, empty 200
-  GET  /getIP[.php], /backend/getIP.php                {"processedString":"<ip>","rawIspInfo":""}
-  GET  /healthz                                        "ok"
+  GET  /garbage[.php], /backend/garbage.php?ckSize=N
+       N MiB of random bytes (default 4, max 1024)
+  POST /empty[.php], /backend/empty.php    body discarded, empty 200
+  GET  /getIP[.php], /backend/getIP.php
+       {"processedString":"<ip>","rawIspInfo":""}
+  GET  /healthz                            "ok"
 
 Options:
-  --listen ADDR:PORT               address to serve (repeatable; IPv6 as [::1]:8080;
-                                   port 0 picks a free port). Default 127.0.0.1:8080.
-                                   Each bound address is printed as "listening ADDR:PORT".
-  --max-connections N              concurrent connections; more get 503 (default 1024)
-  --max-connections-per-address N  concurrent connections from one client address (IPv6:
-                                   one /64); more get 503 (default 64)
-  --header-timeout-s S             a request head must arrive within S s (default 10)
-  --idle-timeout-s S               close keep-alive connections idle for S s (default 60)
-  --stall-timeout-s S              close when a body read or a response write makes no
-                                   progress for S s (default 30)
-  --max-requests-per-connection N  then close the connection (default 10000)
-  --max-upload-mb N                largest request body in MiB; larger gets 413 (default 1024)
-  --threads N                      worker threads (default: usable cores, at most 16)
-  --trusted-proxy ADDR             a reverse proxy you run (repeatable): for requests from
-                                   ADDR, getIP reports the right-most X-Forwarded-For entry
-                                   (the one ADDR added), else X-Real-IP; other peers' headers
-                                   are ignored
-  --trust-forwarded-for            the same as --trusted-proxy 127.0.0.1 --trusted-proxy ::1
+  --listen ADDR:PORT       address to serve (repeatable; IPv6 as [::1]:8080;
+                           port 0 picks a free port). Default 127.0.0.1:8080.
+                           Each bound address is printed as
+                           "listening ADDR:PORT".
+  --max-connections N      concurrent connections; more get 503 (default 1024)
+  --max-connections-per-address N
+                           concurrent connections from one client address
+                           (IPv6: one /64); more get 503 (default 64)
+  --header-timeout-s S     a request head must arrive within S s (default 10)
+  --idle-timeout-s S       close keep-alive connections idle for S s
+                           (default 60)
+  --stall-timeout-s S      close when a body read or a response write makes no
+                           progress for S s (default 30)
+  --max-requests-per-connection N
+                           then close the connection (default 10000)
+  --max-upload-mb N        largest request body in MiB; larger gets 413
+                           (default 1024)
+  --threads N              worker threads (default: usable cores, at most 16)
+  --trusted-proxy ADDR     a reverse proxy you run (repeatable): for requests
+                           from ADDR, getIP reports the right-most
+                           X-Forwarded-For entry (the one ADDR added), else
+                           X-Real-IP; other peers' headers are ignored
+  --trust-forwarded-for    the same as --trusted-proxy 127.0.0.1
+                           --trusted-proxy ::1
   --help, --version
 
-Exit status: 0 after SIGINT/SIGTERM, 2 if an address cannot be bound or a worker thread
-cannot be started, 64 on bad usage.
+Exit status: 0 after SIGINT/SIGTERM, 2 if an address cannot be bound or a
+worker thread cannot be started, 64 on bad usage.
 )";
 }
 

@@ -2,7 +2,9 @@
 
 #include "agent/cli/arg_parser.h"
 #include "agent/cli/commands.h"
+#include "agent/cli/display_format.h"
 #include "agent/cli/exit_codes.h"
+#include "agent/cli/usage_text.h"
 #include "agent/config/config_loader.h"
 #include "agent/config/schema.h"
 #include "agent/daemon/config_validation.h"
@@ -11,22 +13,17 @@ namespace uplinkprobe::cli {
 
 int checkConfigCommand(const Args& args) {
   auto parsed = parseArgs(args, {}, {"--config"});
-  if (!parsed || !parsed->get("--config")) {
-    std::fprintf(stderr,
-                 "uplinkprobe check-config: %s\nusage: uplinkprobe check-config --config F\n",
-                 parsed ? "--config is required" : parsed.error().message.c_str());
-    return kExitUsage;
-  }
-  const std::string path = *parsed->get("--config");
+  if (!parsed) return usageError("check-config", parsed.error().message);
+  const std::string path = parsed->getOr("--config", kDefaultConfigPath);
   auto cfg = config::loadConfigFile(path, config::Purpose::kRun);
   if (!cfg) {
-    std::fprintf(stderr, "%s\n", cfg.error().message.c_str());
+    std::fputs(wrapMessage(cfg.error().message).c_str(), stderr);
     return kExitBadConfig;
   }
   // Exactly the checks `run` and a reload make (daemon::validate), every problem listed.
   auto v = daemon::validate(*cfg);
-  for (const auto& w : v.warnings) std::fprintf(stderr, "warning: %s\n", w.c_str());
-  for (const auto& e : v.errors) std::fprintf(stderr, "%s\n", e.c_str());
+  for (const auto& w : v.warnings) std::fputs(wrapMessage("warning: " + w).c_str(), stderr);
+  for (const auto& e : v.errors) std::fputs(wrapMessage(e).c_str(), stderr);
   if (!v.ok()) return kExitBadConfig;
   std::printf("%s: OK (device %s, school %s, %zu server(s), target %.0f Mbps down, config %s)\n",
               path.c_str(), cfg->identity.device_id.c_str(), cfg->identity.school_id.c_str(),
@@ -40,8 +37,7 @@ int checkConfigCommand(const Args& args) {
 
 int exampleConfigCommand(const Args& args) {
   if (!args.empty()) {
-    std::fprintf(stderr, "uplinkprobe example-config: takes no arguments\n");
-    return kExitUsage;
+    return usageError("example-config", "takes no arguments");
   }
   std::fputs(config::exampleConfig().c_str(), stdout);
   return kExitOk;

@@ -18,3 +18,8 @@ int recordsCommand(const Args& args);
 int reportCommand(const Args& args);
 
 }  // namespace uplinkprobe::cli
+
+namespace uplinkprobe::cli {
+// The record kinds of the contract (docs/schema), for --kind checks.
+std::vector<std::string> recordKinds();
+}  // namespace uplinkprobe::cli

@@ -50,9 +50,12 @@
 
 #include "agent/cli/arg_parser.h"
 #include "agent/cli/commands.h"
+#include "agent/cli/display_format.h"
 #include "agent/cli/exit_codes.h"
 #include "agent/cli/progress_view.h"
 #include "agent/cli/test_summary.h"
+#include "agent/cli/usage_text.h"
+#include "agent/cli/verdict_words.h"
 #include "agent/config/config_loader.h"
 #include "agent/config/schema.h"
 #include "agent/config/toml_edit.h"
@@ -80,7 +83,7 @@ using config::tomlQuote;
 using platform::writeFileAtomic;
 using Clock = std::chrono::steady_clock;
 
-constexpr const char* kDefaultConfig = "/etc/uplinkprobe/uplinkprobe.toml";
+constexpr const char* kDefaultConfig = kDefaultConfigPath;  // usage_text.h: one default
 constexpr const char* kService = "uplinkprobe.service";
 constexpr auto kBrokerTimeout = std::chrono::seconds(15);
 constexpr auto kPublishTimeout = std::chrono::seconds(15);
@@ -92,13 +95,16 @@ constexpr const char* kUsage =
     "         [--contracted-down MBPS] [--contracted-up MBPS] [--broker URI]\n"
     "         [--username U] [--password-file F] [--server URL] [--trust-key FILE]\n"
     "         [--yes] [--no-start] [--run-as USER]\n"
-    "  Sets identity and broker in the config (default /etc/uplinkprobe/uplinkprobe.toml),\n"
-    "  checks config and broker, runs a first test and prints a receipt. On a terminal it\n"
-    "  asks for what the flags do not give; --yes never asks (scripts).\n"
-    "  --trust-key FILE adds an operator's Ed25519 public key (PEM) to [control] trusted_keys:\n"
-    "  signed remote commands from it are then obeyed (docs/control.md).\n"
-    "  Run as root, the broker, test and journal steps run as the service account (--run-as,\n"
-    "  default uplinkprobe) after the password file has been read (docs/security.md).\n";
+    "  Sets identity and broker in the config (default\n"
+    "  /etc/uplinkprobe/uplinkprobe.toml), checks config and broker, runs a first\n"
+    "  test and prints a receipt. On a terminal it asks for what the flags do not\n"
+    "  give; --yes never asks (scripts).\n"
+    "  --trust-key FILE adds an operator's Ed25519 public key (PEM) to [control]\n"
+    "  trusted_keys: signed remote commands from it are then obeyed\n"
+    "  (docs/control.md).\n"
+    "  Run as root, the broker, test and journal steps run as the service account\n"
+    "  (--run-as, default uplinkprobe) after the password file has been read\n"
+    "  (docs/security.md).\n";
 
 std::atomic<bool> g_cancel{false};
 void onInterrupt(int) { g_cancel.store(true); }
@@ -288,12 +294,7 @@ double num(const nlohmann::json& j, const char* a, const char* b) {
   return -1;
 }
 
-std::string mbps(double v) {
-  if (v < 0) return "-";
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.1f Mbps", v);
-  return buf;
-}
+std::string mbps(double v) { return formatRate(v < 0 ? std::nullopt : std::optional<double>(v)); }
 
 }  // namespace
 
@@ -827,12 +828,9 @@ int commissionCommand(const Args& args) {
   (void)was_active;
 
   const bool synced = rec.value("clock_synced", false);
-  const nlohmann::json& meets = v.contains("meets_target") ? v["meets_target"] : nlohmann::json();
-  std::string verdict_line =
-      rec.contains("error") && !rec["error"].is_null()
-          ? "TEST FAILED: " + rec["error"].value("message", std::string("unknown error"))
-      : meets.is_boolean() ? (meets.get<bool>() ? "PASS" : "BELOW TARGET")
-                           : "NOT JUDGED";
+  // The receipt's verdict is the test's headline: one vocabulary (verdict_words.h).
+  std::string verdict_line = wrapLine("", headline(rec), 12, false);
+  verdict_line.pop_back();
   std::printf(
       "\n=== uplinkprobe commissioning receipt ===\n"
       "school:     %s (%s), %s / %s\n"

@@ -1,5 +1,5 @@
 // uplinkprobe: the school-link agent and the technician's CLI. Dispatch only; each command
-// lives in its own file.
+// lives in its own file, its help text in usage_text.cpp.
 #include <cstdio>
 #include <cstring>
 #include <functional>
@@ -7,33 +7,13 @@
 
 #include "agent/cli/commands.h"
 #include "agent/cli/exit_codes.h"
+#include "agent/cli/usage_text.h"
 #include "common/version.h"
-
-namespace {
-
-constexpr const char* kUsage =
-    "usage: uplinkprobe <command> [options]\n"
-    "\n"
-    "commands:\n"
-    "  test [--config F] [--server URL] [--target MBPS] [--json]\n"
-    "       [--download-only|--upload-only]   measure now, print the verdict\n"
-    "  commission [--config F] [--yes] ...   set identity and broker, first test, receipt\n"
-    "  run --config F                        the daemon (foreground, systemd Type=notify)\n"
-    "  records --config F [--since SEQ] [--kind K] [--limit N] [--json]\n"
-    "                                        the local journal, one record per line\n"
-    "  report --config F [--days N] [--csv]  daily compliance table, open alerts, last tests\n"
-    "  check-config --config F               validate a configuration file\n"
-    "  example-config                        print the annotated default configuration\n"
-    "  --version                             print the version\n"
-    "\n"
-    "exit codes: 0 ok, 1 measured below target, 2 error, 64 usage, 78 bad config\n";
-
-}  // namespace
 
 int main(int argc, char** argv) {
   using namespace uplinkprobe::cli;
   if (argc < 2) {
-    std::fputs(kUsage, stderr);
+    std::fputs(mainUsage().c_str(), stderr);
     return kExitUsage;
   }
   const std::string cmd = argv[1];
@@ -43,7 +23,7 @@ int main(int argc, char** argv) {
     return kExitOk;
   }
   if (cmd == "--help" || cmd == "-h" || cmd == "help") {
-    std::fputs(kUsage, stdout);
+    std::fputs(mainUsage().c_str(), stdout);
     return kExitOk;
   }
   const std::map<std::string, std::function<int(const Args&)>> commands = {
@@ -57,8 +37,17 @@ int main(int argc, char** argv) {
   };
   auto it = commands.find(cmd);
   if (it == commands.end()) {
-    std::fprintf(stderr, "uplinkprobe: unknown command \"%s\"\n\n%s", cmd.c_str(), kUsage);
+    std::fprintf(stderr, "uplinkprobe: unknown command \"%s\"\n\n%s", cmd.c_str(),
+                 mainUsage().c_str());
     return kExitUsage;
   }
+  // Every subcommand answers --help (exit 0); commission prints its own, longer text.
+  const std::string own_usage = commandUsage(cmd);
+  if (!own_usage.empty())
+    for (const auto& a : rest)
+      if (a == "--help" || a == "-h") {
+        std::fputs(own_usage.c_str(), stdout);
+        return kExitOk;
+      }
   return it->second(rest);
 }

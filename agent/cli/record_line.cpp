@@ -1,54 +1,82 @@
 #include "agent/cli/record_line.h"
 
 #include <fmt/format.h>
-#include "agent/cli/json_fields.h"
-#include "common/time_format.h"
 
 #include <nlohmann/json.hpp>
+
+#include "agent/cli/display_format.h"
+#include "agent/cli/i18n.h"
+#include "agent/cli/json_fields.h"
+#include "agent/cli/verdict_words.h"
+#include "common/time_format.h"
 
 namespace uplinkprobe::cli {
 namespace {
 
+constexpr const char* kNoBreak = "\u00a0";
+
+std::string localOrUnknown(const std::string& ts) {
+  return ts.empty() ? std::string(kUnknown) : displayLocal(ts);
+}
+
+// A time inside a description is one word for wrapLine: its spaces are no-break spaces until
+// the line is wrapped.
+std::string unbreakable(std::string s) {
+  for (size_t at = s.find(' '); at != std::string::npos; at = s.find(' ', at + 2))
+    s.replace(at, 1, kNoBreak);
+  return s;
+}
+
+std::string durationOf(const nlohmann::json& r) {
+  const auto d = numberAt(r, {"duration_s"});
+  return d ? formatDuration(*d) : std::string(kUnknown);
+}
+
 std::string describe(const nlohmann::json& r) {
   const std::string kind = str(r, "kind");
   if (kind == "throughput") {
-    if (r.contains("error") && r["error"].is_object())
-      return "FAILED " + str(r["error"], "kind") + ": " + str(r["error"], "message");
+    const TestOutcome o = outcomeOf(r);
+    if (o.outcome == Outcome::kError || o.outcome == Outcome::kCancelled) return headline(r);
     const auto& v = r.value("verdict", nlohmann::json::object());
-    std::string verdict = v.contains("meets_target") && v["meets_target"].is_boolean()
-                              ? (v["meets_target"].get<bool>() ? "PASS" : "FAIL")
-                              : "-";
-    return fmt::format("down {:.1f} up {:.1f} Mbps cap. {}{}",
-                       num(r.value("download", nlohmann::json()), "ip_capacity_mbps"),
-                       num(r.value("upload", nlohmann::json()), "ip_capacity_mbps"), verdict,
-                       v.value("counted", true) ? "" : " (not counted)");
+    return fmt::format(fmt::runtime(tr("down {} up {} {}{}")),
+                       formatRate(numberAt(r, {"download", "ip_capacity_mbps"})),
+                       formatRate(numberAt(r, {"upload", "ip_capacity_mbps"})),
+                       unbreakable(outcomeWord(o.outcome)),
+                       v.value("counted", true) ? "" : tr(" (not counted)"));
   }
   if (kind == "outage")
-    return fmt::format("{} outage {:.0f} s from {}", str(r, "class"), num(r, "duration_s"),
-                       displayLocal(str(r, "start")));
-  if (kind == "power")
-    return fmt::format("{} for {:.0f} s from {}", str(r, "cause"), num(r, "duration_s"),
-                       displayLocal(str(r, "start")));
+    return fmt::format(fmt::runtime(tr("{} outage {} from {}")), str(r, "class"), durationOf(r),
+                       unbreakable(localOrUnknown(str(r, "start"))));
+  if (kind == "power") {
+    const std::string cause = str(r, "cause");
+    const char* what = cause == "reboot"                  ? tr("rebooted, agent off")
+                       : r.value("clean_shutdown", false) ? tr("agent stopped cleanly, off")
+                                                          : tr("agent down (no clean stop)");
+    return fmt::format(fmt::runtime(tr("{} for {} from {}")), what, durationOf(r),
+                       unbreakable(localOrUnknown(str(r, "start"))));
+  }
   if (kind == "event") return str(r, "event");
   if (kind == "gap")
-    return fmt::format("GAP seq {}-{} ({})", num(r, "first_seq"), num(r, "last_seq"),
-                       str(r, "reason"));
+    return fmt::format(fmt::runtime(tr("GAP seq {}-{} ({})")),
+                       formatNumber(numberAt(r, {"first_seq"})),
+                       formatNumber(numberAt(r, {"last_seq"})), str(r, "reason"));
   if (kind == "alert") return str(r, "alert") + " " + str(r, "type");
   if (kind == "alert_state") {
     std::string open;
     for (const auto& b : r.value("breaches", nlohmann::json::array()))
       if (b.is_object()) open += " " + str(b, "type");
-    return open.empty() ? "no open alerts" : "open:" + open;
+    return open.empty() ? tr("no open alerts") : tr("open alerts:") + open;
   }
   if (kind == "daily") {
     const auto& t = r.value("tests", nlohmann::json::object());
-    const auto& up = r.value("uptime_pct", nlohmann::json());
-    return fmt::format("{} uptime {} tests {}/{} counted", str(r, "date"),
-                       up.is_number() ? fmt::format("{:.2f}%", up.get<double>()) : "-",
-                       t.value("counted", 0), t.value("run", 0));
+    return fmt::format(fmt::runtime(tr("{} uptime {} tests {}/{} counted")), str(r, "date"),
+                       formatPercent(numberAt(r, {"uptime_pct"})), t.value("counted", 0),
+                       t.value("run", 0));
   }
   if (kind == "availability")
-    return fmt::format("up {:.0f} s, down {:.0f} s", num(r, "up_s"), num(r, "down_s"));
+    return fmt::format(fmt::runtime(tr("up {}, down {}")),
+                       formatDuration(numberAt(r, {"up_s"}).value_or(-1)),
+                       formatDuration(numberAt(r, {"down_s"}).value_or(-1)));
   return "";
 }
 
@@ -56,11 +84,18 @@ std::string describe(const nlohmann::json& r) {
 
 std::string formatRecordLine(const std::string& record_json) {
   auto r = nlohmann::json::parse(record_json, nullptr, false);
-  if (!r.is_object()) return "(unreadable record)";
+  if (!r.is_object()) return tr("(unreadable record)");
   // Records carry UTC; people read the local time of the school with its offset.
-  const std::string ts = displayLocal(str(r, "ts"));
-  return fmt::format("{:>6} {} {:<12} {}", static_cast<uint64_t>(num(r, "seq")), ts, str(r, "kind"),
-                     describe(r));
+  const auto seq = numberAt(r, {"seq"});
+  const std::string head =
+      fmt::format("{:>6} {} {:<12}", seq ? fmt::format("{:.0f}", *seq) : kUnknown,
+                  localOrUnknown(str(r, "ts")), str(r, "kind"));
+  // Long descriptions continue under the description column; nothing passes 80 columns.
+  std::string out = wrapLine(head + " ", describe(r), displayWidth(head) + 1);
+  out.pop_back();
+  for (size_t at = out.find(kNoBreak); at != std::string::npos; at = out.find(kNoBreak, at))
+    out.replace(at, 2, " ");
+  return out;
 }
 
 }  // namespace uplinkprobe::cli

@@ -7,8 +7,12 @@
 
 #include "agent/cli/arg_parser.h"
 #include "agent/cli/commands.h"
+#include "agent/cli/display_format.h"
 #include "agent/cli/exit_codes.h"
+#include "agent/cli/i18n.h"
+#include "agent/cli/record_range.h"
 #include "agent/cli/report_table.h"
+#include "agent/cli/usage_text.h"
 #include "agent/config/config_loader.h"
 #include "agent/journal/journal.h"
 #include "agent/verdict/local_day.h"
@@ -23,31 +27,46 @@ constexpr size_t kMaxReportRecords = 200000;
 
 }  // namespace
 
+// A --since/--until bound as an instant: a seq stands for its record's ts.
+std::optional<WallTime> boundTime(const RecordBound& b, const journal::Journal& j) {
+  if (b.time) return b.time;
+  if (!b.seq) return std::nullopt;
+  auto one = j.read(*b.seq > 0 ? *b.seq - 1 : 0, 1);
+  if (one.empty() || one.front().seq != *b.seq) return std::nullopt;
+  auto rec = nlohmann::json::parse(one.front().json, nullptr, false);
+  if (!rec.is_object() || !rec.contains("ts") || !rec["ts"].is_string()) return std::nullopt;
+  return parseRfc3339(rec["ts"].get<std::string>());
+}
+
 int reportCommand(const Args& args) {
-  const char* usage = "usage: uplinkprobe report --config F [--days N] [--csv]\n";
-  auto parsed = parseArgs(args, {"--csv"}, {"--config", "--days"});
-  if (!parsed || !parsed->get("--config")) {
-    std::fprintf(stderr, "uplinkprobe report: %s\n%s",
-                 parsed ? "--config is required" : parsed.error().message.c_str(), usage);
-    return kExitUsage;
-  }
+  auto parsed = parseArgs(args, {"--csv"}, {"--config", "--days", "--since", "--until"});
+  if (!parsed) return usageError("report", parsed.error().message);
   int days = 7;
   if (auto d = parsed->get("--days")) {
     char* end = nullptr;
     const long v = std::strtol(d->c_str(), &end, 10);
-    if (d->empty() || *end != '\0' || v < 1 || v > kReportMaxDays) {
-      std::fprintf(stderr, "uplinkprobe report: --days expects 1..%d\n%s", kReportMaxDays, usage);
-      return kExitUsage;
-    }
+    if (d->empty() || *end != '\0' || v < 1 || v > kReportMaxDays)
+      return usageError("report", "--days: " + std::string(tr("expected 1 to 62")));
     days = static_cast<int>(v);
   }
-  auto cfg = config::loadConfigFile(*parsed->get("--config"), config::Purpose::kTest);
+  if (parsed->get("--days") && (parsed->get("--since") || parsed->get("--until")))
+    return usageError("report", tr("--days and --since/--until exclude each other"));
+  auto cfg =
+      config::loadConfigFile(parsed->getOr("--config", kDefaultConfigPath), config::Purpose::kTest);
   if (!cfg) {
-    std::fprintf(stderr, "%s\n", cfg.error().message.c_str());
+    std::fputs(wrapMessage(cfg.error().message).c_str(), stderr);
     return kExitBadConfig;
   }
   // Days are the school's local days, as the daemon's; times are shown with their offset.
   useTimeZone(cfg->schedule.timezone);
+  RecordRange range;
+  for (const char* opt : {"--since", "--until"}) {
+    auto s = parsed->get(opt);
+    if (!s) continue;
+    auto b = opt[2] == 's' ? parseSince(*s) : parseUntil(*s);
+    if (!b) return usageError("report", b.error().message);
+    (opt[2] == 's' ? range.since : range.until) = *b;
+  }
   auto j = journal::openFileJournalReadOnly(cfg->storage.dir);
   if (!j) {
     std::fprintf(stderr, "uplinkprobe report: %s\n", j.error().message.c_str());
@@ -59,6 +78,27 @@ int reportCommand(const Args& args) {
   in.target = verdict::verdictInputsFromConfig(cfg->target, std::nullopt);
   in.days = days;
   in.now = SystemClock::instance().wallNow();
+  for (const auto* b : {&range.since, &range.until}) {
+    if (!b->seq && !b->time) continue;
+    if (!boundTime(*b, **j)) {
+      std::fprintf(stderr, "uplinkprobe report: %s %llu\n", tr("no record with seq"),
+                   static_cast<unsigned long long>(b->seq.value_or(0)));
+      return kExitUsage;
+    }
+  }
+  if (auto u = boundTime(range.until, **j)) {
+    // The last reported day is the one holding `until` (a date's end is the next midnight).
+    const WallTime last = range.until.seq ? *u : *u - std::chrono::milliseconds(1);
+    in.now = std::min(in.now, std::max(last, WallTime{}));
+  }
+  if (auto since = boundTime(range.since, **j)) {
+    int n = 1;
+    for (auto d = verdict::localDayOf(in.now); d.start > *since && n <= kReportMaxDays; ++n)
+      d = verdict::previousDay(d);
+    if (n > kReportMaxDays)
+      return usageError("report", tr("--since/--until span more than 62 days"));
+    in.days = n;
+  }
 
   verdict::AlertEngine engine(verdict::alertRulesFromConfig(cfg->alert));
   engine.rebuild(**j);
@@ -67,7 +107,7 @@ int reportCommand(const Args& args) {
   // Records from the day before the first reported day on (outages and availability periods
   // that cross midnight), plus the last tests whenever they were.
   verdict::LocalDay first = verdict::localDayOf(in.now);
-  for (int i = 1; i <= days; ++i) first = verdict::previousDay(first);
+  for (int i = 1; i <= in.days; ++i) first = verdict::previousDay(first);
   uint64_t since = 0;
   size_t dropped = 0;
   for (;;) {
@@ -77,11 +117,14 @@ int reportCommand(const Args& args) {
       since = r.seq;
       auto rec = nlohmann::json::parse(r.json, nullptr, false);
       if (!rec.is_object()) continue;
+      if (!in.first_record)
+        if (auto t = parseRfc3339(rec.value("ts", ""))) in.first_record = *t;
+      const auto ts = parseRfc3339(rec.value("ts", ""));
+      if (ts && *ts > in.now) continue;  // --until: nothing after the reported span
       if (r.kind == "throughput") {
         in.last_tests.push_back(rec);
         if (in.last_tests.size() > kReportLastTests) in.last_tests.pop_front();
       }
-      const auto ts = parseRfc3339(rec.value("ts", ""));
       if (!ts || *ts < first.start) continue;
       if (in.records.size() >= kMaxReportRecords) {
         ++dropped;
@@ -92,7 +135,7 @@ int reportCommand(const Args& args) {
   }
   const auto summaries = reportDays(in);
   if (parsed->has("--csv")) {
-    std::fputs(formatReportCsv(summaries).c_str(), stdout);
+    std::fputs(formatReportCsv(in, summaries).c_str(), stdout);
   } else {
     std::fputs(formatReportTable(in, summaries).c_str(), stdout);
     if (dropped)

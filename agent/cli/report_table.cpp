@@ -1,28 +1,19 @@
 #include "agent/cli/report_table.h"
 
 #include <fmt/format.h>
-#include "agent/cli/json_fields.h"
 
 #include <algorithm>
 
+#include "agent/cli/display_format.h"
+#include "agent/cli/i18n.h"
+#include "agent/cli/json_fields.h"
+#include "agent/cli/verdict_words.h"
 #include "agent/verdict/daily_summary.h"
 #include "agent/verdict/local_day.h"
 #include "common/time_format.h"
 
 namespace uplinkprobe::cli {
 namespace {
-
-std::optional<double> num(const nlohmann::json& j, std::initializer_list<const char*> path) {
-  const nlohmann::json* p = &j;
-  for (const char* k : path) {
-    if (!p->is_object() || !p->contains(k)) return std::nullopt;
-    p = &(*p)[k];
-  }
-  if (!p->is_number()) return std::nullopt;
-  return p->get<double>();
-}
-
-std::string mbps(std::optional<double> v) { return v ? fmt::format("{:.1f}", *v) : "-"; }
 
 // "2024-05-06T08:30:00.123Z" -> "05-06 16:30 +08:00" in the process's (the school's) zone.
 std::string shortTime(const std::string& ts) {
@@ -31,13 +22,23 @@ std::string shortTime(const std::string& ts) {
   return local.substr(5, 11) + local.substr(19);
 }
 
-std::string verdictWord(const nlohmann::json& day) {
-  const auto& m = day["verdict"]["meets_target"];
-  if (m.is_boolean()) return m.get<bool>() ? "meets" : "BELOW";
-  return "no test";
+std::string csvNum(std::optional<double> v) { return v ? fmt::format("{}", *v) : ""; }
+
+std::string csvField(const std::string& s) {
+  if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
+  std::string q = "\"";
+  for (char c : s) q += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return q + "\"";
 }
 
-std::string csvNum(std::optional<double> v) { return v ? fmt::format("{}", *v) : ""; }
+// One row layout for the header and the days, so translated headers align with the figures:
+// date 10, tests 5, down/p10/up kCellWidth each, uptime 8, outages 8, cov 5, verdict.
+std::string row(const std::string& date, const std::string& tests, const std::string& down,
+                const std::string& p10, const std::string& up, const std::string& uptime,
+                const std::string& outages, const std::string& cov, const std::string& verdict) {
+  return fmt::format("{:<10} {:>5} {:>6} {:>6} {:>6} {:>8} {:>8} {:>5}  {}", date, tests, down, p10,
+                     up, uptime, outages, cov, verdict);
+}
 
 }  // namespace
 
@@ -47,104 +48,123 @@ std::vector<nlohmann::json> reportDays(const ReportInput& in) {
   while (static_cast<int>(days.size()) < n) days.push_back(verdict::previousDay(days.back()));
   std::reverse(days.begin(), days.end());
   std::vector<nlohmann::json> out;
-  for (const auto& d : days)
+  for (const auto& d : days) {
+    if (!in.first_record || d.end <= *in.first_record) continue;
     out.push_back(verdict::summarizeDay(in.records, d, std::min(in.now, d.end), in.target));
+  }
   return out;
 }
 
 std::string formatReportTable(const ReportInput& in, const std::vector<nlohmann::json>& days) {
   std::string s;
-  s += fmt::format("uplinkprobe report: school {} device {}\n", in.school_id, in.device_id);
-  s += fmt::format(
-      "target {:.0f} Mbps down (IP capacity, tolerance {:.0f} %); figures over "
-      "counted tests\n\n",
-      in.target.down_target_mbps, in.target.tolerance_pct);
-  //            10    1 5     1 11          1 6      1 7       1 7      1 4   2 7
-  s += "date       tests down med/p10   up med  uptime outages  cov  verdict\n";
-  bool any_partial = false;
+  s += wrapLine("",
+                fmt::format(fmt::runtime(tr("uplinkprobe report: school {} device {}")),
+                            in.school_id, in.device_id),
+                0);
+  s += wrapLine(
+      "",
+      fmt::format(fmt::runtime(tr("target {} down (IP capacity, tolerance {}); "
+                                  "Mbps: IP capacity over counted tests")),
+                  formatRate(in.target.down_target_mbps), formatPercent(in.target.tolerance_pct)),
+      0);
+  s += "\n";
+  s += row(tr("date"), tr("tests"), tr("down"), tr("p10"), tr("up"), tr("uptime"), tr("outages"),
+           tr("cov"), tr("verdict")) +
+       "\n";
+  bool any_partial = false, any_today = false;
+  if (days.empty()) s += "  " + std::string(tr("no records yet")) + "\n";
   for (const auto& d : days) {
     const auto& t = d["tests"];
     const std::string tests = fmt::format("{}/{}", t.value("counted", 0), t.value("run", 0));
-    const auto med = num(d, {"download", "ip_capacity_mbps", "median"});
-    const auto p10 = num(d, {"download", "ip_capacity_mbps", "p10"});
-    const std::string down = med ? mbps(med) + "/" + mbps(p10) : "-";
-    const auto up = num(d, {"upload", "ip_capacity_mbps", "median"});
-    const auto uptime = num(d, {"uptime_pct"});
     const int outage_n = d["outages"].value("count", 0);
     const double outage_s = d["outages"].value("seconds", 0.0);
     const std::string outages =
         outage_n ? fmt::format("{}/{:.0f}m", outage_n, outage_s / 60.0) : "0";
-    const double cov = d.value("coverage", 0.0);
+    const auto cov = numberAt(d, {"coverage"});
     std::string note;
-    if (!d.value("complete", true))
-      note = " (so far)";
-    else if (d.value("partial", false)) {
+    if (!d.value("complete", true)) {
+      note = " +";
+      any_today = true;
+    } else if (d.value("partial", false)) {
       note = " *";
       any_partial = true;
     }
-    s += fmt::format("{:<10} {:>5} {:>11} {:>6} {:>7} {:>7} {:>3.0f}%  {}{}\n", str(d, "date"),
-                     tests, down, mbps(up), uptime ? fmt::format("{:.2f}%", *uptime) : "-", outages,
-                     cov * 100.0, verdictWord(d), note);
+    s += row(str(d, "date"), tests,
+             formatNumber(numberAt(d, {"download", "ip_capacity_mbps", "median"})),
+             formatNumber(numberAt(d, {"download", "ip_capacity_mbps", "p10"})),
+             formatNumber(numberAt(d, {"upload", "ip_capacity_mbps", "median"})),
+             formatPercent(numberAt(d, {"uptime_pct"})), outages,
+             cov ? fmt::format("{:.0f}%", *cov * 100.0) : kUnknown,
+             meetsWord(d["verdict"].value("meets_target", nlohmann::json())) + note) +
+         "\n";
   }
+  if (any_today) s += wrapLine("", tr("+ today, so far"), 0);
   if (any_partial)
-    s += "* agent not running all day: figures cover the observed share (cov) only\n";
+    s += wrapLine("",
+                  tr("* agent not running all day: figures cover the observed share "
+                     "(cov) only"),
+                  2, false);
 
-  s += "\nopen alerts:\n";
+  s += "\n" + std::string(tr("open alerts:")) + "\n";
   const auto& breaches = in.alert_state.value("breaches", nlohmann::json::array());
-  if (breaches.empty()) s += "  none\n";
+  if (breaches.empty()) s += "  " + std::string(tr("none")) + "\n";
   for (const auto& b : breaches) {
     std::string ev;
     for (const auto& e : b.value("evidence", nlohmann::json::array()))
       if (e.is_string()) ev += " " + e.get<std::string>();
-    std::string line = fmt::format("  {} since {}, evidence:{}", str(b, "type"),
-                                   b["since"].is_string() ? shortTime(str(b, "since")) : "?", ev);
-    if (line.size() > 79) line = line.substr(0, 76) + "...";
-    s += line + "\n";
+    s += wrapLine("  ",
+                  fmt::format(fmt::runtime(tr("{} since {}, evidence:{}")), str(b, "type"),
+                              b["since"].is_string() ? shortTime(str(b, "since")) : kUnknown, ev),
+                  4, false);
   }
 
-  s += "\nlast tests:\n";
-  if (in.last_tests.empty()) s += "  none\n";
+  s += "\n" + std::string(tr("last tests:")) + "\n";
+  if (in.last_tests.empty()) s += "  " + std::string(tr("none")) + "\n";
   for (const auto& r : in.last_tests) {
     const auto& v = r.value("verdict", nlohmann::json::object());
-    std::string judged;
-    if (r.contains("error") && r["error"].is_object())
-      judged = "error: " + str(r["error"], "kind");
-    else if (!v.value("counted", false)) {
-      judged = "not counted:";
+    const TestOutcome o = outcomeOf(r);
+    std::string judged = outcomeWord(o.outcome);
+    if (o.outcome == Outcome::kError) {
+      judged += " " + str(r["error"], "kind");
+    } else if (!v.value("counted", false)) {
+      judged += " (" + std::string(tr("not counted:"));
       for (const auto& u : v.value("unfair_reasons", nlohmann::json::array()))
         if (u.is_string()) judged += " " + u.get<std::string>();
-    } else {
-      judged = v.value("meets_target", false) ? "meets" : "BELOW";
+      judged += ")";
     }
-    std::string line =
-        fmt::format("  {} down {:>6} up {:>6} Mbps  {}  [{}]", shortTime(str(r, "ts")),
-                    mbps(num(r, {"download", "ip_capacity_mbps"})),
-                    mbps(num(r, {"upload", "ip_capacity_mbps"})), judged, str(r, "id"));
-    if (line.size() > 79) line = line.substr(0, 76) + "...";
-    s += line + "\n";
+    s += wrapLine(
+        "  ",
+        fmt::format(fmt::runtime(tr("{} down {} up {}  {}  [{}]")), shortTime(str(r, "ts")),
+                    formatRate(numberAt(r, {"download", "ip_capacity_mbps"})),
+                    formatRate(numberAt(r, {"upload", "ip_capacity_mbps"})), judged, str(r, "id")),
+        4, false);
   }
   return s;
 }
 
-std::string formatReportCsv(const std::vector<nlohmann::json>& days) {
+std::string formatReportCsv(const ReportInput& in, const std::vector<nlohmann::json>& days) {
   std::string s =
-      "date,tests_run,tests_counted,tests_failed,down_median_mbps,down_p10_mbps,"
-      "down_min_mbps,down_max_mbps,up_median_mbps,up_p10_mbps,uptime_pct,outages,outage_s,"
-      "power_off_s,coverage,partial,complete,meets_target\n";
+      "school_id,device_id,date,tests_run,tests_counted,tests_failed,down_median_mbps,"
+      "down_p10_mbps,down_min_mbps,down_max_mbps,up_median_mbps,up_p10_mbps,uptime_pct,"
+      "outages,outage_s,power_off_s,observed_share,observed_all_day,day_ended,meets_target\n";
   for (const auto& d : days) {
     const auto& v = d["verdict"]["meets_target"];
-    s += fmt::format(
-        "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", str(d, "date"),
-        d["tests"].value("run", 0), d["tests"].value("counted", 0), d["tests"].value("failed", 0),
-        csvNum(num(d, {"download", "ip_capacity_mbps", "median"})),
-        csvNum(num(d, {"download", "ip_capacity_mbps", "p10"})),
-        csvNum(num(d, {"download", "ip_capacity_mbps", "min"})),
-        csvNum(num(d, {"download", "ip_capacity_mbps", "max"})),
-        csvNum(num(d, {"upload", "ip_capacity_mbps", "median"})),
-        csvNum(num(d, {"upload", "ip_capacity_mbps", "p10"})), csvNum(num(d, {"uptime_pct"})),
-        d["outages"].value("count", 0), d["outages"].value("seconds", 0.0),
-        d.value("power_off_s", 0.0), d.value("coverage", 0.0), d.value("partial", false),
-        d.value("complete", false), v.is_boolean() ? (v.get<bool>() ? "true" : "false") : "");
+    const auto cov = numberAt(d, {"coverage"});
+    s += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n",
+                     csvField(in.school_id), csvField(in.device_id), str(d, "date"),
+                     d["tests"].value("run", 0), d["tests"].value("counted", 0),
+                     d["tests"].value("failed", 0),
+                     csvNum(numberAt(d, {"download", "ip_capacity_mbps", "median"})),
+                     csvNum(numberAt(d, {"download", "ip_capacity_mbps", "p10"})),
+                     csvNum(numberAt(d, {"download", "ip_capacity_mbps", "min"})),
+                     csvNum(numberAt(d, {"download", "ip_capacity_mbps", "max"})),
+                     csvNum(numberAt(d, {"upload", "ip_capacity_mbps", "median"})),
+                     csvNum(numberAt(d, {"upload", "ip_capacity_mbps", "p10"})),
+                     csvNum(numberAt(d, {"uptime_pct"})), d["outages"].value("count", 0),
+                     d["outages"].value("seconds", 0.0), d.value("power_off_s", 0.0), csvNum(cov),
+                     cov ? (*cov >= verdict::kPartialCoverage ? "true" : "false") : "",
+                     d.value("complete", false) ? "true" : "false",
+                     v.is_boolean() ? (v.get<bool>() ? "true" : "false") : "");
   }
   return s;
 }

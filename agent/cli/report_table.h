@@ -6,14 +6,15 @@
 #pragma once
 
 #include <deque>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
-#include "common/clock.h"
 #include "agent/verdict/alert_engine.h"
 #include "agent/verdict/throughput_verdict.h"
+#include "common/clock.h"
 
 namespace uplinkprobe::cli {
 
@@ -29,13 +30,20 @@ struct ReportInput {
   std::vector<nlohmann::json> records;
   nlohmann::json alert_state;             // AlertEngine::state() after replaying the whole journal
   std::deque<nlohmann::json> last_tests;  // newest last, at most kReportLastTests
+  // ts of the journal's first record: days that ended before it are not reported (the
+  // agent was not installed yet, which is not "agent not running"). nullopt = no records.
+  std::optional<WallTime> first_record;
 };
 
-// One summarizeDay() body per reported day, oldest first (today last, in progress).
+// One summarizeDay() body per reported day, oldest first (today last, in progress); days
+// that ended before in.first_record are left out.
 std::vector<nlohmann::json> reportDays(const ReportInput& in);
 // The 80-column table: one line a day, open alerts, last tests.
 std::string formatReportTable(const ReportInput& in, const std::vector<nlohmann::json>& days);
-// Machine-readable: a header line and one row per day.
-std::string formatReportCsv(const std::vector<nlohmann::json>& days);
+// Machine-readable: a header line and one row per day, with school_id and device_id on every
+// row. Columns (English, stable): day_ended (the day is over; false for today),
+// observed_share (0..1 of the day the agent observed), observed_all_day (observed_share
+// >= 0.99), meets_target (empty when no counted test). Unknown numbers are empty cells.
+std::string formatReportCsv(const ReportInput& in, const std::vector<nlohmann::json>& days);
 
 }  // namespace uplinkprobe::cli

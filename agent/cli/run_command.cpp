@@ -7,7 +7,9 @@
 
 #include "agent/cli/arg_parser.h"
 #include "agent/cli/commands.h"
+#include "agent/cli/display_format.h"
 #include "agent/cli/exit_codes.h"
+#include "agent/cli/usage_text.h"
 #include "agent/config/config_loader.h"
 #include "agent/daemon/config_validation.h"
 #include "agent/daemon/daemon.h"
@@ -29,20 +31,16 @@ void setupDaemonLogging() {
 
 int runCommand(const Args& args) {
   auto parsed = parseArgs(args, {}, {"--config"});
-  if (!parsed || !parsed->get("--config")) {
-    std::fprintf(stderr, "uplinkprobe run: %s\nusage: uplinkprobe run --config F\n",
-                 parsed ? "--config is required" : parsed.error().message.c_str());
-    return kExitUsage;
-  }
-  const std::string path = *parsed->get("--config");
+  if (!parsed) return usageError("run", parsed.error().message);
+  const std::string path = parsed->getOr("--config", kDefaultConfigPath);
   auto cfg = config::loadConfigFile(path, config::Purpose::kRun);
   if (!cfg) {
-    std::fprintf(stderr, "%s\n", cfg.error().message.c_str());
+    std::fputs(wrapMessage(cfg.error().message).c_str(), stderr);
     return kExitBadConfig;
   }
   // The same checks as check-config: a config it accepts starts, one it refuses does not.
   auto v = daemon::validate(*cfg);
-  for (const auto& e : v.errors) std::fprintf(stderr, "%s\n", e.c_str());
+  for (const auto& e : v.errors) std::fputs(wrapMessage(e).c_str(), stderr);
   if (!v.ok()) return kExitBadConfig;
   // Log lines show the school's local time with its offset from the first line on (the
   // daemon sets the same zone again; records stay UTC).

@@ -7,6 +7,8 @@
 // differ from the school's contract. When the journal cannot be opened (no --config, the
 // daemon holds it, no permission) the record is printed without id/journal_id/seq and a note
 // on stderr says so: such output is not a wire record.
+#include <unistd.h>
+
 #include <atomic>
 #include <csignal>
 #include <cstdio>
@@ -14,9 +16,11 @@
 
 #include "agent/cli/arg_parser.h"
 #include "agent/cli/commands.h"
+#include "agent/cli/display_format.h"
 #include "agent/cli/exit_codes.h"
 #include "agent/cli/progress_view.h"
 #include "agent/cli/test_summary.h"
+#include "agent/cli/usage_text.h"
 #include "agent/config/config_loader.h"
 #include "agent/daemon/measure_options.h"
 #include "agent/journal/journal.h"
@@ -29,14 +33,7 @@ namespace {
 std::atomic<bool> g_cancel{false};
 void onInterrupt(int) { g_cancel.store(true); }
 
-int usage(const std::string& why) {
-  std::fprintf(stderr,
-               "uplinkprobe test: %s\n"
-               "usage: uplinkprobe test [--config F] [--server URL] [--target MBPS] [--json]\n"
-               "                        [--download-only|--upload-only]\n",
-               why.c_str());
-  return kExitUsage;
-}
+int usage(const std::string& why) { return usageError("test", why); }
 
 }  // namespace
 
@@ -49,10 +46,13 @@ int testCommand(const Args& args) {
     return usage("--download-only and --upload-only exclude each other");
 
   config::Config cfg;
-  if (auto path = a.get("--config")) {
+  // The default config is used when it exists (an installed box); a named one must exist.
+  std::optional<std::string> config_path = a.get("--config");
+  if (!config_path && ::access(kDefaultConfigPath, F_OK) == 0) config_path = kDefaultConfigPath;
+  if (auto path = config_path) {
     auto loaded = config::loadConfigFile(*path, config::Purpose::kTest);
     if (!loaded) {
-      std::fprintf(stderr, "%s\n", loaded.error().message.c_str());
+      std::fputs(wrapMessage(loaded.error().message).c_str(), stderr);
       return kExitBadConfig;
     }
     cfg = std::move(*loaded);
@@ -103,7 +103,7 @@ int testCommand(const Args& args) {
       verdict::judgeThroughput(rec, verdict::verdictInputsFromConfig(cfg.target, target));
   rec["verdict"]["counted"] = false;
   rec["verdict"]["unfair_reasons"].push_back("manual");
-  if (a.get("--config")) {
+  if (config_path) {
     auto j =
         journal::openFileJournal(daemon::journalOptionsFromConfig(cfg), SystemClock::instance());
     if (!j) {

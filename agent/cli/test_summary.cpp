@@ -1,9 +1,11 @@
 #include "agent/cli/test_summary.h"
 
 #include <fmt/format.h>
-#include "agent/cli/json_fields.h"
 
-#include "agent/cli/exit_codes.h"
+#include "agent/cli/display_format.h"
+#include "agent/cli/i18n.h"
+#include "agent/cli/json_fields.h"
+#include "agent/cli/verdict_words.h"
 
 namespace uplinkprobe::cli {
 namespace {
@@ -12,63 +14,98 @@ bool hasError(const nlohmann::json& j) {
   return j.is_object() && j.contains("error") && j["error"].is_object();
 }
 
-std::string directionLine(const char* label, const nlohmann::json& d) {
-  if (!d.is_object()) return "";
-  if (hasError(d)) return fmt::format("  {:<9} FAILED: {}\n", label, str(d["error"], "message"));
-  return fmt::format(
-      "  {:<9} {:7.1f} Mbps goodput = {:7.1f} Mbps IP capacity\n"
-      "            {} streams, {:.1f} s, {:.1f} MB, stop: {}, retrans {:.2f} %\n",
-      label, num(d, "goodput_mbps"), num(d, "ip_capacity_mbps"),
-      static_cast<int>(num(d, "streams")), num(d, "duration_s"), num(d, "bytes") / 1e6,
-      str(d, "stop_reason"), num(d, "retransmit_pct"));
+std::string directionLines(const std::string& label, const nlohmann::json& d, bool cancelled) {
+  if (!d.is_object())
+    return cancelled ? wrapLine(label, tr("not measured (cancelled)")) : std::string();
+  if (hasError(d)) {
+    if (str(d["error"], "kind") == "cancelled")
+      return wrapLine(label, outcomeWord(Outcome::kCancelled) + " (Ctrl-C)");
+    return wrapLine(label, fmt::format(fmt::runtime(tr("{}: {}")), outcomeWord(Outcome::kError),
+                                       str(d["error"], "message")));
+  }
+  std::string out = wrapLine(label, fmt::format(fmt::runtime(tr("{} goodput = {} IP capacity")),
+                                                formatRate(numberAt(d, {"goodput_mbps"})),
+                                                formatRate(numberAt(d, {"ip_capacity_mbps"}))));
+  const auto streams = numberAt(d, {"streams"});
+  out += wrapLine("", fmt::format(fmt::runtime(tr("{} streams, {}, {}, stop: {}, retrans {}")),
+                                  streams ? fmt::format("{:.0f}", *streams) : kUnknown,
+                                  formatSeconds(numberAt(d, {"duration_s"})),
+                                  formatBytes(numberAt(d, {"bytes"})),
+                                  str(d, "stop_reason").empty() ? kUnknown : str(d, "stop_reason"),
+                                  formatPercent(numberAt(d, {"retransmit_pct"}))));
+  return out;
+}
+
+// "download 1.00 Gbps IP capacity, needs ≥ 95.0 Mbps (target 100 Mbps, −5 %)"
+std::string targetLine(const std::string& dir, std::optional<double> measured,
+                       std::optional<double> target, std::optional<double> tol) {
+  const double t = target.value_or(0);
+  const double floor = t * (1 - tol.value_or(0) / 100);
+  return wrapLine("", fmt::format(fmt::runtime(tr("{:<8} {} IP capacity, needs ≥ {} (target {}, "
+                                                  "tolerance {})")),
+                                  dir, formatRate(measured), formatRate(floor), formatRate(t),
+                                  formatPercent(tol)));
+}
+
+// A round trip is never 0: a record's 0 is a value below its 0.01 ms resolution.
+std::string latency(std::optional<double> ms) {
+  if (ms && *ms == 0) return "<0.01 ms";
+  return formatMs(ms);
 }
 
 }  // namespace
 
 std::string formatTestSummary(const nlohmann::json& r) {
   std::string out;
-  const auto& srv = r.value("server", nlohmann::json::object());
-  out += fmt::format("server    {} {} (IPv{}{})\n", str(srv, "name"), str(srv, "url"),
-                     static_cast<int>(num(srv, "ip_family", 4)),
-                     str(srv, "public_ip").empty() ? "" : ", seen as " + str(srv, "public_ip"));
-  const auto& lat = r.value("latency", nlohmann::json::object());
-  if (lat.is_object())
-    out += fmt::format("latency   idle {:.1f} ms, under load {:.1f} ms\n", num(lat, "idle_ms"),
-                       num(lat, "loaded_ms"));
-  out += directionLine("download", r.value("download", nlohmann::json()));
-  out += directionLine("upload", r.value("upload", nlohmann::json()));
-  out += fmt::format("context   competing traffic {:.1f} Mbps, agent CPU {:.0f} %{}\n",
-                     num(r, "cross_traffic_mbps"), num(r, "cpu_pct"),
-                     r.value("client_limited", false) ? ", CLIENT-LIMITED" : "");
-  if (hasError(r)) {
-    out += fmt::format("verdict   ERROR ({}): {}\n", str(r["error"], "kind"),
-                       str(r["error"], "message"));
-    return out;
+  const TestOutcome o = outcomeOf(r);
+  const bool cancelled = o.outcome == Outcome::kCancelled;
+  const nlohmann::json srv = r.is_object() && r.contains("server") ? r["server"] : nlohmann::json();
+  if (srv.is_object()) {
+    std::string s = str(srv, "name");
+    if (!str(srv, "url").empty()) s += (s.empty() ? "" : " ") + str(srv, "url");
+    std::string how;
+    if (auto fam = numberAt(srv, {"ip_family"})) how = fmt::format("IPv{:.0f}", *fam);
+    if (!str(srv, "public_ip").empty())
+      how += (how.empty() ? "" : ", ") +
+             fmt::format(fmt::runtime(tr("seen as {}")), str(srv, "public_ip"));
+    if (!how.empty()) s += " (" + how + ")";
+    out += wrapLine(tr("server"), s.empty() ? kUnknown : s);
+  } else {
+    out += wrapLine(tr("server"), kUnknown);
   }
-  const auto& v = r.value("verdict", nlohmann::json::object());
-  const double target = num(v, "target_mbps");
-  const double floor = target * (1 - num(v, "tolerance_pct") / 100);
-  const bool meets = v.value("meets_target", false);
-  out += fmt::format(
-      "verdict   {}: download {:.1f} Mbps IP capacity {} {:.1f} (target {:.0f} Mbps, "
-      "tolerance {:.0f} %)\n",
-      meets ? "PASS" : "FAIL", num(v, "measured_mbps"), meets ? ">=" : "<", floor, target,
-      num(v, "tolerance_pct"));
-  if (v.contains("up_meets_target") && v["up_meets_target"].is_boolean())
-    out += fmt::format("          upload {:.1f} Mbps IP capacity, target {:.0f}: {}\n",
-                       num(v, "up_measured_mbps"), num(v, "up_target_mbps"),
-                       v["up_meets_target"].get<bool>() ? "PASS" : "FAIL");
-  if (v.contains("unfair_reasons") && !v["unfair_reasons"].empty())
-    out += "          not counted towards alerts: " + v["unfair_reasons"].dump() + "\n";
+  out += wrapLine(tr("latency"), fmt::format(fmt::runtime(tr("idle {}, under load {}")),
+                                             latency(numberAt(r, {"latency", "idle_ms"})),
+                                             latency(numberAt(r, {"latency", "loaded_ms"}))));
+  out += directionLines(tr("download"), r.value("download", nlohmann::json()), false);
+  out += directionLines(tr("upload"), r.value("upload", nlohmann::json()),
+                        cancelled && !r.value("upload", nlohmann::json()).is_object() &&
+                            r.value("download", nlohmann::json()).is_object());
+  const auto cpu = numberAt(r, {"cpu_pct"});
+  out +=
+      wrapLine(tr("context"), fmt::format(fmt::runtime(tr("competing traffic {}, agent CPU {}")),
+                                          formatRate(numberAt(r, {"cross_traffic_mbps"})),
+                                          cpu ? fmt::format("{:.0f} %", *cpu) : kUnknown) +
+                                  (r.value("client_limited", false) ? tr(", CLIENT-LIMITED") : ""));
+  out += wrapLine(tr("verdict"), headline(r));
+  if (o.outcome == Outcome::kError) return out;
+  const nlohmann::json v =
+      r.contains("verdict") && r["verdict"].is_object() ? r["verdict"] : nlohmann::json::object();
+  if (o.down_judged)
+    out += targetLine(tr("download"), numberAt(v, {"measured_mbps"}), numberAt(v, {"target_mbps"}),
+                      numberAt(v, {"tolerance_pct"}));
+  if (o.up_judged)
+    out += targetLine(tr("upload"), numberAt(v, {"up_measured_mbps"}),
+                      numberAt(v, {"up_target_mbps"}), numberAt(v, {"tolerance_pct"}));
+  if (v.contains("unfair_reasons") && v["unfair_reasons"].is_array() &&
+      !v["unfair_reasons"].empty()) {
+    std::string reasons;
+    for (const auto& u : v["unfair_reasons"])
+      if (u.is_string()) reasons += (reasons.empty() ? "" : ", ") + u.get<std::string>();
+    out += wrapLine("", fmt::format(fmt::runtime(tr("not counted towards alerts: {}")), reasons));
+  }
   return out;
 }
 
-int exitCodeForRecord(const nlohmann::json& r) {
-  if (hasError(r)) return kExitError;
-  const auto& v = r.value("verdict", nlohmann::json::object());
-  bool below = v.contains("meets_target") && v["meets_target"] == false;
-  below = below || (v.contains("up_meets_target") && v["up_meets_target"] == false);
-  return below ? kExitBelowTarget : kExitOk;
-}
+int exitCodeForRecord(const nlohmann::json& r) { return exitCodeFor(outcomeOf(r)); }
 
 }  // namespace uplinkprobe::cli

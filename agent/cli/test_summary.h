@@ -1,5 +1,6 @@
 // Human summary of a throughput record for the technician (80 columns), and the exit code
-// its verdict implies. Pure functions of the record, so they are unit-tested.
+// its verdict implies. Pure functions of the record, so they are unit-tested. Numbers go
+// through display_format.h (unknown is "—"), verdict words through verdict_words.h.
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -8,7 +9,8 @@
 namespace uplinkprobe::cli {
 
 std::string formatTestSummary(const nlohmann::json& record);
-// kExitError when the test failed, kExitBelowTarget when judged below target, else kExitOk.
+// 2 when the test failed, 130 when cancelled, 1 when any judged direction is below its
+// target, else 0 (verdict_words.h exitCodeFor).
 int exitCodeForRecord(const nlohmann::json& record);
 
 }  // namespace uplinkprobe::cli

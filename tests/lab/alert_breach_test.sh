@@ -155,7 +155,7 @@ cat "$work/report.txt"
 check "report fits 80 columns and shows today's tests" python3 - "$work/report.txt" <<'PY'
 import sys
 lines = open(sys.argv[1]).read().splitlines()
-ok = all(len(l) <= 80 for l in lines) and any("(so far)" in l for l in lines)
+ok = all(len(l) <= 80 for l in lines) and any("today, so far" in l for l in lines)
 import re, time
 today = [l for l in lines if l.startswith(time.strftime("%Y-%m-%d"))]
 m = re.match(r"\S+\s+(\d+)/(\d+)\s", today[0]) if today else None

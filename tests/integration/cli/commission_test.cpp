@@ -147,7 +147,7 @@ TEST_F(CommissionTest, WritesConfigMeasuresJournalsAndPublishesCommissionedEvent
             std::string::npos)
       << out;
   EXPECT_NE(out.find("device:     jl-0042-p1"), std::string::npos) << out;
-  EXPECT_NE(out.find("carrier:    CarrierA, contracted 100.0 Mbps down / 20.0 Mbps up"),
+  EXPECT_NE(out.find("carrier:    CarrierA, contracted 100 Mbps down / 20 Mbps up"),
             std::string::npos)
       << out;
   EXPECT_NE(out.find("records delivered (PUBACK)"), std::string::npos) << out << err;

@@ -19,6 +19,14 @@ using namespace std::chrono_literals;
 
 std::string firstLine(const std::string& s) { return s.substr(0, s.find('\n')); }
 
+// Messages wrap to 80 columns with continuation lines indented by two spaces; the words are
+// what the test compares.
+std::string unwrapped(std::string s) {
+  for (size_t at = s.find("\n  "); at != std::string::npos; at = s.find("\n  ", at))
+    s.replace(at, 3, " ");
+  return s;
+}
+
 TEST(ConfigFixtures, WhatCheckConfigAcceptsRunStartsWithAndWhatItRefusesRunRefuses) {
   const fs::path fixtures = fs::path(UPLINKPROBE_SOURCE_DIR) / "tests/fixtures/config";
   std::vector<fs::path> files;
@@ -45,7 +53,7 @@ TEST(ConfigFixtures, WhatCheckConfigAcceptsRunStartsWithAndWhatItRefusesRunRefus
 
     auto [check_code, check_out] = testing::runToEnd(
         {UPLINKPROBE_BIN, "check-config", "--config", cfg}, (dir / "check").string());
-    const std::string check_err = testing::readFile((dir / "check.err").string());
+    const std::string check_err = unwrapped(testing::readFile((dir / "check.err").string()));
     if (expect == "# expect: ok") {
       EXPECT_EQ(check_code, 0) << check_err;
       if (check_code != 0) continue;
@@ -70,7 +78,7 @@ TEST(ConfigFixtures, WhatCheckConfigAcceptsRunStartsWithAndWhatItRefusesRunRefus
     ++refused;
     auto [run_code, run_out] =
         testing::runToEnd({UPLINKPROBE_BIN, "run", "--config", cfg}, (dir / "run").string(), 15s);
-    const std::string run_err = testing::readFile((dir / "run.err").string());
+    const std::string run_err = unwrapped(testing::readFile((dir / "run.err").string()));
     EXPECT_EQ(run_code, 78) << run_err;
     EXPECT_NE(run_err.find(firstLine(check_err)), std::string::npos)
         << "run must refuse with check-config's message\ncheck-config: " << check_err

@@ -15,11 +15,25 @@ TEST(RecordLine, ShowsLocalTimeWithTheZone) {
   const std::string outage =
       R"({"kind":"outage","seq":7,"id":"d:0123456789abcdef:7","ts":"2026-12-02T01:53:27.123Z",)"
       R"("start":"2026-12-01T23:50:00.000Z","duration_s":600,"class":"dns"})";
+  // Long descriptions continue under the description column: nothing passes 80 columns.
   EXPECT_EQ(formatRecordLine(outage),
-            "     7 2026-12-02 09:53:27 +08:00 outage       dns outage 600 s from "
-            "2026-12-02 07:50:00 +08:00");
+            "     7 2026-12-02 09:53:27 +08:00 outage       dns outage 10 min from\n"
+            "                                               2026-12-02 07:50:00 +08:00");
   unsetenv("TZ");
   tzset();
+}
+
+TEST(RecordLine, OneVerdictVocabularyAndACleanStopIsNotADownAgent) {
+  const std::string below =
+      R"({"kind":"throughput","seq":8,"ts":"2026-12-02T01:53:27.123Z","error":null,)"
+      R"("download":{"ip_capacity_mbps":10344.5},"upload":null,)"
+      R"("verdict":{"meets_target":false,"counted":true}})";
+  const std::string line = formatRecordLine(below);
+  EXPECT_NE(line.find("down 10.3 Gbps up — BELOW TARGET"), std::string::npos) << line;
+  const std::string stop =
+      R"({"kind":"power","seq":9,"ts":"2026-12-02T01:53:27.123Z","cause":"agent_down",)"
+      R"("clean_shutdown":true,"duration_s":67,"start":"2026-12-02T01:52:20.000Z"})";
+  EXPECT_NE(formatRecordLine(stop).find("agent stopped cleanly"), std::string::npos);
 }
 
 }  // namespace

@@ -1,0 +1,144 @@
+// Every line a person reads from `uplinkprobe` and `uplinkprobe-server` fits 80 columns
+// (display columns: a CJK character is two): every command's --help, usage errors, a test
+// against a closed port and against a real uplinkprobe-server on loopback (journaled through
+// --config), records, report, check-config errors, example-config. Also: every subcommand
+// answers --help with exit 0, and unknown values are "—", never "0.0".
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "agent/cli/display_format.h"
+#include "tests/integration/server/server_harness.h"
+#include "tests/support/cli_run.h"
+
+namespace uplinkprobe {
+namespace {
+
+namespace fs = std::filesystem;
+using testing::CliResult;
+using testing::runCli;
+
+void expectFits(const std::string& what, const std::string& text) {
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t nl = text.find('\n', start);
+    if (nl == std::string::npos) nl = text.size();
+    const std::string line = text.substr(start, nl - start);
+    EXPECT_LE(cli::displayWidth(line), cli::kMaxColumns) << what << ": \"" << line << "\"";
+    start = nl + 1;
+  }
+}
+
+class OutputWidth : public ::testing::TestWithParam<const char*> {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("up-width-" + std::to_string(getpid()) + "-" + std::string(GetParam()).substr(0, 2));
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    env_ = {{"LANG", GetParam()}, {"TZ", "Asia/Shanghai"}};
+    auto ex = run({UPLINKPROBE_BIN, "example-config"});
+    ASSERT_EQ(ex.code, 0);
+    const std::string from = "dir = \"/var/lib/uplinkprobe\"";
+    auto at = ex.out.find(from);
+    ASSERT_NE(at, std::string::npos);
+    ex.out.replace(at, from.size(), "dir = \"" + (dir_ / "state").string() + "\"");
+    testing::writeFile(config(), ex.out);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  std::string config() const { return (dir_ / "agent.toml").string(); }
+  // Machine output (CSV, JSON) is not for the 80-column check: checked = false.
+  CliResult run(const std::vector<std::string>& argv, bool checked = true) {
+    auto r = runCli(argv, env_, (dir_ / "cmd").string());
+    if (!checked) return r;
+    std::string what;
+    for (const auto& a : argv) what += (what.empty() ? "" : " ") + a;
+    expectFits(what + " (stdout)", r.out);
+    expectFits(what + " (stderr)", r.err);
+    return r;
+  }
+
+  fs::path dir_;
+  std::map<std::string, std::string> env_;
+};
+
+TEST_P(OutputWidth, HelpOfEveryCommandAndBothBinaries) {
+  EXPECT_EQ(run({UPLINKPROBE_BIN, "--help"}).code, 0);
+  EXPECT_EQ(run({UPLINKPROBE_SERVER_BIN, "--help"}).code, 0);
+  for (const char* cmd :
+       {"test", "run", "records", "report", "check-config", "example-config", "commission"}) {
+    const auto r = run({UPLINKPROBE_BIN, cmd, "--help"});
+    EXPECT_EQ(r.code, 0) << cmd << ": " << r.err;
+    EXPECT_NE(r.out.find(std::string("uplinkprobe ") + cmd), std::string::npos) << r.out;
+  }
+  EXPECT_EQ(run({UPLINKPROBE_BIN, "bogus"}).code, 64);
+  EXPECT_EQ(run({UPLINKPROBE_BIN, "records", "--bogus"}).code, 64);
+  const auto kind = run({UPLINKPROBE_BIN, "records", "--config", config(), "--kind", "bogus"});
+  EXPECT_EQ(kind.code, 64);
+  EXPECT_NE(kind.err.find("throughput"), std::string::npos) << kind.err;  // what is allowed
+  EXPECT_EQ(run({UPLINKPROBE_BIN, "report", "--config", config(), "--since", "yesterday"}).code,
+            64);
+  const auto ex = run({UPLINKPROBE_BIN, "example-config"});
+  EXPECT_EQ(ex.code, 0);
+  EXPECT_GT(ex.out.size(), 1000u);
+}
+
+TEST_P(OutputWidth, TestRecordsReportAndCheckConfig) {
+  // A closed port: the failed test prints unknown values as "—", never 0.
+  const auto closed = run({UPLINKPROBE_BIN, "test", "--server", "http://127.0.0.1:9/"});
+  EXPECT_EQ(closed.code, 2) << closed.out << closed.err;
+  EXPECT_EQ(closed.out.find(" 0.0 "), std::string::npos) << closed.out;
+  EXPECT_NE(closed.out.find("—"), std::string::npos) << closed.out;
+
+  server::testing::ServerProcess server;
+  ASSERT_NE(server.port(), 0);
+  const std::string url = "http://127.0.0.1:" + std::to_string(server.port()) + "/";
+  // Loopback runs at Gbit/s: a 10^5 Mbps target is surely missed (exit 1), whatever the load.
+  const auto below =
+      run({UPLINKPROBE_BIN, "test", "--config", config(), "--server", url, "--target", "100000"});
+  EXPECT_EQ(below.code, 1) << below.out << below.err;
+  EXPECT_NE(below.out.find("Gbps"), std::string::npos) << below.out;
+  const auto up = run({UPLINKPROBE_BIN, "test", "--config", config(), "--server", url,
+                       "--upload-only", "--target", "1"});
+  EXPECT_EQ(up.code, 0) << up.out << up.err;
+
+  const auto records = run({UPLINKPROBE_BIN, "records", "--config", config()});
+  EXPECT_EQ(records.code, 0) << records.err;
+  EXPECT_NE(records.out.find("throughput"), std::string::npos) << records.out;
+  const auto since = run({UPLINKPROBE_BIN, "records", "--config", config(), "--since", "1"});
+  EXPECT_EQ(since.code, 0);
+  EXPECT_LT(since.out.size(), records.out.size());
+  const auto dated = run({UPLINKPROBE_BIN, "records", "--config", config(), "--since", "2000-01-01",
+                          "--until", "2000-01-02"});
+  EXPECT_EQ(dated.code, 0);
+  EXPECT_EQ(dated.out, "");
+
+  const auto report = run({UPLINKPROBE_BIN, "report", "--config", config()});
+  EXPECT_EQ(report.code, 0) << report.err;
+  // No rows before the journal's first record: today only.
+  int rows = 0;
+  for (size_t at = report.out.find("\n20"); at != std::string::npos;
+       at = report.out.find("\n20", at + 1))
+    ++rows;
+  EXPECT_EQ(rows, 1) << report.out;
+  const auto csv = run({UPLINKPROBE_BIN, "report", "--config", config(), "--csv"}, false);
+  EXPECT_EQ(csv.out.rfind("school_id,device_id,date,", 0), 0u) << csv.out;
+
+  testing::writeFile((dir_ / "bad.toml").string(), "[target]\nfloor_down_mbps = \"fast\"\n");
+  const auto bad = run({UPLINKPROBE_BIN, "check-config", "--config", (dir_ / "bad.toml").string()});
+  EXPECT_EQ(bad.code, 78);
+}
+
+INSTANTIATE_TEST_SUITE_P(Languages, OutputWidth, ::testing::Values("C.UTF-8", "zh_CN.UTF-8"),
+                         [](const auto& info) {
+                           return std::string(info.param).substr(0, 1) == "C" ? "English"
+                                                                              : "Chinese";
+                         });
+
+}  // namespace
+}  // namespace uplinkprobe
