@@ -53,6 +53,7 @@
 #include "agent/cli/display_format.h"
 #include "agent/cli/exit_codes.h"
 #include "agent/cli/progress_view.h"
+#include "agent/cli/prompt_answer.h"
 #include "agent/cli/test_summary.h"
 #include "agent/cli/usage_text.h"
 #include "agent/cli/verdict_words.h"
@@ -66,6 +67,7 @@
 #include "agent/publish/paho_publisher.h"
 #include "agent/publish/topic.h"
 #include "agent/verdict/throughput_verdict.h"
+#include "common/terminal_text.h"
 #include "common/time_format.h"
 #include "common/version.h"
 #include "platform/atomic_file.h"
@@ -88,6 +90,7 @@ constexpr const char* kService = "uplinkprobe.service";
 constexpr auto kBrokerTimeout = std::chrono::seconds(15);
 constexpr auto kPublishTimeout = std::chrono::seconds(15);
 constexpr size_t kMaxAnswer = 256;
+constexpr size_t kMaxSecretAnswer = 4096;  // as publish::readPasswordFile allows
 
 constexpr const char* kUsage =
     "usage: uplinkprobe commission [--config F] [--device-id ID] [--school-id ID]\n"
@@ -159,8 +162,10 @@ std::string currentValue(const config::Config& c, const std::string& key) {
   return "";
 }
 
-// Reads one bounded line from stdin; nullopt on EOF (the technician pressed Ctrl-D).
-std::optional<std::string> readAnswer(bool echo) {
+// Reads one bounded line from stdin; nullopt on EOF (the technician pressed Ctrl-D) or when
+// the line is too long (*error says so: nothing is cut silently). A secret (echo off) keeps
+// its spaces and may be up to 4 KiB, like a --password-file.
+std::optional<std::string> readAnswer(bool echo, std::string* error) {
   termios saved{};
   bool restore = false;
   if (!echo && tcgetattr(STDIN_FILENO, &saved) == 0) {
@@ -168,22 +173,26 @@ std::optional<std::string> readAnswer(bool echo) {
     quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
     restore = tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet) == 0;
   }
-  std::string line;
-  bool got = static_cast<bool>(std::getline(std::cin, line));
+  const std::size_t max = echo ? kMaxAnswer : kMaxSecretAnswer;
+  LineRead read = readPromptLine(std::cin, max);
   if (restore) {
     tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved);
     std::fputs("\n", stderr);
   }
-  if (!got) return std::nullopt;
-  if (line.size() > kMaxAnswer) line.resize(kMaxAnswer);
-  while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
-  return line;
+  if (read.eof) return std::nullopt;
+  auto answer = finishAnswer(read, echo ? AnswerKind::kText : AnswerKind::kSecret, max);
+  if (!answer) {
+    *error = answer.error().message;
+    return std::nullopt;
+  }
+  return *answer;
 }
 
-std::optional<std::string> ask(const std::string& prompt, const std::string& def) {
+std::optional<std::string> ask(const std::string& prompt, const std::string& def,
+                               std::string* error) {
   std::fprintf(stderr, "%s [%s]: ", prompt.c_str(), def.c_str());
   std::fflush(stderr);
-  auto a = readAnswer(true);
+  auto a = readAnswer(true, error);
   if (!a) return std::nullopt;
   return a->empty() ? def : *a;
 }
@@ -372,7 +381,8 @@ MeasureOutcome measureJournalPublish(const config::Config& cfg,
                                                       : broker.error;
       publisher->setListener(nullptr);
       std::fprintf(stderr, "uplinkprobe commission: broker %s: %s\n  fix: %s\n",
-                   cfg.mqtt.uri.c_str(), e.message.c_str(), brokerAdvice(e, cfg).c_str());
+                   cfg.mqtt.uri.c_str(), terminalSafe(e.message, false).c_str(),
+                   brokerAdvice(e, cfg).c_str());
       return out.stopWith(kExitError);
     }
     broker_line =
@@ -642,8 +652,10 @@ int commissionCommand(const Args& args) {
     if (auto given = a.get(f.flag)) {
       v = *given;
     } else if (interactive) {
-      auto answer = ask(f.prompt, v);
-      if (!answer) return usage("input ended (Ctrl-D); nothing was changed");
+      std::string error;
+      auto answer = ask(f.prompt, v, &error);
+      if (!answer)
+        return usage(error.empty() ? "input ended (Ctrl-D); nothing was changed" : error);
       v = *answer;
     }
     if (f.number && !parseMbps(v))
@@ -711,8 +723,9 @@ int commissionCommand(const Args& args) {
     std::fprintf(stderr, "Broker password for \"%s\" (not shown; Enter = keep the current): ",
                  value["username"].c_str());
     std::fflush(stderr);
-    auto p = readAnswer(false);
-    if (!p) return usage("input ended (Ctrl-D); nothing was changed");
+    std::string error;
+    auto p = readAnswer(false, &error);
+    if (!p) return usage(error.empty() ? "input ended (Ctrl-D); nothing was changed" : error);
     if (!p->empty()) password = *p;
   }
   if (password) {
@@ -828,8 +841,9 @@ int commissionCommand(const Args& args) {
   (void)was_active;
 
   const bool synced = rec.value("clock_synced", false);
-  // The receipt's verdict is the test's headline: one vocabulary (verdict_words.h).
-  std::string verdict_line = wrapLine("", headline(rec), 12, false);
+  // The receipt's verdict is the test's headline: one vocabulary (verdict_words.h). It may
+  // quote the test server's or the network's words: no control characters reach the terminal.
+  std::string verdict_line = terminalSafe(wrapLine("", headline(rec), 12, false));
   verdict_line.pop_back();
   std::printf(
       "\n=== uplinkprobe commissioning receipt ===\n"

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "common/terminal_text.h"
+
 #include <nlohmann/json.hpp>
 
 #include "agent/cli/display_format.h"
@@ -95,7 +97,8 @@ std::string formatRecordLine(const std::string& record_json) {
   out.pop_back();
   for (size_t at = out.find(kNoBreak); at != std::string::npos; at = out.find(kNoBreak, at))
     out.replace(at, 2, " ");
-  return out;
+  // Fields may carry a server's or broker's words: no control characters reach the terminal.
+  return terminalSafe(out);
 }
 
 }  // namespace uplinkprobe::cli

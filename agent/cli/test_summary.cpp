@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "common/terminal_text.h"
+
 #include "agent/cli/display_format.h"
 #include "agent/cli/i18n.h"
 #include "agent/cli/json_fields.h"
@@ -55,7 +57,7 @@ std::string latency(std::optional<double> ms) {
 
 }  // namespace
 
-std::string formatTestSummary(const nlohmann::json& r) {
+static std::string summaryText(const nlohmann::json& r) {
   std::string out;
   const TestOutcome o = outcomeOf(r);
   const bool cancelled = o.outcome == Outcome::kCancelled;
@@ -105,6 +107,10 @@ std::string formatTestSummary(const nlohmann::json& r) {
   }
   return out;
 }
+
+// Server names, URLs, the public IP the server reported and error messages came from outside:
+// no control characters reach the terminal.
+std::string formatTestSummary(const nlohmann::json& r) { return terminalSafe(summaryText(r)); }
 
 int exitCodeForRecord(const nlohmann::json& r) { return exitCodeFor(outcomeOf(r)); }
 
