@@ -4,8 +4,10 @@
 #   2. release build + all tests: unit, integration (real mosquitto/nginx/server on
 #      loopback), root-required network-namespace labs
 #   3. ASan+UBSan build + unit and integration tests
-#   4. clang-format check
-# Environment: UPLINKPROBE_SKIP_ASAN=1 skips step 3 (developer shortcut; CI never sets it).
+#   4. fuzzing: every libFuzzer harness, 20 s each from its committed seeds (scripts/fuzz.sh)
+#   5. clang-format check (fails the run; it runs last so that it never hides test results)
+# Environment: UPLINKPROBE_SKIP_ASAN=1 / UPLINKPROBE_SKIP_FUZZ=1 skip steps 3 / 4 (developer
+# shortcuts; CI never sets them).
 # No retries: a test that fails once fails CI. A test that flakes on a busy 2-core machine is
 # a bug in the test (assert behaviour, keep rates for the serial labs and benchmarks).
 set -euo pipefail
@@ -37,8 +39,15 @@ if [ "${UPLINKPROBE_SKIP_ASAN:-0}" != 1 ]; then
      UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
      ctest --output-on-failure -j"$jobs" -L "unit|integration")
 fi
-# Formatting is reported, not fatal: a whitespace difference must not hide the test results
+if [ "${UPLINKPROBE_SKIP_FUZZ:-0}" != 1 ]; then
+  echo "== fuzzing (bounded)"
+  ./scripts/fuzz.sh "${UPLINKPROBE_FUZZ_SECONDS:-20}"
+fi
+# Last, so that a whitespace difference never hides a test result; but it fails the run
 # (developers run `cmake --build build --target format` before committing).
 echo "== format check"
-cmake --build build --target format-check >/dev/null 2>&1 || echo "WARNING: clang-format differences: run cmake --build build --target format"
+if ! cmake --build build --target format-check >/dev/null 2>&1; then
+  echo "FAIL: clang-format differences: run cmake --build build --target format"
+  exit 1
+fi
 echo "== all tests passed in $(( $(date +%s) - started )) s"

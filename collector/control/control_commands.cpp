@@ -61,6 +61,21 @@ std::string cliUser() {
   return name + " via cli";
 }
 
+// The collector's database, migrated (the audit tables may be newer than the running
+// collector); nullptr after printing why.
+std::unique_ptr<db::Database> openMigrated(const std::string& url, const char* who) {
+  auto db = db::openDatabase(url);
+  if (!db) {
+    std::fprintf(stderr, "uplinkprobe-collector %s: %s\n", who, db.error().message.c_str());
+    return nullptr;
+  }
+  if (auto m = migrateStore(**db); !m) {
+    std::fprintf(stderr, "uplinkprobe-collector %s: %s\n", who, m.error().message.c_str());
+    return nullptr;
+  }
+  return std::move(*db);
+}
+
 int usage(const char* text, const std::string& why) {
   std::fprintf(stderr, "uplinkprobe-collector: %s\n%s", why.c_str(), text);
   return kExitUsage;
@@ -127,12 +142,9 @@ int commandCommand(const std::vector<std::string>& argv) {
     std::fprintf(stderr, "uplinkprobe-collector command: %s\n", key.error().message.c_str());
     return kExitError;
   }
-  auto db = db::openDatabase(cfg->database.url);
-  if (!db) {
-    std::fprintf(stderr, "uplinkprobe-collector command: %s\n", db.error().message.c_str());
-    return kExitError;
-  }
-  auto devices = resolveTarget(**db, target);
+  auto db = openMigrated(cfg->database.url, "command");
+  if (!db) return kExitError;
+  auto devices = resolveTarget(*db, target);
   if (!devices) {
     std::fprintf(stderr, "uplinkprobe-collector command: %s\n", devices.error().message.c_str());
     return kExitError;
@@ -167,12 +179,8 @@ int commandCommand(const std::vector<std::string>& argv) {
   if (!payload) return usage(kCommandUsage, payload.error().message);
 
   // Audit first: a crash after publishing must still leave the row.
-  if (auto m = migrateStore(**db); !m) {
-    std::fprintf(stderr, "uplinkprobe-collector command: %s\n", m.error().message.c_str());
-    return kExitError;
-  }
   if (auto st = logIssued(
-          **db, env, cliUser(), *devices,
+          *db, env, cliUser(), *devices,
           std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count());
       !st) {
     std::fprintf(stderr, "uplinkprobe-collector command: audit log: %s (nothing sent)\n",
@@ -252,7 +260,7 @@ int commandCommand(const std::vector<std::string>& argv) {
         exit_code = kExitError;
         continue;
       }
-      if (auto st = logSent(**db, env.command_id, d.device_id); !st)
+      if (auto st = logSent(*db, env.command_id, d.device_id); !st)
         std::fprintf(stderr, "uplinkprobe-collector command: audit log: %s\n",
                      st.error().message.c_str());
       std::printf("sent %s %s (seq %llu) to %s\n", env.command_id.c_str(), env.verb.c_str(),
@@ -299,16 +307,9 @@ int commandLogCommand(const std::vector<std::string>& argv) {
     setenv("TZ", cfg->ledger.timezone.c_str(), 1);
     tzset();
   }
-  auto db = db::openDatabase(cfg->database.url);
-  if (!db) {
-    std::fprintf(stderr, "uplinkprobe-collector command-log: %s\n", db.error().message.c_str());
-    return kExitError;
-  }
-  if (auto m = migrateStore(**db); !m) {
-    std::fprintf(stderr, "uplinkprobe-collector command-log: %s\n", m.error().message.c_str());
-    return kExitError;
-  }
-  auto log = listCommands(**db, limit);
+  auto db = openMigrated(cfg->database.url, "command-log");
+  if (!db) return kExitError;
+  auto log = listCommands(*db, limit);
   if (!log) {
     std::fprintf(stderr, "uplinkprobe-collector command-log: %s\n", log.error().message.c_str());
     return kExitError;
