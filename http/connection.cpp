@@ -150,9 +150,19 @@ void Connection::process() {
       return;
     }
     std::uint64_t take = std::min<std::uint64_t>(body_left_, end_ - begin_);
+    if (collect_body_) body_.append(in_.data() + begin_, static_cast<std::size_t>(take));
     begin_ += static_cast<std::size_t>(take);
     body_left_ -= take;
     if (body_left_ == 0) {
+      if (collect_body_) {
+        collect_body_ = false;
+        body_ctx_.peer_ip = peer_ip_;
+        Response r = handler_.respondWithBody(*body_request_, std::move(body_), body_ctx_);
+        body_.clear();
+        body_request_.reset();
+        sendResponse(std::move(r));
+        return;
+      }
       sendResponse(std::move(pending_response_));
     } else {
       readMore();
@@ -170,6 +180,34 @@ void Connection::handleRequest(Request req) {
   ctx.close =
       !req.keep_alive || requests_ >= limits_.max_requests || (req.hasBody() && !wants_body);
 
+  if (const std::size_t limit = req.hasBody() ? handler_.bodyLimit(req) : 0; limit > 0) {
+    if (req.chunked) {
+      sendResponse(errorResponse(411, "this request needs a Content-Length", true));
+      return;
+    }
+    if (*req.content_length > limit) {
+      sendResponse(errorResponse(413, "request body too large", true));
+      return;
+    }
+    ctx.close = !req.keep_alive || requests_ >= limits_.max_requests;
+    collect_body_ = true;
+    body_.clear();
+    body_.reserve(static_cast<std::size_t>(*req.content_length));
+    body_ctx_ = ctx;
+    const bool expect = req.expect_continue;
+    body_left_ = *req.content_length;
+    body_chunked_ = false;
+    body_request_.emplace(std::move(req));
+    phase_ = Phase::kBody;
+    setDeadline(std::chrono::steady_clock::now() + limits_.stall_timeout);
+    if (in_.size() < kBodyBufferBytes) in_.resize(kBodyBufferBytes);
+    if (expect && begin_ == end_) {
+      writeContinue();
+      return;
+    }
+    process();
+    return;
+  }
   if (!wants_body) {
     sendResponse(handler_.respond(req, ctx));
     return;

@@ -103,6 +103,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::uint64_t body_left_ = 0;  // Content-Length bodies
   std::optional<ChunkedDecoder> chunked_;
   Response pending_response_;  // answer to send once the body is consumed
+  // Body collected for Handler::respondWithBody (bodyLimit() > 0), and its request.
+  bool collect_body_ = false;
+  std::string body_;
+  std::optional<Request> body_request_;
+  RequestContext body_ctx_;
 
   // Response being written.
   Response out_;

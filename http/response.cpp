@@ -10,6 +10,10 @@ const char* reasonPhrase(int status) {
       return "OK";
     case 204:
       return "No Content";
+    case 302:
+      return "Found";
+    case 303:
+      return "See Other";
     case 304:
       return "Not Modified";
     case 400:
@@ -24,6 +28,8 @@ const char* reasonPhrase(int status) {
       return "Method Not Allowed";
     case 408:
       return "Request Timeout";
+    case 411:
+      return "Length Required";
     case 413:
       return "Content Too Large";
     case 414:

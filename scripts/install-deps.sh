@@ -8,7 +8,7 @@ build_pkgs=(
   libcurl4-openssl-dev libasio-dev libpaho-mqttpp-dev libpaho-mqtt-dev
   libspdlog-dev libfmt-dev libgtest-dev libgmock-dev nlohmann-json3-dev
   libtomlplusplus-dev libsystemd-dev libssl-dev ccache
-  libsqlite3-dev libpq-dev libxlsxwriter-dev libminizip-dev zlib1g-dev
+  libsqlite3-dev libpq-dev libxlsxwriter-dev libminizip-dev zlib1g-dev libsodium-dev
 )
 test_pkgs=(
   mosquitto mosquitto-clients nginx-light iperf3 iproute2 iptables curl procps

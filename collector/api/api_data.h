@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "collector/api/metrics_text.h"
+#include "collector/auth/scope.h"
 #include "common/result.h"
 
 namespace uplinkprobe::collector::api {
@@ -26,7 +27,14 @@ std::optional<LedgerBy> parseLedgerBy(std::string_view text);
 
 struct LedgerQuery {
   LedgerBy by = LedgerBy::kCounty;
-  int days = 30;  // window of the medians and shares, 1..kMaxLedgerDays
+  int days = 30;      // window of the medians and shares, 1..kMaxLedgerDays
+  auth::Scope scope;  // only the schools of this region (default: the whole province)
+};
+
+// Where a school is, for the scope check of /api/v1/schools/{id}: the registry's city and
+// county ("" for a school only devices know).
+struct SchoolPlace {
+  std::string city, county;
 };
 
 struct RecordsQuery {
@@ -64,6 +72,12 @@ class ApiData {
   // GET /api/v1/schools/{id}/records: the stored payloads (verbatim JSON objects, as
   // received), oldest first, at most q.limit; nullopt for an unknown school (404).
   virtual Result<std::optional<std::vector<std::string>>> records(const RecordsQuery& q) = 0;
+
+  // The school's place, or nullopt when neither the registry nor a device knows it. The
+  // default (no registry) puts every school at province level: scoped users see none.
+  virtual Result<std::optional<SchoolPlace>> schoolPlace(std::string_view school_id) {
+    return std::optional<SchoolPlace>(SchoolPlace{});
+  }
 
   // GET /export/ledger.csv|.xlsx: the file's bytes.
   virtual Result<std::string> ledgerExport(const LedgerQuery& q, ExportFormat format) = 0;

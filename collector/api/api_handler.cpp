@@ -235,7 +235,15 @@ ApiHandler::ApiHandler(ApiData& data, std::vector<MetricsSource> sources)
 
 Response ApiHandler::respond(const Request& req, const RequestContext& ctx) const {
   Route which = Route::kUnknown;
-  Response r = route(req, ctx, which);
+  Response r = route(req, ctx, which, auth::Scope{}, {});
+  count(which, r.status);
+  return r;
+}
+
+Response ApiHandler::respondScoped(const Request& req, const RequestContext& ctx,
+                                   const auth::Scope& scope, std::string_view who) const {
+  Route which = Route::kUnknown;
+  Response r = route(req, ctx, which, scope, who);
   count(which, r.status);
   return r;
 }
@@ -262,7 +270,8 @@ void ApiHandler::writeRequestMetrics(MetricsText& out) const {
   }
 }
 
-Response ApiHandler::route(const Request& req, const RequestContext& ctx, Route& which) const {
+Response ApiHandler::route(const Request& req, const RequestContext& ctx, Route& which,
+                           const auth::Scope& scope, std::string_view who) const {
   const bool close = ctx.close || req.hasBody();
   which = routeFor(req.path);
   if (which == Route::kUnknown) {
@@ -312,6 +321,7 @@ Response ApiHandler::route(const Request& req, const RequestContext& ctx, Route&
       if (auto b = parseParams(req, {"by", "days"}, params)) return bad(*b);
       LedgerQuery q;
       if (auto b = ledgerQuery(params, q)) return bad(*b);
+      q.scope = scope;
       if (which == Route::kLedger) {
         auto body = data_.ledgerJson(q);
         if (!body) return unavailable(body.error());
@@ -338,6 +348,19 @@ Response ApiHandler::route(const Request& req, const RequestContext& ctx, Route&
         return bad({"school_id",
                     "school_id in the path must be 1 to 128 bytes, percent-encoded, without "
                     "control characters or '/'"});
+      }
+      if (!scope.province()) {
+        auto place = data_.schoolPlace(*id);
+        if (!place) return unavailable(place.error());
+        if (!*place || !auth::inScope(scope, (*place)->city, (*place)->county)) {
+          if (*place) {
+            scope_refusals_.fetch_add(1, std::memory_order_relaxed);
+            spdlog::warn("api: {} (scope {}) refused school {}", who, auth::scopeText(scope), *id);
+          }
+          return jsonError(404, "unknown_school",
+                           "school '" + *id + "' is not in the registry and no device reports it",
+                           req, close);
+        }
       }
       if (which == Route::kSchool) {
         if (auto b = parseParams(req, {}, params)) return bad(*b);

@@ -54,14 +54,23 @@ class ApiHandler : public http::Handler {
   explicit ApiHandler(ApiData& data, std::vector<MetricsSource> sources = {});
 
   bool acceptsBody(const http::Request&) const override { return false; }
+  // Everything, unscoped: for a collector whose config opens the API ([http] open_api).
   http::Response respond(const http::Request& req, const http::RequestContext& ctx) const override;
+  // What a user with this scope may see (collector/auth/scope.h): the ledger and exports are
+  // computed over the scope's schools only; a school outside it answers exactly like an
+  // unknown school (404 unknown_school), so its existence does not leak. `who` names the user
+  // in the log line of a refusal.
+  http::Response respondScoped(const http::Request& req, const http::RequestContext& ctx,
+                               const auth::Scope& scope, std::string_view who) const;
+  // Schools refused by scope (uplinkprobe_collector_http_forbidden_total{route="api"}).
+  std::uint64_t scopeRefusals() const { return scope_refusals_.load(); }
 
   // uplinkprobe_collector_http_requests_total{route,code}; part of /metrics.
   void writeRequestMetrics(MetricsText& out) const;
 
  private:
-  http::Response route(const http::Request& req, const http::RequestContext& ctx,
-                       Route& which) const;
+  http::Response route(const http::Request& req, const http::RequestContext& ctx, Route& which,
+                       const auth::Scope& scope, std::string_view who) const;
   void count(Route r, int status) const;
 
   ApiData& data_;
@@ -70,6 +79,7 @@ class ApiHandler : public http::Handler {
   static constexpr std::array<int, 7> kCodes = {200, 400, 404, 405, 413, 500, 503};
   mutable std::array<std::array<std::atomic<std::uint64_t>, kCodes.size() + 1>, kRouteCount>
       requests_{};
+  mutable std::atomic<std::uint64_t> scope_refusals_{0};
 };
 
 }  // namespace uplinkprobe::collector::api

@@ -118,11 +118,14 @@ StoreApiData::StoreApiData(std::unique_ptr<db::Database> db, StoreApiDataOptions
 
 std::int64_t StoreApiData::nowMs() const { return options_.now_ms(); }
 
-Result<Ledger> StoreApiData::compute(LedgerGrouping by, int days, const std::string& school_id) {
+Result<Ledger> StoreApiData::compute(LedgerGrouping by, int days, const std::string& school_id,
+                                     const auth::Scope& scope) {
   LedgerOptions o = options_.ledger;
   o.days = days;
   o.now_ms = nowMs();
   o.school_id = school_id;
+  o.city = scope.city;
+  o.county = scope.county;
   return computeLedger(*db_, by, o);
 }
 
@@ -135,7 +138,7 @@ Status StoreApiData::health() {
 
 Result<std::string> StoreApiData::ledgerJson(const LedgerQuery& q) {
   std::lock_guard<std::mutex> lock(mu_);
-  auto l = compute(grouping(q.by), q.days, "");
+  auto l = compute(grouping(q.by), q.days, "", q.scope);
   if (!l) return l.error();
   return dump(ledgerToJson(*l));
 }
@@ -238,9 +241,24 @@ Result<std::string> StoreApiData::ledgerExport(const LedgerQuery& q, ExportForma
     return makeError("export", "no ledger exporter is wired into this collector build");
   }
   std::lock_guard<std::mutex> lock(mu_);
-  auto l = compute(grouping(q.by), q.days, "");
+  auto l = compute(grouping(q.by), q.days, "", q.scope);
   if (!l) return l.error();
   return options_.exporter(*l, format);
+}
+
+Result<std::optional<SchoolPlace>> StoreApiData::schoolPlace(std::string_view school_id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  const std::string id(school_id);
+  auto reg = db_->query("SELECT city, county FROM schools WHERE school_id = ?", {id});
+  if (!reg) return reg.error();
+  if (!reg->empty()) {
+    return std::optional<SchoolPlace>(SchoolPlace{db::asText(reg->rows[0][0]).value_or(""),
+                                                  db::asText(reg->rows[0][1]).value_or("")});
+  }
+  auto dev = db_->query("SELECT 1 FROM devices WHERE school_id = ? LIMIT 1", {id});
+  if (!dev) return dev.error();
+  if (dev->empty()) return std::optional<SchoolPlace>();
+  return std::optional<SchoolPlace>(SchoolPlace{});
 }
 
 void StoreApiData::writeMetrics(MetricsText& out) {

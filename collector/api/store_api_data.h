@@ -42,10 +42,12 @@ class StoreApiData : public ApiData {
   Result<std::optional<std::string>> schoolJson(std::string_view school_id) override;
   Result<std::optional<std::vector<std::string>>> records(const RecordsQuery& q) override;
   Result<std::string> ledgerExport(const LedgerQuery& q, ExportFormat format) override;
+  Result<std::optional<SchoolPlace>> schoolPlace(std::string_view school_id) override;
   void writeMetrics(MetricsText& out) override;
 
  private:
-  Result<Ledger> compute(LedgerGrouping by, int days, const std::string& school_id);
+  Result<Ledger> compute(LedgerGrouping by, int days, const std::string& school_id,
+                         const auth::Scope& scope = {});
   std::int64_t nowMs() const;
 
   std::mutex mu_;

@@ -14,5 +14,6 @@ int checkConfigCommand(const Argv& args);
 int exampleConfigCommand(const Argv& args);
 int importSchoolsCommand(const Argv& args);
 int ledgerCommand(const Argv& args);
+int userCommand(const Argv& args);
 
 }  // namespace uplinkprobe::collector::cli

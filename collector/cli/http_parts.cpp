@@ -11,6 +11,8 @@
 #include "collector/api/ingest_metrics_text.h"
 #include "collector/api/store_api_data.h"
 #include "collector/notify/notify_service.h"
+#include "collector/web/web_data.h"
+#include "collector/web/web_handler.h"
 #ifdef UPLINKPROBE_HAVE_EXPORT
 #include "collector/export/table.h"
 #include "collector/ledger/ledger_table.h"
@@ -173,8 +175,25 @@ class ApiPart : public ServicePart {
     sources.push_back([this](api::MetricsText& m) {
       if (server_) server_->writeMetrics(m);
     });
+    sources.push_back([this](api::MetricsText& m) {
+      if (web_) web_->writeMetrics(m);
+    });
     handler_ = std::make_unique<api::ApiHandler>(*data_, std::move(sources));
-    server_ = std::make_unique<api::ApiServer>(so, *handler_);
+    // The web UI: its own connection, and the front door for the API (access control).
+    auto web_db = ctx_.open_database();
+    if (!web_db) return web_db.error();
+    web_data_ = std::make_unique<web::WebData>(std::move(*web_db), ledgerOptions(ctx_),
+                                               std::chrono::seconds(60));
+    web::WebOptions wo;
+    wo.open_api = c.http.open_api;
+    wo.secure_cookies = c.http.secure_cookies;
+    wo.session_ttl_ms = static_cast<std::int64_t>(c.http.session_hours) * 3600 * 1000;
+    wo.days = c.ledger.days;
+    wo.target_mbps = c.ledger.target_mbps;
+    web_ = std::make_unique<web::WebHandler>(*web_data_, *handler_, wo);
+    if (c.http.open_api)
+      spdlog::warn("http: [http] open_api = true: the JSON API and exports answer without login");
+    server_ = std::make_unique<api::ApiServer>(so, *web_);
     auto bound = server_->start();
     if (!bound) return bound.error();
     for (const auto& a : *bound) spdlog::info("http api listening on {}", a);
@@ -196,6 +215,8 @@ class ApiPart : public ServicePart {
   bool allow_remote_ = false;
   std::unique_ptr<api::StoreApiData> data_;
   std::unique_ptr<api::ApiHandler> handler_;
+  std::unique_ptr<web::WebData> web_data_;
+  std::unique_ptr<web::WebHandler> web_;
   std::unique_ptr<api::ApiServer> server_;
 };
 

@@ -23,6 +23,8 @@ constexpr const char* kUsage =
     "  ledger --config F [--by province|city|county|carrier|school] [--days N]\n"
     "         [--format table|csv|xlsx|json] [--out FILE]\n"
     "                                     the ledger of schools (default: by county, table)\n"
+    "  user add|passwd|del|list|token ... --config F\n"
+    "                                     people of the web UI and API (`user` for details)\n"
     "  keygen --out DIR                   Ed25519 key pair for signed remote commands\n"
     "  command --config F --key PEM (--device D | --school S | --county C) VERB [name=value...]\n"
     "                                     sign and publish a remote command (docs/control.md)\n"
@@ -55,6 +57,7 @@ int main(int argc, char** argv) {
       {"example-config", exampleConfigCommand},
       {"import-schools", importSchoolsCommand},
       {"ledger", ledgerCommand},
+      {"user", userCommand},
       {"keygen", uplinkprobe::collector::control::keygenCommand},
       {"command", uplinkprobe::collector::control::commandCommand},
       {"command-log", uplinkprobe::collector::control::commandLogCommand},

@@ -24,7 +24,10 @@ struct DatabaseConfig {
 
 struct HttpConfig {
   std::string listen = "127.0.0.1:8088";
-  bool allow_remote = false;  // listen beyond loopback without access control (warns)
+  bool allow_remote = false;    // listen beyond loopback without access control (warns)
+  bool open_api = false;        // the JSON API and exports answer without login (pre-users)
+  bool secure_cookies = false;  // session cookies marked Secure (TLS in front: nginx)
+  int session_hours = 12;       // a web login lasts this long
 };
 
 struct LedgerConfig {

@@ -158,6 +158,17 @@ std::vector<KeyDef> buildSchema() {
        "The API has no access control yet: a non-loopback listen address is refused unless "
        "this is true (then a warning is logged at every start).",
        0, 0, false, member<C, H, bool>(&C::http, &H::allow_remote)},
+      {"http", "open_api", VT::kBool, "false",
+       "true: /api/v1/… and /export/… answer without login, for every school (how the API "
+       "behaved before users existed). Default: a session cookie or an API token "
+       "(`user token NAME`) is required, and answers are limited to the user's scope.",
+       0, 0, false, member<C, H, bool>(&C::http, &H::open_api)},
+      {"http", "secure_cookies", VT::kBool, "false",
+       "Mark the session cookie Secure: set true when the pages are served over https (nginx "
+       "in front terminating TLS, docs/collector-web.md).",
+       0, 0, false, member<C, H, bool>(&C::http, &H::secure_cookies)},
+      {"http", "session_hours", VT::kInt, "12", "How long a web login lasts (hours).", 1, 720,
+       false, member<C, H, int>(&C::http, &H::session_hours)},
 
       {"ledger", "target_mbps", VT::kDouble, "100",
        "Download target (IP capacity, Mbps) a school must meet.", 1, 100000, false,

@@ -143,10 +143,20 @@ Result<Ledger> computeLedger(db::Database& db, LedgerGrouping by, const LedgerOp
   std::string sql =
       "SELECT school_id, name, province, city, county, stage, carrier, access, "
       "contracted_down_mbps, contracted_up_mbps FROM schools";
+  std::string where;
   if (one) {
-    sql += " WHERE school_id = ?";
+    where += " AND school_id = ?";
     p.emplace_back(o.school_id);
   }
+  if (!o.city.empty()) {
+    where += " AND city = ?";
+    p.emplace_back(o.city);
+    if (!o.county.empty()) {
+      where += " AND county = ?";
+      p.emplace_back(o.county);
+    }
+  }
+  if (!where.empty()) sql += " WHERE" + where.substr(4);
   auto schools = db.query(sql + " ORDER BY school_id", p);
   if (!schools) return schools.error();
   std::unordered_map<std::string, size_t, TextHash, std::equal_to<>> index;
@@ -269,13 +279,16 @@ Result<Ledger> computeLedger(db::Database& db, LedgerGrouping by, const LedgerOp
 
   lap("journals");
   // 6. Devices that name a school the registry does not have.
-  auto unknown = db.query(
-      "SELECT d.device_id, d.school_id, d.last_seen_ms FROM devices d LEFT JOIN schools s "
-      "ON s.school_id = d.school_id WHERE s.school_id IS NULL ORDER BY d.school_id, d.device_id");
-  if (!unknown) return unknown.error();
-  for (auto& r : unknown->rows)
-    out.unknown_school_devices.push_back(
-        {asText(r[0]).value_or(""), asText(r[1]).value_or(""), asInt(r[2]).value_or(0)});
+  if (o.city.empty()) {
+    auto unknown = db.query(
+        "SELECT d.device_id, d.school_id, d.last_seen_ms FROM devices d LEFT JOIN schools s "
+        "ON s.school_id = d.school_id WHERE s.school_id IS NULL ORDER BY d.school_id, "
+        "d.device_id");
+    if (!unknown) return unknown.error();
+    for (auto& r : unknown->rows)
+      out.unknown_school_devices.push_back(
+          {asText(r[0]).value_or(""), asText(r[1]).value_or(""), asInt(r[2]).value_or(0)});
+  }
 
   lap("unknown");
   for (auto& s : out.schools) {

@@ -46,6 +46,10 @@ struct LedgerOptions {
   LocalClock local_clock;  // default: process time zone
   // Only this school (empty = all); for GET /api/v1/schools/{id}.
   std::string school_id;
+  // Only the registry schools of this city (and county); empty = all. Schools that only
+  // devices know (no registry row) are left out whenever a city is given. This is how a
+  // user's scope (collector/auth/scope.h) reaches every roll-up and export.
+  std::string city, county;
 };
 
 struct SchoolLedgerRow {

@@ -153,6 +153,21 @@ const std::vector<db::Migration>& storeMigrations() {
        "CREATE INDEX school_days_window ON school_days(day, school_id, school_up_s, "
        "school_period_s);\n",
        ""},
+      // People of the web UI and API (collector/auth): argon2id password hash, role, the
+      // region they may see, and the digest of their API token (never the token itself).
+      {3, "users",
+       "CREATE TABLE users (\n"
+       "  name TEXT PRIMARY KEY,\n"
+       "  role TEXT NOT NULL,\n"
+       "  scope_city TEXT NOT NULL DEFAULT '',\n"
+       "  scope_county TEXT NOT NULL DEFAULT '',\n"
+       "  password_hash TEXT NOT NULL,\n"
+       "  api_token_digest TEXT,\n"
+       "  created_ms BIGINT NOT NULL,\n"
+       "  updated_ms BIGINT NOT NULL\n"
+       ");\n"
+       "CREATE UNIQUE INDEX users_api_token ON users(api_token_digest);\n",
+       ""},
       // The audit log of signed remote commands (collector/control/command_log.h). Version 5:
       // 3 and 4 are kept for the web UI's users and sessions.
       {5, "remote command audit log",

@@ -91,8 +91,8 @@ class CollectorHttp : public ::testing::TestWithParam<std::string> {
   std::string config(const std::string& listen, bool allow_remote) {
     std::string path = dir_ + "/collector.toml";
     writeFile(path, "[mqtt]\nuri = \"tcp://127.0.0.1:1\"\n[database]\nurl = \"" + url_ +
-                        "\"\n[http]\nlisten = \"" + listen +
-                        "\"\nallow_remote = " + (allow_remote ? "true" : "false") +
+                        "\"\n[http]\nlisten = \"" + listen + "\"\nallow_remote = " +
+                        (allow_remote ? "true" : "false") + "\nopen_api = true" +
                         "\n[ledger]\ntimezone = \"Asia/Shanghai\"\n"
                         "school_hours = \"Mon-Sun 00:00-24:00\"\n");
     return path;

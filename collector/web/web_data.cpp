@@ -1,0 +1,189 @@
+#include "collector/web/web_data.h"
+
+#include <nlohmann/json.hpp>
+
+namespace uplinkprobe::collector::web {
+
+namespace {
+std::optional<double> jnum(const nlohmann::json& j, const char* a, const char* b) {
+  auto ia = j.find(a);
+  if (ia == j.end() || !ia->is_object()) return std::nullopt;
+  auto ib = ia->find(b);
+  if (ib == ia->end() || !ib->is_number()) return std::nullopt;
+  return ib->get<double>();
+}
+}  // namespace
+
+WebData::WebData(std::unique_ptr<db::Database> db, LedgerOptions base, std::chrono::seconds ttl)
+    : db_(std::move(db)), base_(std::move(base)), ttl_(ttl) {}
+
+std::int64_t WebData::nowMs() const {
+  if (base_.now_ms) return base_.now_ms;
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+Result<std::shared_ptr<const Ledger>> WebData::ledger(int days) {
+  std::lock_guard<std::mutex> lock(mu_);
+  const std::int64_t now = nowMs();
+  auto& c = cache_[days];
+  if (c.ledger && now >= c.at_ms && now - c.at_ms < ttl_.count() * 1000) return c.ledger;
+  LedgerOptions o = base_;
+  o.days = days;
+  o.now_ms = now;
+  auto l = computeLedger(*db_, LedgerGrouping::kSchool, o);
+  if (!l) return l.error();
+  c.at_ms = now;
+  c.ledger = std::make_shared<const Ledger>(std::move(*l));
+  return c.ledger;
+}
+
+Result<std::optional<SchoolDetail>> WebData::school(const std::string& id, int days) {
+  std::lock_guard<std::mutex> lock(mu_);
+  SchoolDetail d;
+  d.to_ms = nowMs();
+  d.from_ms = d.to_ms - std::int64_t{days} * 86400000;
+  LedgerOptions o = base_;
+  o.days = days;
+  o.now_ms = d.to_ms;
+  o.school_id = id;
+  auto l = computeLedger(*db_, LedgerGrouping::kSchool, o);
+  if (!l) return l.error();
+  for (auto& s : l->schools) {
+    if (s.school_id == id) {
+      d.row = s;
+      d.in_registry = true;
+    }
+  }
+  if (!d.in_registry) d.row.school_id = id;
+
+  auto dev = db_->query(
+      "SELECT device_id, status_state, agent_version, last_seen_ms, status_ts_ms, open_alerts, "
+      "alert_state_payload FROM devices WHERE school_id = ? ORDER BY device_id",
+      {id});
+  if (!dev) return dev.error();
+  for (const auto& r : dev->rows) {
+    DeviceRow x;
+    x.device_id = db::asText(r[0]).value_or("");
+    x.status = db::asText(r[1]).value_or("");
+    x.agent_version = db::asText(r[2]).value_or("");
+    x.last_seen_ms = db::asInt(r[3]);
+    x.status_ts_ms = db::asInt(r[4]);
+    x.open_alerts = db::asInt(r[5]).value_or(0);
+    x.alert_state_payload = db::asText(r[6]).value_or("");
+    d.devices.push_back(std::move(x));
+  }
+  if (!d.in_registry && d.devices.empty()) return std::optional<SchoolDetail>();
+
+  auto tests = db_->query(
+      "SELECT ts_ms, payload FROM records WHERE school_id = ? AND kind = 'throughput' AND ts_ms >= "
+      "? AND ts_ms <= ? ORDER BY ts_ms LIMIT ?",
+      {id, d.from_ms, d.to_ms, static_cast<std::int64_t>(kMaxPoints)});
+  if (!tests) return tests.error();
+  for (const auto& r : tests->rows) {
+    TestPoint p;
+    p.ts_ms = db::asInt(r[0]).value_or(0);
+    auto j = nlohmann::json::parse(db::asText(r[1]).value_or("{}"), nullptr, false);
+    if (j.is_object()) {
+      p.down = jnum(j, "download", "ip_capacity_mbps");
+      p.up = jnum(j, "upload", "ip_capacity_mbps");
+      p.idle_ms = jnum(j, "latency", "idle_ms");
+      p.loaded_ms = jnum(j, "latency", "loaded_ms");
+      if (auto v = j.find("verdict"); v != j.end() && v->is_object()) {
+        auto c = v->find("counted");
+        p.counted = c != v->end() && c->is_boolean() && c->get<bool>();
+      }
+      if (auto e = j.find("error"); e != j.end() && e->is_object()) {
+        auto k = e->find("kind");
+        p.error = k != e->end() && k->is_string() ? k->get<std::string>() : "error";
+      }
+    }
+    d.tests.push_back(std::move(p));
+  }
+
+  auto out = db_->query(
+      "SELECT start_ms, end_ms, duration_s, class FROM outages WHERE school_id = ? AND end_ms >= "
+      "? AND start_ms <= ? ORDER BY start_ms LIMIT ?",
+      {id, d.from_ms, d.to_ms, static_cast<std::int64_t>(kMaxPoints)});
+  if (!out) return out.error();
+  for (const auto& r : out->rows) {
+    d.outages.push_back({db::asInt(r[0]).value_or(0), db::asInt(r[1]).value_or(0),
+                         db::asDouble(r[2]).value_or(0), db::asText(r[3]).value_or("")});
+  }
+
+  auto jr = db_->query(
+      "SELECT device_id, journal_id, min_seq, max_seq, stored FROM journals WHERE school_id = ? "
+      "ORDER BY device_id, first_ms",
+      {id});
+  if (!jr) return jr.error();
+  for (const auto& r : jr->rows) {
+    JournalRow j;
+    j.device_id = db::asText(r[0]).value_or("");
+    j.journal_id = db::asText(r[1]).value_or("");
+    j.min_seq = db::asInt(r[2]).value_or(0);
+    j.max_seq = db::asInt(r[3]).value_or(0);
+    j.stored = db::asInt(r[4]).value_or(0);
+    j.missing = j.max_seq - j.min_seq + 1 - j.stored;
+    d.journals.push_back(std::move(j));
+  }
+
+  // The latest records of any kind, newest first (the records table has an index on
+  // (school_id, kind, ts_ms): one bounded query per kind would also do; the school's window
+  // keeps this scan small).
+  auto recent = db_->query(
+      "SELECT ts_ms, kind, device_id || ':' || journal_id || ':' || seq, payload FROM records "
+      "WHERE school_id = ? AND ts_ms >= ? ORDER BY ts_ms DESC LIMIT ?",
+      {id, d.from_ms, static_cast<std::int64_t>(kRecentRecords)});
+  if (!recent) return recent.error();
+  for (const auto& r : recent->rows) {
+    RawRecord x;
+    x.ts_ms = db::asInt(r[0]).value_or(0);
+    x.kind = db::asText(r[1]).value_or("");
+    x.id = db::asText(r[2]).value_or("");
+    x.payload = db::asText(r[3]).value_or("");
+    d.recent.push_back(std::move(x));
+  }
+  // Clock state per device: from its latest record.
+  for (auto& dv : d.devices) {
+    for (const auto& r : d.recent) {
+      if (r.id.rfind(dv.device_id + ":", 0) != 0) continue;
+      auto j = nlohmann::json::parse(r.payload, nullptr, false);
+      if (j.is_object()) {
+        auto c = j.find("clock_synced");
+        if (c != j.end() && c->is_boolean()) dv.clock_synced = c->get<bool>();
+      }
+      break;
+    }
+  }
+  return std::optional<SchoolDetail>(std::move(d));
+}
+
+Result<std::vector<RawRecord>> WebData::evidence(const std::string& id, std::int64_t from_ms,
+                                                 std::int64_t to_ms) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto rows = db_->query(
+      "SELECT ts_ms, kind, device_id || ':' || journal_id || ':' || seq, payload FROM records "
+      "WHERE school_id = ? AND ts_ms >= ? AND ts_ms <= ? ORDER BY ts_ms, device_id, journal_id, "
+      "seq LIMIT ?",
+      {id, from_ms, to_ms, static_cast<std::int64_t>(kMaxPoints)});
+  if (!rows) return rows.error();
+  std::vector<RawRecord> out;
+  for (const auto& r : rows->rows) {
+    out.push_back({db::asInt(r[0]).value_or(0), db::asText(r[1]).value_or(""),
+                   db::asText(r[2]).value_or(""), db::asText(r[3]).value_or("")});
+  }
+  return out;
+}
+
+Result<std::optional<auth::User>> WebData::user(const std::string& name) {
+  std::lock_guard<std::mutex> lock(mu_);
+  return auth::UserStore(*db_).find(name);
+}
+
+Result<std::optional<auth::User>> WebData::userByTokenDigest(const std::string& digest) {
+  std::lock_guard<std::mutex> lock(mu_);
+  return auth::UserStore(*db_).findByApiTokenDigest(digest);
+}
+
+}  // namespace uplinkprobe::collector::web

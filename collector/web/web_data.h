@@ -1,0 +1,98 @@
+// WebData: what the pages read, on the web UI's own database connection.
+//
+// The province's ledger per school is computed at most once per `ttl` for each window length
+// and shared by every page and user (each page filters it by the user's scope with
+// auth::inScope); a school page reads its own rows fresh (bounded: at most kMaxPoints tests,
+// outages and records in its window).
+//
+// Threading: one db::Database behind a mutex; the HTTP worker threads call in concurrently.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "collector/auth/user_store.h"
+#include "collector/db/database.h"
+#include "collector/ledger/ledger.h"
+
+namespace uplinkprobe::collector::web {
+
+inline constexpr std::size_t kMaxPoints = 5000;
+inline constexpr std::size_t kRecentRecords = 50;
+
+struct TestPoint {
+  std::int64_t ts_ms = 0;
+  std::optional<double> down, up, idle_ms, loaded_ms;
+  bool counted = false;
+  std::string error;  // error.kind of a failed test
+};
+
+struct OutageRow {
+  std::int64_t start_ms = 0, end_ms = 0;
+  double duration_s = 0;
+  std::string cls;
+};
+
+struct DeviceRow {
+  std::string device_id, status, agent_version, alert_state_payload;
+  std::optional<std::int64_t> last_seen_ms, status_ts_ms;
+  std::int64_t open_alerts = 0;
+  std::optional<bool> clock_synced;  // of the device's latest record
+};
+
+struct JournalRow {
+  std::string device_id, journal_id;
+  std::int64_t min_seq = 0, max_seq = 0, stored = 0, missing = 0;
+};
+
+struct RawRecord {
+  std::int64_t ts_ms = 0;
+  std::string kind, id, payload;
+};
+
+struct SchoolDetail {
+  SchoolLedgerRow row;
+  bool in_registry = false;
+  std::int64_t from_ms = 0, to_ms = 0;
+  std::vector<TestPoint> tests;
+  std::vector<OutageRow> outages;
+  std::vector<DeviceRow> devices;
+  std::vector<JournalRow> journals;
+  std::vector<RawRecord> recent;
+};
+
+class WebData {
+ public:
+  WebData(std::unique_ptr<db::Database> db, LedgerOptions base, std::chrono::seconds ttl);
+
+  // The province's ledger per school over `days` (cached for ttl).
+  Result<std::shared_ptr<const Ledger>> ledger(int days);
+  // nullopt: neither the registry nor a device knows the school.
+  Result<std::optional<SchoolDetail>> school(const std::string& id, int days);
+  // The records behind the school's charts in [from, to], oldest first, at most kMaxPoints.
+  Result<std::vector<RawRecord>> evidence(const std::string& id, std::int64_t from_ms,
+                                          std::int64_t to_ms);
+  Result<std::optional<auth::User>> user(const std::string& name);
+  Result<std::optional<auth::User>> userByTokenDigest(const std::string& digest);
+  std::int64_t nowMs() const;
+  const LedgerOptions& options() const { return base_; }
+
+ private:
+  std::mutex mu_;
+  std::unique_ptr<db::Database> db_;
+  LedgerOptions base_;
+  std::chrono::seconds ttl_;
+  struct Cached {
+    std::int64_t at_ms = 0;
+    std::shared_ptr<const Ledger> ledger;
+  };
+  std::map<int, Cached> cache_;
+};
+
+}  // namespace uplinkprobe::collector::web
