@@ -120,10 +120,24 @@ done
 /usr/bin/uplinkprobe --version | grep -q '^uplinkprobe ' || fail "uplinkprobe --version"
 /usr/bin/uplinkprobe --version
 /usr/bin/uplinkprobe commission --help | grep -q -- --device-id || fail "uplinkprobe commission --help"
-if /usr/bin/uplinkprobe check-config --config /etc/uplinkprobe/uplinkprobe.toml; then
-  ok "check-config accepts the installed default config"
+# The shipped config carries example-config's placeholder identity: check-config (and run)
+# refuse it with exit 78 and send the technician to `commission`; with a real identity the
+# same file is accepted.
+rc=0
+/usr/bin/uplinkprobe check-config --config /etc/uplinkprobe/uplinkprobe.toml >"$WORK/cc.out" 2>&1 || rc=$?
+if [ "$rc" = 78 ] && grep -q "uplinkprobe commission" "$WORK/cc.out"; then
+  ok "check-config refuses the placeholder identity of the installed config and names commission"
 else
-  fail "check-config rejects the installed default config (exit $?)"
+  cat "$WORK/cc.out"
+  fail "check-config on the installed default config: exit $rc, want 78 naming commission"
+fi
+sed -e 's/"school-0001-probe-1"/"jl-0042-p1"/' -e 's/"220102-0001"/"220102-0042"/' \
+  /etc/uplinkprobe/uplinkprobe.toml >"$WORK/commissioned.toml"
+if /usr/bin/uplinkprobe check-config --config "$WORK/commissioned.toml" >"$WORK/cc2.out" 2>&1; then
+  ok "check-config accepts the installed config once it has a real identity"
+else
+  cat "$WORK/cc2.out"
+  fail "check-config rejects the installed config with a real identity (exit $?)"
 fi
 dpkg-query -W -f='${Conffiles}\n' uplinkprobe | grep -q '/etc/uplinkprobe/uplinkprobe.toml' ||
   fail "/etc/uplinkprobe/uplinkprobe.toml is not a conffile"
