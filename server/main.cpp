@@ -3,6 +3,7 @@
 #include <csignal>
 #include <cstdio>
 #include <exception>
+#include <memory>
 
 #include "common/version.h"
 #include "http/server.h"
@@ -26,7 +27,25 @@ int main(int argc, char** argv) {
   }
   std::signal(SIGPIPE, SIG_IGN);
   try {
-    SpeedTestHandler handler(cmd->options.trusted_proxies);
+    std::unique_ptr<AccessLog> access_log;
+    if (!cmd->options.access_log.empty()) {
+      auto opened =
+          AccessLog::open(cmd->options.access_log,
+                          static_cast<std::uint64_t>(cmd->options.access_log_max_mb) * 1024 * 1024);
+      if (!opened) {
+        std::fprintf(stderr, "uplinkprobe-server: %s\n", opened.error().message.c_str());
+        return 2;
+      }
+      access_log = std::move(*opened);
+    }
+    SpeedTestOptions handler_options;
+    handler_options.trusted_proxies = cmd->options.trusted_proxies;
+    handler_options.cors_origins = cmd->options.cors_origins;
+    handler_options.budget_bytes =
+        static_cast<std::uint64_t>(cmd->options.client_budget_mb) * 1024 * 1024;
+    handler_options.budget_window = std::chrono::seconds(cmd->options.client_budget_window_s);
+    handler_options.access_log = access_log.get();
+    SpeedTestHandler handler(std::move(handler_options));
     uplinkprobe::http::Server server(httpConfig(cmd->options), handler);
     auto bound = server.bind();
     if (!bound) {

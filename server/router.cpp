@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <array>
 
+#include "common/time_format.h"
+#include "http/connection_limiter.h"
 #include "server/garbage_size.h"
 
 namespace uplinkprobe::server {
@@ -17,10 +19,32 @@ using http::finishHead;
 constexpr std::string_view kNoStore = http::kNoStoreHeaders;
 // LibreSpeed sends these with ?cors; always sending them costs nothing and lets a browser
 // client on another origin use this server.
-constexpr std::string_view kCors =
-    "Access-Control-Allow-Origin: *\r\n"
+constexpr std::string_view kCorsRest =
     "Access-Control-Allow-Methods: GET, POST, OPTIONS\r\n"
     "Access-Control-Allow-Headers: Content-Encoding, Content-Type\r\n";
+
+// The CORS headers for this request: "*" without an allow-list; with one, the request's
+// Origin echoed back when listed (and Vary: Origin, so no cache mixes answers), else none.
+std::string corsHeaders(const Request& req, const RouteContext& ctx) {
+  if (ctx.cors_origins == nullptr || ctx.cors_origins->empty()) {
+    return "Access-Control-Allow-Origin: *\r\n" + std::string(kCorsRest);
+  }
+  std::string out = "Vary: Origin\r\n";
+  const std::string* origin = req.header("Origin");
+  if (origin != nullptr && std::find(ctx.cors_origins->begin(), ctx.cors_origins->end(), *origin) !=
+                               ctx.cors_origins->end()) {
+    out += "Access-Control-Allow-Origin: " + *origin + "\r\n";
+    out += kCorsRest;
+  }
+  return out;
+}
+
+bool originRefused(const Request& req, const RouteContext& ctx) {
+  if (ctx.cors_origins == nullptr || ctx.cors_origins->empty()) return false;
+  const std::string* origin = req.header("Origin");
+  return origin != nullptr && std::find(ctx.cors_origins->begin(), ctx.cors_origins->end(),
+                                        *origin) == ctx.cors_origins->end();
+}
 
 struct PathEntry {
   std::string_view path;
@@ -127,7 +151,7 @@ Response respond(const Request& req, const RouteContext& ctx) {
       r.close = ctx.close;
       appendStatusLine(r.head, 200);
       r.head += "Allow: GET, HEAD, POST, OPTIONS\r\n";
-      r.head += kCors;
+      r.head += corsHeaders(req, ctx);
       finishHead(r.head, 0, ctx.close);
       return r;
     }
@@ -154,10 +178,15 @@ Response respond(const Request& req, const RouteContext& ctx) {
     r.head += "Allow: ";
     r.head += allowedMethods(endpoint);
     r.head += "\r\n";
-    r.head += kCors;
+    r.head += corsHeaders(req, ctx);
     r.head += "Access-Control-Max-Age: 86400\r\n";
     finishHead(r.head, 0, ctx.close);
     return r;
+  }
+
+  if ((endpoint == Endpoint::kGarbage || endpoint == Endpoint::kEmpty) && originRefused(req, ctx)) {
+    // A page on an origin the operator did not list may not make its visitors move bytes.
+    return errorResponse(403, "origin not allowed", ctx.close);
   }
 
   std::uint64_t length = 0;
@@ -193,7 +222,7 @@ Response respond(const Request& req, const RouteContext& ctx) {
       break;
   }
   r.head += kNoStore;
-  r.head += kCors;
+  r.head += corsHeaders(req, ctx);
   finishHead(r.head, length, ctx.close);
   return r;
 }
@@ -201,10 +230,40 @@ Response respond(const Request& req, const RouteContext& ctx) {
 Response SpeedTestHandler::respond(const Request& req, const http::RequestContext& ctx) const {
   RouteContext route;
   route.peer_ip = ctx.peer_ip;
-  route.peer_is_trusted_proxy = std::find(trusted_proxies_.begin(), trusted_proxies_.end(),
-                                          ctx.peer_ip) != trusted_proxies_.end();
+  route.peer_is_trusted_proxy =
+      std::find(options_.trusted_proxies.begin(), options_.trusted_proxies.end(), ctx.peer_ip) !=
+      options_.trusted_proxies.end();
   route.close = ctx.close;
-  return server::respond(req, route);
+  route.cors_origins = &options_.cors_origins;
+  Response r = server::respond(req, route);
+  const std::string client = clientIp(req, route);
+
+  const std::uint64_t moved =
+      r.status == 200 ? r.payload_bytes + (req.content_length ? *req.content_length : 0) : 0;
+  if (moved > 0 && budget_.enabled()) {
+    asio::error_code ec;
+    auto addr = asio::ip::make_address(client, ec);
+    const std::string key = ec ? client : http::ConnectionLimiter::addressKey(addr);
+    auto charge = budget_.charge(key, moved);
+    if (!charge.allowed) {
+      // Close: an upload's body is not read, so the connection cannot go on.
+      r = errorResponse(429, "byte budget of this client used up; try again later", true);
+      const std::string retry =
+          "Retry-After: " + std::to_string(charge.retry_after.count()) + "\r\n";
+      r.head.insert(r.head.find("\r\n") + 2, retry);
+    }
+  }
+  if (options_.access_log != nullptr) {
+    const std::uint32_t chunks = garbageChunkCount(req.query);
+    const bool garbage = endpointForPath(req.path) == Endpoint::kGarbage;
+    std::string path = endpointForPath(req.path) == Endpoint::kUnknown ? "-" : req.path;
+    options_.access_log->write(
+        formatRfc3339Utc(clock_.wallNow()) + " " + AccessLog::network(client) + " " +
+        (methodAllowed(Endpoint::kEmpty, req.method) ? req.method : std::string("-")) + " " + path +
+        " " + (garbage ? "ckSize=" + std::to_string(chunks) : std::string("-")) + " " +
+        std::to_string(r.status) + " " + std::to_string(r.payload_bytes + r.body.size()));
+  }
+  return r;
 }
 
 }  // namespace uplinkprobe::server

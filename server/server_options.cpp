@@ -25,6 +25,9 @@ constexpr IntFlag kIntFlags[] = {
     {"--max-requests-per-connection", &ServerOptions::max_requests_per_connection, 1, 10000000},
     {"--max-upload-mb", &ServerOptions::max_upload_mb, 1, 1048576},
     {"--threads", &ServerOptions::threads, 1, 256},
+    {"--client-budget-mb", &ServerOptions::client_budget_mb, 0, 100000000},
+    {"--client-budget-window-s", &ServerOptions::client_budget_window_s, 1, 86400 * 31},
+    {"--access-log-max-mb", &ServerOptions::access_log_max_mb, 1, 100000},
 };
 
 Error usage(std::string message) { return makeError("usage", std::move(message)); }
@@ -73,6 +76,24 @@ Result<ServerCommand> parseServerCommand(int argc, const char* const* argv) {
       for (const char* loopback : {"127.0.0.1", "::1"}) {
         cmd.options.trusted_proxies.emplace_back(loopback);
       }
+      continue;
+    }
+    if (arg == "--cors-origin") {
+      if (!takeValue()) return usage("--cors-origin needs an origin such as https://speed.example");
+      // Echoed into a response header: an origin is scheme://host[:port], printable, no spaces.
+      bool printable = !value.empty() && value.size() <= 200;
+      for (char c : value) printable = printable && c > 0x20 && c < 0x7f;
+      if (!printable || (value != "null" && value.find("://") == std::string_view::npos) ||
+          value.back() == '/') {
+        return usage("--cors-origin " + std::string(value) +
+                     ": expected scheme://host[:port] (no path, no trailing slash)");
+      }
+      cmd.options.cors_origins.emplace_back(value);
+      continue;
+    }
+    if (arg == "--access-log") {
+      if (!takeValue() || value.empty()) return usage("--access-log needs a file name");
+      cmd.options.access_log = std::string(value);
       continue;
     }
     if (arg == "--trusted-proxy") {

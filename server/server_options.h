@@ -30,6 +30,11 @@ struct ServerOptions {
   int threads = 0;           // 0 = usable cores, at most http::kMaxDefaultThreads
   // Reverse proxies whose X-Forwarded-For getIP believes (canonical IP literals).
   std::vector<std::string> trusted_proxies;
+  std::vector<std::string> cors_origins;  // --cors-origin; empty = any ("*")
+  int client_budget_mb = 0;               // MiB per client per window; 0 = no budget
+  int client_budget_window_s = 3600;
+  std::string access_log;  // --access-log FILE; empty = none
+  int access_log_max_mb = 100;
 };
 
 struct ServerCommand {

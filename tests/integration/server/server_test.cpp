@@ -5,6 +5,7 @@
 #include <sys/resource.h>
 
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <memory>
 
@@ -388,6 +389,35 @@ TEST(ServerCli, WorkerThreadThatCannotStartIsExit2NotACrash) {
   EXPECT_EQ(WEXITSTATUS(status), 2) << err;
   EXPECT_NE(err.find("cannot start worker thread"), std::string::npos) << err;
   EXPECT_NE(err.find("of 64"), std::string::npos) << err;
+}
+
+TEST(Server, ClientByteBudgetAndAccessLog) {
+  char tmpl[] = "/tmp/uplinkprobe-access-XXXXXX";
+  ASSERT_NE(mkdtemp(tmpl), nullptr);
+  const std::string log = std::string(tmpl) + "/access.log";
+  {
+    ServerProcess s({"--client-budget-mb", "8", "--access-log", log});
+    ASSERT_NE(s.port(), 0);
+    Client c(s.port(), 10000, "127.0.0.1", "127.0.0.1");
+    for (int i = 0; i < 2; ++i) {
+      c.send("GET /garbage?ckSize=4 HTTP/1.1\r\nHost: t\r\n\r\n");
+      EXPECT_EQ(c.readResponse(0).body_bytes, 4 * kMiB) << "within the budget";
+    }
+    c.send("GET /garbage?ckSize=4 HTTP/1.1\r\nHost: t\r\n\r\n");
+    auto refused = c.readResponse();
+    EXPECT_EQ(refused.status, 429);
+    EXPECT_FALSE(refused.header("Retry-After").empty()) << refused.head;
+    Client other(s.port(), 10000, "127.0.0.1", "127.0.0.2");
+    other.send("GET /garbage?ckSize=4 HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
+    EXPECT_EQ(other.readResponse(0).body_bytes, 4 * kMiB) << "another client has its own budget";
+    EXPECT_EQ(s.stop(), 0);
+  }
+  std::ifstream in(log);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_NE(text.find(" 127.0.0.0/24 GET /garbage ckSize=4 200 4194304\n"), std::string::npos)
+      << text;
+  EXPECT_NE(text.find(" 127.0.0.0/24 GET /garbage ckSize=4 429 "), std::string::npos) << text;
+  std::filesystem::remove_all(tmpl);
 }
 
 TEST(Server, SurvivesHostileClientsAndStaysHealthy) {

@@ -85,7 +85,9 @@ TEST(Router, ForwardedForOnlyFromATrustedProxyAndOnlyItsOwnEntry) {
 }
 
 TEST(Router, HandlerTrustsOnlyTheNamedProxies) {
-  SpeedTestHandler handler({"10.0.0.1"});
+  SpeedTestOptions o;
+  o.trusted_proxies = {"10.0.0.1"};
+  SpeedTestHandler handler(o);
   auto r = req("GET /getIP HTTP/1.1\r\nX-Forwarded-For: 198.51.100.4\r\n\r\n");
   http::RequestContext from_proxy;
   from_proxy.peer_ip = "10.0.0.1";
