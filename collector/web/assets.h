@@ -27,7 +27,13 @@ p.note { color:var(--muted); margin:4px 0 10px; }
 nav.crumbs { color:var(--muted); margin-bottom:6px; }
 nav.crumbs a { color:var(--accent); }
 table { border-collapse:collapse; background:#fff; width:100%; }
-th, td { border:1px solid var(--line); padding:5px 8px; text-align:left; vertical-align:top; }
+th, td { border:1px solid var(--line); padding:5px 7px; text-align:left; vertical-align:top; }
+table.schools, table#below { font-size:13px; }
+table.schools td, table#below td, td.nw { white-space:nowrap; }
+table.schools td:nth-child(2), table#below td:nth-child(4) { white-space:normal; min-width:8em; }
+.wide { overflow-x:auto; }
+details summary { cursor:pointer; font-size:12px; color:#374151; overflow:hidden;
+  text-overflow:ellipsis; white-space:nowrap; max-width:1100px; }
 th { background:#eef2f7; font-weight:600; white-space:nowrap; }
 th a { color:var(--fg); text-decoration:none; }
 td.n, th.n { text-align:right; font-variant-numeric: tabular-nums; white-space:nowrap; }
@@ -48,8 +54,7 @@ a { color:var(--accent); }
 .login input { width:100%; padding:6px; font-size:15px; }
 .login button { margin-top:16px; padding:7px 18px; font-size:15px; }
 .error { color:var(--bad); font-weight:600; }
-pre.raw { white-space:pre-wrap; word-break:break-all; font-size:12px; margin:0; max-height:6em;
-  overflow:auto; }
+pre.raw { white-space:pre-wrap; word-break:break-all; font-size:12px; margin:4px 0 0; }
 footer { color:var(--muted); font-size:12px; padding:10px 20px; }
 svg.chart { background:#fff; border:1px solid var(--line); max-width:100%; height:auto; }
 svg .grid { stroke:#e5e7eb; stroke-width:1; }
@@ -63,6 +68,8 @@ svg .ref-target-t { fill:#dc2626; }
 svg .ref-contract { stroke:#b45309; stroke-width:1.5; stroke-dasharray:2 3; }
 svg .ref-contract-t { fill:#b45309; }
 svg .tl-bg { fill:#dcfce7; } svg .tl-out { fill:#dc2626; }
+svg.spark { vertical-align:middle; } svg .sp-ok { fill:#16a34a; } svg .sp-bad { fill:#dc2626; }
+svg .sp-none { fill:#d1d5db; }
 @media print { header form, .filters, .pager { display:none; } body { background:#fff; } }
 )CSS";
 

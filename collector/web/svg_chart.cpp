@@ -52,8 +52,9 @@ std::string drawTimeChart(const TimeChart& c) {
     for (const auto& p : s.points) ymax = std::max(ymax, p.second);
   }
   for (const auto& r : c.refs) ymax = std::max(ymax, r.value);
+  if (c.fixed_max > 0) ymax = c.fixed_max / 1.08;
   const double step = niceStep(ymax * 1.08, 4);
-  const double top = std::ceil(ymax * 1.08 / step) * step;
+  const double top = std::ceil(ymax * 1.08 / step - 1e-9) * step;
   const double span = static_cast<double>(std::max<std::int64_t>(c.to_ms - c.from_ms, 1));
   auto X = [&](std::int64_t t) {
     return kLeft + static_cast<double>(t - c.from_ms) / span * (w - kLeft - kRight);

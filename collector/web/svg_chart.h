@@ -29,6 +29,7 @@ struct TimeChart {
   std::vector<Series> series;
   std::vector<RefLine> refs;
   int width = 760, height = 240;
+  double fixed_max = 0;  // y axis top (0 = from the data)
 };
 
 std::string drawTimeChart(const TimeChart& chart);

@@ -176,6 +176,79 @@ Result<std::vector<RawRecord>> WebData::evidence(const std::string& id, std::int
   return out;
 }
 
+namespace {
+std::string sinceDay(std::int64_t now_ms, int days, const LedgerOptions& o) {
+  const LocalClock local = o.local_clock ? o.local_clock : LocalClock(processLocalStamp);
+  return local(now_ms - std::int64_t{days - 1} * 86400000).date;
+}
+}  // namespace
+
+Result<std::map<std::string, std::vector<DayMark>>> WebData::dailyMarks(const std::string& city,
+                                                                        const std::string& county,
+                                                                        int days) {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::map<std::string, std::vector<DayMark>> out;
+  auto st = db_->scan(
+      "SELECT d.school_id, d.day, d.tests_counted, d.tests_at_target FROM school_days d JOIN "
+      "schools s ON s.school_id = d.school_id WHERE s.city = ? AND s.county = ? AND d.day >= ? "
+      "ORDER BY d.school_id, d.day",
+      {city, county, sinceDay(nowMs(), days, base_)}, [&](const db::RowView& r) {
+        out[std::string(r.text(0))].push_back(
+            {std::string(r.text(1)), r.integer(2).value_or(0), r.integer(3).value_or(0)});
+      });
+  if (!st) return st.error();
+  return out;
+}
+
+Result<std::map<std::string, BelowRun>> WebData::belowRuns(int days) {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::map<std::string, BelowRun> out;
+  std::string current;
+  BelowRun run;
+  auto flush = [&] {
+    if (!current.empty() && run.days > 0) out[current] = run;
+  };
+  auto st = db_->scan(
+      "SELECT school_id, day, tests_counted, tests_at_target FROM school_days WHERE day >= ? AND "
+      "tests_counted > 0 ORDER BY school_id, day",
+      {sinceDay(nowMs(), days, base_)}, [&](const db::RowView& r) {
+        std::string_view id = r.text(0);
+        if (id != current) {
+          flush();
+          current = std::string(id);
+          run = BelowRun{};
+        }
+        DayMark m{std::string(r.text(1)), r.integer(2).value_or(0), r.integer(3).value_or(0)};
+        if (m.below()) {
+          if (run.days == 0) run.since = m.day;
+          ++run.days;
+        } else {
+          run = BelowRun{};
+        }
+      });
+  if (!st) return st.error();
+  flush();
+  return out;
+}
+
+Result<std::shared_ptr<const std::vector<TrendDay>>> WebData::trend(int days) {
+  std::lock_guard<std::mutex> lock(mu_);
+  const std::int64_t now = nowMs();
+  auto& c = trend_cache_[days];
+  if (c.days && now >= c.at_ms && now - c.at_ms < ttl_.count() * 1000) return c.days;
+  auto v = std::make_shared<std::vector<TrendDay>>();
+  auto st = db_->scan(
+      "SELECT day, COUNT(*), SUM(CASE WHEN 2 * tests_at_target >= tests_counted THEN 1 ELSE 0 "
+      "END) FROM school_days WHERE day >= ? AND tests_counted > 0 GROUP BY day ORDER BY day",
+      {sinceDay(now, days, base_)}, [&](const db::RowView& r) {
+        v->push_back({std::string(r.text(0)), r.integer(1).value_or(0), r.integer(2).value_or(0)});
+      });
+  if (!st) return st.error();
+  c.at_ms = now;
+  c.days = v;
+  return c.days;
+}
+
 Result<std::optional<auth::User>> WebData::user(const std::string& name) {
   std::lock_guard<std::mutex> lock(mu_);
   return auth::UserStore(*db_).find(name);

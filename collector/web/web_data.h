@@ -24,7 +24,7 @@
 namespace uplinkprobe::collector::web {
 
 inline constexpr std::size_t kMaxPoints = 5000;
-inline constexpr std::size_t kRecentRecords = 50;
+inline constexpr std::size_t kRecentRecords = 30;
 
 struct TestPoint {
   std::int64_t ts_ms = 0;
@@ -56,6 +56,28 @@ struct RawRecord {
   std::string kind, id, payload;
 };
 
+// One local day of a school: counted tests in school hours and those at target.
+struct DayMark {
+  std::string day;  // YYYY-MM-DD (ledger time zone)
+  std::int64_t counted = 0, at_target = 0;
+  // A day is below target when most of its counted tests were below.
+  bool below() const { return counted > 0 && 2 * at_target < counted; }
+};
+
+// Since when a school has been below target: the trailing run of days whose counted tests
+// were mostly below (days without tests do not break the run).
+struct BelowRun {
+  std::string since;  // first day of the run
+  int days = 0;       // days with tests in the run
+};
+
+// One day of the province trend: schools whose counted tests were mostly at target, of the
+// schools that had counted tests that day.
+struct TrendDay {
+  std::string day;
+  std::int64_t tested = 0, at_target = 0;
+};
+
 struct SchoolDetail {
   SchoolLedgerRow row;
   bool in_registry = false;
@@ -78,6 +100,14 @@ class WebData {
   // The records behind the school's charts in [from, to], oldest first, at most kMaxPoints.
   Result<std::vector<RawRecord>> evidence(const std::string& id, std::int64_t from_ms,
                                           std::int64_t to_ms);
+  // The last `days` local days of every school of (city, county), by school id.
+  Result<std::map<std::string, std::vector<DayMark>>> dailyMarks(const std::string& city,
+                                                                 const std::string& county,
+                                                                 int days);
+  // Per school below target on its last tested day: its run (window: `days`).
+  Result<std::map<std::string, BelowRun>> belowRuns(int days);
+  // The province's trend over `days` (cached like the ledger).
+  Result<std::shared_ptr<const std::vector<TrendDay>>> trend(int days);
   Result<std::optional<auth::User>> user(const std::string& name);
   Result<std::optional<auth::User>> userByTokenDigest(const std::string& digest);
   std::int64_t nowMs() const;
@@ -93,6 +123,11 @@ class WebData {
     std::shared_ptr<const Ledger> ledger;
   };
   std::map<int, Cached> cache_;
+  struct CachedTrend {
+    std::int64_t at_ms = 0;
+    std::shared_ptr<const std::vector<TrendDay>> days;
+  };
+  std::map<int, CachedTrend> trend_cache_;
 };
 
 }  // namespace uplinkprobe::collector::web

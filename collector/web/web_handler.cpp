@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cstdio>
+#include <ctime>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -244,6 +246,30 @@ std::string aggRow(const Call& c, const std::string& name_html, const Agg& a, do
   s += "<td>" + passFail(c, a.schools > 0 && a.reportingPct() >= connected) + "</td>";
   s += "<td>" + passFail(c, a.schools > 0 && a.meetingPct() >= connected) + "</td></tr>";
   return s;
+}
+
+// The last days of a school as bars: height = share of counted tests at target, red when
+// most were below, grey tick for a day without tests.
+std::string sparkline(const std::vector<DayMark>& marks, const std::vector<std::string>& days) {
+  std::string s = "<svg class=\"spark\" xmlns=\"http://www.w3.org/2000/svg\" width=\"" +
+                  std::to_string(days.size() * 4) + "\" height=\"18\" viewBox=\"0 0 " +
+                  std::to_string(days.size() * 4) + " 18\">";
+  std::size_t k = 0;
+  for (std::size_t i = 0; i < days.size(); ++i) {
+    while (k < marks.size() && marks[k].day < days[i]) ++k;
+    const std::string x = std::to_string(i * 4);
+    if (k < marks.size() && marks[k].day == days[i] && marks[k].counted > 0) {
+      const auto& m = marks[k];
+      const int h = std::max<int>(2, static_cast<int>(16.0 * m.at_target / m.counted + 0.5));
+      s += "<rect class=\"" + std::string(m.below() ? "sp-bad" : "sp-ok") + "\" x=\"" + x +
+           "\" y=\"" + std::to_string(18 - h) + "\" width=\"3\" height=\"" + std::to_string(h) +
+           "\"><title>" + esc(m.day) + " " + std::to_string(m.at_target) + "/" +
+           std::to_string(m.counted) + "</title></rect>";
+    } else {
+      s += "<rect class=\"sp-none\" x=\"" + x + "\" y=\"16\" width=\"3\" height=\"2\"/>";
+    }
+  }
+  return s + "</svg>";
 }
 
 std::string groupName(const Call& c, const std::string& g) {
@@ -518,6 +544,39 @@ Response WebHandler::overview(Call& c) const {
   }
   b += aggRow(c, esc(c.t("col.total")), total, options_.connected_target_pct, true);
   b += "</tbody></table>";
+  auto trend = data_.trend(90);
+  if (!trend) {
+    spdlog::error("web: trend: {}", trend.error().message);
+    return errorPage(c, 503, "error.unavailable");
+  }
+  b += "<h2>" + esc(c.t("overview.trend")) + "</h2>";
+  if ((*trend)->empty()) {
+    b += "<p class=\"note\">" + esc(c.t("school.no_tests")) + "</p>";
+  } else {
+    TimeChart tc;
+    tc.title = std::string(c.t("overview.trend"));
+    tc.unit = "%";
+    tc.to_ms = data_.nowMs();
+    tc.from_ms = tc.to_ms - 90 * 86400000LL;
+    Series sr{std::string(c.t("overview.trend_series")), "s-down", {}};
+    for (const auto& d : **trend) {
+      // Noon of the local day, from its date (the process time zone).
+      std::tm tm{};
+      if (std::sscanf(d.day.c_str(), "%d-%d-%d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday) != 3)
+        continue;
+      tm.tm_year -= 1900;
+      tm.tm_mon -= 1;
+      tm.tm_hour = 12;
+      tm.tm_isdst = -1;
+      const std::int64_t t = static_cast<std::int64_t>(std::mktime(&tm)) * 1000;
+      sr.points.emplace_back(t, 100.0 * d.at_target / std::max<std::int64_t>(d.tested, 1));
+    }
+    tc.series = {sr};
+    tc.refs.push_back({options_.connected_target_pct, "98 %", "ref-target"});
+    tc.fixed_max = 100;
+    b += drawTimeChart(tc);
+    b += "<p class=\"note\">" + esc(c.t("overview.trend_note")) + "</p>";
+  }
   return html(c, 200, layout(c, c.t("overview.title"), b));
 }
 
@@ -705,8 +764,21 @@ Response WebHandler::county(Call& c) const {
   select("stage", "filter.stage", stages, stage);
   b += "<button type=\"submit\">" + esc(c.t("filter.apply")) + "</button></form>";
 
-  b += "<table class=\"schools\"><thead><tr>";
+  auto marks = data_.dailyMarks(city_name, county_name, 30);
+  if (!marks) {
+    spdlog::error("web: daily marks: {}", marks.error().message);
+    return errorPage(c, 503, "error.unavailable");
+  }
+  std::vector<std::string> last_days;
+  for (int i = 29; i >= 0; --i) last_days.push_back(localDate(data_.nowMs() - i * 86400000LL));
+  static const std::vector<DayMark> kNoMarks;
+  b += "<div class=\"wide\"><table class=\"schools\"><thead><tr>";
+  bool spark_done = false;
   for (const auto& k : kSortKeys) {
+    if (std::string_view(k.name) == "stage" && !spark_done) {
+      b += "<th>" + esc(c.t("col.last30")) + "</th>";
+      spark_done = true;
+    }
     const bool active = sort == k.name;
     const bool next_desc = active ? !desc : k.numeric;
     b += std::string("<th") + (k.numeric ? " class=\"n\"" : "") + "><a href=\"" +
@@ -717,8 +789,10 @@ Response WebHandler::county(Call& c) const {
   for (std::size_t i = (page - 1) * per; i < std::min(rows.size(), page * per); ++i) {
     const auto& s = *rows[i];
     b += "<tr><td>" + esc(s.school_id) + "</td><td><a href=\"/school/" +
-         esc(urlEncode(s.school_id)) + "\">" + esc(s.name) + "</a></td><td>" + esc(s.stage) +
-         "</td><td>" + esc(groupName(c, s.carrier)) + "</td>";
+         esc(urlEncode(s.school_id)) + "\">" + esc(s.name) + "</a></td>";
+    auto mk = marks->find(s.school_id);
+    b += "<td>" + sparkline(mk == marks->end() ? kNoMarks : mk->second, last_days) + "</td>";
+    b += "<td>" + esc(s.stage) + "</td><td>" + esc(groupName(c, s.carrier)) + "</td>";
     b += std::string("<td class=\"st-") + schoolStateName(s.state) + "\">" +
          esc(c.t(stateKey(s.state))) + "</td>";
     b += "<td class=\"n\">" + num1(s.median_down_mbps) + "</td><td class=\"n\">" +
@@ -730,7 +804,7 @@ Response WebHandler::county(Call& c) const {
          std::to_string(s.open_alerts) + "</td><td class=\"n\">" + std::to_string(s.missing_seq) +
          "</td></tr>";
   }
-  b += "</tbody></table>";
+  b += "</tbody></table></div>";
   b += "<div class=\"pager\">";
   const std::string sorted = base + "&sort=" + sort + "&dir=" + (desc ? "desc" : "asc");
   if (page > 1)
@@ -978,8 +1052,15 @@ Response WebHandler::school(Call& c) const {
   b += "<table id=\"records\"><thead><tr><th>" + esc(c.t("col.time")) + "</th><th>" +
        esc(c.t("col.kind")) + "</th><th>" + esc(c.t("col.record")) + "</th></tr></thead><tbody>";
   for (const auto& r : d.recent) {
-    b += "<tr><td>" + esc(localTime(r.ts_ms)) + "</td><td>" + esc(r.kind) +
-         "</td><td><pre class=\"raw\">" + esc(r.payload) + "</pre></td></tr>";
+    // One line per record; the whole payload opens in place (no JavaScript needed).
+    std::string head = r.payload.substr(0, 140);
+    while (!head.empty() && (static_cast<unsigned char>(head.back()) & 0xC0) == 0x80)
+      head.pop_back();  // never cut a UTF-8 sequence (esc would show U+FFFD)
+    if (!head.empty() && static_cast<unsigned char>(head.back()) >= 0xC0) head.pop_back();
+    b += "<tr><td class=\"nw\">" + esc(localTime(r.ts_ms)) + "</td><td>" + esc(r.kind) +
+         "</td><td><details><summary><code>" + esc(r.id) + "</code> " + esc(head) +
+         (head.size() < r.payload.size() ? "…" : "") + "</summary><pre class=\"raw\">" +
+         esc(r.payload) + "</pre></details></td></tr>";
   }
   b += "</tbody></table>";
   return html(c, 200, layout(c, s.name.empty() ? s.school_id : s.name, b));
@@ -999,15 +1080,34 @@ Response WebHandler::below(Call& c, bool xlsx) const {
     if (s.meets_target.value_or(true)) continue;
     picked.schools.push_back(s);
   }
-  // Longest below first: the lowest share of tests at target, then the lowest median.
+  auto runs = data_.belowRuns(options_.days);
+  if (!runs) {
+    spdlog::error("web: below runs: {}", runs.error().message);
+    return errorPage(c, 503, "error.unavailable");
+  }
+  auto runOf = [&](const SchoolLedgerRow& s) -> const BelowRun* {
+    auto it = runs->find(s.school_id);
+    return it == runs->end() ? nullptr : &it->second;
+  };
+  // Longest below first, then the lowest median.
   std::stable_sort(picked.schools.begin(), picked.schools.end(),
-                   [](const SchoolLedgerRow& a, const SchoolLedgerRow& b) {
-                     if (a.share_at_target != b.share_at_target)
-                       return a.share_at_target.value_or(0) < b.share_at_target.value_or(0);
+                   [&](const SchoolLedgerRow& a, const SchoolLedgerRow& b) {
+                     const BelowRun* ra = runOf(a);
+                     const BelowRun* rb = runOf(b);
+                     const int da = ra ? ra->days : 0, db = rb ? rb->days : 0;
+                     if (da != db) return da > db;
                      return a.median_down_mbps.value_or(0) < b.median_down_mbps.value_or(0);
                    });
   if (xlsx) {
     LedgerTable lt = ledgerTable(picked);
+    // The ledger's columns in its order, then how long each school has been below.
+    lt.columns.push_back("低于目标起始日");
+    lt.columns.push_back("低于目标天数");
+    for (std::size_t i = 0; i < lt.rows.size() && i < picked.schools.size(); ++i) {
+      const BelowRun* r = runOf(picked.schools[i]);
+      lt.rows[i].push_back(r ? Cell{r->since} : Cell{});
+      lt.rows[i].push_back(r ? Cell{static_cast<std::int64_t>(r->days)} : Cell{});
+    }
     Table t{std::move(lt.columns), std::move(lt.rows)};
     auto bytes = xlsxBytes(t, "below-target");
     if (!bytes) {
@@ -1030,8 +1130,10 @@ Response WebHandler::below(Call& c, bool xlsx) const {
     b += "<p>" + esc(c.t("below.none")) + "</p>";
   } else {
     b += "<table id=\"below\"><thead><tr>";
-    for (auto k : {"col.city", "col.county", "col.school_id", "col.school", "col.carrier"})
+    for (auto k : {"col.city", "col.county", "col.school_id", "col.school", "col.carrier",
+                   "col.below_since"})
       b += "<th>" + esc(c.t(k)) + "</th>";
+    b += "<th class=\"n\">" + esc(c.t("col.below_days")) + "</th>";
     for (auto k : {"col.median_down", "col.p10_down", "col.contract_down", "col.share_at_target",
                    "col.tests"})
       b += "<th class=\"n\">" + esc(c.t(k)) + "</th>";
@@ -1042,11 +1144,15 @@ Response WebHandler::below(Call& c, bool xlsx) const {
       b += "<tr><td>" + esc(groupName(c, s.city)) + "</td><td>" + esc(groupName(c, s.county)) +
            "</td><td>" + esc(s.school_id) + "</td><td><a href=\"/school/" +
            esc(urlEncode(s.school_id)) + "\">" + esc(s.name) + "</a></td><td>" +
-           esc(groupName(c, s.carrier)) + "</td><td class=\"n\">" + num1(s.median_down_mbps) +
-           "</td><td class=\"n\">" + num1(s.p10_down_mbps) + "</td><td class=\"n\">" +
-           num1(s.contracted_down_mbps) + "</td><td class=\"n\">" + optPct01(s.share_at_target) +
-           "</td><td class=\"n\">" + std::to_string(s.tests) + "</td><td>" +
-           esc(localTime(s.last_counted_test_ms)) + "</td></tr>";
+           esc(groupName(c, s.carrier)) + "</td>";
+      const BelowRun* r = runOf(s);
+      b += "<td>" + esc(r ? r->since : std::string("—")) + "</td><td class=\"n\">" +
+           (r ? std::to_string(r->days) : std::string("—")) + "</td>";
+      b += "<td class=\"n\">" + num1(s.median_down_mbps) + "</td><td class=\"n\">" +
+           num1(s.p10_down_mbps) + "</td><td class=\"n\">" + num1(s.contracted_down_mbps) +
+           "</td><td class=\"n\">" + optPct01(s.share_at_target) + "</td><td class=\"n\">" +
+           std::to_string(s.tests) + "</td><td>" + esc(localTime(s.last_counted_test_ms)) +
+           "</td></tr>";
     }
     b += "</tbody></table>";
   }

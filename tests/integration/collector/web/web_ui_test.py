@@ -125,6 +125,7 @@ def seed_records(db_path, now):
         seq = 0
         start = now - 30 * DAY
         t = start
+        days = {}
         while t <= last:
             seq += 1
             down = round(mbps * rng.uniform(0.85, 1.1), 1)
@@ -150,7 +151,17 @@ def seed_records(db_path, now):
                 "INSERT INTO tests VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (dev, jid, seq, sid, t, local_mow(t), down, up, down * 0.95, up * 0.95, 100,
                  1 if down >= 100 else 0, 1, "scheduled", None))
+            day = time.strftime("%Y-%m-%d", time.gmtime(t / 1000 + 8 * 3600))
+            d = days.setdefault(day, [0, 0, t])
+            d[0] += 1
+            d[1] += 1 if down >= 100 else 0
+            d[2] = t
             t += 6 * 3600 * 1000
+        for day, (counted, at_target, last_t) in days.items():
+            period = 86400.0
+            up_s = period - (2400.0 if sid == "220102002" and rng.random() < 0.15 else 0.0)
+            db.execute("INSERT INTO school_days VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                       (sid, day, counted, period, up_s, period, up_s, counted, counted, at_target, last_t))
         # One outage a week for the school below target.
         if sid == "220102002":
             for k in range(4):
@@ -336,6 +347,8 @@ def main():
             "r => Array.from(r.cells).slice(0, 3).map(c => c.textContent))")
         api_rows = [[g["group"], str(g["schools"]), str(g["reporting"])] for g in city_rows]
         check(sorted(page_rows) == sorted(api_rows), "overview rows per city equal the API's")
+        check(browser.eval("document.querySelectorAll('main svg.chart').length") == 1,
+              "overview: the 90-day trend chart")
 
         browser.goto(base + "/city?city=" + urllib.parse.quote("长春市"))
         browser.screenshot(os.path.join(SHOTS, "city.png"))
@@ -343,6 +356,8 @@ def main():
         browser.screenshot(os.path.join(SHOTS, "county.png"))
         names = browser.eval("Array.from(document.querySelectorAll('table.schools tbody tr td:nth-child(2)')).map(t => t.textContent)")
         check(XSS in names, "county list shows the XSS name as text")
+        check(browser.eval("document.querySelectorAll('table.schools svg.spark').length") == 3,
+              "county list: a 30-day sparkline per school")
         browser.goto(base + "/county?city=" + urllib.parse.quote("长春市") + "&county=" + urllib.parse.quote("朝阳区") +
                      "&state=below")
         below_names = browser.eval("Array.from(document.querySelectorAll('table.schools tbody tr td:nth-child(2)')).map(t => t.textContent)")
@@ -368,6 +383,8 @@ def main():
         browser.screenshot(os.path.join(SHOTS, "below.png"))
         check(browser.eval("document.querySelectorAll('#below tbody tr').length") == 2,
               "below-target list: the two schools under 100 Mbps")
+        since = browser.eval("Array.from(document.querySelectorAll('#below tbody tr')).map(r => r.cells[5].textContent)")
+        check(all(re.fullmatch(r"\d{4}-\d\d-\d\d", x) for x in since), "below-target list: since when (%s)" % since)
 
         browser.submit("document.querySelector('header a[href^=\"/lang\"]').click();")
         check(browser.eval("document.documentElement.lang") == "en", "language switch to English")
