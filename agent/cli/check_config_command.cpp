@@ -1,9 +1,12 @@
+#include <fmt/format.h>
+
 #include <cstdio>
 
 #include "agent/cli/arg_parser.h"
 #include "agent/cli/commands.h"
 #include "agent/cli/display_format.h"
 #include "agent/cli/exit_codes.h"
+#include "agent/cli/i18n.h"
 #include "agent/cli/usage_text.h"
 #include "agent/config/config_loader.h"
 #include "agent/config/schema.h"
@@ -22,16 +25,17 @@ int checkConfigCommand(const Args& args) {
   }
   // Exactly the checks `run` and a reload make (daemon::validate), every problem listed.
   auto v = daemon::validate(*cfg);
-  for (const auto& w : v.warnings) std::fputs(wrapMessage("warning: " + w).c_str(), stderr);
+  for (const auto& w : v.warnings) std::fputs(wrapMessage(tr("warning: ") + w).c_str(), stderr);
   for (const auto& e : v.errors) std::fputs(wrapMessage(e).c_str(), stderr);
   if (!v.ok()) return kExitBadConfig;
-  std::printf("%s: OK (device %s, school %s, %zu server(s), target %.0f Mbps down, config %s)\n",
-              path.c_str(), cfg->identity.device_id.c_str(), cfg->identity.school_id.c_str(),
-              cfg->servers.size(), cfg->target.effectiveDownMbps(),
-              config::configHash(*cfg).c_str());
-  if (!cfg->remote_overrides_path.empty())
-    std::printf("  with changes made by remote commands in %s\n",
-                cfg->remote_overrides_path.c_str());
+  std::fputs(
+      wrapMessage(fmt::format(fmt::runtime(tr("{}: OK (device {}, school {}, {} server(s), "
+                                              "target {} down, config {})")),
+                              path, cfg->identity.device_id, cfg->identity.school_id,
+                              cfg->servers.size(), formatRate(cfg->target.effectiveDownMbps()),
+                              config::configHash(*cfg)))
+          .c_str(),
+      stdout);
   return kExitOk;
 }
 

@@ -48,12 +48,16 @@
 #include <set>
 #include <sstream>
 
+#include <fmt/format.h>
+
 #include "agent/cli/arg_parser.h"
 #include "agent/cli/commands.h"
 #include "agent/cli/display_format.h"
 #include "agent/cli/exit_codes.h"
+#include "agent/cli/i18n.h"
 #include "agent/cli/progress_view.h"
 #include "agent/cli/prompt_answer.h"
+#include "agent/cli/receipt.h"
 #include "agent/cli/test_summary.h"
 #include "agent/cli/usage_text.h"
 #include "agent/cli/verdict_words.h"
@@ -126,19 +130,21 @@ struct Field {
   bool number;
 };
 
+// The device id comes first: it is on the box's label, the rest comes from the school.
 constexpr Field kFields[] = {
-    {"--school-id", "identity", "school_id", "School id (education department)", false},
-    {"--school-name", "identity", "school_name", "School name", false},
-    {"--region", "identity", "region", "Region (city/prefecture)", false},
-    {"--county", "identity", "county", "County/district", false},
-    {"--device-id", "identity", "device_id", "Device id (unique per probe)", false},
-    {"--carrier", "identity", "carrier", "Carrier", false},
-    {"--contracted-down", "target", "contracted_down_mbps", "Contracted download, Mbps", true},
-    {"--contracted-up", "target", "contracted_up_mbps", "Contracted upload, Mbps (0 = none)", true},
-    {"--server", "servers", "url", "Test server URL (uplinkprobe-server / LibreSpeed)", false},
-    {"--broker", "mqtt", "uri", "MQTT broker (tcp://host:1883, ssl://host:8883, empty = none)",
+    {"--device-id", "identity", "device_id", N_("Device id (unique per probe)"), false},
+    {"--school-id", "identity", "school_id", N_("School id (education department)"), false},
+    {"--school-name", "identity", "school_name", N_("School name"), false},
+    {"--region", "identity", "region", N_("Region (city/prefecture)"), false},
+    {"--county", "identity", "county", N_("County/district"), false},
+    {"--carrier", "identity", "carrier", N_("Carrier"), false},
+    {"--contracted-down", "target", "contracted_down_mbps", N_("Contracted download, Mbps"), true},
+    {"--contracted-up", "target", "contracted_up_mbps", N_("Contracted upload, Mbps (0 = none)"),
+     true},
+    {"--server", "servers", "url", N_("Test server URL (uplinkprobe-server / LibreSpeed)"), false},
+    {"--broker", "mqtt", "uri", N_("MQTT broker (tcp://host:1883, ssl://host:8883, empty = none)"),
      false},
-    {"--username", "mqtt", "username", "Broker user name (empty = none)", false},
+    {"--username", "mqtt", "username", N_("Broker user name (empty = none)"), false},
 };
 
 std::string fmtNumber(double v) {
@@ -190,7 +196,7 @@ std::optional<std::string> readAnswer(bool echo, std::string* error) {
 
 std::optional<std::string> ask(const std::string& prompt, const std::string& def,
                                std::string* error) {
-  std::fprintf(stderr, "%s [%s]: ", prompt.c_str(), def.c_str());
+  std::fprintf(stderr, "%s [%s]: ", tr(prompt.c_str()), def.c_str());
   std::fflush(stderr);
   auto a = readAnswer(true, error);
   if (!a) return std::nullopt;
@@ -302,8 +308,6 @@ double num(const nlohmann::json& j, const char* a, const char* b) {
     return j[a][b].get<double>();
   return -1;
 }
-
-std::string mbps(double v) { return formatRate(v < 0 ? std::nullopt : std::optional<double>(v)); }
 
 }  // namespace
 
@@ -644,7 +648,8 @@ int commissionCommand(const Args& args) {
       config::loadConfigString(config::exampleConfig(), "example", config::Purpose::kTest);
 
   if (interactive)
-    std::fprintf(stderr, "uplinkprobe commission: press Enter to keep the value in [brackets].\n");
+    std::fprintf(stderr, "uplinkprobe commission: %s\n",
+                 tr("press Enter to keep the value in [brackets]."));
   std::string text = *original;
   std::map<std::string, std::string> value;  // key -> final value
   for (const auto& f : kFields) {
@@ -821,7 +826,6 @@ int commissionCommand(const Args& args) {
   }
   if (outcome.stop) return outcome.exit_code;
   nlohmann::json& rec = outcome.rec;
-  const auto& v = rec["verdict"];
   int exit_code = outcome.exit_code;
   const std::string& broker_line = outcome.broker_line;
   const std::string& journal_line = outcome.journal_line;
@@ -829,43 +833,22 @@ int commissionCommand(const Args& args) {
   // ---- 7. receipt and service ----
   std::string service_line;
   if (a.has("--no-start")) {
-    service_line = "not started (--no-start): systemctl restart uplinkprobe";
+    service_line = tr("not started (--no-start): systemctl restart uplinkprobe");
   } else if (systemdRunning()) {
     bool ok = std::system("systemctl restart uplinkprobe.service") == 0;
-    service_line = ok ? "uplinkprobe.service running with the new config"
-                      : "FAILED to start: see journalctl -u uplinkprobe";
+    service_line = ok ? tr("uplinkprobe.service running with the new config")
+                      : tr("FAILED to start: see journalctl -u uplinkprobe");
     if (!ok) exit_code = kExitError;
   } else {
-    service_line = "systemd is not running here: start `uplinkprobe run --config " + path + "`";
+    service_line = fmt::format(
+        fmt::runtime(tr("systemd is not running here: start `uplinkprobe run --config {}`")), path);
   }
   (void)was_active;
 
-  const bool synced = rec.value("clock_synced", false);
-  // The receipt's verdict is the test's headline: one vocabulary (verdict_words.h). It may
-  // quote the test server's or the network's words: no control characters reach the terminal.
-  std::string verdict_line = terminalSafe(wrapLine("", headline(rec), 12, false));
-  verdict_line.pop_back();
-  std::printf(
-      "\n=== uplinkprobe commissioning receipt ===\n"
-      "school:     %s (%s), %s / %s\n"
-      "device:     %s, uplinkprobe %s\n"
-      "carrier:    %s, contracted %s down / %s up, target %s\n"
-      "measured:   down %s, up %s (IP-layer capacity)\n"
-      "verdict:    %s\n"
-      "time:       %s, clock %s\n"
-      "broker:     %s\n"
-      "journal:    %s\n"
-      "service:    %s\n",
-      cfg->identity.school_name.c_str(), cfg->identity.school_id.c_str(),
-      cfg->identity.region.c_str(), cfg->identity.county.c_str(), cfg->identity.device_id.c_str(),
-      kAgentVersion, cfg->identity.carrier.c_str(), mbps(cfg->target.contracted_down_mbps).c_str(),
-      mbps(cfg->target.contracted_up_mbps).c_str(), mbps(v.value("target_mbps", -1.0)).c_str(),
-      mbps(num(rec, "download", "ip_capacity_mbps")).c_str(),
-      mbps(num(rec, "upload", "ip_capacity_mbps")).c_str(), verdict_line.c_str(),
-      displayLocal(rec.value("ts", std::string("?"))).c_str(),
-      synced ? "NTP-synchronised" : "NOT synchronised (check NTP: timedatectl)",
-      broker_line.c_str(), journal_line.empty() ? "NOT written" : journal_line.c_str(),
-      service_line.c_str());
+  // Values from the config and the test server's or the network's words: no control
+  // characters reach the terminal.
+  ReceiptInput receipt{&*cfg, rec, kAgentVersion, broker_line, journal_line, service_line};
+  std::fputs(terminalSafe(formatReceipt(receipt)).c_str(), stdout);
   return exit_code;
 }
 

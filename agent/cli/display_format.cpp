@@ -151,26 +151,8 @@ std::string wrapLine(const std::string& label, const std::string& text, int inde
       line = pad;
       line_has_word = false;
     }
-    // A single word wider than a whole line: cut it (on a UTF-8 character boundary).
-    while (displayWidth(line) + (line_has_word ? 1 : 0) + displayWidth(word) > kMaxColumns) {
-      const int fit = kMaxColumns - displayWidth(line) - (line_has_word ? 1 : 0);
-      size_t cut = 0;
-      int w = 0;
-      while (cut < word.size()) {
-        size_t next = cut + 1;
-        while (next < word.size() && (static_cast<unsigned char>(word[next]) & 0xc0) == 0x80)
-          ++next;
-        const int cw = displayWidth(word.substr(cut, next - cut));
-        if (w + cw > fit) break;
-        w += cw;
-        cut = next;
-      }
-      if (cut == 0) break;
-      out += line + (line_has_word ? " " : "") + word.substr(0, cut) + "\n";
-      word = word.substr(cut);
-      line = pad;
-      line_has_word = false;
-    }
+    // A single word wider than a whole line (a path, a URL) stays whole on its own line:
+    // cutting it would break copy and paste.
     line += (line_has_word ? " " : "") + word;
     line_has_word = true;
   }

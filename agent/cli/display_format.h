@@ -56,8 +56,8 @@ namespace uplinkprobe::cli {
 
 // `text` wrapped at spaces to kMaxColumns: the first line starts with `label` padded to
 // `indent` columns (unpadded when pad_label is false: a hanging indent), continuation lines
-// with `indent` spaces. A word longer than a line (a URL) is cut. Every returned line ends
-// with '\n'.
+// with `indent` spaces. A word longer than a line (a path, a URL) is kept whole on a line of
+// its own, the one case that passes kMaxColumns. Every returned line ends with '\n'.
 std::string wrapLine(const std::string& label, const std::string& text, int indent = 10,
                      bool pad_label = true);
 

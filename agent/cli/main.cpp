@@ -1,23 +1,52 @@
 // uplinkprobe: the school-link agent and the technician's CLI. Dispatch only; each command
 // lives in its own file, its help text in usage_text.cpp.
+#include <fmt/format.h>
+
 #include <cstdio>
 #include <cstring>
 #include <functional>
 #include <map>
+#include <optional>
 
 #include "agent/cli/commands.h"
 #include "agent/cli/exit_codes.h"
+#include "agent/cli/i18n.h"
 #include "agent/cli/usage_text.h"
 #include "common/version.h"
 
 int main(int argc, char** argv) {
   using namespace uplinkprobe::cli;
-  if (argc < 2) {
+  // --lang zh|en anywhere on the line chooses the language of every command (i18n.h).
+  Args all(argv + 1, argv + argc);
+  std::optional<Language> lang;
+  for (size_t i = 0; i < all.size(); ++i) {
+    std::string value;
+    if (all[i] == "--lang" && i + 1 < all.size()) {
+      value = all[i + 1];
+      all.erase(all.begin() + i, all.begin() + i + 2);
+    } else if (all[i].rfind("--lang=", 0) == 0) {
+      value = all[i].substr(7);
+      all.erase(all.begin() + i);
+    } else if (all[i] == "--lang") {
+      value = "";
+      all.erase(all.begin() + i);
+    } else {
+      continue;
+    }
+    lang = parseLanguage(value);
+    if (!lang) {
+      std::fprintf(stderr, "uplinkprobe: --lang \"%s\": expected zh or en\n", value.c_str());
+      return kExitUsage;
+    }
+    break;
+  }
+  initLanguage(lang);
+  if (all.empty()) {
     std::fputs(mainUsage().c_str(), stderr);
     return kExitUsage;
   }
-  const std::string cmd = argv[1];
-  Args rest(argv + 2, argv + argc);
+  const std::string cmd = all[0];
+  Args rest(all.begin() + 1, all.end());
   if (cmd == "--version" || cmd == "version") {
     std::printf("uplinkprobe %s\n", uplinkprobe::kAgentVersion);
     return kExitOk;
@@ -37,7 +66,8 @@ int main(int argc, char** argv) {
   };
   auto it = commands.find(cmd);
   if (it == commands.end()) {
-    std::fprintf(stderr, "uplinkprobe: unknown command \"%s\"\n\n%s", cmd.c_str(),
+    std::fprintf(stderr, "%s\n\n%s",
+                 fmt::format(fmt::runtime(tr("uplinkprobe: unknown command \"{}\"")), cmd).c_str(),
                  mainUsage().c_str());
     return kExitUsage;
   }

@@ -127,10 +127,10 @@ std::string formatReportTable(const ReportInput& in, const std::vector<nlohmann:
     if (o.outcome == Outcome::kError) {
       judged += " " + str(r["error"], "kind");
     } else if (!v.value("counted", false)) {
-      judged += " (" + std::string(tr("not counted:"));
+      std::string reasons;
       for (const auto& u : v.value("unfair_reasons", nlohmann::json::array()))
-        if (u.is_string()) judged += " " + u.get<std::string>();
-      judged += ")";
+        if (u.is_string()) reasons += (reasons.empty() ? "" : ", ") + u.get<std::string>();
+      judged += fmt::format(fmt::runtime(tr(" (not counted: {})")), reasons);
     }
     s += wrapLine(
         "  ",

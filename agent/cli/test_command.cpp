@@ -18,6 +18,7 @@
 #include "agent/cli/commands.h"
 #include "agent/cli/display_format.h"
 #include "agent/cli/exit_codes.h"
+#include "agent/cli/i18n.h"
 #include "agent/cli/progress_view.h"
 #include "agent/cli/test_summary.h"
 #include "agent/cli/usage_text.h"
@@ -43,7 +44,7 @@ int testCommand(const Args& args) {
   if (!parsed) return usage(parsed.error().message);
   const auto& a = *parsed;
   if (a.has("--download-only") && a.has("--upload-only"))
-    return usage("--download-only and --upload-only exclude each other");
+    return usage(tr("--download-only and --upload-only exclude each other"));
 
   config::Config cfg;
   // The default config is used when it exists (an installed box); a named one must exist.
@@ -59,18 +60,18 @@ int testCommand(const Args& args) {
   }
   if (auto url = a.get("--server")) {
     if (url->rfind("http://", 0) != 0 && url->rfind("https://", 0) != 0)
-      return usage(
-          "--server: expected an http:// or https:// URL of a LibreSpeed-compatible server");
+      return usage(std::string("--server: ") +
+                   tr("expected an http:// or https:// URL of a LibreSpeed-compatible server"));
     cfg.servers = {config::ServerConfig{"cli", "librespeed", *url, "", ""}};
   }
   if (cfg.servers.empty())
-    return usage("no server: pass --server URL or a --config with [[servers]]");
+    return usage(tr("no server: pass --server URL or a --config with [[servers]]"));
   std::optional<double> target;
   if (auto t = a.get("--target")) {
     char* end = nullptr;
     double v = std::strtod(t->c_str(), &end);
     if (end == t->c_str() || *end != '\0' || !(v > 0) || v > 100000)
-      return usage("--target: expected a rate in Mbps, e.g. --target 100");
+      return usage(std::string("--target: ") + tr("expected a rate in Mbps, e.g. --target 100"));
     target = v;
   }
 
@@ -85,7 +86,7 @@ int testCommand(const Args& args) {
   sigaction(SIGTERM, &sa, nullptr);
 
   ProgressView view(stderr);
-  if (!json) std::fprintf(stderr, "uplinkprobe test: measuring (Ctrl-C to stop)\n");
+  if (!json) std::fprintf(stderr, "uplinkprobe test: %s\n", tr("measuring (Ctrl-C to stop)"));
   auto result = measure::runThroughputTest(
       opts, SystemClock::instance(),
       [&](const measure::Progress& p) {
@@ -107,13 +108,16 @@ int testCommand(const Args& args) {
     auto j =
         journal::openFileJournal(daemon::journalOptionsFromConfig(cfg), SystemClock::instance());
     if (!j) {
-      std::fprintf(stderr, "uplinkprobe test: not journaled (%s)\n", j.error().message.c_str());
+      std::fprintf(stderr, "uplinkprobe test: %s (%s)\n", tr("not journaled"),
+                   j.error().message.c_str());
     } else if (auto s = (*j)->append(rec); !s) {
-      std::fprintf(stderr, "uplinkprobe test: not journaled (%s)\n", s.error().message.c_str());
+      std::fprintf(stderr, "uplinkprobe test: %s (%s)\n", tr("not journaled"),
+                   s.error().message.c_str());
     } else {
       rec = nlohmann::json::parse(s->json);
       if (!json)
-        std::fprintf(stderr, "uplinkprobe test: journaled as %s\n", rec.value("id", "").c_str());
+        std::fprintf(stderr, "uplinkprobe test: %s %s\n", tr("journaled as"),
+                     rec.value("id", "").c_str());
     }
   }
   if (json) {

@@ -23,6 +23,7 @@ std::string mainUsage() {
       "  --version     print the version\n"
       "\n"
       "Every command reads --config F, default /etc/uplinkprobe/uplinkprobe.toml;\n"
+      "--lang zh|en chooses the language (default: LC_ALL, LC_MESSAGES, LANG).\n"
       "exit codes: 0 ok, 1 measured below target, 2 error, 64 usage,\n"
       "78 bad config, 130 cancelled (Ctrl-C)\n");
 }

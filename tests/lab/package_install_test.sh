@@ -120,6 +120,10 @@ done
 /usr/bin/uplinkprobe --version | grep -q '^uplinkprobe ' || fail "uplinkprobe --version"
 /usr/bin/uplinkprobe --version
 /usr/bin/uplinkprobe commission --help | grep -q -- --device-id || fail "uplinkprobe commission --help"
+# The zh-CN catalog ships and is found from /usr/bin (no generated zh_CN locale needed).
+[ -e /usr/share/locale/zh_CN/LC_MESSAGES/uplinkprobe.mo ] || fail "missing zh_CN catalog"
+LANG=zh_CN.UTF-8 /usr/bin/uplinkprobe --help | grep -q '^用法' || fail "uplinkprobe --help in zh_CN"
+/usr/bin/uplinkprobe --lang en --help | grep -q '^usage' || fail "uplinkprobe --lang en --help"
 # The shipped config carries example-config's placeholder identity: check-config (and run)
 # refuse it with exit 78 and send the technician to `commission`; with a real identity the
 # same file is accepted.

@@ -52,6 +52,7 @@ class OutputWidth : public ::testing::TestWithParam<const char*> {
   void TearDown() override { fs::remove_all(dir_); }
 
   std::string config() const { return (dir_ / "agent.toml").string(); }
+  bool chinese() const { return std::string(GetParam()).rfind("zh", 0) == 0; }
   // Machine output (CSV, JSON) is not for the 80-column check: checked = false.
   CliResult run(const std::vector<std::string>& argv, bool checked = true) {
     auto r = runCli(argv, env_, (dir_ / "cmd").string());
@@ -68,7 +69,9 @@ class OutputWidth : public ::testing::TestWithParam<const char*> {
 };
 
 TEST_P(OutputWidth, HelpOfEveryCommandAndBothBinaries) {
-  EXPECT_EQ(run({UPLINKPROBE_BIN, "--help"}).code, 0);
+  const auto help = run({UPLINKPROBE_BIN, "--help"});
+  EXPECT_EQ(help.code, 0);
+  EXPECT_EQ(help.out.rfind(chinese() ? "用法：" : "usage:", 0), 0u) << help.out;
   EXPECT_EQ(run({UPLINKPROBE_SERVER_BIN, "--help"}).code, 0);
   for (const char* cmd :
        {"test", "run", "records", "report", "check-config", "example-config", "commission"}) {
@@ -102,6 +105,9 @@ TEST_P(OutputWidth, TestRecordsReportAndCheckConfig) {
   const auto below =
       run({UPLINKPROBE_BIN, "test", "--config", config(), "--server", url, "--target", "100000"});
   EXPECT_EQ(below.code, 1) << below.out << below.err;
+  EXPECT_NE(below.out.find(chinese() ? "未达标：下载低于目标" : "BELOW TARGET: download is below"),
+            std::string::npos)
+      << below.out;
   EXPECT_NE(below.out.find("Gbps"), std::string::npos) << below.out;
   const auto up = run({UPLINKPROBE_BIN, "test", "--config", config(), "--server", url,
                        "--upload-only", "--target", "1"});
@@ -132,6 +138,35 @@ TEST_P(OutputWidth, TestRecordsReportAndCheckConfig) {
   testing::writeFile((dir_ / "bad.toml").string(), "[target]\nfloor_down_mbps = \"fast\"\n");
   const auto bad = run({UPLINKPROBE_BIN, "check-config", "--config", (dir_ / "bad.toml").string()});
   EXPECT_EQ(bad.code, 78);
+}
+
+// The language: --lang over LC_ALL over LC_MESSAGES over LANG; no generated locale needed
+// (this machine may have only C.UTF-8).
+TEST(Language, LangOverridesTheEnvironmentWhichChoosesInPosixOrder) {
+  const std::string scratch = "/tmp/up-lang-" + std::to_string(getpid());
+  auto helpStart = [&](std::vector<std::string> args, std::map<std::string, std::string> env) {
+    args.insert(args.begin(), UPLINKPROBE_BIN);
+    auto r = runCli(args, env, scratch);
+    EXPECT_EQ(r.code, 0) << r.err;
+    return r.out.substr(0, r.out.find('\n'));
+  };
+  const std::string zh = "用法：uplinkprobe <命令>", en = "usage: uplinkprobe <command>";
+  EXPECT_EQ(helpStart({"--help"}, {{"LANG", "zh_CN.UTF-8"}}).rfind(zh, 0), 0u);
+  EXPECT_EQ(helpStart({"--help"}, {{"LANG", "C.UTF-8"}}).rfind(en, 0), 0u);
+  EXPECT_EQ(helpStart({"--help"}, {}).rfind(en, 0), 0u);
+  EXPECT_EQ(helpStart({"--help", "--lang", "zh"}, {{"LANG", "C.UTF-8"}}).rfind(zh, 0), 0u);
+  EXPECT_EQ(helpStart({"--lang=en", "--help"}, {{"LANG", "zh_CN.UTF-8"}}).rfind(en, 0), 0u);
+  EXPECT_EQ(
+      helpStart({"--help"}, {{"LANG", "C.UTF-8"}, {"LC_MESSAGES", "zh_CN.UTF-8"}}).rfind(zh, 0),
+      0u);
+  EXPECT_EQ(helpStart({"--help"}, {{"LANG", "zh_CN.UTF-8"}, {"LC_ALL", "C.UTF-8"}}).rfind(en, 0),
+            0u);
+  // Subcommand help and errors follow too.
+  auto r = runCli({UPLINKPROBE_BIN, "records", "--kind", "x", "--lang", "zh"}, {}, scratch);
+  EXPECT_EQ(r.code, 64);
+  EXPECT_NE(r.err.find("未知类型"), std::string::npos) << r.err;
+  EXPECT_EQ(runCli({UPLINKPROBE_BIN, "--lang", "fr", "--help"}, {}, scratch).code, 64);
+  for (const char* ext : {".out", ".err"}) std::remove((scratch + ext).c_str());
 }
 
 INSTANTIATE_TEST_SUITE_P(Languages, OutputWidth, ::testing::Values("C.UTF-8", "zh_CN.UTF-8"),
