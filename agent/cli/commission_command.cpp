@@ -210,12 +210,9 @@ std::optional<double> parseMbps(const std::string& s) {
   return v;
 }
 
+// The config: one open (a FIFO cannot hang it), a regular file, at most 1 MiB.
 Result<std::string> readFile(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  if (!f) return Error{"io", "cannot read " + path + ": " + std::strerror(errno)};
-  std::ostringstream s;
-  s << f.rdbuf();
-  return s.str();
+  return platform::readRegularFile(path, 1 << 20);
 }
 
 bool systemdRunning() { return fs::exists("/run/systemd/system"); }
