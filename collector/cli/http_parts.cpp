@@ -190,6 +190,10 @@ class ApiPart : public ServicePart {
     wo.session_ttl_ms = static_cast<std::int64_t>(c.http.session_hours) * 3600 * 1000;
     wo.days = c.ledger.days;
     wo.target_mbps = c.ledger.target_mbps;
+    // The province's ledger for the pages is kept computed in the background (own connection).
+    auto refresh_db = ctx_.open_database();
+    if (!refresh_db) return refresh_db.error();
+    web_data_->startRefresher(std::move(*refresh_db), c.ledger.days, 90);
     web_ = std::make_unique<web::WebHandler>(*web_data_, *handler_, wo);
     if (c.http.open_api)
       spdlog::warn("http: [http] open_api = true: the JSON API and exports answer without login");

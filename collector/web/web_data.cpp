@@ -1,5 +1,7 @@
 #include "collector/web/web_data.h"
 
+#include <spdlog/spdlog.h>
+
 #include <nlohmann/json.hpp>
 
 namespace uplinkprobe::collector::web {
@@ -24,19 +26,89 @@ std::int64_t WebData::nowMs() const {
       .count();
 }
 
-Result<std::shared_ptr<const Ledger>> WebData::ledger(int days) {
-  std::lock_guard<std::mutex> lock(mu_);
-  const std::int64_t now = nowMs();
-  auto& c = cache_[days];
-  if (c.ledger && now >= c.at_ms && now - c.at_ms < ttl_.count() * 1000) return c.ledger;
-  LedgerOptions o = base_;
+namespace {
+Result<std::shared_ptr<const Ledger>> computeProvince(db::Database& db, const LedgerOptions& base,
+                                                      int days, std::int64_t now) {
+  LedgerOptions o = base;
   o.days = days;
   o.now_ms = now;
-  auto l = computeLedger(*db_, LedgerGrouping::kSchool, o);
+  auto l = computeLedger(db, LedgerGrouping::kSchool, o);
   if (!l) return l.error();
-  c.at_ms = now;
-  c.ledger = std::make_shared<const Ledger>(std::move(*l));
-  return c.ledger;
+  return std::shared_ptr<const Ledger>(std::make_shared<const Ledger>(std::move(*l)));
+}
+
+std::string sinceDay(std::int64_t now_ms, int days, const LedgerOptions& o) {
+  const LocalClock local = o.local_clock ? o.local_clock : LocalClock(processLocalStamp);
+  return local(now_ms - std::int64_t{days - 1} * 86400000).date;
+}
+
+Result<std::shared_ptr<const std::vector<TrendDay>>> computeTrend(db::Database& db,
+                                                                  const LedgerOptions& base,
+                                                                  int days, std::int64_t now) {
+  auto v = std::make_shared<std::vector<TrendDay>>();
+  auto st = db.scan(
+      "SELECT day, COUNT(*), SUM(CASE WHEN 2 * tests_at_target >= tests_counted THEN 1 ELSE 0 "
+      "END) FROM school_days WHERE day >= ? AND tests_counted > 0 GROUP BY day ORDER BY day",
+      {sinceDay(now, days, base)}, [&](const db::RowView& r) {
+        v->push_back({std::string(r.text(0)), r.integer(1).value_or(0), r.integer(2).value_or(0)});
+      });
+  if (!st) return st.error();
+  return std::shared_ptr<const std::vector<TrendDay>>(std::move(v));
+}
+}  // namespace
+
+WebData::~WebData() {
+  {
+    std::lock_guard<std::mutex> lock(cache_mu_);
+    stop_ = true;
+  }
+  stop_cv_.notify_all();
+  if (refresher_.joinable()) refresher_.join();
+}
+
+bool WebData::usable(std::int64_t at_ms, std::int64_t now, bool refreshed) const {
+  const std::int64_t ttl = ttl_.count() * 1000;
+  return now >= at_ms && now - at_ms < (refreshed ? 3 * ttl : ttl);
+}
+
+void WebData::startRefresher(std::unique_ptr<db::Database> db, int days, int trend_days) {
+  refresh_db_ = std::move(db);
+  refresh_days_ = days;
+  refresh_trend_days_ = trend_days;
+  refresher_ = std::thread([this] { refreshLoop(); });
+}
+
+void WebData::refreshLoop() {
+  std::unique_lock<std::mutex> lock(cache_mu_);
+  while (!stop_) {
+    lock.unlock();
+    const std::int64_t now = nowMs();
+    auto l = computeProvince(*refresh_db_, base_, refresh_days_, now);
+    auto t = computeTrend(*refresh_db_, base_, refresh_trend_days_, now);
+    if (!l) spdlog::warn("web: ledger refresh failed: {}", l.error().message);
+    if (!t) spdlog::warn("web: trend refresh failed: {}", t.error().message);
+    lock.lock();
+    if (l) cache_[refresh_days_] = {now, *l};
+    if (t) trend_cache_[refresh_trend_days_] = {now, *t};
+    stop_cv_.wait_for(lock, ttl_ / 2, [this] { return stop_; });
+  }
+}
+
+Result<std::shared_ptr<const Ledger>> WebData::ledger(int days) {
+  const std::int64_t now = nowMs();
+  {
+    std::lock_guard<std::mutex> lock(cache_mu_);
+    auto it = cache_.find(days);
+    if (it != cache_.end() && it->second.ledger &&
+        usable(it->second.at_ms, now, days == refresh_days_))
+      return it->second.ledger;
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  auto l = computeProvince(*db_, base_, days, now);
+  if (!l) return l.error();
+  std::lock_guard<std::mutex> cl(cache_mu_);
+  cache_[days] = {now, *l};
+  return *l;
 }
 
 Result<std::optional<SchoolDetail>> WebData::school(const std::string& id, int days) {
@@ -176,13 +248,6 @@ Result<std::vector<RawRecord>> WebData::evidence(const std::string& id, std::int
   return out;
 }
 
-namespace {
-std::string sinceDay(std::int64_t now_ms, int days, const LedgerOptions& o) {
-  const LocalClock local = o.local_clock ? o.local_clock : LocalClock(processLocalStamp);
-  return local(now_ms - std::int64_t{days - 1} * 86400000).date;
-}
-}  // namespace
-
 Result<std::map<std::string, std::vector<DayMark>>> WebData::dailyMarks(const std::string& city,
                                                                         const std::string& county,
                                                                         int days) {
@@ -232,21 +297,20 @@ Result<std::map<std::string, BelowRun>> WebData::belowRuns(int days) {
 }
 
 Result<std::shared_ptr<const std::vector<TrendDay>>> WebData::trend(int days) {
-  std::lock_guard<std::mutex> lock(mu_);
   const std::int64_t now = nowMs();
-  auto& c = trend_cache_[days];
-  if (c.days && now >= c.at_ms && now - c.at_ms < ttl_.count() * 1000) return c.days;
-  auto v = std::make_shared<std::vector<TrendDay>>();
-  auto st = db_->scan(
-      "SELECT day, COUNT(*), SUM(CASE WHEN 2 * tests_at_target >= tests_counted THEN 1 ELSE 0 "
-      "END) FROM school_days WHERE day >= ? AND tests_counted > 0 GROUP BY day ORDER BY day",
-      {sinceDay(now, days, base_)}, [&](const db::RowView& r) {
-        v->push_back({std::string(r.text(0)), r.integer(1).value_or(0), r.integer(2).value_or(0)});
-      });
-  if (!st) return st.error();
-  c.at_ms = now;
-  c.days = v;
-  return c.days;
+  {
+    std::lock_guard<std::mutex> lock(cache_mu_);
+    auto it = trend_cache_.find(days);
+    if (it != trend_cache_.end() && it->second.days &&
+        usable(it->second.at_ms, now, days == refresh_trend_days_))
+      return it->second.days;
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  auto t = computeTrend(*db_, base_, days, now);
+  if (!t) return t.error();
+  std::lock_guard<std::mutex> cl(cache_mu_);
+  trend_cache_[days] = {now, *t};
+  return *t;
 }
 
 Result<std::optional<auth::User>> WebData::user(const std::string& name) {

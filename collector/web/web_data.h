@@ -3,18 +3,25 @@
 // The province's ledger per school is computed at most once per `ttl` for each window length
 // and shared by every page and user (each page filters it by the user's scope with
 // auth::inScope); a school page reads its own rows fresh (bounded: at most kMaxPoints tests,
-// outages and records in its window).
+// outages and records in its window). With startRefresher(), a thread on its own connection
+// recomputes the default window's ledger and the trend every ttl/2 from start, so no page
+// request waits for a province-wide computation (a refreshed value older than 3 × ttl — the
+// refresher failing — is not served; the request computes, or fails with the error).
 //
-// Threading: one db::Database behind a mutex; the HTTP worker threads call in concurrently.
+// Threading: one db::Database behind a mutex for requests; the HTTP worker threads call in
+// concurrently; the caches have their own mutex, so a request never waits for the
+// refresher's computation.
 #pragma once
 
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "collector/auth/user_store.h"
@@ -92,6 +99,12 @@ struct SchoolDetail {
 class WebData {
  public:
   WebData(std::unique_ptr<db::Database> db, LedgerOptions base, std::chrono::seconds ttl);
+  ~WebData();
+  WebData(const WebData&) = delete;
+  WebData& operator=(const WebData&) = delete;
+
+  // Keeps ledger(days) and trend(trend_days) computed in the background on `db`.
+  void startRefresher(std::unique_ptr<db::Database> db, int days, int trend_days);
 
   // The province's ledger per school over `days` (cached for ttl).
   Result<std::shared_ptr<const Ledger>> ledger(int days);
@@ -114,8 +127,17 @@ class WebData {
   const LedgerOptions& options() const { return base_; }
 
  private:
-  std::mutex mu_;
+  bool usable(std::int64_t at_ms, std::int64_t now, bool refreshed) const;
+  void refreshLoop();
+
+  std::mutex mu_;  // db_
   std::unique_ptr<db::Database> db_;
+  std::mutex cache_mu_;  // cache_, trend_cache_
+  std::unique_ptr<db::Database> refresh_db_;
+  int refresh_days_ = -1, refresh_trend_days_ = -1;
+  std::thread refresher_;
+  std::condition_variable stop_cv_;
+  bool stop_ = false;  // under cache_mu_
   LedgerOptions base_;
   std::chrono::seconds ttl_;
   struct Cached {
