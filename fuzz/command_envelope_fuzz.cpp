@@ -4,6 +4,7 @@
 // canonical bytes are deterministic; no input verifies under a key nobody holds.
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <string_view>
 
@@ -24,7 +25,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   auto wire = serializeCommand(*env);
   if (!wire) return 0;
   auto again = parseCommand(*wire);
-  if (!again) std::abort();  // our own serialisation must be accepted
+  if (!again) {  // our own serialisation must be accepted
+    std::fprintf(stderr, "re-parse: %s\n%s\n", again.error().message.c_str(), wire->c_str());
+    std::abort();
+  }
   auto canon3 = canonicalBytes(*again);
   if (canon1.ok() && (!canon3.ok() || *canon3 != *canon1)) std::abort();
   if (again->signature != env->signature) std::abort();

@@ -72,6 +72,22 @@ TEST(CommandEnvelope, WireFormRoundTripsAndVerifies) {
   EXPECT_TRUE(verifyCommandSignature(*spaced, key->publicKey()));
 }
 
+// fuzz/command_envelope_fuzz: an unsigned envelope was serialised with "signature":"",
+// which parseCommand refuses; it must come back as unsigned (and never verify).
+TEST(CommandEnvelope, AnUnsignedEnvelopeRoundTripsAsUnsigned) {
+  auto c = goldenCommand();
+  c.key_id = "0123456789abcdef";
+  c.signature.clear();
+  auto wire = serializeCommand(c);
+  ASSERT_TRUE(wire);
+  EXPECT_EQ(wire->find("signature"), std::string::npos) << *wire;
+  auto back = parseCommand(*wire);
+  ASSERT_TRUE(back) << back.error().message;
+  EXPECT_TRUE(back->signature.empty());
+  EXPECT_EQ(*canonicalBytes(*back), *canonicalBytes(c));
+  EXPECT_FALSE(verifyCommandSignature(*back, PrivateKey::fromPem(kPrivatePem)->publicKey()));
+}
+
 TEST(CommandEnvelope, EveryTamperedFieldFailsVerification) {
   auto key = PrivateKey::fromPem(kPrivatePem);
   auto c = goldenCommand();
