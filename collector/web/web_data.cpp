@@ -42,6 +42,9 @@ std::string sinceDay(std::int64_t now_ms, int days, const LedgerOptions& o) {
   return local(now_ms - std::int64_t{days - 1} * 86400000).date;
 }
 
+Result<std::shared_ptr<const std::map<std::string, BelowRun>>> computeBelowRuns(
+    db::Database& db, const LedgerOptions& base, int days, std::int64_t now);
+
 Result<std::shared_ptr<const std::vector<TrendDay>>> computeTrend(db::Database& db,
                                                                   const LedgerOptions& base,
                                                                   int days, std::int64_t now) {
@@ -85,11 +88,14 @@ void WebData::refreshLoop() {
     const std::int64_t now = nowMs();
     auto l = computeProvince(*refresh_db_, base_, refresh_days_, now);
     auto t = computeTrend(*refresh_db_, base_, refresh_trend_days_, now);
+    auto r = computeBelowRuns(*refresh_db_, base_, refresh_days_, now);
+    if (!r) spdlog::warn("web: below-target runs refresh failed: {}", r.error().message);
     if (!l) spdlog::warn("web: ledger refresh failed: {}", l.error().message);
     if (!t) spdlog::warn("web: trend refresh failed: {}", t.error().message);
     lock.lock();
     if (l) cache_[refresh_days_] = {now, *l};
     if (t) trend_cache_[refresh_trend_days_] = {now, *t};
+    if (r) runs_cache_[refresh_days_] = {now, *r};
     stop_cv_.wait_for(lock, ttl_ / 2, [this] { return stop_; });
   }
 }
@@ -265,18 +271,20 @@ Result<std::map<std::string, std::vector<DayMark>>> WebData::dailyMarks(const st
   return out;
 }
 
-Result<std::map<std::string, BelowRun>> WebData::belowRuns(int days) {
-  std::lock_guard<std::mutex> lock(mu_);
-  std::map<std::string, BelowRun> out;
+namespace {
+Result<std::shared_ptr<const std::map<std::string, BelowRun>>> computeBelowRuns(
+    db::Database& db, const LedgerOptions& base, int days, std::int64_t now) {
+  auto out_ptr = std::make_shared<std::map<std::string, BelowRun>>();
+  auto& out = *out_ptr;
   std::string current;
   BelowRun run;
   auto flush = [&] {
     if (!current.empty() && run.days > 0) out[current] = run;
   };
-  auto st = db_->scan(
+  auto st = db.scan(
       "SELECT school_id, day, tests_counted, tests_at_target FROM school_days WHERE day >= ? AND "
       "tests_counted > 0 ORDER BY school_id, day",
-      {sinceDay(nowMs(), days, base_)}, [&](const db::RowView& r) {
+      {sinceDay(now, days, base)}, [&](const db::RowView& r) {
         std::string_view id = r.text(0);
         if (id != current) {
           flush();
@@ -293,7 +301,25 @@ Result<std::map<std::string, BelowRun>> WebData::belowRuns(int days) {
       });
   if (!st) return st.error();
   flush();
-  return out;
+  return std::shared_ptr<const std::map<std::string, BelowRun>>(std::move(out_ptr));
+}
+}  // namespace
+
+Result<std::shared_ptr<const std::map<std::string, BelowRun>>> WebData::belowRuns(int days) {
+  const std::int64_t now = nowMs();
+  {
+    std::lock_guard<std::mutex> lock(cache_mu_);
+    auto it = runs_cache_.find(days);
+    if (it != runs_cache_.end() && it->second.runs &&
+        usable(it->second.at_ms, now, days == refresh_days_))
+      return it->second.runs;
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  auto r = computeBelowRuns(*db_, base_, days, now);
+  if (!r) return r.error();
+  std::lock_guard<std::mutex> cl(cache_mu_);
+  runs_cache_[days] = {now, *r};
+  return *r;
 }
 
 Result<std::shared_ptr<const std::vector<TrendDay>>> WebData::trend(int days) {

@@ -4,9 +4,9 @@
 // and shared by every page and user (each page filters it by the user's scope with
 // auth::inScope); a school page reads its own rows fresh (bounded: at most kMaxPoints tests,
 // outages and records in its window). With startRefresher(), a thread on its own connection
-// recomputes the default window's ledger and the trend every ttl/2 from start, so no page
-// request waits for a province-wide computation (a refreshed value older than 3 × ttl — the
-// refresher failing — is not served; the request computes, or fails with the error).
+// recomputes the default window's ledger, below-target runs and the trend every ttl/2 from start,
+// so no page request waits for a province-wide computation (a refreshed value older than 3 × ttl —
+// the refresher failing — is not served; the request computes, or fails with the error).
 //
 // Threading: one db::Database behind a mutex for requests; the HTTP worker threads call in
 // concurrently; the caches have their own mutex, so a request never waits for the
@@ -118,7 +118,7 @@ class WebData {
                                                                  const std::string& county,
                                                                  int days);
   // Per school below target on its last tested day: its run (window: `days`).
-  Result<std::map<std::string, BelowRun>> belowRuns(int days);
+  Result<std::shared_ptr<const std::map<std::string, BelowRun>>> belowRuns(int days);
   // The province's trend over `days` (cached like the ledger).
   Result<std::shared_ptr<const std::vector<TrendDay>>> trend(int days);
   Result<std::optional<auth::User>> user(const std::string& name);
@@ -150,6 +150,11 @@ class WebData {
     std::shared_ptr<const std::vector<TrendDay>> days;
   };
   std::map<int, CachedTrend> trend_cache_;
+  struct CachedRuns {
+    std::int64_t at_ms = 0;
+    std::shared_ptr<const std::map<std::string, BelowRun>> runs;
+  };
+  std::map<int, CachedRuns> runs_cache_;
 };
 
 }  // namespace uplinkprobe::collector::web

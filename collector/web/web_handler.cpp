@@ -1085,9 +1085,10 @@ Response WebHandler::below(Call& c, bool xlsx) const {
     spdlog::error("web: below runs: {}", runs.error().message);
     return errorPage(c, 503, "error.unavailable");
   }
+  const auto& run_map = **runs;
   auto runOf = [&](const SchoolLedgerRow& s) -> const BelowRun* {
-    auto it = runs->find(s.school_id);
-    return it == runs->end() ? nullptr : &it->second;
+    auto it = run_map.find(s.school_id);
+    return it == run_map.end() ? nullptr : &it->second;
   };
   // Longest below first, then the lowest median.
   std::stable_sort(picked.schools.begin(), picked.schools.end(),
