@@ -26,9 +26,9 @@ while [ $# -gt 0 ]; do
     *) echo "journal_append.sh: unknown option $1" >&2; exit 64 ;;
   esac
 done
-for lib in journal platform common; do
-  [ -f "$build/agent/$lib/libup_$lib.a" ] || {
-    echo "journal_append.sh: $build/agent/$lib/libup_$lib.a missing; build up_journal first" >&2
+for lib in agent/journal/libup_journal.a platform/libup_platform.a common/libup_common.a; do
+  [ -f "$build/$lib" ] || {
+    echo "journal_append.sh: $build/$lib missing; build up_journal first" >&2
     exit 2
   }
 done

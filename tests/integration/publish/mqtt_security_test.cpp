@@ -3,6 +3,8 @@
 // certificates are generated per run with the openssl CLI.
 #include <gtest/gtest.h>
 
+#include <fstream>
+
 #include <cstdlib>
 #include <nlohmann/json.hpp>
 
@@ -30,8 +32,9 @@ void makePki(const std::string& d) {
   ASSERT_EQ(sh("cd " + d + " && openssl req -x509 " + ec +
                " -keyout other.key -out other-ca.crt -days 2 -subj '/CN=some other CA'"),
             0);
-  ASSERT_EQ(sh("cd " + d + " && printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\\n' > san.ext"),
-            0);
+  // Written directly: sh() sends stdout to /dev/null, which used to leave san.ext empty (the
+  // certificate then had no SAN and only its CN matched).
+  std::ofstream(d + "/san.ext") << "subjectAltName=IP:127.0.0.1,DNS:localhost\n";
   ASSERT_EQ(sh("cd " + d + " && openssl req " + ec +
                " -keyout server.key -out server.csr -subj '/CN=localhost' && openssl x509 -req "
                "-in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out server.crt -days 2 "
