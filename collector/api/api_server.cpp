@@ -7,11 +7,15 @@ namespace uplinkprobe::collector::api {
 Status checkListenPolicy(const ApiServerOptions& options) {
   for (const auto& a : options.listen) {
     if (!a.isLoopback() && !options.allow_remote) {
-      return makeError("config",
-                       "[http] listen " + a.text() +
-                           " is reachable from other machines and the API has no access control "
-                           "yet; listen on 127.0.0.1 (or ::1) behind a reverse proxy that "
-                           "authenticates, or set [http] allow_remote = true to accept the risk");
+      return makeError(
+          "config",
+          "[http] listen " + a.text() + " is reachable from other machines and " +
+              (options.access_control
+                   ? std::string("the collector speaks plain HTTP (passwords and session cookies "
+                                 "would cross the network in clear)")
+                   : std::string("the API answers without login ([http] open_api = true)")) +
+              "; listen on 127.0.0.1 (or ::1) behind a reverse proxy that terminates TLS "
+              "(docs/collector-web.md), or set [http] allow_remote = true to accept the risk");
     }
   }
   return Status::Ok();
@@ -38,7 +42,12 @@ Result<std::vector<std::string>> ApiServer::start() {
   auto bound = server_->bind();
   if (!bound) return bound.error();
   for (const auto& a : options_.listen) {
-    if (!a.isLoopback()) {
+    if (!a.isLoopback() && options_.access_control) {
+      spdlog::warn(
+          "http: listening on {} over plain HTTP ([http] allow_remote = true): passwords and "
+          "session cookies cross the network unencrypted; put a TLS proxy in front",
+          a.text());
+    } else if (!a.isLoopback()) {
       spdlog::warn(
           "http: listening on {} without access control ([http] allow_remote = true): anyone "
           "who reaches this address reads the ledger and every school's records",
@@ -55,8 +64,9 @@ void ApiServer::writeMetrics(MetricsText& out) const {
   bool remote = false;
   for (const auto& a : options_.listen) remote = remote || !a.isLoopback();
   out.gauge("uplinkprobe_collector_http_unauthenticated_remote",
-            "1 when the API listens beyond loopback without access control ([http] allow_remote).",
-            remote ? 1 : 0);
+            "1 when the API listens beyond loopback without access control ([http] open_api "
+            "with allow_remote).",
+            remote && !options_.access_control ? 1 : 0);
 }
 
 void ApiServer::stop() {

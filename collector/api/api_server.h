@@ -26,7 +26,12 @@ namespace uplinkprobe::collector::api {
 struct ApiServerOptions {
   std::vector<http::ListenAddress> listen;  // default 127.0.0.1:8088
   bool allow_remote = false;                // [http] allow_remote
-  int threads = 2;                          // the API is small; database reads serialise anyway
+  // The handler in front requires a login or token for the API (the web UI's WebHandler with
+  // [http] open_api = false). Beyond loopback still needs allow_remote (the collector speaks
+  // plain HTTP: passwords and session cookies would cross the network in clear), but the
+  // warning and the unauthenticated gauge say what is really exposed.
+  bool access_control = false;
+  int threads = 2;  // the API is small; database reads serialise anyway
   int max_connections = 256;
 };
 

@@ -164,6 +164,7 @@ class ApiPart : public ServicePart {
     api::ApiServerOptions so;
     so.listen = {*listen};
     so.allow_remote = c.http.allow_remote;
+    so.access_control = !c.http.open_api;
     // Sources of the parts started before this one; fixed from here on.
     std::vector<api::ApiHandler::MetricsSource> sources;
     if (ctx_.ingest_metrics) {

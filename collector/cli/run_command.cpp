@@ -31,15 +31,22 @@ void setupServiceLogging() {
   spdlog::flush_on(spdlog::level::info);
 }
 
-// The API has no access control yet: beyond loopback only with [http] allow_remote (warns).
+// Beyond loopback only with [http] allow_remote (warns): the collector speaks plain HTTP, so
+// logins would cross the network in clear, and with open_api the API has no login at all.
 Status checkListen(const config::Config& c) {
   auto a = http::parseListenAddress(c.http.listen);
   if (!a) return makeError("config", c.source_path + ": [http] listen: " + a.error().message);
   if (!a->isLoopback() && !c.http.allow_remote)
     return makeError("config", c.source_path + ": [http] listen \"" + c.http.listen +
-                                   "\" is not a loopback address; the API has no access "
-                                   "control yet: set [http] allow_remote = true to accept "
-                                   "that (or put a reverse proxy in front)");
+                                   "\" is not a loopback address; the collector speaks plain "
+                                   "HTTP (and with open_api = true answers without login): put "
+                                   "a TLS reverse proxy in front, or set [http] allow_remote = "
+                                   "true to accept that");
+  if (!a->isLoopback() && !c.http.open_api) {
+    spdlog::warn("[http] allow_remote = true: logins to {} cross the network unencrypted",
+                 c.http.listen);
+    return Status::Ok();
+  }
   if (!a->isLoopback())
     spdlog::warn("[http] allow_remote = true: the API listens on {} without access control",
                  c.http.listen);

@@ -155,8 +155,10 @@ std::vector<KeyDef> buildSchema() {
        "Address of the JSON API, /metrics and exports (IPv6: \"[::1]:8088\").", 0, 0, false,
        member<C, H, std::string>(&C::http, &H::listen, checkListen)},
       {"http", "allow_remote", VT::kBool, "false",
-       "The API has no access control yet: a non-loopback listen address is refused unless "
-       "this is true (then a warning is logged at every start).",
+       "A non-loopback listen address is refused unless this is true (then a warning is logged "
+       "at every start): the collector speaks plain HTTP, so logins would cross the network in "
+       "clear (and with open_api = true the API has no login at all). Prefer a TLS reverse "
+       "proxy on the same machine.",
        0, 0, false, member<C, H, bool>(&C::http, &H::allow_remote)},
       {"http", "open_api", VT::kBool, "false",
        "true: /api/v1/… and /export/… answer without login, for every school (how the API "

@@ -15,6 +15,10 @@ TEST(ApiServerPolicy, LoopbackOnlyUnlessAllowed) {
   EXPECT_EQ(st.error().kind, "config");
   EXPECT_NE(st.error().message.find("0.0.0.0:8088"), std::string::npos);
   EXPECT_NE(st.error().message.find("allow_remote = true"), std::string::npos);
+  o.access_control = true;  // logins in front: still plain HTTP, still refused
+  st = checkListenPolicy(o);
+  ASSERT_FALSE(st.ok());
+  EXPECT_NE(st.error().message.find("plain HTTP"), std::string::npos);
   o.allow_remote = true;
   EXPECT_TRUE(checkListenPolicy(o).ok());
 }
