@@ -16,6 +16,7 @@ int commissionCommand(const Args& args);
 int runCommand(const Args& args);
 int recordsCommand(const Args& args);
 int reportCommand(const Args& args);
+int statusCommand(const Args& args);
 
 }  // namespace uplinkprobe::cli
 

@@ -63,6 +63,7 @@ int main(int argc, char** argv) {
       {"records", recordsCommand},
       {"report", reportCommand},
       {"commission", commissionCommand},
+      {"status", statusCommand},
   };
   auto it = commands.find(cmd);
   if (it == commands.end()) {

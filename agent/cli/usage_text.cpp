@@ -15,6 +15,7 @@ std::string mainUsage() {
       "commands:\n"
       "  test          measure now, print the verdict\n"
       "  commission    set identity and broker, first test, receipt\n"
+      "  status        is the daemon running, connected, testing? (--json)\n"
       "  run           the daemon (foreground, systemd Type=notify)\n"
       "  records       the local journal, one record per line\n"
       "  report        daily compliance table, open alerts, last tests\n"

@@ -2,8 +2,10 @@
 
 #include <spdlog/spdlog.h>
 
+#include <unistd.h>
 #include <asio.hpp>
 #include <cstdlib>
+
 #include <filesystem>
 #include <fstream>
 #include <optional>
@@ -16,6 +18,7 @@
 #include "agent/daemon/config_validation.h"
 #include "agent/daemon/measure_options.h"
 #include "agent/daemon/state_file.h"
+#include "agent/daemon/status_file.h"
 #include "agent/daemon/test_gate.h"
 #include "agent/daemon/test_schedule.h"
 #include "agent/daemon/throughput_runner.h"
@@ -29,6 +32,7 @@
 #include "common/time_format.h"
 #include "common/version.h"
 #include "platform/boot_id.h"
+#include "platform/clock_sync.h"
 #include "platform/default_route.h"
 #include "platform/netdev_counters.h"
 #include "platform/service_notify.h"
@@ -110,6 +114,108 @@ struct Daemon::Impl {
   int deferrals = 0;
   bool stopping = false;
 
+  // `uplinkprobe status` (status_file.h): what the loop knows, written to status.json.
+  asio::steady_timer status_timer{io};
+  std::unique_ptr<StatusWriter> status_writer;
+  nlohmann::json last_test_summary;  // null until a throughput record is known
+  std::optional<WallTime> next_test_at;
+  bool broker_connected = false;
+  std::string broker_since;
+
+  static nlohmann::json testSummary(const nlohmann::json& r) {
+    auto rate = [&](const char* dir) {
+      if (r.contains(dir) && r[dir].is_object() && r[dir].contains("ip_capacity_mbps"))
+        return r[dir]["ip_capacity_mbps"];
+      return nlohmann::json();
+    };
+    return {{"ts", r.value("ts", nlohmann::json())},
+            {"id", r.value("id", nlohmann::json())},
+            {"error", r.value("error", nlohmann::json())},
+            {"verdict", r.value("verdict", nlohmann::json())},
+            {"download_mbps", rate("download")},
+            {"upload_mbps", rate("upload")}};
+  }
+
+  uint64_t storageBytes() const {
+    std::error_code ec;
+    uint64_t total = 0;
+    int budget = 10000;  // bounded: the journal keeps a few dozen segment files
+    for (auto it = std::filesystem::directory_iterator(cfg.storage.dir, ec);
+         !ec && it != std::filesystem::directory_iterator() && budget-- > 0; it.increment(ec)) {
+      std::error_code e2;
+      if (it->is_regular_file(e2)) total += it->file_size(e2);
+    }
+    return total;
+  }
+
+  nlohmann::json statusJson(bool running) {
+    const WallTime now = clock.wallNow();
+    const bool connected = publisher && publisher->connected();
+    if (connected != broker_connected || broker_since.empty()) {
+      broker_connected = connected;
+      broker_since = formatRfc3339Utc(now);
+    }
+    const uint64_t last = journal->lastSeq(), delivered = journal->deliveredSeq();
+    nlohmann::json oldest = nullptr;
+    if (last > delivered) {
+      auto one = journal->read(delivered, 1);
+      if (!one.empty()) {
+        auto j = nlohmann::json::parse(one.front().json, nullptr, false);
+        if (j.is_object() && j.contains("ts")) oldest = j["ts"];
+      }
+    }
+    nlohmann::json alerts_open = nlohmann::json::array();
+    if (alerts)
+      for (const auto& b : alerts->state().value("breaches", nlohmann::json::array()))
+        alerts_open.push_back({{"type", b.value("type", nlohmann::json())},
+                               {"since", b.value("since", nlohmann::json())}});
+    const auto sync = platform::clockSyncState();
+    nlohmann::json st = {
+        {"schema", kStatusSchema},
+        {"pid", static_cast<int64_t>(::getpid())},
+        {"running", running},
+        {"started_at", started_at},
+        {"agent_version", kAgentVersion},
+        {"config_path", config_path},
+        {"config_hash", config::configHash(cfg)},
+        {"device_id", cfg.identity.device_id},
+        {"school_id", cfg.identity.school_id},
+        {"broker",
+         {{"configured", !cfg.mqtt.uri.empty()},
+          {"uri", cfg.mqtt.uri},
+          {"connected", connected},
+          {"since", broker_since}}},
+        {"journal",
+         {{"dir", cfg.storage.dir},
+          {"last_seq", last},
+          {"delivered_seq", delivered},
+          {"waiting", last - std::min(last, delivered)},
+          {"oldest_waiting_ts", oldest},
+          {"bytes_used", storageBytes()},
+          {"max_bytes", static_cast<uint64_t>(cfg.storage.max_mb) * 1024 * 1024}}},
+        {"last_test", last_test_summary},
+        {"next_test",
+         next_test_at ? nlohmann::json(formatRfc3339Utc(*next_test_at)) : nlohmann::json(nullptr)},
+        {"open_alerts", alerts_open},
+        {"clock", {{"synced", sync.synced}, {"source", sync.source}}}};
+    if (!running) st["stopped_at"] = formatRfc3339Utc(now);
+    return st;
+  }
+
+  void writeStatus(bool running, bool force) {
+    if (!status_writer) return;
+    status_writer->update(statusJson(running), clock.wallNow(), clock.steadyNow(), force);
+  }
+
+  void armStatus() {
+    status_timer.expires_after(kStatusCheck);
+    status_timer.async_wait([this](const asio::error_code& ec) {
+      if (ec || stopping) return;
+      writeStatus(true, false);
+      armStatus();
+    });
+  }
+
   std::string statePath(const char* name) const {
     return (std::filesystem::path(cfg.storage.dir) / name).string();
   }
@@ -156,6 +262,7 @@ struct Daemon::Impl {
         if (ts && j.contains("bytes_total") && j["bytes_total"].is_number_unsigned())
           budget.add(*ts, j["bytes_total"].get<uint64_t>());
         if (ts && *ts > last_test) last_test = *ts;
+        last_test_summary = testSummary(j);
       }
     }
   }
@@ -189,6 +296,7 @@ struct Daemon::Impl {
     const WallTime now = clock.wallNow();
     const WallTime next = schedule->next(now, last_test);
     if (next == WallTime::max()) {
+      next_test_at.reset();
       spdlog::info("no throughput tests scheduled (tests_per_day = 0)");
       return;
     }
@@ -197,6 +305,7 @@ struct Daemon::Impl {
   }
 
   void armTestTimerIn(std::chrono::milliseconds delay) {
+    next_test_at = clock.wallNow() + std::max(delay, std::chrono::milliseconds(0));
     test_timer.expires_after(std::max(delay, std::chrono::milliseconds(0)));
     test_timer.async_wait([this](const asio::error_code& ec) {
       if (!ec && !stopping) onTestDue();
@@ -631,6 +740,7 @@ struct Daemon::Impl {
     heartbeat_timer.cancel();
     watchdog_timer.cancel();
     alert_timer.cancel();
+    status_timer.cancel();
     signals.cancel();
     if (monitor) {
       monitor->flushPeriod();  // the last partial availability period is evidence too
@@ -664,6 +774,8 @@ struct Daemon::Impl {
     if (auto st = heartbeat->markCleanShutdown(); !st)
       spdlog::warn("heartbeat: {}", st.error().message);
     if (auto st = journal->flush(); !st) spdlog::warn("journal flush: {}", st.error().message);
+    next_test_at.reset();
+    writeStatus(false, true);
     io.stop();
   }
 };
@@ -723,6 +835,15 @@ int Daemon::run() {
   d.waitSignals();
   d.armTestTimer();
   d.armHeartbeat();
+  d.listeners.push_back([&d](const journal::StoredRecord& r) {
+    if (r.kind != "throughput") return;
+    auto j = nlohmann::json::parse(r.json, nullptr, false);
+    if (j.is_object()) d.last_test_summary = Impl::testSummary(j);
+    d.writeStatus(true, false);
+  });
+  d.status_writer = std::make_unique<StatusWriter>(d.statePath(kStatusFileName));
+  d.writeStatus(true, true);
+  d.armStatus();
   if (auto wd = platform::watchdogInterval()) d.armWatchdog(*wd);
   platform::notifyService("READY=1\nSTATUS=measuring");
   spdlog::info("uplinkprobe {} running: device {}, school {}, journal {} id {} (last seq {})",

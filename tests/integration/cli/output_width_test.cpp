@@ -15,6 +15,8 @@
 #include "tests/integration/server/server_harness.h"
 #include "tests/support/cli_run.h"
 
+#include <nlohmann/json.hpp>
+
 namespace uplinkprobe {
 namespace {
 
@@ -73,8 +75,8 @@ TEST_P(OutputWidth, HelpOfEveryCommandAndBothBinaries) {
   EXPECT_EQ(help.code, 0);
   EXPECT_EQ(help.out.rfind(chinese() ? "用法：" : "usage:", 0), 0u) << help.out;
   EXPECT_EQ(run({UPLINKPROBE_SERVER_BIN, "--help"}).code, 0);
-  for (const char* cmd :
-       {"test", "run", "records", "report", "check-config", "example-config", "commission"}) {
+  for (const char* cmd : {"test", "run", "records", "report", "check-config", "example-config",
+                          "commission", "status"}) {
     const auto r = run({UPLINKPROBE_BIN, cmd, "--help"});
     EXPECT_EQ(r.code, 0) << cmd << ": " << r.err;
     EXPECT_NE(r.out.find(std::string("uplinkprobe ") + cmd), std::string::npos) << r.out;
@@ -138,6 +140,45 @@ TEST_P(OutputWidth, TestRecordsReportAndCheckConfig) {
   testing::writeFile((dir_ / "bad.toml").string(), "[target]\nfloor_down_mbps = \"fast\"\n");
   const auto bad = run({UPLINKPROBE_BIN, "check-config", "--config", (dir_ / "bad.toml").string()});
   EXPECT_EQ(bad.code, 78);
+}
+
+// `status` against a real daemon (availability only, no broker): not running before, running
+// (healthy or degraded: the clock of a CI machine may be unsynchronised) with the daemon's
+// pid while it runs, not running after SIGTERM.
+TEST_P(OutputWidth, StatusOfADaemonBeforeWhileAndAfterItRuns) {
+  const std::string cfg = (dir_ / "daemon.toml").string();
+  testing::writeFile(cfg,
+                     "[identity]\ndevice_id = \"status-dev-1\"\nschool_id = \"s-1\"\n"
+                     "[schedule]\ntests_per_day = 0\n[availability]\ninterval_s = 10\n"
+                     "dns_servers = [\"127.0.0.1\"]\ntcp_targets = [\"localhost:9\"]\n"
+                     "[storage]\ndir = \"" +
+                         (dir_ / "dstate").string() + "\"\n");
+  const auto before = run({UPLINKPROBE_BIN, "status", "--config", cfg});
+  EXPECT_EQ(before.code, 2) << before.out << before.err;
+  {
+    testing::ChildProcess daemon({UPLINKPROBE_BIN, "run", "--config", cfg},
+                                 (dir_ / "run.out").string(), (dir_ / "run.err").string());
+    ASSERT_TRUE(testing::waitFor([&] { return fs::exists(dir_ / "dstate" / "status.json"); },
+                                 std::chrono::seconds(20)))
+        << testing::readFile((dir_ / "run.err").string());
+    const auto running = run({UPLINKPROBE_BIN, "status", "--config", cfg});
+    EXPECT_TRUE(running.code == 0 || running.code == 1) << running.out << running.err;
+    const auto json = run({UPLINKPROBE_BIN, "status", "--config", cfg, "--json"}, false);
+    const auto j = nlohmann::json::parse(json.out, nullptr, false);
+    ASSERT_TRUE(j.is_object()) << json.out;
+    EXPECT_EQ(j["pid"], daemon.pid());
+    EXPECT_EQ(j["running"], true);
+    EXPECT_EQ(j["broker"]["configured"], false);
+    EXPECT_EQ(j["next_test"], nullptr);  // tests_per_day = 0
+    EXPECT_EQ(j["config_path"], cfg);
+    EXPECT_EQ(j["health"], running.code == 0 ? "healthy" : "degraded");
+    daemon.signal(SIGTERM);
+    EXPECT_EQ(daemon.wait(std::chrono::seconds(15)), 0);
+  }
+  const auto after = run({UPLINKPROBE_BIN, "status", "--config", cfg});
+  EXPECT_EQ(after.code, 2) << after.out;
+  EXPECT_NE(after.out.find(chinese() ? "正常停止" : "stopped cleanly"), std::string::npos)
+      << after.out;
 }
 
 // The language: --lang over LC_ALL over LC_MESSAGES over LANG; no generated locale needed
