@@ -168,6 +168,19 @@ const std::vector<db::Migration>& storeMigrations() {
        ");\n"
        "CREATE UNIQUE INDEX users_api_token ON users(api_token_digest);\n",
        ""},
+      // Operators' acknowledgements of a device's open alerts (collector/web): one per retained
+      // alert state (alert_state_ts_ms), so a new breach needs a new acknowledgement.
+      {4, "alert acknowledgements",
+       "CREATE TABLE alert_acks (\n"
+       "  device_id TEXT NOT NULL,\n"
+       "  alert_state_ts_ms BIGINT NOT NULL,\n"
+       "  school_id TEXT NOT NULL,\n"
+       "  acked_by TEXT NOT NULL,\n"
+       "  acked_ms BIGINT NOT NULL,\n"
+       "  note TEXT NOT NULL DEFAULT '',\n"
+       "  PRIMARY KEY (device_id, alert_state_ts_ms)\n"
+       ");\n",
+       ""},
       // The audit log of signed remote commands (collector/control/command_log.h). Version 5:
       // 3 and 4 are kept for the web UI's users and sessions.
       {5, "remote command audit log",

@@ -68,6 +68,9 @@ svg .ref-target-t { fill:#dc2626; }
 svg .ref-contract { stroke:#b45309; stroke-width:1.5; stroke-dasharray:2 3; }
 svg .ref-contract-t { fill:#b45309; }
 svg .tl-bg { fill:#dcfce7; } svg .tl-out { fill:#dc2626; }
+.alert { background:#fff; border:1px solid var(--line); padding:8px 12px; margin:6px 0; }
+.alert p { margin:2px 0; } .acked { color:var(--ok); font-weight:600; }
+form.ack input { padding:4px 6px; width:22em; } form.ack button { padding:4px 12px; }
 svg.spark { vertical-align:middle; } svg .sp-ok { fill:#16a34a; } svg .sp-bad { fill:#dc2626; }
 svg .sp-none { fill:#d1d5db; }
 @media print { header form, .filters, .pager { display:none; } body { background:#fff; } }

@@ -163,6 +163,14 @@ Entry kEntries[] = {
     {"error.csrf", "请求已过期或来源不明，已拒绝。请刷新页面后重试。",
      "Refused: the form is stale or came from elsewhere. Reload the page and try again."},
     {"computed_at", "数据计算于", "Computed at"},
+    {"alert.ack", "确认告警", "Acknowledge"},
+    {"alert.acked", "已确认：", "Acknowledged by"},
+    {"alert.not_acked", "尚未确认（运维人员可确认）。", "Not acknowledged yet (operators can)."},
+    {"alert.note", "处理说明（可选）", "Note (optional)"},
+    {"error.role", "您的角色只能查看，不能确认告警。",
+     "Your role may view, not acknowledge alerts."},
+    {"error.ack_stale", "告警状态已变化，请刷新页面后再确认。",
+     "The alert state has changed; reload the page and acknowledge again."},
 };
 
 bool sorted = [] {

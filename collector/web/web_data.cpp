@@ -137,8 +137,10 @@ Result<std::optional<SchoolDetail>> WebData::school(const std::string& id, int d
   if (!d.in_registry) d.row.school_id = id;
 
   auto dev = db_->query(
-      "SELECT device_id, status_state, agent_version, last_seen_ms, status_ts_ms, open_alerts, "
-      "alert_state_payload FROM devices WHERE school_id = ? ORDER BY device_id",
+      "SELECT d.device_id, d.status_state, d.agent_version, d.last_seen_ms, d.status_ts_ms, "
+      "d.open_alerts, d.alert_state_payload, d.alert_state_ts_ms, a.acked_by, a.acked_ms, a.note "
+      "FROM devices d LEFT JOIN alert_acks a ON a.device_id = d.device_id AND "
+      "a.alert_state_ts_ms = d.alert_state_ts_ms WHERE d.school_id = ? ORDER BY d.device_id",
       {id});
   if (!dev) return dev.error();
   for (const auto& r : dev->rows) {
@@ -150,6 +152,10 @@ Result<std::optional<SchoolDetail>> WebData::school(const std::string& id, int d
     x.status_ts_ms = db::asInt(r[4]);
     x.open_alerts = db::asInt(r[5]).value_or(0);
     x.alert_state_payload = db::asText(r[6]).value_or("");
+    x.alert_state_ts_ms = db::asInt(r[7]);
+    x.acked_by = db::asText(r[8]).value_or("");
+    x.acked_ms = db::asInt(r[9]);
+    x.ack_note = db::asText(r[10]).value_or("");
     d.devices.push_back(std::move(x));
   }
   if (!d.in_registry && d.devices.empty()) return std::optional<SchoolDetail>();
@@ -337,6 +343,25 @@ Result<std::shared_ptr<const std::vector<TrendDay>>> WebData::trend(int days) {
   std::lock_guard<std::mutex> cl(cache_mu_);
   trend_cache_[days] = {now, *t};
   return *t;
+}
+
+Result<AckResult> WebData::acknowledge(const std::string& school_id, const std::string& device_id,
+                                       std::int64_t state_ts_ms, const std::string& user,
+                                       const std::string& note) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto dev = db_->query(
+      "SELECT alert_state_ts_ms, open_alerts FROM devices WHERE device_id = ? AND school_id = ?",
+      {device_id, school_id});
+  if (!dev) return dev.error();
+  if (dev->empty()) return AckResult::kUnknownDevice;
+  if (db::asInt(dev->rows[0][0]) != state_ts_ms || db::asInt(dev->rows[0][1]).value_or(0) == 0)
+    return AckResult::kStale;
+  auto n = db_->execute(
+      "INSERT INTO alert_acks (device_id, alert_state_ts_ms, school_id, acked_by, acked_ms, note) "
+      "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (device_id, alert_state_ts_ms) DO NOTHING",
+      {device_id, state_ts_ms, school_id, user, nowMs(), note});
+  if (!n) return n.error();
+  return *n > 0 ? AckResult::kDone : AckResult::kAlreadyAcked;
 }
 
 Result<std::optional<auth::User>> WebData::user(const std::string& name) {

@@ -51,7 +51,13 @@ struct DeviceRow {
   std::optional<std::int64_t> last_seen_ms, status_ts_ms;
   std::int64_t open_alerts = 0;
   std::optional<bool> clock_synced;  // of the device's latest record
+  std::optional<std::int64_t> alert_state_ts_ms;
+  // The acknowledgement of the current alert state, if any.
+  std::string acked_by, ack_note;
+  std::optional<std::int64_t> acked_ms;
 };
+
+enum class AckResult { kDone, kAlreadyAcked, kStale, kUnknownDevice };
 
 struct JournalRow {
   std::string device_id, journal_id;
@@ -121,6 +127,11 @@ class WebData {
   Result<std::shared_ptr<const std::map<std::string, BelowRun>>> belowRuns(int days);
   // The province's trend over `days` (cached like the ledger).
   Result<std::shared_ptr<const std::vector<TrendDay>>> trend(int days);
+  // Records `user`'s acknowledgement of the device's alert state stamped `state_ts_ms` (the
+  // one the page showed). kStale when the device has a newer state (or none open) by now.
+  Result<AckResult> acknowledge(const std::string& school_id, const std::string& device_id,
+                                std::int64_t state_ts_ms, const std::string& user,
+                                const std::string& note);
   Result<std::optional<auth::User>> user(const std::string& name);
   Result<std::optional<auth::User>> userByTokenDigest(const std::string& digest);
   std::int64_t nowMs() const;

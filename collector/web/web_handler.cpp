@@ -344,6 +344,9 @@ Response WebHandler::dispatch(Call& c, const std::string* body) const {
   if (p == "/login") return login(c, body);
   if (p == "/lang") return lang(c);
   if (p == "/logout") return logout(c, body);
+  if (req.method == "POST" && p.rfind("/school/", 0) == 0 && p.size() > 12 &&
+      p.compare(p.size() - 4, 4, "/ack") == 0)
+    return acknowledge(c, body);
   if (req.method != "GET" && req.method != "HEAD") {
     return http::makeResponse(405, "text/plain; charset=utf-8", "only GET and HEAD\n", true,
                               "Allow: GET, HEAD\r\n");
@@ -501,6 +504,61 @@ Response WebHandler::logout(Call& c, const std::string* body) const {
   spdlog::info("web: {} logged out", c.session->user);
   c.set_cookies += cookieLine(kSessionCookie, "", 0, options_.secure_cookies);
   return redirect(c, "/login");
+}
+
+// POST /school/{id}/ack: an operator (or admin) acknowledges a device's open alerts.
+// Checks, in order: session, CSRF token, role, scope (404 like a page), then the alert state
+// the page showed is still the device's current one (409 otherwise).
+Response WebHandler::acknowledge(Call& c, const std::string* body) const {
+  if (!c.session) {
+    unauthenticated_.fetch_add(1, std::memory_order_relaxed);
+    return redirect(c, "/login");
+  }
+  auto form = http::parseQuery(body ? *body : "", 16);
+  auto field = [&](std::string_view n) -> std::string {
+    if (!form) return "";
+    for (const auto& p : *form) {
+      if (p.name == n) return p.value;
+    }
+    return "";
+  };
+  if (!auth::equalSecret(field("csrf"), c.session->csrf)) {
+    csrf_refused_.fetch_add(1, std::memory_order_relaxed);
+    spdlog::warn("web: POST {} without the session's CSRF token (user {}, from {})", c.req.path,
+                 c.session->user, c.ctx.peer_ip);
+    return errorPage(c, 403, "error.csrf");
+  }
+  if (c.session->role == auth::Role::kViewer) {
+    forbidden_.fetch_add(1, std::memory_order_relaxed);
+    spdlog::warn("web: viewer {} may not acknowledge alerts ({})", c.session->user, c.req.path);
+    return errorPage(c, 403, "error.role");
+  }
+  std::string_view rest = std::string_view(c.req.path).substr(8);
+  rest = rest.substr(0, rest.size() - 4);
+  auto id = http::percentDecode(rest);
+  if (!id || id->empty() || id->size() > 128) return errorPage(c, 404, "error.not_found");
+  auto detail = data_.school(*id, 7);
+  if (!detail) return errorPage(c, 503, "error.unavailable");
+  if (!*detail || !auth::inScope(c.session->scope, (*detail)->row.city, (*detail)->row.county)) {
+    if (*detail) forbidden_.fetch_add(1, std::memory_order_relaxed);
+    return errorPage(c, 404, "error.forbidden");
+  }
+  long long state_ts = 0;
+  const std::string ts = field("state_ts");
+  auto [ptr, ec] = std::from_chars(ts.data(), ts.data() + ts.size(), state_ts);
+  if (ts.empty() || ec != std::errc() || ptr != ts.data() + ts.size())
+    return errorPage(c, 400, "error.bad_request", "state_ts");
+  std::string note = field("note").substr(0, 200);
+  auto r = data_.acknowledge(*id, field("device"), state_ts, c.session->user, note);
+  if (!r) {
+    spdlog::error("web: acknowledge: {}", r.error().message);
+    return errorPage(c, 503, "error.unavailable");
+  }
+  if (*r == AckResult::kUnknownDevice) return errorPage(c, 404, "error.not_found");
+  if (*r == AckResult::kStale) return errorPage(c, 409, "error.ack_stale");
+  spdlog::info("web: {} acknowledged the alerts of {} (school {})", c.session->user,
+               field("device"), *id);
+  return redirect(c, "/school/" + urlEncode(*id) + "#alerts");
 }
 
 Response WebHandler::lang(Call& c) const {
@@ -1011,14 +1069,31 @@ Response WebHandler::school(Call& c) const {
     b += "</tbody></table>";
   }
 
-  b += "<h2>" + esc(c.t("school.alerts")) + "</h2>";
+  b += "<h2 id=\"alerts\">" + esc(c.t("school.alerts")) + "</h2>";
   bool any_alert = false;
+  const bool may_ack = c.session->role != auth::Role::kViewer;
   for (const auto& dv : d.devices) {
     if (dv.open_alerts == 0) continue;
     any_alert = true;
-    b += "<p>" + esc(dv.device_id) + ": " + std::to_string(dv.open_alerts) + " " +
-         esc(c.t("col.open_alerts")) + "</p><pre class=\"raw\">" + esc(dv.alert_state_payload) +
-         "</pre>";
+    b += "<div class=\"alert\"><p>" + esc(dv.device_id) + ": " + std::to_string(dv.open_alerts) +
+         " " + esc(c.t("col.open_alerts")) + "</p><pre class=\"raw\">" +
+         esc(dv.alert_state_payload) + "</pre>";
+    if (dv.acked_ms) {
+      b += "<p class=\"acked\">✔ " + esc(c.t("alert.acked")) + " " + esc(dv.acked_by) + " · " +
+           esc(localTime(dv.acked_ms)) + (dv.ack_note.empty() ? "" : " · " + esc(dv.ack_note)) +
+           "</p>";
+    } else if (may_ack && dv.alert_state_ts_ms) {
+      b += "<form class=\"ack\" method=\"post\" action=\"/school/" + esc(urlEncode(s.school_id)) +
+           "/ack\"><input type=\"hidden\" name=\"csrf\" value=\"" + esc(c.session->csrf) +
+           "\"><input type=\"hidden\" name=\"device\" value=\"" + esc(dv.device_id) +
+           "\"><input type=\"hidden\" name=\"state_ts\" value=\"" +
+           std::to_string(*dv.alert_state_ts_ms) + "\"><input name=\"note\" maxlength=\"200\" " +
+           "placeholder=\"" + esc(c.t("alert.note")) + "\"> <button type=\"submit\">" +
+           esc(c.t("alert.ack")) + "</button></form>";
+    } else {
+      b += "<p class=\"note\">" + esc(c.t("alert.not_acked")) + "</p>";
+    }
+    b += "</div>";
   }
   if (!any_alert) b += "<p class=\"note\">" + esc(c.t("school.no_alerts")) + "</p>";
 

@@ -85,6 +85,7 @@ class WebHandler : public http::Handler {
   http::Response school(Call& c) const;
   http::Response below(Call& c, bool xlsx) const;
   http::Response lang(Call& c) const;
+  http::Response acknowledge(Call& c, const std::string* body) const;
   std::optional<auth::Session> sessionOf(const http::Request& req) const;
 
   WebData& data_;
