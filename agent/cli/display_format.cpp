@@ -25,13 +25,15 @@ std::optional<double> numberAt(const nlohmann::json& j, std::initializer_list<co
   return v;
 }
 
-std::string formatNumber(std::optional<double> v) {
+namespace {
+
+std::string numberText(std::optional<double> v, bool whole_plain) {
   if (!v || !std::isfinite(*v)) return kUnknown;
   const double a = std::fabs(*v);
   const char* sign = *v < 0 ? "-" : "";
   if (a == 0) return "0";
   // Whole numbers (targets, tolerances) print without decimals: "100 Mbps", "5 %".
-  if (a < 1e5 && a == std::round(a)) return fmt::format("{}{:.0f}", sign, a);
+  if (whole_plain && a < 1e5 && a == std::round(a)) return fmt::format("{}{:.0f}", sign, a);
   // Decisions are taken on the rounded value, so 9.996 becomes "10.0", not "10.00".
   if (roundTo(a, 100) < 0.01) return fmt::format("{}<0.01", sign);
   if (roundTo(a, 100) < 10) return fmt::format("{}{:.2f}", sign, a);
@@ -39,9 +41,14 @@ std::string formatNumber(std::optional<double> v) {
   return fmt::format("{}{:.0f}", sign, a);
 }
 
+}  // namespace
+
+std::string formatNumber(std::optional<double> v) { return numberText(v, true); }
+
 std::string formatRate(std::optional<double> mbps) {
   if (!mbps || !std::isfinite(*mbps)) return kUnknown;
-  if (roundTo(std::fabs(*mbps), 10) >= 1000) return formatNumber(*mbps / 1000) + " Gbps";
+  // 17000 Mbps is "17.0 Gbps" like the 17.04 beside it, not "17 Gbps".
+  if (roundTo(std::fabs(*mbps), 10) >= 1000) return numberText(*mbps / 1000, false) + " Gbps";
   return formatNumber(mbps) + " Mbps";
 }
 

@@ -33,6 +33,7 @@ TEST(DisplayFormat, AdaptivePrecision) {
   EXPECT_EQ(formatRate(999.97), "1.00 Gbps");  // never "1000.0 Mbps"
   EXPECT_EQ(formatRate(1234.5), "1.23 Gbps");
   EXPECT_EQ(formatRate(10344.5), "10.3 Gbps");
+  EXPECT_EQ(formatRate(17000), "17.0 Gbps");
   EXPECT_EQ(formatBytes(400e6), "400 MB");
   EXPECT_EQ(formatBytes(1.234e9), "1.23 GB");
   EXPECT_EQ(formatBytes(12345), "12.3 kB");
