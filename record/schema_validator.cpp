@@ -15,6 +15,7 @@
 #include <utility>
 
 #include "record/embedded_files.h"
+#include "record/simple_pattern.h"
 
 namespace uplinkprobe::record {
 namespace {
@@ -409,6 +410,10 @@ bool hasNestedUnboundedQuantifier(const std::wstring& p) {
 struct Pattern {
   std::string source;
   std::wregex re;
+  // The same pattern as a deterministic matcher on the UTF-8 bytes when it is simple enough
+  // (record/simple_pattern.h): every pattern the record schemas use. The regex stays the
+  // reference and serves every other pattern.
+  std::optional<SimplePattern> simple;
 };
 
 struct Node {
@@ -668,6 +673,7 @@ const Node* SchemaSet::Impl::compile(std::size_t doc, const std::string& ptr, co
         fail(doc, ptr,
              "pattern \"" + p->source + "\" is not a supported ECMAScript regex: " + e.what());
       }
+      p->simple = SimplePattern::compile(p->source);
       n.pattern = std::move(p);
     } else if (kw == "$ref") {
       if (!v.is_string()) fail(doc, ptr, "$ref must be a string");
@@ -838,6 +844,12 @@ bool SchemaSet::Impl::eval(const Node* n, const json& inst, const PathFrame* pat
                  " characters: not matched against " + n->pattern->source;
         });
         if (failed()) return false;
+      } else if (n->pattern->simple) {
+        matched = n->pattern->simple->matches(str);
+        if (!matched) {
+          report(ctx, path, "pattern", [&] { return "does not match " + n->pattern->source; });
+          if (failed()) return false;
+        }
       } else {
         thread_local std::wstring wide;
         decodeUtf8(str, wide);
