@@ -76,6 +76,7 @@ Entry kEntries[] = {
     {"col.status", "在线状态", "Status"},
     {"col.agent_version", "探针版本", "Agent version"},
     {"col.clock", "时钟同步", "Clock synced"},
+    {"col.config_hash", "配置指纹", "Config fingerprint"},
     {"col.start", "开始", "Start"},
     {"col.end", "结束", "End"},
     {"col.duration", "时长", "Duration"},

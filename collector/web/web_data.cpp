@@ -138,7 +138,8 @@ Result<std::optional<SchoolDetail>> WebData::school(const std::string& id, int d
 
   auto dev = db_->query(
       "SELECT d.device_id, d.status_state, d.agent_version, d.last_seen_ms, d.status_ts_ms, "
-      "d.open_alerts, d.alert_state_payload, d.alert_state_ts_ms, a.acked_by, a.acked_ms, a.note "
+      "d.open_alerts, d.alert_state_payload, d.alert_state_ts_ms, a.acked_by, a.acked_ms, a.note, "
+      "d.status_payload "
       "FROM devices d LEFT JOIN alert_acks a ON a.device_id = d.device_id AND "
       "a.alert_state_ts_ms = d.alert_state_ts_ms WHERE d.school_id = ? ORDER BY d.device_id",
       {id});
@@ -156,6 +157,11 @@ Result<std::optional<SchoolDetail>> WebData::school(const std::string& id, int d
     x.acked_by = db::asText(r[8]).value_or("");
     x.acked_ms = db::asInt(r[9]);
     x.ack_note = db::asText(r[10]).value_or("");
+    auto status = nlohmann::json::parse(db::asText(r[11]).value_or("{}"), nullptr, false);
+    if (status.is_object()) {
+      auto h = status.find("config_hash");
+      if (h != status.end() && h->is_string()) x.config_hash = h->get<std::string>().substr(0, 64);
+    }
     d.devices.push_back(std::move(x));
   }
   if (!d.in_registry && d.devices.empty()) return std::optional<SchoolDetail>();

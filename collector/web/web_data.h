@@ -52,6 +52,7 @@ struct DeviceRow {
   std::int64_t open_alerts = 0;
   std::optional<bool> clock_synced;  // of the device's latest record
   std::optional<std::int64_t> alert_state_ts_ms;
+  std::string config_hash;  // the retained status's config_hash (the config fingerprint)
   // The acknowledgement of the current alert state, if any.
   std::string acked_by, ack_note;
   std::optional<std::int64_t> acked_ms;

@@ -1103,9 +1103,9 @@ Response WebHandler::school(Call& c) const {
   } else {
     b += "<table id=\"devices\"><thead><tr><th>" + esc(c.t("col.device")) + "</th><th>" +
          esc(c.t("col.status")) + "</th><th>" + esc(c.t("col.last_seen")) + "</th><th>" +
-         esc(c.t("col.agent_version")) + "</th><th>" + esc(c.t("col.clock")) +
-         "</th><th class=\"n\">" + esc(c.t("col.open_alerts")) + "</th><th class=\"n\">" +
-         esc(c.t("col.missing")) + "</th></tr></thead><tbody>";
+         esc(c.t("col.agent_version")) + "</th><th>" + esc(c.t("col.config_hash")) + "</th><th>" +
+         esc(c.t("col.clock")) + "</th><th class=\"n\">" + esc(c.t("col.open_alerts")) +
+         "</th><th class=\"n\">" + esc(c.t("col.missing")) + "</th></tr></thead><tbody>";
     for (const auto& dv : d.devices) {
       std::int64_t missing = 0;
       for (const auto& j : d.journals) {
@@ -1116,6 +1116,8 @@ Response WebHandler::school(Call& c) const {
                                                     : std::string(c.t("unknown"));
       b += "<tr><td>" + esc(dv.device_id) + "</td><td>" + esc(status) + "</td><td>" +
            esc(localTime(dv.last_seen_ms)) + "</td><td>" + esc(dv.agent_version) + "</td><td>" +
+           "<code>" + esc(dv.config_hash.empty() ? "—" : dv.config_hash.substr(0, 12)) +
+           "</code></td><td>" +
            esc(dv.clock_synced ? c.t(*dv.clock_synced ? "yes" : "no") : c.t("unknown")) +
            "</td><td class=\"n\">" + std::to_string(dv.open_alerts) + "</td><td class=\"n\">" +
            std::to_string(missing) + "</td></tr>";

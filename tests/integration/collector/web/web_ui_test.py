@@ -177,9 +177,11 @@ def seed_records(db_path, now):
         db.execute(
             "INSERT INTO devices (device_id, school_id, first_seen_ms, last_seen_ms, last_record_ts_ms, "
             "last_counted_test_ms, status_state, status_ts_ms, agent_version, open_alerts, "
-            "alert_state_payload, alert_state_ts_ms) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+            "alert_state_payload, alert_state_ts_ms, status_payload) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (dev, sid, start, last, last, last, "offline" if stale else "online", last, "0.1.0",
-             open_alerts, alert_state, (now - 12 * DAY) if open_alerts else None))
+             open_alerts, alert_state, (now - 12 * DAY) if open_alerts else None,
+             json.dumps({"kind": "status", "state": "offline" if stale else "online",
+                         "config_hash": "9f2c41d07be3" + sid})))
         # Two records missing from the journal of one school (evidence gap).
         stored = seq - (2 if sid == "220104001" else 0)
         db.execute("INSERT INTO journals VALUES (?,?,?,?,?,?,?,?,?)",
@@ -373,6 +375,8 @@ def main():
         browser.screenshot(os.path.join(SHOTS, "school.png"))
         check(browser.eval("document.querySelectorAll('svg.chart').length") >= 3, "school page: SVG charts drawn")
         check(browser.eval("document.querySelector('svg .ref-target') !== null"), "capacity chart has the 100 Mbps line")
+        check("9f2c41d07be3" in browser.eval("document.getElementById('devices').textContent"),
+              "school page: the device's config fingerprint")
         api_school = json.loads(h.request("GET", "/api/v1/schools/220102002")[2])
         shown = browser.eval("document.getElementById('ledger').textContent")
         check("%.1f" % api_school["median_down_mbps"] in shown,
