@@ -31,7 +31,7 @@ for name in "${harnesses[@]}"; do
     tail -30 "build-fuzz/$name.log"
     failed+=("$name")
   else
-    echo "fuzz ok   $name: $(grep -Eo '#[0-9]+ +DONE.*' "build-fuzz/$name.log" | tail -1)"
+    echo "fuzz ok   $name: $(grep -Eo 'Done [0-9]+ runs in [0-9]+ second' "build-fuzz/$name.log" | tail -1)"
   fi
 done
 if [ ${#failed[@]} -ne 0 ]; then
