@@ -94,6 +94,7 @@ constexpr const char* kService = "uplinkprobe.service";
 constexpr auto kBrokerTimeout = std::chrono::seconds(15);
 constexpr auto kPublishTimeout = std::chrono::seconds(15);
 constexpr size_t kMaxAnswer = 256;
+constexpr int kMaxAsks = 5;                // a bad answer is asked again at most this often
 constexpr size_t kMaxSecretAnswer = 4096;  // as publish::readPasswordFile allows
 
 constexpr const char* kUsage =
@@ -208,6 +209,24 @@ std::optional<double> parseMbps(const std::string& s) {
   double v = std::strtod(s.c_str(), &end);
   if (s.empty() || end == s.c_str() || *end != '\0' || !(v >= 0) || v > 100000) return std::nullopt;
   return v;
+}
+
+// Why an interactive answer cannot be taken ("" = it can): asked again, in the technician's
+// language.
+std::string answerProblem(const Field& f, const std::string& answer,
+                          const config::Config* example) {
+  const std::string key = f.key;
+  if (f.number && !parseMbps(answer))
+    return fmt::format(fmt::runtime(tr("\"{}\" is not a rate in Mbps; type a number, e.g. 200")),
+                       answer);
+  if ((key == "device_id" || key == "school_id") && answer.empty())
+    return tr("a value is required");
+  if (example && (key == "device_id" || key == "school_id") &&
+      answer == currentValue(*example, key))
+    return fmt::format(
+        fmt::runtime(tr("\"{}\" is the example placeholder; type this school's real value")),
+        answer);
+  return "";
 }
 
 // The config: one open (a FIFO cannot hang it), a regular file, at most 1 MiB.
@@ -654,11 +673,26 @@ int commissionCommand(const Args& args) {
     if (auto given = a.get(f.flag)) {
       v = *given;
     } else if (interactive) {
-      std::string error;
-      auto answer = ask(f.prompt, v, &error);
-      if (!answer)
-        return usage(error.empty() ? "input ended (Ctrl-D); nothing was changed" : error);
-      v = *answer;
+      // A bad answer is asked again (kMaxAsks times), never the end of the session; the
+      // example's placeholder identity is never offered as the answer to keep.
+      const std::string key = f.key;
+      const bool placeholder =
+          example && (key == "device_id" || key == "school_id") && v == currentValue(*example, key);
+      const std::string def = placeholder ? "" : v;
+      bool accepted = false;
+      for (int attempt = 0; attempt < kMaxAsks && !accepted; ++attempt) {
+        std::string error;
+        auto answer = ask(f.prompt, def, &error);
+        if (!answer && error.empty()) return usage("input ended (Ctrl-D); nothing was changed");
+        std::string why = answer ? answerProblem(f, *answer, example ? &*example : nullptr) : error;
+        if (!why.empty()) {
+          std::fprintf(stderr, "  %s\n", why.c_str());
+          continue;
+        }
+        v = *answer;
+        accepted = true;
+      }
+      if (!accepted) return usage(tr("too many invalid answers; nothing was changed"));
     }
     if (f.number && !parseMbps(v))
       return usage(std::string(f.flag) + ": expected a rate in Mbps, e.g. 200 (got \"" + v + "\")");
