@@ -11,34 +11,13 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "common/utf8.h"
+
 namespace uplinkprobe::collector {
 namespace {
 
 constexpr std::size_t kXlsxMaxCellChars = 32767;
 constexpr std::size_t kXlsxMaxRows = 1048576;
-
-std::size_t decodeOne(std::string_view s, std::size_t i, std::uint32_t& cp) {
-  unsigned char c = static_cast<unsigned char>(s[i]);
-  std::size_t len = c < 0x80             ? 1
-                    : (c & 0xE0) == 0xC0 ? 2
-                    : (c & 0xF0) == 0xE0 ? 3
-                    : (c & 0xF8) == 0xF0 ? 4
-                                         : 0;
-  if (len == 0 || i + len > s.size()) {
-    cp = 0xFFFD;
-    return 1;
-  }
-  cp = len == 1 ? c : len == 2 ? (c & 0x1F) : len == 3 ? (c & 0x0F) : (c & 0x07);
-  for (std::size_t k = 1; k < len; ++k) {
-    unsigned char cc = static_cast<unsigned char>(s[i + k]);
-    if ((cc & 0xC0) != 0x80) {
-      cp = 0xFFFD;
-      return 1;
-    }
-    cp = (cp << 6) | (cc & 0x3F);
-  }
-  return len;
-}
 
 struct Range {
   std::uint32_t lo, hi;
@@ -90,7 +69,7 @@ std::string sanitizeForTerminal(std::string_view s) {
   std::string out;
   for (std::size_t i = 0; i < s.size();) {
     std::uint32_t cp;
-    std::size_t n = decodeOne(s, i, cp);
+    std::size_t n = utf8::decodeOne(s, i, cp);
     if (cp < 0x20 || cp == 0x7F || (cp >= 0x80 && cp < 0xA0) || cp == 0xFFFD) {
       out += cp == '\n' || cp == '\t' || cp == '\r' ? " " : "\xEF\xBF\xBD";
     } else {
@@ -156,7 +135,7 @@ std::size_t displayWidth(std::string_view s) {
   std::size_t w = 0;
   for (std::size_t i = 0; i < s.size();) {
     std::uint32_t cp;
-    i += decodeOne(s, i, cp);
+    i += utf8::decodeOne(s, i, cp);
     w += cpWidth(cp);
   }
   return w;

@@ -2,6 +2,8 @@
 
 #include <array>
 
+#include "common/utf8.h"
+
 namespace uplinkprobe::collector::mqtt {
 namespace {
 
@@ -459,44 +461,7 @@ std::string reasonName(std::uint8_t code) {
   }
 }
 
-bool isValidUtf8(std::string_view s, bool allow_nul) {
-  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
-  const std::size_t n = s.size();
-  std::size_t i = 0;
-  while (i < n) {
-    const unsigned char c = p[i];
-    if (c < 0x80) {
-      if (c == 0 && !allow_nul) return false;
-      ++i;
-      continue;
-    }
-    std::size_t len;
-    std::uint32_t cp;
-    if (c >= 0xC2 && c <= 0xDF) {
-      len = 2;
-      cp = c & 0x1F;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-      len = 3;
-      cp = c & 0x0F;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-      len = 4;
-      cp = c & 0x07;
-    } else {
-      return false;
-    }
-    if (n - i < len) return false;
-    for (std::size_t k = 1; k < len; ++k) {
-      if ((p[i + k] & 0xC0) != 0x80) return false;
-      cp = (cp << 6) | (p[i + k] & 0x3F);
-    }
-    if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) || cp > 0x10FFFF ||
-        (cp >= 0xD800 && cp <= 0xDFFF)) {
-      return false;
-    }
-    i += len;
-  }
-  return true;
-}
+bool isValidUtf8(std::string_view s, bool allow_nul) { return utf8::isValid(s, allow_nul); }
 
 void appendVarint(std::string& out, std::uint32_t value) {
   if (value > kMaxVarint) value = kMaxVarint;

@@ -12,6 +12,7 @@
 
 #include "collector/registry/csv_reader.h"
 #include "collector/registry/xlsx_reader.h"
+#include "common/utf8.h"
 
 namespace uplinkprobe::collector {
 namespace {
@@ -49,42 +50,6 @@ const std::array<FieldInfo, kFieldCount>& fields() {
   return kFields;
 }
 
-// Decodes one code point; returns bytes consumed (1 on invalid input, cp = 0xFFFD).
-std::size_t decodeOne(const std::string& s, std::size_t i, std::uint32_t& cp) {
-  unsigned char c = static_cast<unsigned char>(s[i]);
-  std::size_t len = c < 0x80             ? 1
-                    : (c & 0xE0) == 0xC0 ? 2
-                    : (c & 0xF0) == 0xE0 ? 3
-                    : (c & 0xF8) == 0xF0 ? 4
-                                         : 0;
-  if (len == 0 || i + len > s.size()) {
-    cp = 0xFFFD;
-    return 1;
-  }
-  cp = len == 1 ? c : len == 2 ? (c & 0x1F) : len == 3 ? (c & 0x0F) : (c & 0x07);
-  for (std::size_t k = 1; k < len; ++k)
-    cp = (cp << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3F);
-  return len;
-}
-
-void appendUtf8(std::uint32_t cp, std::string& out) {
-  if (cp < 0x80) {
-    out += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    out += static_cast<char>(0xC0 | (cp >> 6));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    out += static_cast<char>(0xE0 | (cp >> 12));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (cp >> 18));
-    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  }
-}
-
 bool isBlank(std::uint32_t cp) {
   return cp == ' ' || cp == '\t' || cp == '\r' || cp == '\n' || cp == 0x3000 || cp == 0xA0 ||
          cp == 0xFEFF;
@@ -97,7 +62,7 @@ std::string trim(const std::string& s) {
   std::size_t begin = 0, end = s.size();
   while (begin < end) {
     std::uint32_t cp;
-    std::size_t n = decodeOne(s, begin, cp);
+    std::size_t n = utf8::decodeOne(s, begin, cp);
     if (!isBlank(cp)) break;
     begin += n;
   }
@@ -105,7 +70,7 @@ std::string trim(const std::string& s) {
     std::size_t start = end - 1;
     while (start > begin && (static_cast<unsigned char>(s[start]) & 0xC0) == 0x80) --start;
     std::uint32_t cp;
-    decodeOne(s, start, cp);
+    utf8::decodeOne(s, start, cp);
     if (!isBlank(cp)) break;
     end = start;
   }
@@ -117,12 +82,12 @@ std::string fold(const std::string& s, bool header) {
   std::string out;
   for (std::size_t i = 0; i < s.size();) {
     std::uint32_t cp;
-    i += decodeOne(s, i, cp);
+    i += utf8::decodeOne(s, i, cp);
     cp = narrow(cp);
     if (isBlank(cp)) continue;
     if (header && (cp == '_' || cp == '-')) continue;
     if (cp >= 'A' && cp <= 'Z') cp += 'a' - 'A';
-    appendUtf8(cp, out);
+    utf8::append(cp, out);
   }
   return out;
 }
@@ -338,7 +303,7 @@ Result<std::vector<SchoolRow>> readSchoolSheet(const std::filesystem::path& file
     for (int f = 0; f < kFieldCount; ++f) {
       if (column[f] < 0 || static_cast<std::size_t>(column[f]) >= g.cells.size()) continue;
       const std::string& raw = g.cells[static_cast<std::size_t>(column[f])];
-      if (!isValidUtf8(raw)) {
+      if (!utf8::isValid(raw)) {
         issues.push_back(header_text[f] + ": invalid UTF-8 text; retype the cell");
         continue;
       }
