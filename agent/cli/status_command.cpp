@@ -48,7 +48,8 @@ int statusCommand(const Args& args) {
   const std::string path =
       (std::filesystem::path(cfg->storage.dir) / daemon::kStatusFileName).string();
   const auto file = daemon::readStateFile(path);
-  const bool alive = file && file->is_object() && (*file)["pid"].is_number_integer() &&
+  const bool alive = file && file->is_object() && file->contains("pid") &&
+                     (*file)["pid"].is_number_integer() &&
                      uplinkprobeAlive((*file)["pid"].get<int64_t>());
   const auto report = evaluateStatus(file, alive, SystemClock::instance().wallNow(), path);
   if (parsed->has("--json"))

@@ -26,6 +26,18 @@ bool wasCancelled(const nlohmann::json& r) {
   return false;
 }
 
+// The measurement engine's error kinds (agent/measure), said in words.
+const char* errorKindWords(const std::string& kind) {
+  if (kind == "connect") return N_("cannot connect to the server");
+  if (kind == "dns") return N_("the server's name does not resolve");
+  if (kind == "timeout") return N_("no data moved in time");
+  if (kind == "http") return N_("the server answered with an HTTP error");
+  if (kind == "protocol") return N_("the server's answer is not what a LibreSpeed server sends");
+  if (kind == "tls") return N_("the TLS connection failed");
+  if (kind == "internal") return N_("an internal error of the probe");
+  return nullptr;
+}
+
 }  // namespace
 
 TestOutcome outcomeOf(const nlohmann::json& r) {
@@ -81,7 +93,13 @@ std::string headline(const nlohmann::json& r) {
   switch (o.outcome) {
     case Outcome::kError: {
       const auto& e = r["error"];
-      return fmt::format(fmt::runtime(tr("{}: {}: {}")), word, e.value("kind", std::string()),
+      const std::string kind = e.value("kind", std::string());
+      // The message comes from the measurement engine in English; in Chinese the error's
+      // kind is said in words before it.
+      std::string said = kind;
+      if (currentLanguage() == Language::kChinese)
+        if (const char* words = errorKindWords(kind)) said = tr(words);
+      return fmt::format(fmt::runtime(tr("{}: {}: {}")), word, said,
                          e.value("message", std::string()));
     }
     case Outcome::kCancelled:

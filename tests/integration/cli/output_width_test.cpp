@@ -99,6 +99,10 @@ TEST_P(OutputWidth, TestRecordsReportAndCheckConfig) {
   EXPECT_EQ(closed.code, 2) << closed.out << closed.err;
   EXPECT_EQ(closed.out.find(" 0.0 "), std::string::npos) << closed.out;
   EXPECT_NE(closed.out.find("—"), std::string::npos) << closed.out;
+  // The engine's English message is preceded by the error's kind in the reader's language.
+  EXPECT_NE(closed.out.find(chinese() ? "出错：无法连接服务器：" : "ERROR: connect: "),
+            std::string::npos)
+      << closed.out;
 
   server::testing::ServerProcess server;
   ASSERT_NE(server.port(), 0);
