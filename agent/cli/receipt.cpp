@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "agent/cli/display_format.h"
 #include "agent/cli/i18n.h"
 #include "agent/cli/verdict_words.h"
@@ -20,7 +22,11 @@ std::string formatReceipt(const ReceiptInput& in) {
   const auto& id = in.cfg->identity;
   const auto& t = in.cfg->target;
   const auto& r = in.record;
-  const int w = 12;
+  // Values start one column after the widest label (translations differ in width).
+  int w = 12;
+  for (const char* label : {"school:", "device:", "carrier:", "measured:", "verdict:", "time:",
+                            "broker:", "journal:", "service:"})
+    w = std::max(w, displayWidth(tr(label)) + 1);
   std::string s = "\n" + std::string(tr("=== uplinkprobe commissioning receipt ===")) + "\n";
   s += wrapLine(tr("school:"),
                 fmt::format("{} ({}), {} / {}", orUnknown(id.school_name), orUnknown(id.school_id),
