@@ -18,6 +18,10 @@ std::optional<std::string_view> queryParam(std::string_view query, std::string_v
 // '%' is not followed by two hex digits. The result may hold any bytes (callers validate).
 std::optional<std::string> percentDecode(std::string_view text);
 
+// Percent-encodes every byte except RFC 3986's unreserved characters (A-Z a-z 0-9 - _ . ~):
+// safe in a path segment, a query value or a form field.
+std::string percentEncode(std::string_view text);
+
 struct QueryPair {
   std::string name;
   std::string value;

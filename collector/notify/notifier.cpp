@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "collector/notify/formats.h"
+#include "http/query_string.h"
 
 namespace uplinkprobe::collector::notify {
 
@@ -40,22 +41,6 @@ Outcome judge(const NotifyTarget& t, const Result<WebhookReply>& r, std::string&
   why = "HTTP " + std::to_string(s);
   if (s == 408 || s == 429 || s >= 500) return Outcome::kRetry;
   return Outcome::kPermanent;
-}
-
-std::string percentEncode(std::string_view s) {
-  static const char* hex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
-        c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += hex[c >> 4];
-      out += hex[c & 15];
-    }
-  }
-  return out;
 }
 
 std::int64_t systemWallMs() {
@@ -91,7 +76,7 @@ std::string Notifier::signedUrl(const NotifyTarget& t, std::int64_t wall_ms) {
   int n = EVP_EncodeBlock(b64, mac, static_cast<int>(mac_len));
   std::string sign(reinterpret_cast<char*>(b64), static_cast<std::size_t>(n));
   return t.url + (t.url.find('?') == std::string::npos ? "?" : "&") + "timestamp=" + ts +
-         "&sign=" + percentEncode(sign);
+         "&sign=" + http::percentEncode(sign);
 }
 
 std::size_t Notifier::submit(const Notification& n) {

@@ -4,6 +4,8 @@
 #include <cstdlib>
 #include <ctime>
 
+#include "http/query_string.h"
+
 namespace uplinkprobe::collector::web {
 
 namespace {
@@ -65,21 +67,7 @@ std::string esc(std::string_view s) {
   return out;
 }
 
-std::string urlEncode(std::string_view s) {
-  static const char* hex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
-        c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += hex[c >> 4];
-      out += hex[c & 15];
-    }
-  }
-  return out;
-}
+std::string urlEncode(std::string_view s) { return http::percentEncode(s); }
 
 std::string num1(std::optional<double> v) {
   if (!v) return "—";

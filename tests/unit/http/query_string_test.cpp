@@ -23,6 +23,17 @@ TEST(QueryString, PercentDecode) {
   EXPECT_EQ(percentDecode("ab%"), std::nullopt);
 }
 
+TEST(QueryString, PercentEncodeKeepsOnlyUnreservedAndRoundTrips) {
+  EXPECT_EQ(percentEncode("aZ09-_.~"), "aZ09-_.~");
+  EXPECT_EQ(percentEncode("a b&c=d/é+"), "a%20b%26c%3Dd%2F%C3%A9%2B");
+  const std::string all = [] {
+    std::string s;
+    for (int c = 0; c < 256; ++c) s += static_cast<char>(c);
+    return s;
+  }();
+  EXPECT_EQ(percentDecode(percentEncode(all)), all);
+}
+
 TEST(QueryString, ParseQueryDecodesAndBounds) {
   auto q = parseQuery("by=county&&since=2026-12-01T00%3A00%3A00Z&flag");
   ASSERT_TRUE(q);
