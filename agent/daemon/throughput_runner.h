@@ -11,8 +11,8 @@
 #include <functional>
 #include <thread>
 
-#include "common/clock.h"
 #include "agent/measure/throughput_test.h"
+#include "common/clock.h"
 
 namespace uplinkprobe::daemon {
 

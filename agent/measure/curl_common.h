@@ -8,8 +8,8 @@
 #include <memory>
 #include <string>
 
-#include "common/result.h"
 #include "agent/measure/throughput_options.h"
+#include "common/result.h"
 
 namespace uplinkprobe::measure {
 

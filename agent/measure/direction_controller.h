@@ -33,9 +33,9 @@
 //    (rate rising to the end, or a cap reached during the ramp), the window is the second
 //    half of the run; with a single sample, the whole run from t = 0. The window ends at the
 //    first sample that had all but max(0.1 %, 256 KiB) of the bytes (an upload's last
-//    acknowledgement can lag by a delayed-ACK timeout; that tail is not link time). A window shorter than
-//    min_measure_s is flagged short_window: the figure is real but rests on less than the
-//    method's minimum (e.g. loopback, where even the ceiling lasts < 1 s).
+//    acknowledgement can lag by a delayed-ACK timeout; that tail is not link time). A window
+//    shorter than min_measure_s is flagged short_window: the figure is real but rests on less than
+//    the method's minimum (e.g. loopback, where even the ceiling lasts < 1 s).
 #pragma once
 
 #include <cstdint>

@@ -23,11 +23,11 @@
 #include <atomic>
 #include <optional>
 
-#include "common/clock.h"
 #include "agent/measure/direction_controller.h"
 #include "agent/measure/server_endpoints.h"
 #include "agent/measure/throughput_options.h"
 #include "agent/measure/throughput_result.h"
+#include "common/clock.h"
 
 namespace uplinkprobe::measure {
 

@@ -8,10 +8,10 @@
 #include <string>
 #include <vector>
 
-#include "common/clock.h"
-#include "common/result.h"
 #include "agent/measure/server_endpoints.h"
 #include "agent/measure/throughput_options.h"
+#include "common/clock.h"
+#include "common/result.h"
 
 namespace uplinkprobe::measure {
 

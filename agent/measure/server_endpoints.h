@@ -5,8 +5,8 @@
 
 #include <string>
 
-#include "common/result.h"
 #include "agent/measure/throughput_options.h"
+#include "common/result.h"
 
 namespace uplinkprobe::measure {
 

@@ -15,9 +15,9 @@
 
 #include <atomic>
 
-#include "common/clock.h"
 #include "agent/measure/throughput_options.h"
 #include "agent/measure/throughput_result.h"
+#include "common/clock.h"
 
 namespace uplinkprobe::measure {
 

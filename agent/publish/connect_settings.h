@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "common/result.h"
 #include "agent/config/config.h"
+#include "common/result.h"
 
 namespace uplinkprobe::publish {
 

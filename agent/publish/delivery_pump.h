@@ -33,12 +33,12 @@
 #include <set>
 #include <string>
 
-#include "common/clock.h"
 #include "agent/journal/journal.h"
 #include "agent/publish/backoff.h"
 #include "agent/publish/publisher.h"
 #include "agent/publish/status_message.h"
 #include "agent/publish/token_bucket.h"
+#include "common/clock.h"
 
 namespace uplinkprobe::publish {
 

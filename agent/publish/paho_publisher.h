@@ -18,11 +18,11 @@
 
 #include <memory>
 
-#include "common/clock.h"
-#include "common/result.h"
 #include "agent/publish/connect_settings.h"
 #include "agent/publish/publisher.h"
 #include "agent/publish/status_message.h"
+#include "common/clock.h"
+#include "common/result.h"
 
 namespace uplinkprobe::publish {
 

@@ -33,10 +33,10 @@
 
 #include <nlohmann/json.hpp>
 
-#include "common/clock.h"
 #include "agent/config/config.h"
 #include "agent/journal/journal.h"
 #include "agent/verdict/breach_tracker.h"
+#include "common/clock.h"
 
 namespace uplinkprobe::verdict {
 

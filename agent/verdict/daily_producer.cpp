@@ -1,8 +1,8 @@
 #include "agent/verdict/daily_producer.h"
 
-#include "common/time_format.h"
 #include "agent/verdict/daily_scheduler.h"
 #include "agent/verdict/daily_summary.h"
+#include "common/time_format.h"
 
 namespace uplinkprobe::verdict {
 namespace {

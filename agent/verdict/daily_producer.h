@@ -14,9 +14,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include "common/clock.h"
 #include "agent/journal/journal.h"
 #include "agent/verdict/throughput_verdict.h"
+#include "common/clock.h"
 
 namespace uplinkprobe::verdict {
 

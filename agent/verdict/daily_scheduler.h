@@ -10,8 +10,8 @@
 #include <string>
 #include <vector>
 
-#include "common/clock.h"
 #include "agent/verdict/local_day.h"
+#include "common/clock.h"
 
 namespace uplinkprobe::verdict {
 

@@ -32,9 +32,9 @@
 #include <nlohmann/json.hpp>
 #include <vector>
 
-#include "common/clock.h"
 #include "agent/verdict/local_day.h"
 #include "agent/verdict/throughput_verdict.h"
+#include "common/clock.h"
 
 namespace uplinkprobe::verdict {
 

@@ -6,8 +6,8 @@
 #include <cstdlib>
 #include <ctime>
 
-#include "common/time_format.h"
 #include "agent/verdict/daily_scheduler.h"
+#include "common/time_format.h"
 
 namespace uplinkprobe::verdict {
 namespace {
