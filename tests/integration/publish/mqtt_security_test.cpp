@@ -12,6 +12,7 @@
 #include "agent/publish/delivery_pump.h"
 #include "agent/publish/paho_publisher.h"
 #include "tests/integration/publish/mosquitto_fixture.h"
+#include "tests/support/test_pki.h"
 
 namespace uplinkprobe::publish {
 namespace {
@@ -22,30 +23,6 @@ using testing::Mosquitto;
 using testing::Subscriber;
 
 int sh(const std::string& cmd) { return std::system((cmd + " >/dev/null 2>&1").c_str()); }
-
-// CA + server cert (SAN 127.0.0.1, localhost) + client cert (CN dev1) + an unrelated CA.
-void makePki(const std::string& d) {
-  const std::string ec = "-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes";
-  ASSERT_EQ(sh("cd " + d + " && openssl req -x509 " + ec +
-               " -keyout ca.key -out ca.crt -days 2 -subj '/CN=uplinkprobe test CA'"),
-            0);
-  ASSERT_EQ(sh("cd " + d + " && openssl req -x509 " + ec +
-               " -keyout other.key -out other-ca.crt -days 2 -subj '/CN=some other CA'"),
-            0);
-  // Written directly: sh() sends stdout to /dev/null, which used to leave san.ext empty (the
-  // certificate then had no SAN and only its CN matched).
-  std::ofstream(d + "/san.ext") << "subjectAltName=IP:127.0.0.1,DNS:localhost\n";
-  ASSERT_EQ(sh("cd " + d + " && openssl req " + ec +
-               " -keyout server.key -out server.csr -subj '/CN=localhost' && openssl x509 -req "
-               "-in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out server.crt -days 2 "
-               "-extfile san.ext"),
-            0);
-  ASSERT_EQ(sh("cd " + d + " && openssl req " + ec +
-               " -keyout client.key -out client.csr -subj '/CN=dev1' && openssl x509 -req -in "
-               "client.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out client.crt -days 2"),
-            0);
-  ASSERT_EQ(sh("chmod 0644 " + d + "/*"), 0);  // the broker runs as user mosquitto
-}
 
 StatusInfo info(const std::string& dev = "dev1") {
   return StatusInfo{dev, "sch1", "", "", "", "", "0.1.0", "", "h"};
@@ -89,7 +66,7 @@ class MqttTls : public ::testing::Test {
  protected:
   void SetUp() override {
     dir = testing::makeTempDir();
-    makePki(dir);
+    ASSERT_TRUE(uplinkprobe::testing::makeTestPki(dir, "dev1"));
   }
   std::string dir;
 };

@@ -14,6 +14,7 @@
 
 #include "collector/ingest/mqtt_client.h"
 #include "tests/integration/publish/mosquitto_fixture.h"
+#include "tests/support/test_pki.h"
 
 namespace uplinkprobe::collector::mqtt {
 namespace {
@@ -323,41 +324,11 @@ TEST(CollectorMqttClient, Qos2IsRefusedWithProtocolError) {
   EXPECT_EQ(h.stats().protocol_errors, 1u);
 }
 
-// CA + server cert (SAN 127.0.0.1, localhost) + a server cert for another name + client cert
-// + an unrelated CA.
-void makePki(const std::string& d) {
-  const std::string ec = "-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes";
-  ASSERT_EQ(sh("cd " + d + " && openssl req -x509 " + ec +
-               " -keyout ca.key -out ca.crt -days 2 -subj '/CN=uplinkprobe test CA'"),
-            0);
-  ASSERT_EQ(sh("cd " + d + " && openssl req -x509 " + ec +
-               " -keyout other.key -out other-ca.crt -days 2 -subj '/CN=some other CA'"),
-            0);
-  // Written here, not with a shell redirect: sh() sends stdout to /dev/null.
-  std::ofstream(d + "/san.ext") << "subjectAltName=IP:127.0.0.1,DNS:localhost\n";
-  std::ofstream(d + "/o.ext") << "subjectAltName=DNS:broker.elsewhere.example\n";
-  ASSERT_EQ(sh("cd " + d + " && openssl req " + ec +
-               " -keyout server.key -out server.csr -subj '/CN=localhost' && openssl x509 -req "
-               "-in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out server.crt -days 2 "
-               "-extfile san.ext"),
-            0);
-  ASSERT_EQ(sh("cd " + d + " && openssl req " + ec +
-               " -keyout wrong.key -out wrong.csr -subj '/CN=broker.elsewhere.example' && "
-               "openssl x509 -req -in wrong.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out "
-               "wrong.crt -days 2 -extfile o.ext"),
-            0);
-  ASSERT_EQ(sh("cd " + d + " && openssl req " + ec +
-               " -keyout client.key -out client.csr -subj '/CN=collector' && openssl x509 -req "
-               "-in client.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out client.crt -days 2"),
-            0);
-  ASSERT_EQ(sh("chmod 0644 " + d + "/*"), 0);  // the broker runs as user mosquitto
-}
-
 class CollectorMqttTls : public ::testing::Test {
  protected:
   void SetUp() override {
     dir = makeTempDir();
-    makePki(dir);
+    ASSERT_TRUE(uplinkprobe::testing::makeTestPki(dir, "collector"));
   }
   std::string broker(const std::string& cert, bool require_client_cert) {
     return "allow_anonymous true\ncafile " + dir + "/ca.crt\ncertfile " + dir + "/" + cert +
