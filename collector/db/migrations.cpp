@@ -14,7 +14,11 @@ Result<int> migrate(Database& db, const std::vector<Migration>& migrations) {
   auto rows = db.query("SELECT version FROM schema_migrations ORDER BY version");
   if (!rows) return rows.error();
   int current = 0;
-  for (const auto& r : rows->rows) current = std::max<int>(current, asInt(r[0]).value_or(0));
+  std::vector<int> applied;
+  for (const auto& r : rows->rows) {
+    applied.push_back(static_cast<int>(asInt(r[0]).value_or(0)));
+    current = std::max(current, applied.back());
+  }
   int newest_known = 0;
   for (const auto& m : migrations) newest_known = std::max(newest_known, m.version);
   if (current > newest_known)
@@ -22,8 +26,10 @@ Result<int> migrate(Database& db, const std::vector<Migration>& migrations) {
                                " is newer than this collector knows (" +
                                std::to_string(newest_known) + "); upgrade the collector");
   std::vector<const Migration*> todo;
+  // Every known migration not applied yet, also one below the newest applied: versions are
+  // reserved by parallel work and may land out of order (3 and 4 landed after 5).
   for (const auto& m : migrations)
-    if (m.version > current) todo.push_back(&m);
+    if (std::find(applied.begin(), applied.end(), m.version) == applied.end()) todo.push_back(&m);
   std::sort(todo.begin(), todo.end(),
             [](const Migration* a, const Migration* b) { return a->version < b->version; });
   for (const Migration* m : todo) {
@@ -50,7 +56,7 @@ Result<int> migrate(Database& db, const std::vector<Migration>& migrations) {
       return makeError("db", "migration " + std::to_string(m->version) + " (" + m->name +
                                  "): " + st.error().message);
     }
-    current = m->version;
+    current = std::max(current, m->version);
   }
   return std::max(current, newest_known);
 }

@@ -1,6 +1,8 @@
 // Versioned schema migrations. Each migration runs once, in its own transaction, in version
-// order; the applied versions are rows of `schema_migrations`. A database written by a newer
-// collector (a version this build does not know) is refused rather than guessed at.
+// order; the applied versions are rows of `schema_migrations`. A known version missing from
+// them is applied even when a higher one already was (versions landed out of order). A database
+// written by a newer collector (a version this build does not know) is refused rather than guessed
+// at.
 #pragma once
 
 #include <string>

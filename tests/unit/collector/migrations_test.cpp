@@ -27,6 +27,19 @@ TEST(Migrations, RunOnceInOrderAndRefuseANewerDatabase) {
   EXPECT_FALSE(db->query("SELECT * FROM c"));
 }
 
+TEST(Migrations, AVersionThatLandedLateIsAppliedBelowTheNewest) {
+  auto db = testing::openTestDatabase("sqlite");
+  ASSERT_TRUE(db);
+  ASSERT_TRUE(migrate(*db, {{1, "first", "CREATE TABLE a (x INTEGER)", ""},
+                            {3, "third", "CREATE TABLE c (x INTEGER)", ""}}));
+  auto v = migrate(*db, {{1, "first", "CREATE TABLE a (x INTEGER)", ""},
+                         {2, "second", "CREATE TABLE b (x INTEGER)", ""},
+                         {3, "third", "CREATE TABLE c (x INTEGER)", ""}});
+  ASSERT_TRUE(v) << v.error().message;
+  EXPECT_EQ(*v, 3);
+  EXPECT_TRUE(db->query("SELECT * FROM b"));
+}
+
 TEST(Migrations, StoreSchemaMigratesAnEmptyDatabase) {
   auto db = testing::openTestDatabase("sqlite");
   ASSERT_TRUE(db);
