@@ -371,7 +371,7 @@ MeasureOutcome measureJournalPublish(const config::Config& cfg,
   WaitLoop loop;
   BrokerState broker;
   std::unique_ptr<publish::Publisher> publisher;
-  std::string broker_line = "none configured: records stay in the local journal";
+  std::string broker_line = tr("none configured: records stay in the local journal");
   if (!cfg.mqtt.uri.empty()) {
     const auto& settings = connect;
     publish::StatusInfo info{cfg.identity.device_id,
@@ -391,7 +391,10 @@ MeasureOutcome measureJournalPublish(const config::Config& cfg,
     }
     publisher = std::move(*p);
     publisher->setListener(&broker);
-    std::printf("broker:  connecting to %s ...\n", cfg.mqtt.uri.c_str());
+    std::fputs(wrapLine(tr("broker:"),
+                        fmt::format(fmt::runtime(tr("connecting to {} ...")), cfg.mqtt.uri), 9)
+                   .c_str(),
+               stdout);
     std::fflush(stdout);
     publisher->connectAsync();
     loop.runUntil([&] { return broker.state != BrokerState::kPending; },
@@ -406,14 +409,20 @@ MeasureOutcome measureJournalPublish(const config::Config& cfg,
       return out.stopWith(kExitError);
     }
     broker_line =
-        cfg.mqtt.uri + " connected" + (cfg.mqtt.username.empty() ? "" : " as " + cfg.mqtt.username);
-    std::printf("broker:  %s\n", broker_line.c_str());
+        cfg.mqtt.username.empty()
+            ? fmt::format(fmt::runtime(tr("{} connected")), cfg.mqtt.uri)
+            : fmt::format(fmt::runtime(tr("{} connected as {}")), cfg.mqtt.uri, cfg.mqtt.username);
+    std::fputs(wrapLine(tr("broker:"), broker_line, 9).c_str(), stdout);
   }
 
   // ---- 5. first throughput test ----
   auto opts = daemon::throughputOptionsFromConfig(cfg);
-  std::fprintf(stderr, "test:    measuring against %s (Ctrl-C to stop)\n",
-               cfg.servers.front().url.c_str());
+  std::fprintf(stderr, "%s",
+               wrapLine(tr("test:"),
+                        fmt::format(fmt::runtime(tr("measuring against {} (Ctrl-C to stop)")),
+                                    cfg.servers.front().url),
+                        9)
+                   .c_str());
   ProgressView view(stderr);
   auto result = measure::runThroughputTest(
       opts, SystemClock::instance(), [&](const measure::Progress& p) { view.update(p); },
@@ -499,11 +508,11 @@ MeasureOutcome measureJournalPublish(const config::Config& cfg,
             },
             std::chrono::duration_cast<std::chrono::milliseconds>(kPublishTimeout));
         if (acked == stored.size()) {
-          broker_line += ", records delivered (PUBACK)";
+          broker_line += tr(", records delivered (PUBACK)");
           // Only when nothing older is still owed to the broker may the pointer move.
           if (delivered_before == last_before) (*j)->markDelivered(stored.back().seq);
         } else {
-          broker_line += ", records NOT acknowledged (the service will resend them)";
+          broker_line += tr(", records NOT acknowledged (the service will resend them)");
           std::fprintf(stderr,
                        "uplinkprobe commission: the broker did not acknowledge the records\n"
                        "  fix: check that user \"%s\" may publish to %s/#\n",
@@ -804,7 +813,11 @@ int commissionCommand(const Args& args) {
       return kExitError;
     }
   }
-  std::printf("config:  %s OK (previous version in %s.bak)\n", path.c_str(), path.c_str());
+  std::fputs(
+      wrapLine(tr("config:"),
+               fmt::format(fmt::runtime(tr("{} OK (previous version in {}.bak)")), path, path), 9)
+          .c_str(),
+      stdout);
   std::fflush(stdout);
 
   struct sigaction sa {};
@@ -815,7 +828,12 @@ int commissionCommand(const Args& args) {
   // A running probe would test at the same time, hold the journal and the client id.
   const bool was_active = serviceActive();
   if (was_active) {
-    std::printf("service: stopping %s for the commissioning test\n", kService);
+    std::fputs(
+        wrapLine(tr("service:"),
+                 fmt::format(fmt::runtime(tr("stopping {} for the commissioning test")), kService),
+                 9)
+            .c_str(),
+        stdout);
     if (std::system("systemctl stop uplinkprobe.service") != 0)
       std::fprintf(stderr, "uplinkprobe commission: could not stop %s; results may be low\n",
                    kService);

@@ -143,6 +143,8 @@ std::string wrapLine(const std::string& label, const std::string& text, int inde
   std::string out;
   std::string line = label;
   while (pad_label && displayWidth(line) < indent) line += ' ';
+  // A label as wide as the indent (a longer translation) still gets a space after it.
+  if (pad_label && !line.empty() && line.back() != ' ') line += ' ';
   const std::string pad(indent, ' ');
   bool line_has_word = false;
   size_t i = 0;

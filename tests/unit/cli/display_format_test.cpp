@@ -76,6 +76,7 @@ TEST(DisplayFormat, WrapLineNeverPassesEightyColumns) {
   }
   EXPECT_GT(lines, 3);
   EXPECT_EQ(wrapLine("下载", "95.6 Mbps"), "下载      95.6 Mbps\n");
+  EXPECT_EQ(wrapLine("消息服务器：", "x", 9), "消息服务器： x\n");
 }
 
 }  // namespace
