@@ -416,10 +416,17 @@ def main():
         check(statuses[:10] == [401] * 10 and statuses[10] == 429, "11th failed login in a row: 429 (%s)" % statuses)
         st, _, _ = hl.login("admin", "省厅管理员密码2026")
         check(st == 429, "... and even the right password waits")
+
+        browser.close()
+        browser = None
+        proc.terminate()
+        rc = proc.wait(timeout=30)
+        check(rc == 0, "the collector stops cleanly on SIGTERM (exit %d; under ASan: no leak)" % rc)
     finally:
         if browser:
             browser.close()
-        proc.terminate()
+        if proc.poll() is None:
+            proc.terminate()
         try:
             proc.wait(timeout=20)
         except subprocess.TimeoutExpired:
