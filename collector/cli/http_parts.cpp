@@ -10,6 +10,7 @@
 #include "collector/api/api_server.h"
 #include "collector/api/ingest_metrics_text.h"
 #include "collector/api/store_api_data.h"
+#include "collector/cli/web_remote_commands.h"
 #include "collector/notify/notify_service.h"
 #include "collector/web/web_data.h"
 #include "collector/web/web_handler.h"
@@ -196,6 +197,12 @@ class ApiPart : public ServicePart {
     if (!refresh_db) return refresh_db.error();
     web_data_->startRefresher(std::move(*refresh_db), c.ledger.days, 90);
     web_ = std::make_unique<web::WebHandler>(*web_data_, *handler_, wo);
+    // "Test now" on school pages for operators, when the config names a signing key.
+    remote_ = makeWebRemoteCommands(c, ctx_.open_database);
+    if (remote_) {
+      web_->setRemoteCommands(remote_.get());
+      spdlog::info("http: operators may start remote tests (signed with {})", c.control.key_file);
+    }
     if (c.http.open_api)
       spdlog::warn("http: [http] open_api = true: the JSON API and exports answer without login");
     server_ = std::make_unique<api::ApiServer>(so, *web_);
@@ -221,6 +228,7 @@ class ApiPart : public ServicePart {
   std::unique_ptr<api::StoreApiData> data_;
   std::unique_ptr<api::ApiHandler> handler_;
   std::unique_ptr<web::WebData> web_data_;
+  std::unique_ptr<web::RemoteCommands> remote_;
   std::unique_ptr<web::WebHandler> web_;
   std::unique_ptr<api::ApiServer> server_;
 };

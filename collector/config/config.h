@@ -30,6 +30,12 @@ struct HttpConfig {
   int session_hours = 12;       // a web login lasts this long
 };
 
+// [control]: signing remote commands from the web UI ("test now"); the CLI takes --key.
+struct ControlConfig {
+  std::string key_file;      // "" = no remote commands from the web
+  int expires_minutes = 15;  // lifetime of a command issued from the web
+};
+
 struct LedgerConfig {
   double target_mbps = 100;
   std::string school_hours = "Mon-Fri 08:00-17:00";  // comma-separated windows
@@ -53,6 +59,7 @@ struct Config {
   DatabaseConfig database;
   HttpConfig http;
   LedgerConfig ledger;
+  ControlConfig control;
   std::vector<NotifyConfig> notify;
   std::string source_path;
 

@@ -104,6 +104,7 @@ std::vector<KeyDef> buildSchema() {
   using D = DatabaseConfig;
   using H = HttpConfig;
   using L = LedgerConfig;
+  using Ctl = ControlConfig;
   using N = NotifyConfig;
   return {
       {"mqtt", "uri", VT::kString, "\"tcp://127.0.0.1:1883\"",
@@ -171,6 +172,15 @@ std::vector<KeyDef> buildSchema() {
        0, 0, false, member<C, H, bool>(&C::http, &H::secure_cookies)},
       {"http", "session_hours", VT::kInt, "12", "How long a web login lasts (hours).", 1, 720,
        false, member<C, H, int>(&C::http, &H::session_hours)},
+
+      {"control", "key_file", VT::kString, "\"\"",
+       "Private Ed25519 key (PEM, 0600, from `uplinkprobe-collector keygen`) that signs the "
+       "web UI's \"test now\" for operators; empty: the button is not offered. Probes must "
+       "trust its .pub ([control] trusted_keys).",
+       0, 0, false, member<C, Ctl, std::string>(&C::control, &Ctl::key_file)},
+      {"control", "expires_minutes", VT::kInt, "15",
+       "Lifetime of a command issued from the web UI (a probe offline longer refuses it).", 1, 1440,
+       false, member<C, Ctl, int>(&C::control, &Ctl::expires_minutes)},
 
       {"ledger", "target_mbps", VT::kDouble, "100",
        "Download target (IP capacity, Mbps) a school must meet.", 1, 100000, false,

@@ -49,12 +49,20 @@ Status logSent(db::Database& db, const std::string& command_id, const std::strin
   return Status::Ok();
 }
 
-Result<std::vector<LoggedCommand>> listCommands(db::Database& db, int limit) {
+Result<std::vector<LoggedCommand>> listCommands(db::Database& db, int limit,
+                                                const std::string& school_id) {
   limit = std::clamp(limit, 1, 1000);
-  auto rows = db.query(
+  const std::string columns =
       "SELECT command_id, issued_ms, expires_ms, issued_by, key_id, verb, args, target "
-      "FROM command_log ORDER BY issued_ms DESC, command_id DESC LIMIT ?",
-      {static_cast<int64_t>(limit)});
+      "FROM command_log ";
+  auto rows =
+      school_id.empty()
+          ? db.query(columns + "ORDER BY issued_ms DESC, command_id DESC LIMIT ?",
+                     {static_cast<int64_t>(limit)})
+          : db.query(columns +
+                         "WHERE command_id IN (SELECT command_id FROM command_devices WHERE "
+                         "school_id = ?) ORDER BY issued_ms DESC, command_id DESC LIMIT ?",
+                     {school_id, static_cast<int64_t>(limit)});
   if (!rows) return rows.error();
   std::vector<LoggedCommand> out;
   for (const auto& r : rows->rows) {

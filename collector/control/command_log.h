@@ -45,7 +45,9 @@ struct LoggedCommand {
   std::vector<DeviceOutcome> devices;
 };
 
-// The newest `limit` commands (1..1000), newest first, each with every device's outcome.
-Result<std::vector<LoggedCommand>> listCommands(db::Database& db, int limit);
+// The newest `limit` commands (1..1000), newest first, each with every device's outcome;
+// with a school id, only commands sent to a device of that school.
+Result<std::vector<LoggedCommand>> listCommands(db::Database& db, int limit,
+                                                const std::string& school_id = "");
 
 }  // namespace uplinkprobe::collector::control

@@ -15,7 +15,9 @@
 #include "collector/config/config_loader.h"
 #include "collector/control/command_issuer.h"
 #include "collector/control/command_log.h"
+#include "collector/control/command_sender.h"
 #include "collector/store/schema.h"
+#include "common/terminal_text.h"
 #include "common/time_format.h"
 #include "record/ed25519.h"
 
@@ -81,13 +83,6 @@ int usage(const char* text, const std::string& why) {
   return kExitUsage;
 }
 
-std::string commandId() {
-  std::random_device rd;
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "c-%08x%08x", rd(), rd());
-  return buf;
-}
-
 }  // namespace
 
 int keygenCommand(const std::vector<std::string>& argv) {
@@ -137,150 +132,119 @@ int commandCommand(const std::vector<std::string>& argv) {
     std::fprintf(stderr, "%s\n", cfg.error().message.c_str());
     return kExitBadConfig;
   }
-  auto key = loadSigningKey(*a->get("--key"));
-  if (!key) {
+  auto db = openMigrated(cfg->database.url, "command");
+  if (!db) return kExitError;
+  const std::string key_path = *a->get("--key");
+  if (auto key = loadSigningKey(key_path); !key) {
     std::fprintf(stderr, "uplinkprobe-collector command: %s\n", key.error().message.c_str());
     return kExitError;
   }
-  auto db = openMigrated(cfg->database.url, "command");
-  if (!db) return kExitError;
   auto devices = resolveTarget(*db, target);
-  if (!devices) {
-    std::fprintf(stderr, "uplinkprobe-collector command: %s\n", devices.error().message.c_str());
-    return kExitError;
-  }
-  if (devices->empty()) {
-    std::fprintf(stderr,
-                 "uplinkprobe-collector command: no device this collector has seen matches %s "
-                 "\"%s\"\n",
-                 std::string(record::targetMember(target.kind)).c_str(), target.value.c_str());
-    return kExitError;
-  }
-
-  const WallTime now = std::chrono::system_clock::now();
-  record::CommandEnvelope env;
-  env.command_id = commandId();
-  env.verb = a->positional[0];
-  env.args = std::move(*args);
-  env.target = target;
-  env.issued_at = record::formatCommandTime(now);
-  env.expires_at = record::formatCommandTime(now + std::chrono::minutes(expires_min));
-  auto seq = nextIssuerSeq(*a->get("--key"), now);
-  if (!seq) {
-    std::fprintf(stderr, "uplinkprobe-collector command: %s\n", seq.error().message.c_str());
-    return kExitError;
-  }
-  env.issuer_seq = *seq;
-  if (auto st = record::signCommand(env, *key); !st) {
-    std::fprintf(stderr, "uplinkprobe-collector command: %s\n", st.error().message.c_str());
-    return kExitUsage;  // e.g. a float in the arguments
-  }
-  auto payload = record::serializeCommand(env);
-  if (!payload) return usage(kCommandUsage, payload.error().message);
-
-  // Audit first: a crash after publishing must still leave the row.
-  if (auto st = logIssued(
-          *db, env, cliUser(), *devices,
-          std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count());
-      !st) {
-    std::fprintf(stderr, "uplinkprobe-collector command: audit log: %s (nothing sent)\n",
-                 st.error().message.c_str());
+  if (!devices || devices->empty()) {
+    std::fprintf(
+        stderr, "uplinkprobe-collector command: %s\n",
+        devices ? ("no device this collector has seen matches " +
+                   std::string(record::targetMember(target.kind)) + " \"" + target.value + "\"")
+                      .c_str()
+                : devices.error().message.c_str());
     return kExitError;
   }
 
-  // Publishing is plain Paho (QoS 1, wait for PUBACK); answers come back as the probes'
-  // event records, watched on a separate clean session.
+  // One client: the answers (the probes' event records) are subscribed to before the
+  // command is published, so none is missed.
   const auto& m = cfg->mqtt;
-  std::string password;
-  if (!m.password_file.empty()) {
-    auto p = record::readSmallFile(m.password_file);
-    if (!p) {
-      std::fprintf(stderr, "uplinkprobe-collector command: %s\n", p.error().message.c_str());
-      return kExitBadConfig;
-    }
-    password = *p;
-    while (!password.empty() && (password.back() == '\n' || password.back() == '\r'))
-      password.pop_back();
-  }
   std::mutex mu;
   std::condition_variable cv;
   std::set<std::string> answered;
+  std::string command_id;
+  std::vector<nlohmann::json> early;
   int exit_code = kExitOk;
+  // Called with mu held.
+  auto handleAnswer = [&](const nlohmann::json& j) {
+    if (j.value("command_id", "") != command_id) return;
+    const std::string ev = j.value("event", "");
+    if (ev != "command_done" && ev != "command_refused") return;
+    std::string line = terminalSafe(j.value("device_id", "?")) + ": " + ev;
+    if (ev == "command_refused")
+      line += " " + terminalSafe(j.value("reason", "")) + " (" +
+              terminalSafe(j.value("detail", "")) + ")";
+    else
+      line += " " + terminalSafe(j.dump());
+    std::printf("%s\n", line.c_str());
+    std::fflush(stdout);
+    if (ev == "command_refused") exit_code = kExitError;
+    answered.insert(j.value("device_id", ""));
+    cv.notify_all();
+  };
+  auto client = connectBroker(m, m.client_id + "-cmd-" + std::to_string(::getpid()));
+  if (!client) {
+    std::fprintf(stderr, "uplinkprobe-collector command: %s\n", client.error().message.c_str());
+    return kExitError;
+  }
   try {
-    mqtt::async_client client(m.uri, m.client_id + "-cmd-" + env.command_id, nullptr);
-    mqtt::connect_options opts;
-    opts.set_clean_session(true);
-    opts.set_keep_alive_interval(30);
-    if (!m.username.empty()) {
-      opts.set_user_name(m.username);
-      opts.set_password(password);
-    }
-    if (m.uri.rfind("ssl://", 0) == 0 || m.uri.rfind("mqtts://", 0) == 0) {
-      mqtt::ssl_options ssl;
-      if (!m.ca_file.empty()) ssl.set_trust_store(m.ca_file);
-      if (!m.cert_file.empty()) ssl.set_key_store(m.cert_file);
-      if (!m.key_file.empty()) ssl.set_private_key(m.key_file);
-      opts.set_ssl(std::move(ssl));
-    }
-    client.set_message_callback([&](mqtt::const_message_ptr msg) {
+    (*client)->set_message_callback([&](mqtt::const_message_ptr msg) {
       auto j = nlohmann::json::parse(msg->to_string(), nullptr, false);
-      if (!j.is_object() || j.value("command_id", "") != env.command_id) return;
-      const std::string ev = j.value("event", "");
-      if (ev != "command_done" && ev != "command_refused") return;
-      std::string line = j.value("device_id", "?") + ": " + ev;
-      if (ev == "command_refused")
-        line += " " + j.value("reason", "") + " (" + j.value("detail", "") + ")";
-      else
-        line += " " + j.dump();
+      if (!j.is_object() || !j.contains("command_id")) return;
       std::lock_guard<std::mutex> g(mu);
-      std::printf("%s\n", line.c_str());
-      std::fflush(stdout);
-      if (ev == "command_refused") exit_code = kExitError;
-      answered.insert(j.value("device_id", ""));
-      cv.notify_all();
+      if (command_id.empty()) {
+        // Before issueCommand() returned (several devices, a fast probe): keep it for later.
+        if (early.size() < 1000) early.push_back(std::move(j));
+        return;
+      }
+      handleAnswer(j);
     });
-    if (!client.connect(opts)->wait_for(std::chrono::seconds(15))) throw mqtt::exception(-1);
     if (wait_s > 0) {
       std::set<std::string> schools;
       for (const auto& d : *devices) schools.insert(d.school_id);
       for (const auto& s : schools)
-        client.subscribe(m.topic_prefix + "/" + s + "/+/event", 1)
+        (*client)
+            ->subscribe(m.topic_prefix + "/" + s + "/+/event", 1)
             ->wait_for(std::chrono::seconds(10));
     }
-    for (const auto& d : *devices) {
-      auto topic = commandTopic(m.topic_prefix, d);
-      if (!topic) {
-        std::fprintf(stderr, "uplinkprobe-collector command: %s\n", topic.error().message.c_str());
-        exit_code = kExitError;
-        continue;
-      }
-      auto tok = client.publish(mqtt::make_message(*topic, *payload, 1, false));
-      if (!tok->wait_for(std::chrono::seconds(15))) {
-        std::fprintf(stderr, "uplinkprobe-collector command: no PUBACK for %s\n", topic->c_str());
-        exit_code = kExitError;
-        continue;
-      }
-      if (auto st = logSent(*db, env.command_id, d.device_id); !st)
-        std::fprintf(stderr, "uplinkprobe-collector command: audit log: %s\n",
-                     st.error().message.c_str());
-      std::printf("sent %s %s (seq %llu) to %s\n", env.command_id.c_str(), env.verb.c_str(),
-                  static_cast<unsigned long long>(env.issuer_seq), topic->c_str());
-    }
-    std::fflush(stdout);
-    if (wait_s > 0) {
-      std::unique_lock<std::mutex> lk(mu);
-      const bool all = cv.wait_for(lk, std::chrono::seconds(wait_s),
-                                   [&] { return answered.size() >= devices->size(); });
-      if (!all) {
-        std::printf("%zu of %zu device(s) answered within %ld s\n", answered.size(),
-                    devices->size(), wait_s);
-        exit_code = kExitError;
-      }
-    }
-    client.disconnect()->wait_for(std::chrono::seconds(5));
   } catch (const mqtt::exception& e) {
     std::fprintf(stderr, "uplinkprobe-collector command: broker %s: %s\n", m.uri.c_str(), e.what());
     return kExitError;
+  }
+  IssueRequest req;
+  req.verb = a->positional[0];
+  req.args = std::move(*args);
+  req.target = target;
+  req.expires_minutes = static_cast<int>(expires_min);
+  req.issued_by = cliUser();
+  auto issued = issueCommand(*db, **client, m.topic_prefix, key_path, std::move(req),
+                             std::chrono::system_clock::now());
+  if (!issued) {
+    std::fprintf(stderr, "uplinkprobe-collector command: %s\n", issued.error().message.c_str());
+    return issued.error().kind == "usage" ? kExitUsage : kExitError;
+  }
+  {
+    std::lock_guard<std::mutex> g(mu);
+    command_id = issued->envelope.command_id;
+    for (const auto& j : early) handleAnswer(j);
+    early.clear();
+  }
+  for (const auto& p : issued->problems) {
+    std::fprintf(stderr, "uplinkprobe-collector command: %s\n", p.c_str());
+    exit_code = kExitError;
+  }
+  for (const auto& d : issued->acknowledged)
+    std::printf("sent %s %s (seq %llu) to %s\n", issued->envelope.command_id.c_str(),
+                issued->envelope.verb.c_str(),
+                static_cast<unsigned long long>(issued->envelope.issuer_seq), d.c_str());
+  std::fflush(stdout);
+  if (wait_s > 0) {
+    std::unique_lock<std::mutex> lk(mu);
+    const bool all = cv.wait_for(lk, std::chrono::seconds(wait_s),
+                                 [&] { return answered.size() >= issued->devices.size(); });
+    if (!all) {
+      std::printf("%zu of %zu device(s) answered within %ld s\n", answered.size(),
+                  issued->devices.size(), wait_s);
+      exit_code = kExitError;
+    }
+  }
+  try {
+    (*client)->disconnect()->wait_for(std::chrono::seconds(5));
+  } catch (const mqtt::exception&) {
   }
   return exit_code;
 }

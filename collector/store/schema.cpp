@@ -203,6 +203,9 @@ const std::vector<db::Migration>& storeMigrations() {
        "  PRIMARY KEY (command_id, device_id)\n"
        ");\n",
        ""},
+      // A school page lists that school's recent commands (web UI "test now").
+      {6, "remote commands by school",
+       "CREATE INDEX command_devices_school ON command_devices(school_id, command_id);\n", ""},
   };
   return m;
 }

@@ -172,6 +172,28 @@ Entry kEntries[] = {
      "Your role may view, not acknowledge alerts."},
     {"error.ack_stale", "告警状态已变化，请刷新页面后再确认。",
      "The alert state has changed; reload the page and acknowledge again."},
+    {"error.role_command", "您的角色只能查看，不能发起远程测试。",
+     "Your role may view, not start remote tests."},
+    {"error.no_probe", "本采集端尚未收到该校任何探针的数据，无法发送命令。",
+     "This collector has not heard from any probe of this school; nothing to send to."},
+    {"error.command_failed", "命令未能发出（消息服务器或签名密钥不可用），详情见采集端日志。",
+     "The command could not be sent (broker or signing key unavailable); see the collector's log."},
+    {"school.commands", "远程命令", "Remote commands"},
+    {"cmd.test_now", "立即测试", "Test now"},
+    {"cmd.test_now_note",
+     "向该校探针发送已签名的测速命令；探针仍受每小时命令数和每月流量上限约束。",
+     "Sends a signed test command to this school's probes; they still apply their hourly and "
+     "monthly limits."},
+    {"cmd.none", "尚无远程命令。", "No remote commands yet."},
+    {"cmd.issued", "发出时间", "Issued"},
+    {"cmd.verb", "命令", "Command"},
+    {"cmd.by", "发起人", "By"},
+    {"cmd.answer", "探针应答", "Probe's answer"},
+    {"cmd.done", "已完成", "done"},
+    {"cmd.refused", "已拒绝", "refused"},
+    {"cmd.waiting", "等待应答", "waiting for the probe"},
+    {"cmd.not_sent", "消息服务器未确认", "not acknowledged by the broker"},
+    {"cmd.reload", "刷新以查看应答", "Reload to see the answers"},
 };
 
 bool sorted = [] {

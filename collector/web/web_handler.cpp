@@ -347,6 +347,9 @@ Response WebHandler::dispatch(Call& c, const std::string* body) const {
   if (req.method == "POST" && p.rfind("/school/", 0) == 0 && p.size() > 12 &&
       p.compare(p.size() - 4, 4, "/ack") == 0)
     return acknowledge(c, body);
+  if (req.method == "POST" && p.rfind("/school/", 0) == 0 && p.size() > 13 &&
+      p.compare(p.size() - 5, 5, "/test") == 0)
+    return testNow(c, body);
   if (req.method != "GET" && req.method != "HEAD") {
     return http::makeResponse(405, "text/plain; charset=utf-8", "only GET and HEAD\n", true,
                               "Allow: GET, HEAD\r\n");
@@ -506,23 +509,24 @@ Response WebHandler::logout(Call& c, const std::string* body) const {
   return redirect(c, "/login");
 }
 
-// POST /school/{id}/ack: an operator (or admin) acknowledges a device's open alerts.
-// Checks, in order: session, CSRF token, role, scope (404 like a page), then the alert state
-// the page showed is still the device's current one (409 otherwise).
-Response WebHandler::acknowledge(Call& c, const std::string* body) const {
+// The checks every operator action on a school makes, in order: session, CSRF token, role
+// (not a viewer), then scope (a school outside it answers 404 like a page). On success
+// returns nullopt and fills `form` and `school_id` (from /school/{id}/<action>).
+std::optional<Response> WebHandler::checkSchoolAction(Call& c, const std::string* body,
+                                                      std::string_view action,
+                                                      std::vector<http::QueryPair>& form,
+                                                      std::string& school_id) const {
   if (!c.session) {
     unauthenticated_.fetch_add(1, std::memory_order_relaxed);
     return redirect(c, "/login");
   }
-  auto form = http::parseQuery(body ? *body : "", 16);
-  auto field = [&](std::string_view n) -> std::string {
-    if (!form) return "";
-    for (const auto& p : *form) {
-      if (p.name == n) return p.value;
-    }
-    return "";
-  };
-  if (!auth::equalSecret(field("csrf"), c.session->csrf)) {
+  auto parsed = http::parseQuery(body ? *body : "", 16);
+  if (parsed) form = std::move(*parsed);
+  std::string csrf;
+  for (const auto& p : form) {
+    if (p.name == "csrf") csrf = p.value;
+  }
+  if (!auth::equalSecret(csrf, c.session->csrf)) {
     csrf_refused_.fetch_add(1, std::memory_order_relaxed);
     spdlog::warn("web: POST {} without the session's CSRF token (user {}, from {})", c.req.path,
                  c.session->user, c.ctx.peer_ip);
@@ -530,26 +534,43 @@ Response WebHandler::acknowledge(Call& c, const std::string* body) const {
   }
   if (c.session->role == auth::Role::kViewer) {
     forbidden_.fetch_add(1, std::memory_order_relaxed);
-    spdlog::warn("web: viewer {} may not acknowledge alerts ({})", c.session->user, c.req.path);
-    return errorPage(c, 403, "error.role");
+    spdlog::warn("web: viewer {} may not {} ({})", c.session->user, action, c.req.path);
+    return errorPage(c, 403, action == "ack" ? "error.role" : "error.role_command");
   }
-  std::string_view rest = std::string_view(c.req.path).substr(8);
-  rest = rest.substr(0, rest.size() - 4);
+  std::string_view rest = std::string_view(c.req.path).substr(8);  // after "/school/"
+  rest = rest.substr(0, rest.size() - action.size() - 1);
   auto id = http::percentDecode(rest);
   if (!id || id->empty() || id->size() > 128) return errorPage(c, 404, "error.not_found");
-  auto detail = data_.school(*id, 7);
-  if (!detail) return errorPage(c, 503, "error.unavailable");
-  if (!*detail || !auth::inScope(c.session->scope, (*detail)->row.city, (*detail)->row.county)) {
-    if (*detail) forbidden_.fetch_add(1, std::memory_order_relaxed);
+  auto place = data_.school(*id, 7);
+  if (!place) return errorPage(c, 503, "error.unavailable");
+  if (!*place || !auth::inScope(c.session->scope, (*place)->row.city, (*place)->row.county)) {
+    if (*place) forbidden_.fetch_add(1, std::memory_order_relaxed);
     return errorPage(c, 404, "error.forbidden");
   }
+  school_id = std::move(*id);
+  return std::nullopt;
+}
+
+// POST /school/{id}/ack: an operator (or admin) acknowledges a device's open alerts. After
+// checkSchoolAction(), the alert state the page showed must still be the device's current
+// one (409 otherwise).
+Response WebHandler::acknowledge(Call& c, const std::string* body) const {
+  std::vector<http::QueryPair> form;
+  std::string id;
+  if (auto refused = checkSchoolAction(c, body, "ack", form, id)) return *refused;
+  auto field = [&](std::string_view n) -> std::string {
+    for (const auto& p : form) {
+      if (p.name == n) return p.value;
+    }
+    return "";
+  };
   long long state_ts = 0;
   const std::string ts = field("state_ts");
   auto [ptr, ec] = std::from_chars(ts.data(), ts.data() + ts.size(), state_ts);
   if (ts.empty() || ec != std::errc() || ptr != ts.data() + ts.size())
     return errorPage(c, 400, "error.bad_request", "state_ts");
   std::string note = field("note").substr(0, 200);
-  auto r = data_.acknowledge(*id, field("device"), state_ts, c.session->user, note);
+  auto r = data_.acknowledge(id, field("device"), state_ts, c.session->user, note);
   if (!r) {
     spdlog::error("web: acknowledge: {}", r.error().message);
     return errorPage(c, 503, "error.unavailable");
@@ -557,8 +578,29 @@ Response WebHandler::acknowledge(Call& c, const std::string* body) const {
   if (*r == AckResult::kUnknownDevice) return errorPage(c, 404, "error.not_found");
   if (*r == AckResult::kStale) return errorPage(c, 409, "error.ack_stale");
   spdlog::info("web: {} acknowledged the alerts of {} (school {})", c.session->user,
-               field("device"), *id);
-  return redirect(c, "/school/" + urlEncode(*id) + "#alerts");
+               field("device"), id);
+  return redirect(c, "/school/" + urlEncode(id) + "#alerts");
+}
+
+// POST /school/{id}/test: an operator (or admin) asks the school's probes for a throughput
+// test now: a signed run_test (docs/control.md), audit-logged with the user. The probe still
+// applies its own limits (commands per hour, monthly data budget) and answers; the school
+// page lists the command and the answer.
+Response WebHandler::testNow(Call& c, const std::string* body) const {
+  if (remote_ == nullptr) return errorPage(c, 404, "error.not_found");
+  std::vector<http::QueryPair> form;
+  std::string id;
+  if (auto refused = checkSchoolAction(c, body, "test", form, id)) return *refused;
+  auto issued = remote_->testNow(id, c.session->user);
+  if (!issued) {
+    spdlog::warn("web: test now for school {} by {}: {}", id, c.session->user,
+                 issued.error().message);
+    if (issued.error().kind == "target") return errorPage(c, 409, "error.no_probe");
+    return errorPage(c, 503, "error.command_failed");
+  }
+  tests_requested_.fetch_add(1, std::memory_order_relaxed);
+  spdlog::info("web: {} asked school {} for a test now (command {})", c.session->user, id, *issued);
+  return redirect(c, "/school/" + urlEncode(id) + "#commands");
 }
 
 Response WebHandler::lang(Call& c) const {
@@ -1096,6 +1138,49 @@ Response WebHandler::school(Call& c) const {
     b += "</div>";
   }
   if (!any_alert) b += "<p class=\"note\">" + esc(c.t("school.no_alerts")) + "</p>";
+
+  if (remote_ != nullptr) {
+    // Remote commands: "test now" for operators, and what the probes answered.
+    b += "<h2 id=\"commands\">" + esc(c.t("school.commands")) + "</h2>";
+    if (c.session->role != auth::Role::kViewer) {
+      b += "<form class=\"ack\" method=\"post\" action=\"/school/" + esc(urlEncode(s.school_id)) +
+           "/test\"><input type=\"hidden\" name=\"csrf\" value=\"" + esc(c.session->csrf) +
+           "\"><button type=\"submit\">" + esc(c.t("cmd.test_now")) +
+           "</button> <span class=\"note\">" + esc(c.t("cmd.test_now_note")) + "</span></form>";
+    }
+    auto recent = remote_->recent(s.school_id, 5);
+    if (!recent) {
+      spdlog::error("web: commands of {}: {}", s.school_id, recent.error().message);
+      b += "<p class=\"note\">" + esc(c.t("error.unavailable")) + "</p>";
+    } else if (recent->empty()) {
+      b += "<p class=\"note\">" + esc(c.t("cmd.none")) + "</p>";
+    } else {
+      b += "<table id=\"command-log\"><thead><tr><th>" + esc(c.t("cmd.issued")) + "</th><th>" +
+           esc(c.t("cmd.verb")) + "</th><th>" + esc(c.t("cmd.by")) + "</th><th>" +
+           esc(c.t("col.device")) + "</th><th>" + esc(c.t("cmd.answer")) +
+           "</th></tr></thead><tbody>";
+      for (const auto& cmd : *recent) {
+        for (const auto& dv : cmd.devices) {
+          std::string answer;
+          if (!dv.sent) {
+            answer = std::string(c.t("cmd.not_sent"));
+          } else if (dv.outcome == "command_done") {
+            answer = std::string(c.t("cmd.done"));
+          } else if (dv.outcome == "command_refused") {
+            answer = std::string(c.t("cmd.refused")) + " " + dv.reason;
+          } else {
+            answer = std::string(c.t("cmd.waiting"));
+          }
+          if (dv.answered_ms) answer += " · " + localTime(*dv.answered_ms);
+          b += "<tr><td>" + esc(localTime(cmd.issued_ms)) + "</td><td>" + esc(cmd.verb) +
+               "</td><td>" + esc(cmd.issued_by) + "</td><td>" + esc(dv.device_id) +
+               "</td><td class=\"answer\">" + esc(answer) + "</td></tr>";
+        }
+      }
+      b += "</tbody></table><p class=\"note\"><a href=\"/school/" + esc(urlEncode(s.school_id)) +
+           "#commands\">" + esc(c.t("cmd.reload")) + "</a></p>";
+    }
+  }
 
   b += "<h2>" + esc(c.t("school.devices")) + "</h2>";
   if (d.devices.empty()) {

@@ -10,6 +10,9 @@
 //   GET  /school/{id}?days=7|30|90                school page (SVG charts drawn here)
 //   GET  /school/{id}/evidence.csv|.json?days=    the records behind the charts
 //   GET  /below, /below.xlsx                      schools below target, XLSX export
+//   POST /school/{id}/ack                         acknowledge a device's alerts (operator)
+//   POST /school/{id}/test                        "test now": a signed run_test to the
+//                                                 school's probes (operator; [control] key_file)
 //   GET  /lang?to=zh|en&back=PATH                 language cookie
 //   GET  /static/app.css|app.js                   embedded assets
 //   /api/…, /export/…                             ApiHandler, scoped to the caller: a session
@@ -38,8 +41,10 @@
 #include "collector/api/metrics_text.h"
 #include "collector/auth/sessions.h"
 #include "collector/web/i18n.h"
+#include "collector/web/remote_commands.h"
 #include "collector/web/web_data.h"
 #include "http/handler.h"
+#include "http/query_string.h"
 
 namespace uplinkprobe::collector::web {
 
@@ -72,6 +77,10 @@ class WebHandler : public http::Handler {
   // uplinkprobe_collector_web_* families.
   void writeMetrics(api::MetricsText& out) const;
 
+  // Offers "test now" on school pages to operators and admins; nullptr (the default): not
+  // offered, and POST /school/{id}/test answers 404. Set before serving; must outlive this.
+  void setRemoteCommands(RemoteCommands* remote) { remote_ = remote; }
+
   struct Call;  // one request being answered (web_handler.cpp)
 
  private:
@@ -86,15 +95,21 @@ class WebHandler : public http::Handler {
   http::Response below(Call& c, bool xlsx) const;
   http::Response lang(Call& c) const;
   http::Response acknowledge(Call& c, const std::string* body) const;
+  http::Response testNow(Call& c, const std::string* body) const;
+  std::optional<http::Response> checkSchoolAction(Call& c, const std::string* body,
+                                                  std::string_view action,
+                                                  std::vector<http::QueryPair>& form,
+                                                  std::string& school_id) const;
   std::optional<auth::Session> sessionOf(const http::Request& req) const;
 
   WebData& data_;
   const api::ApiHandler& api_;
+  RemoteCommands* remote_ = nullptr;
   WebOptions options_;
   mutable auth::SessionStore sessions_;
   mutable auth::LoginLimiter limiter_;
   mutable std::atomic<std::uint64_t> logins_ok_{0}, logins_failed_{0}, logins_limited_{0},
-      csrf_refused_{0}, forbidden_{0}, unauthenticated_{0}, pages_{0};
+      csrf_refused_{0}, forbidden_{0}, unauthenticated_{0}, pages_{0}, tests_requested_{0};
 };
 
 }  // namespace uplinkprobe::collector::web

@@ -41,10 +41,17 @@ inline bool waitFor(const std::function<bool()>& pred, std::chrono::milliseconds
 
 class ChildProcess {
  public:
-  ChildProcess(std::vector<std::string> argv, std::string out_path, std::string err_path)
+  // `in_path`: a file for the child's standard input ("" = inherit).
+  ChildProcess(std::vector<std::string> argv, std::string out_path, std::string err_path,
+               const std::string& in_path = "")
       : out_path_(std::move(out_path)), err_path_(std::move(err_path)) {
     pid_ = fork();
     if (pid_ == 0) {
+      if (!in_path.empty()) {
+        int in = open(in_path.c_str(), O_RDONLY);
+        if (in < 0) _exit(126);
+        dup2(in, 0);
+      }
       int out = open(out_path_.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
       int err = open(err_path_.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
       dup2(out, 1);

@@ -3,12 +3,19 @@
 // library and publishes like the collector does (QoS 1 on the device's cmd topic), then
 // watches the agent's records on the broker. Every record the agent publishes is checked
 // against docs/schema (the collector's validator).
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 #include <mqtt/async_client.h>
+#include <algorithm>
 #include <filesystem>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <regex>
+#include <sstream>
+#include <tuple>
 
 #include "collector/db/database.h"
 #include "collector/store/schema.h"
@@ -446,6 +453,179 @@ TEST_F(RemoteCommand, CollectorCommandSignsPublishesAndPrintsTheAnswers) {
   EXPECT_NE(log.find("command_refused invalid_arguments at "), std::string::npos) << log;
   EXPECT_NE(log.find("via cli"), std::string::npos) << log;
   expectSchemaValid();
+  daemon_->signal(SIGTERM);
+  EXPECT_EQ(daemon_->wait(10s), 0);
+}
+
+// A blocking HTTP/1.1 client for the collector's web pages: one request per connection,
+// keeps the cookies it is given, never follows redirects.
+class WebClient {
+ public:
+  explicit WebClient(int port) : port_(port) {}
+  struct Reply {
+    int status = 0;
+    std::string location, body;
+  };
+  Reply request(const std::string& method, const std::string& path, const std::string& form = "") {
+    Reply r;
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    timeval tv{30, 0};
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(static_cast<uint16_t>(port_));
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
+      ::close(fd);
+      return r;
+    }
+    std::string req = method + " " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n";
+    std::string cookie;
+    for (const auto& [k, v] : cookies_) cookie += (cookie.empty() ? "" : "; ") + k + "=" + v;
+    if (!cookie.empty()) req += "Cookie: " + cookie + "\r\n";
+    if (method == "POST")
+      req += "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: " +
+             std::to_string(form.size()) + "\r\n";
+    req += "\r\n" + form;
+    (void)!::write(fd, req.data(), req.size());
+    std::string raw;
+    char buf[65536];
+    for (ssize_t n; (n = ::read(fd, buf, sizeof buf)) > 0;) raw.append(buf, static_cast<size_t>(n));
+    ::close(fd);
+    const auto head_end = raw.find("\r\n\r\n");
+    if (raw.size() < 12 || head_end == std::string::npos) return r;
+    r.status = std::stoi(raw.substr(9, 3));
+    r.body = raw.substr(head_end + 4);
+    std::istringstream head(raw.substr(0, head_end));
+    for (std::string line; std::getline(head, line);) {
+      if (!line.empty() && line.back() == '\r') line.pop_back();
+      const auto colon = line.find(':');
+      if (colon == std::string::npos) continue;
+      std::string name = line.substr(0, colon), value = line.substr(colon + 2);
+      std::transform(name.begin(), name.end(), name.begin(), ::tolower);
+      if (name == "location") r.location = value;
+      if (name == "set-cookie") {
+        const auto eq = value.find('='), semi = value.find(';');
+        const std::string k = value.substr(0, eq), v = value.substr(eq + 1, semi - eq - 1);
+        if (value.find("Max-Age=0") != std::string::npos)
+          cookies_.erase(k);
+        else
+          cookies_[k] = v;
+      }
+    }
+    return r;
+  }
+  Reply login(const std::string& user, const std::string& password) {
+    auto page = request("GET", "/login");
+    std::smatch m;
+    std::regex_search(page.body, m, std::regex("name=\"login_token\" value=\"([0-9a-f]+)\""));
+    return request(
+        "POST", "/login",
+        "login_token=" + m[1].str() + "&user=" + user + "&password=" + password + "&next=%2F");
+  }
+  static std::string csrf(const std::string& page) {
+    std::smatch m;
+    return std::regex_search(page, m, std::regex("name=\"csrf\" value=\"([0-9a-f]+)\""))
+               ? m[1].str()
+               : "";
+  }
+
+ private:
+  int port_;
+  std::map<std::string, std::string> cookies_;
+};
+
+// Issue 12 in the web UI: an operator presses "test now" on a school page; the collector
+// signs run_test with [control] key_file, the probe runs it, the page shows the answer and
+// the audit log names the operator. A viewer is offered no button and is refused (403), a
+// POST without the session's CSRF token too.
+TEST_F(RemoteCommand, WebTestNowRunsARemoteTestForAnOperatorOnly) {
+  auto [kg, kg_out] = testing::runToEnd(
+      {UPLINKPROBE_COLLECTOR_BIN, "keygen", "--out", path("keys")}, path("keygen"));
+  ASSERT_EQ(kg, 0) << kg_out;
+  testing::writeFile(cfg_, std::regex_replace(config(), std::regex(path("ops.pub")),
+                                              path("keys/command-key.pub")));
+  const std::string db_path = path("ledger.db");
+  {
+    auto db = collector::db::openDatabase("sqlite://" + db_path);
+    ASSERT_TRUE(db) << db.error().message;
+    ASSERT_TRUE(collector::migrateStore(**db));
+    ASSERT_TRUE((*db)->exec(
+        "INSERT INTO schools (school_id, name, city, county, updated_ms) VALUES "
+        "('lab-school', '实验小学', '长春市', 'Nanguan', 0);"
+        "INSERT INTO devices (device_id, school_id, first_seen_ms, last_seen_ms) VALUES "
+        "('lab-dev', 'lab-school', 0, 0);"));
+  }
+  const int web_port = [] {
+    const int s = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ::bind(s, reinterpret_cast<sockaddr*>(&a), sizeof a);
+    socklen_t len = sizeof a;
+    ::getsockname(s, reinterpret_cast<sockaddr*>(&a), &len);
+    ::close(s);
+    return static_cast<int>(ntohs(a.sin_port));
+  }();
+  const std::string ccfg = path("collector.toml");
+  testing::writeFile(ccfg, "[mqtt]\nuri = \"" + broker_.uri() + "\"\ntopic_prefix = \"" + kPrefix +
+                               "\"\n[database]\nurl = \"sqlite://" + db_path +
+                               "\"\n[http]\nlisten = \"127.0.0.1:" + std::to_string(web_port) +
+                               "\"\n[ledger]\nprovince = \"吉林省\"\n[control]\nkey_file = \"" +
+                               path("keys/command-key.pem") + "\"\n");
+  testing::writeFile(path("pw"), "operator-pass-2026\noperator-pass-2026\n");
+  for (const auto& [name, role, scope] :
+       {std::tuple<std::string, std::string, std::string>{"op", "operator", "长春市"},
+        {"vw", "viewer", "长春市/Nanguan"}}) {
+    testing::ChildProcess add({UPLINKPROBE_COLLECTOR_BIN, "user", "add", name, "--role", role,
+                               "--scope", scope, "--config", ccfg},
+                              path("user.out"), path("user.err"), path("pw"));
+    ASSERT_EQ(add.wait(60s), 0) << testing::readFile(path("user.err"));
+  }
+  ChildProcess collector({UPLINKPROBE_COLLECTOR_BIN, "run", "--config", ccfg},
+                         path("collector.out"), path("collector.err"));
+  WebClient viewer(web_port), op(web_port);
+  ASSERT_TRUE(
+      testing::waitFor([&] { return viewer.request("GET", "/healthz").status == 200; }, 20s))
+      << testing::readFile(path("collector.err"));
+  startDaemon();
+
+  // The viewer sees the school but no button, and a forged POST is refused.
+  ASSERT_EQ(viewer.login("vw", "operator-pass-2026").status, 303);
+  auto page = viewer.request("GET", "/school/lab-school");
+  ASSERT_EQ(page.status, 200);
+  EXPECT_EQ(page.body.find("/school/lab-school/test"), std::string::npos);
+  EXPECT_EQ(viewer.request("POST", "/school/lab-school/test", "csrf=" + WebClient::csrf(page.body))
+                .status,
+            403);
+
+  // The operator: no CSRF token → 403; with it → 303 back to the page's command list.
+  ASSERT_EQ(op.login("op", "operator-pass-2026").status, 303);
+  page = op.request("GET", "/school/lab-school");
+  ASSERT_NE(page.body.find("/school/lab-school/test"), std::string::npos) << page.body;
+  EXPECT_EQ(op.request("POST", "/school/lab-school/test", "csrf=0").status, 403);
+  auto pressed =
+      op.request("POST", "/school/lab-school/test", "csrf=" + WebClient::csrf(page.body));
+  ASSERT_EQ(pressed.status, 303) << pressed.body << testing::readFile(path("collector.err"));
+  EXPECT_EQ(pressed.location, "/school/lab-school#commands");
+
+  // The probe runs it: one throughput record with trigger remote, then command_done.
+  ASSERT_TRUE(testing::waitFor([&] { return records("throughput").size() == 1; }, 30s))
+      << daemon_->err();
+  const auto test = records("throughput").front();
+  EXPECT_EQ(test["trigger"], "remote");
+  auto done = answer(test["command_id"].get<std::string>(), 20s);
+  EXPECT_EQ(done.value("event", ""), "command_done") << done.dump();
+  // The page shows who asked and the probe's answer once the collector stored it.
+  std::string shown;
+  EXPECT_TRUE(testing::waitFor(
+      [&] {
+        shown = op.request("GET", "/school/lab-school").body;
+        return shown.find("op via web") != std::string::npos &&
+               shown.find("已完成") != std::string::npos;
+      },
+      20s))
+      << shown;
   daemon_->signal(SIGTERM);
   EXPECT_EQ(daemon_->wait(10s), 0);
 }
