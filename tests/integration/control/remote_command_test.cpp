@@ -138,6 +138,26 @@ class RemoteCommand : public ::testing::Test {
     return n;
   }
 
+  // The collector's side for the tests that go through it: a key from `keygen` that the
+  // probe trusts, and a database that knows the school (city 长春市, county Nanguan) and the
+  // device, as if it had been reporting.
+  void collectorKeyAndDatabase() {
+    auto [kg, kg_out] = testing::runToEnd(
+        {UPLINKPROBE_COLLECTOR_BIN, "keygen", "--out", path("keys")}, path("keygen"));
+    ASSERT_EQ(kg, 0) << kg_out;
+    EXPECT_NE(kg_out.find("key id:"), std::string::npos) << kg_out;
+    testing::writeFile(cfg_, std::regex_replace(config(), std::regex(path("ops.pub")),
+                                                path("keys/command-key.pub")));
+    auto db = collector::db::openDatabase("sqlite://" + path("ledger.db"));
+    ASSERT_TRUE(db) << db.error().message;
+    ASSERT_TRUE(collector::migrateStore(**db));
+    ASSERT_TRUE((*db)->exec(
+        "INSERT INTO schools (school_id, name, city, county, updated_ms) VALUES "
+        "('lab-school', '实验小学', '长春市', 'Nanguan', 0);"
+        "INSERT INTO devices (device_id, school_id, first_seen_ms, last_seen_ms) VALUES "
+        "('lab-dev', 'lab-school', 0, 0);"));
+  }
+
   record::CommandEnvelope command(const std::string& verb,
                                   nlohmann::json args = nlohmann::json::object()) {
     record::CommandEnvelope c;
@@ -382,24 +402,8 @@ TEST_F(RemoteCommand, CommandsQueuedWhileOfflineAreJudgedWhenTheyArrive) {
 // The collector's CLI end to end: keygen, then `command` signs with the key file, finds the
 // device(s) in the collector's database, publishes, and prints the probe's answer.
 TEST_F(RemoteCommand, CollectorCommandSignsPublishesAndPrintsTheAnswers) {
-  auto [kg, kg_out] = testing::runToEnd(
-      {UPLINKPROBE_COLLECTOR_BIN, "keygen", "--out", path("keys")}, path("keygen"));
-  ASSERT_EQ(kg, 0) << kg_out;
-  EXPECT_NE(kg_out.find("key id:"), std::string::npos) << kg_out;
-  // The probe trusts the generated key.
-  testing::writeFile(cfg_, std::regex_replace(config(), std::regex(path("ops.pub")),
-                                              path("keys/command-key.pub")));
+  ASSERT_NO_FATAL_FAILURE(collectorKeyAndDatabase());
   const std::string db_path = path("ledger.db");
-  {
-    auto db = collector::db::openDatabase("sqlite://" + db_path);
-    ASSERT_TRUE(db) << db.error().message;
-    ASSERT_TRUE(collector::migrateStore(**db));
-    ASSERT_TRUE((*db)->exec(
-        "INSERT INTO schools (school_id, name, county, updated_ms) VALUES "
-        "('lab-school', 'Lab', 'Nanguan', 0);"
-        "INSERT INTO devices (device_id, school_id, first_seen_ms, last_seen_ms) VALUES "
-        "('lab-dev', 'lab-school', 0, 0);"));
-  }
   testing::writeFile(path("collector.toml"), "[mqtt]\nuri = \"" + broker_.uri() +
                                                  "\"\ntopic_prefix = \"" + kPrefix +
                                                  "\"\n[database]\nurl = \"sqlite://" + db_path +
@@ -540,22 +544,8 @@ class WebClient {
 // the audit log names the operator. A viewer is offered no button and is refused (403), a
 // POST without the session's CSRF token too.
 TEST_F(RemoteCommand, WebTestNowRunsARemoteTestForAnOperatorOnly) {
-  auto [kg, kg_out] = testing::runToEnd(
-      {UPLINKPROBE_COLLECTOR_BIN, "keygen", "--out", path("keys")}, path("keygen"));
-  ASSERT_EQ(kg, 0) << kg_out;
-  testing::writeFile(cfg_, std::regex_replace(config(), std::regex(path("ops.pub")),
-                                              path("keys/command-key.pub")));
+  ASSERT_NO_FATAL_FAILURE(collectorKeyAndDatabase());
   const std::string db_path = path("ledger.db");
-  {
-    auto db = collector::db::openDatabase("sqlite://" + db_path);
-    ASSERT_TRUE(db) << db.error().message;
-    ASSERT_TRUE(collector::migrateStore(**db));
-    ASSERT_TRUE((*db)->exec(
-        "INSERT INTO schools (school_id, name, city, county, updated_ms) VALUES "
-        "('lab-school', '实验小学', '长春市', 'Nanguan', 0);"
-        "INSERT INTO devices (device_id, school_id, first_seen_ms, last_seen_ms) VALUES "
-        "('lab-dev', 'lab-school', 0, 0);"));
-  }
   const int web_port = [] {
     const int s = ::socket(AF_INET, SOCK_STREAM, 0);
     sockaddr_in a{};
