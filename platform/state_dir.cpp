@@ -230,7 +230,8 @@ Result<std::string> readRegularFile(const std::string& path, std::size_t max_byt
   int fd = ::open(path.c_str(), flags);
   if (fd < 0) {
     const int e = errno;
-    if (e == ENOENT && missing) *missing = true;
+    // ENOTDIR: a directory on the way is not there as a directory, so neither is the file.
+    if ((e == ENOENT || e == ENOTDIR) && missing) *missing = true;
     if (e == ELOOP && !follow_symlinks) {
       return makeError("io", path + " is a symbolic link; refusing to follow it");
     }

@@ -82,7 +82,9 @@ class StateDir {
 
 // A file anywhere (configuration, keys, password files): opened once with O_NONBLOCK (a FIFO
 // cannot hang it), fstat on the descriptor (regular file, at most max_bytes), read bounded.
-// follow_symlinks false adds O_NOFOLLOW. *mode (if given) gets the mode of the file read.
+// follow_symlinks false adds O_NOFOLLOW. *missing (if given) is set when the file or a
+// directory on its path does not exist (ENOENT, ENOTDIR); the result is then an error too.
+// *mode (if given) gets the mode of the file read.
 // Error kind "io" naming path and reason.
 Result<std::string> readRegularFile(const std::string& path, std::size_t max_bytes,
                                     bool follow_symlinks = true, bool* missing = nullptr,

@@ -116,6 +116,11 @@ Result<PrivateKey> PrivateKey::generate() {
   const bool ok = ctx != nullptr && EVP_PKEY_keygen_init(ctx) == 1 && EVP_PKEY_keygen(ctx, &k) == 1;
   EVP_PKEY_CTX_free(ctx);
   if (!ok) return makeError("key", "Ed25519 key generation failed: " + opensslError());
+  return adopt(k);
+}
+
+Result<PrivateKey> PrivateKey::adopt(void* evp_pkey) {
+  auto* k = static_cast<EVP_PKEY*>(evp_pkey);
   auto owned = own(k);
   auto raw = rawPublic(k);
   if (!raw) return raw.error();
@@ -139,17 +144,11 @@ Result<PrivateKey> PrivateKey::fromPem(std::string_view pem) {
     return makeError(
         "key",
         "not an unencrypted PEM private key (\"-----BEGIN PRIVATE KEY-----\"): " + opensslError());
-  auto owned = own(k);
-  if (EVP_PKEY_get_id(k) != EVP_PKEY_ED25519)
+  if (EVP_PKEY_get_id(k) != EVP_PKEY_ED25519) {
+    EVP_PKEY_free(k);
     return makeError("key", "the private key is not Ed25519");
-  auto raw = rawPublic(k);
-  if (!raw) return raw.error();
-  auto pub = PublicKey::fromRaw(*raw);
-  if (!pub) return pub.error();
-  PrivateKey p;
-  p.pkey_ = owned;
-  p.public_ = *pub;
-  return p;
+  }
+  return adopt(k);
 }
 
 std::string PrivateKey::pem() const {

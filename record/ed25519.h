@@ -53,6 +53,10 @@ class PrivateKey {
   Result<std::string> sign(std::string_view message) const;
 
  private:
+  // Takes ownership of an Ed25519 EVP_PKEY* (as void*: OpenSSL stays out of this header)
+  // and derives its public key.
+  static Result<PrivateKey> adopt(void* evp_pkey);
+
   std::shared_ptr<void> pkey_;  // EVP_PKEY*
   PublicKey public_;
 };

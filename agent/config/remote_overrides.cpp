@@ -1,14 +1,9 @@
 #include "agent/config/remote_overrides.h"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <toml++/toml.h>
-#include <cerrno>
-#include <cstring>
 
 #include "agent/config/toml_edit.h"
+#include "platform/state_dir.h"
 
 namespace uplinkprobe::config {
 namespace {
@@ -48,37 +43,12 @@ std::string remoteOverridesPath(const std::string& storage_dir) {
 }
 
 Result<std::string> readRemoteOverrides(const std::string& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-  if (fd < 0) {
-    // No state directory yet (or not a directory): no overrides; the storage checks of
-    // check-config and run report the directory itself.
-    if (errno == ENOENT || errno == ENOTDIR) return std::string();
-    return makeError("io", path + ": cannot open: " + std::strerror(errno) +
-                               (errno == ELOOP ? " (a symlink: remove it)" : ""));
-  }
-  struct stat st {};
-  std::string text;
-  std::string problem;
-  if (::fstat(fd, &st) != 0) {
-    problem = std::string("cannot stat: ") + std::strerror(errno);
-  } else if (!S_ISREG(st.st_mode)) {
-    problem = "not a regular file: remove it";
-  } else if (st.st_size > static_cast<off_t>(kMaxRemoteOverridesBytes)) {
-    problem = "larger than " + std::to_string(kMaxRemoteOverridesBytes) +
-              " bytes: it holds only a few keys, so it is not one this program wrote";
-  } else {
-    text.resize(static_cast<std::size_t>(st.st_size));
-    std::size_t got = 0;
-    while (got < text.size()) {
-      const ssize_t n = ::read(fd, text.data() + got, text.size() - got);
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) break;
-      got += static_cast<std::size_t>(n);
-    }
-    text.resize(got);
-  }
-  ::close(fd);
-  if (!problem.empty()) return makeError("io", path + ": " + problem);
+  // No state directory yet (or not a directory): no overrides; the storage checks of
+  // check-config and run report the directory itself.
+  bool missing = false;
+  auto text = platform::readRegularFile(path, kMaxRemoteOverridesBytes,
+                                        /*follow_symlinks=*/false, &missing);
+  if (!text && missing) return std::string();
   return text;
 }
 

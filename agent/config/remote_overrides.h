@@ -30,9 +30,9 @@ inline constexpr std::size_t kMaxRemoteOverridesBytes = 16 * 1024;
 // "{storage_dir}/remote.toml".
 std::string remoteOverridesPath(const std::string& storage_dir);
 
-// Reads the overrides file: "" when it (or its directory) does not exist. Opened without following
-// a symlink, non-blocking (a FIFO cannot hang the reader), must be a regular file of at most
-// kMaxRemoteOverridesBytes. Error kind "io" otherwise.
+// Reads the overrides file with platform::readRegularFile (no symlink followed, a FIFO cannot
+// hang it, a regular file of at most kMaxRemoteOverridesBytes): "" when it (or its
+// directory) does not exist. Error kind "io" otherwise.
 Result<std::string> readRemoteOverrides(const std::string& path);
 
 // The config text with every key of `overrides` applied by the line-preserving editor

@@ -22,16 +22,23 @@ class WebRemoteCommands final : public web::RemoteCommands {
     std::lock_guard<std::mutex> g(mu_);
     auto db = connection();
     if (!db) return db.error();
-    auto client =
-        control::connectBroker(mqtt_, mqtt_.client_id + "-web-" + std::to_string(::getpid()));
-    if (!client) return client.error();
     control::IssueRequest r;
     r.verb = "run_test";
     r.target = {record::TargetKind::kSchool, school_id};
     r.expires_minutes = control_.expires_minutes;
     r.issued_by = user + " via web";
-    auto issued = control::issueCommand(**db, **client, mqtt_.topic_prefix, control_.key_file,
-                                        std::move(r), std::chrono::system_clock::now());
+    auto devices = control::resolveTarget(**db, r.target);
+    if (!devices) return makeError("db", devices.error().message);
+    // Read per press, so a replaced key file is used without a restart.
+    auto key = control::loadSigningKey(control_.key_file);
+    if (!key) return makeError("key", key.error().message);
+    // The broker last: the local checks above cost nothing, a connection up to 10 s.
+    auto client =
+        control::connectBroker(mqtt_, mqtt_.client_id + "-web-" + std::to_string(::getpid()));
+    if (!client) return client.error();
+    auto issued =
+        control::issueCommand(**db, **client, mqtt_.topic_prefix, *key, control_.key_file,
+                              std::move(*devices), std::move(r), std::chrono::system_clock::now());
     try {
       (*client)->disconnect()->wait_for(std::chrono::seconds(5));
     } catch (const mqtt::exception&) {

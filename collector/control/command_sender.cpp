@@ -56,13 +56,10 @@ Result<std::unique_ptr<mqtt::async_client>> connectBroker(const config::MqttConf
 }
 
 Result<Issued> issueCommand(db::Database& db, mqtt::async_client& client,
-                            const std::string& topic_prefix, const std::string& key_path,
+                            const std::string& topic_prefix, const record::PrivateKey& key,
+                            const std::string& key_path, std::vector<DeviceAddress> devices,
                             IssueRequest request, WallTime now) {
-  auto key = loadSigningKey(key_path);
-  if (!key) return makeError("key", key.error().message);
-  auto devices = resolveTarget(db, request.target);
-  if (!devices) return makeError("db", devices.error().message);
-  if (devices->empty())
+  if (devices.empty())
     return makeError("target", "no device this collector has seen matches " +
                                    std::string(record::targetMember(request.target.kind)) + " \"" +
                                    request.target.value + "\"");
@@ -77,16 +74,16 @@ Result<Issued> issueCommand(db::Database& db, mqtt::async_client& client,
   auto seq = nextIssuerSeq(key_path, now);
   if (!seq) return makeError("key", seq.error().message);
   env.issuer_seq = *seq;
-  if (auto st = record::signCommand(env, *key); !st) return makeError("usage", st.error().message);
+  if (auto st = record::signCommand(env, key); !st) return makeError("usage", st.error().message);
   auto payload = record::serializeCommand(env);
   if (!payload) return makeError("usage", payload.error().message);
   // Audit first: a crash after publishing must still leave the row.
   const int64_t issued_ms =
       std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
-  if (auto st = logIssued(db, env, request.issued_by, *devices, issued_ms); !st)
+  if (auto st = logIssued(db, env, request.issued_by, devices, issued_ms); !st)
     return makeError("db", "audit log: " + st.error().message + " (nothing sent)");
-  out.devices = *devices;
-  for (const auto& d : *devices) {
+  out.devices = std::move(devices);
+  for (const auto& d : out.devices) {
     auto topic = commandTopic(topic_prefix, d);
     if (!topic) {
       out.problems.push_back(d.device_id + ": " + topic.error().message);

@@ -17,6 +17,7 @@
 #include "common/clock.h"
 #include "common/result.h"
 #include "record/command_envelope.h"
+#include "record/ed25519.h"
 
 namespace uplinkprobe::collector::control {
 
@@ -40,10 +41,15 @@ struct Issued {
   std::vector<std::string> problems;      // one line per device that was not
 };
 
-// Error kinds: "target" (no device matches), "key", "db", "usage" (arguments that cannot be
-// signed, e.g. a float). Per-device publish failures are in Issued::problems.
+// Signs `request` for `devices` (resolveTarget() of request.target, which the caller needs
+// anyway: the CLI subscribes to their answers before publishing) with `key`, the key read
+// from `key_path` (the issuer counter is kept beside it), writes the audit rows, publishes
+// and records each PUBACK. Error kinds: "target" (no device), "key", "db", "usage"
+// (arguments that cannot be signed, e.g. a float). Per-device publish failures are in
+// Issued::problems.
 Result<Issued> issueCommand(db::Database& db, mqtt::async_client& client,
-                            const std::string& topic_prefix, const std::string& key_path,
+                            const std::string& topic_prefix, const record::PrivateKey& key,
+                            const std::string& key_path, std::vector<DeviceAddress> devices,
                             IssueRequest request, WallTime now);
 
 }  // namespace uplinkprobe::collector::control

@@ -135,7 +135,8 @@ int commandCommand(const std::vector<std::string>& argv) {
   auto db = openMigrated(cfg->database.url, "command");
   if (!db) return kExitError;
   const std::string key_path = *a->get("--key");
-  if (auto key = loadSigningKey(key_path); !key) {
+  auto key = loadSigningKey(key_path);
+  if (!key) {
     std::fprintf(stderr, "uplinkprobe-collector command: %s\n", key.error().message.c_str());
     return kExitError;
   }
@@ -211,8 +212,8 @@ int commandCommand(const std::vector<std::string>& argv) {
   req.target = target;
   req.expires_minutes = static_cast<int>(expires_min);
   req.issued_by = cliUser();
-  auto issued = issueCommand(*db, **client, m.topic_prefix, key_path, std::move(req),
-                             std::chrono::system_clock::now());
+  auto issued = issueCommand(*db, **client, m.topic_prefix, *key, key_path, *devices,
+                             std::move(req), std::chrono::system_clock::now());
   if (!issued) {
     std::fprintf(stderr, "uplinkprobe-collector command: %s\n", issued.error().message.c_str());
     return issued.error().kind == "usage" ? kExitUsage : kExitError;

@@ -172,7 +172,7 @@ TEST_F(ConfigEditTest, ASymlinkOrAFifoAsRemoteTomlIsRefusedNotFollowed) {
   std::filesystem::create_symlink(target, remote_);
   auto cfg = config::loadConfigFile(path_, config::Purpose::kRun);
   ASSERT_FALSE(cfg);
-  EXPECT_NE(cfg.error().message.find("symlink"), std::string::npos) << cfg.error().message;
+  EXPECT_NE(cfg.error().message.find("symbolic link"), std::string::npos) << cfg.error().message;
   std::filesystem::remove(remote_);
   ASSERT_EQ(::mkfifo(remote_.c_str(), 0600), 0);
   cfg = config::loadConfigFile(path_, config::Purpose::kRun);  // must not hang
