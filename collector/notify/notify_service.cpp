@@ -61,10 +61,11 @@ std::size_t NotifyService::onStored(const std::vector<ValidRecord>& records) {
 Status NotifyService::checkStale() {
   if (!db_) return Status::Ok();
   LedgerOptions o = options_.ledger;
-  auto l = computeLedger(*db_, LedgerGrouping::kSchool, o);
-  if (!l) return l.error();
   std::vector<Notification> stale;
   {
+    std::lock_guard<std::mutex> db_lock(db_mu_);
+    auto l = computeLedger(*db_, LedgerGrouping::kSchool, o);
+    if (!l) return l.error();
     std::lock_guard<std::mutex> lock(mu_);
     stale = watcher_.update(l->schools, l->computed_at_ms);
   }

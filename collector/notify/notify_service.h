@@ -59,6 +59,9 @@ class NotifyService {
  private:
   NotifyServiceOptions options_;
   std::unique_ptr<db::Database> db_;
+  // One connection, used by the background thread's check and by callers of checkStale():
+  // a connection (its statement cache) is not for two threads at once.
+  std::mutex db_mu_;
   CurlWebhookTransport transport_;
   Notifier notifier_;
 
