@@ -9,14 +9,14 @@ build_pkgs=(
   libspdlog-dev libfmt-dev libgtest-dev libgmock-dev nlohmann-json3-dev
   libtomlplusplus-dev libsystemd-dev libssl-dev ccache
   libsqlite3-dev libpq-dev libxlsxwriter-dev libminizip-dev zlib1g-dev libsodium-dev
-  gettext
+  gettext libqrencode-dev
 )
 test_pkgs=(
   mosquitto mosquitto-clients nginx-light iperf3 iproute2 iptables curl procps
   clang-14 clang-format-14 libclang-rt-14-dev python3
   ethtool iputils-ping
   openssl sqlite3 postgresql-15 python3-jsonschema json-schema-test-suite faketime
-  chromium fonts-noto-cjk gettext tmux
+  chromium fonts-noto-cjk gettext tmux zbar-tools
   lintian devscripts
 )
 

@@ -17,6 +17,7 @@ int runCommand(const Args& args);
 int recordsCommand(const Args& args);
 int reportCommand(const Args& args);
 int statusCommand(const Args& args);
+int receiptCommand(const Args& args);
 
 }  // namespace uplinkprobe::cli
 

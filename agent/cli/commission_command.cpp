@@ -58,6 +58,7 @@
 #include "agent/cli/progress_view.h"
 #include "agent/cli/prompt_answer.h"
 #include "agent/cli/receipt.h"
+#include "agent/cli/receipt_store.h"
 #include "agent/cli/test_summary.h"
 #include "agent/cli/usage_text.h"
 #include "agent/cli/verdict_words.h"
@@ -413,6 +414,7 @@ MeasureOutcome measureJournalPublish(const config::Config& cfg,
             ? fmt::format(fmt::runtime(tr("{} connected")), cfg.mqtt.uri)
             : fmt::format(fmt::runtime(tr("{} connected as {}")), cfg.mqtt.uri, cfg.mqtt.username);
     std::fputs(wrapLine(tr("broker:"), broker_line, 9).c_str(), stdout);
+    std::fflush(stdout);  // progress, also when stdout is a pipe or a file
   }
 
   // ---- 5. first throughput test ----
@@ -897,7 +899,33 @@ int commissionCommand(const Args& args) {
   // Values from the config and the test server's or the network's words: no control
   // characters reach the terminal.
   ReceiptInput receipt{&*cfg, rec, kAgentVersion, broker_line, journal_line, service_line};
-  std::fputs(terminalSafe(formatReceipt(receipt)).c_str(), stdout);
+  const std::string id = rec.value("id", "");
+  const auto colon = id.rfind(':');
+  const uint64_t seq =
+      colon == std::string::npos ? 0 : std::strtoull(id.c_str() + colon + 1, nullptr, 10);
+  if (journal_line.empty() || seq == 0) {
+    // Not journaled: there is no id to seal it with; printed only.
+    std::fputs(terminalSafe(formatReceipt(receipt)).c_str(), stdout);
+    std::fputs(wrapLine(tr("saved:"), tr("no (the journal was not written)"), 9).c_str(), stdout);
+    return exit_code;
+  }
+  // What is printed is what is saved: the same sealed text (the id and sha256 lines end it).
+  const SealedReceipt sealed = sealReceipt(receipt, id);
+  std::fputs(terminalSafe(sealed.text).c_str(), stdout);
+  std::fflush(stdout);
+  if (auto st = saveReceipt(jo.dir, seq, sealed.text, sealed.html); !st) {
+    std::fputs(wrapMessage("uplinkprobe commission: " + st.error().message).c_str(), stderr);
+    if (exit_code == kExitOk || exit_code == kExitBelowTarget) exit_code = kExitError;
+  } else {
+    matchOwnerOfDir(jo.dir);  // the service account owns what is in its state directory
+    std::fputs(wrapLine(tr("saved:"),
+                        fmt::format(fmt::runtime(tr("{} and .html (print again: uplinkprobe "
+                                                    "receipt {})")),
+                                    (fs::path(jo.dir) / receiptFileName(seq, false)).string(), seq),
+                        9)
+                   .c_str(),
+               stdout);
+  }
   return exit_code;
 }
 

@@ -1,6 +1,8 @@
 // uplinkprobe: the school-link agent and the technician's CLI. Dispatch only; each command
 // lives in its own file, its help text in usage_text.cpp.
 #include <fmt/format.h>
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
 
 #include <cstdio>
 #include <cstring>
@@ -64,7 +66,15 @@ int main(int argc, char** argv) {
       {"report", reportCommand},
       {"commission", commissionCommand},
       {"status", statusCommand},
+      {"receipt", receiptCommand},
   };
+  // Log lines (the mqtt client's, the journal's) go to stderr, never into what a command
+  // prints on stdout (a receipt, a table, JSON); `run` sets up its own daemon logging.
+  if (cmd != "run") {
+    auto logger = spdlog::stderr_logger_mt("uplinkprobe-cli");
+    logger->set_pattern("uplinkprobe %n: [%l] %v");
+    spdlog::set_default_logger(logger);
+  }
   auto it = commands.find(cmd);
   if (it == commands.end()) {
     std::fprintf(stderr, "%s\n\n%s",

@@ -16,6 +16,7 @@ std::string mainUsage() {
       "  test          measure now, print the verdict\n"
       "  commission    set identity and broker, first test, receipt\n"
       "  status        is the daemon running, connected, testing? (--json)\n"
+      "  receipt       print a saved commissioning receipt again (--html)\n"
       "  run           the daemon (foreground, systemd Type=notify)\n"
       "  records       the local journal, one record per line\n"
       "  report        daily compliance table, open alerts, last tests\n"
@@ -76,6 +77,14 @@ std::string commandUsage(const std::string& c) {
         "  What the daemon reports about itself: running since, broker, records\n"
         "  waiting, last and next test, open alerts, clock, journal use.\n"
         "  exit 0 healthy, 1 degraded, 2 not running\n");
+  if (c == "receipt")
+    return tr(
+        "usage: uplinkprobe receipt [--config F] [--last | SEQ] [--html]\n"
+        "  Prints a commissioning receipt saved by `commission` again, as issued,\n"
+        "  and checks it against its sha256 line. SEQ is the journal seq of the\n"
+        "  commissioning test (the end of the receipt's id); default: the last.\n"
+        "  --html       the printable page (with its QR code) instead of the text\n"
+        "  exit 0 printed, 2 no such receipt or changed since, 64 usage\n");
   if (c == "example-config")
     return tr(
         "usage: uplinkprobe example-config\n"

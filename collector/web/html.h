@@ -1,4 +1,5 @@
-// HTML building blocks of the web UI. Everything that came from agents, sheets or the request
+// HTML building blocks of the web UI. esc() is common/html_escape.h (shared with the agent's
+// printable receipt). Everything that came from agents, sheets or the request
 // goes through esc() (text and attribute values alike: & < > " ' are replaced), so a school
 // named <script>alert(1)</script> is shown as text. Invalid UTF-8 is replaced by U+FFFD.
 #pragma once

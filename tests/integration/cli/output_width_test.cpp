@@ -76,7 +76,7 @@ TEST_P(OutputWidth, HelpOfEveryCommandAndBothBinaries) {
   EXPECT_EQ(help.out.rfind(chinese() ? "用法：" : "usage:", 0), 0u) << help.out;
   EXPECT_EQ(run({UPLINKPROBE_SERVER_BIN, "--help"}).code, 0);
   for (const char* cmd : {"test", "run", "records", "report", "check-config", "example-config",
-                          "commission", "status"}) {
+                          "commission", "status", "receipt"}) {
     const auto r = run({UPLINKPROBE_BIN, cmd, "--help"});
     EXPECT_EQ(r.code, 0) << cmd << ": " << r.err;
     EXPECT_NE(r.out.find(std::string("uplinkprobe ") + cmd), std::string::npos) << r.out;
@@ -140,6 +140,28 @@ TEST_P(OutputWidth, TestRecordsReportAndCheckConfig) {
   EXPECT_EQ(rows, 1) << report.out;
   const auto csv = run({UPLINKPROBE_BIN, "report", "--config", config(), "--csv"}, false);
   EXPECT_EQ(csv.out.rfind("school_id,device_id,date,", 0), 0u) << csv.out;
+
+  // The receipt: none saved yet (2), a bad number (64); commissioned, printed again.
+  EXPECT_EQ(run({UPLINKPROBE_BIN, "receipt", "--config", config()}).code, 2);
+  EXPECT_EQ(run({UPLINKPROBE_BIN, "receipt", "x", "--config", config()}).code, 64);
+  const auto commission = run({UPLINKPROBE_BIN, "commission",
+                               "--config",      config(),
+                               "--yes",         "--no-start",
+                               "--broker",      "",
+                               "--username",    "",
+                               "--device-id",   "jl-0042-p1",
+                               "--school-id",   "220102-0042",
+                               "--school-name", "南关区南湖实验小学（第二校区）",
+                               "--carrier",     "中国联通长春分公司",
+                               "--server",      url});
+  EXPECT_TRUE(commission.code == 0 || commission.code == 1) << commission.out << commission.err;
+  const auto receipt = run({UPLINKPROBE_BIN, "receipt", "--config", config()});
+  EXPECT_EQ(receipt.code, 0) << receipt.err;
+  EXPECT_NE(receipt.out.find(chinese() ? "开通验收单" : "commissioning receipt"), std::string::npos)
+      << receipt.out;
+  const auto unknown = run({UPLINKPROBE_BIN, "receipt", "99", "--config", config()});
+  EXPECT_EQ(unknown.code, 2);
+  EXPECT_NE(unknown.err.find("99"), std::string::npos) << unknown.err;
 
   testing::writeFile((dir_ / "bad.toml").string(), "[target]\nfloor_down_mbps = \"fast\"\n");
   const auto bad = run({UPLINKPROBE_BIN, "check-config", "--config", (dir_ / "bad.toml").string()});
