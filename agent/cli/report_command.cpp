@@ -1,6 +1,7 @@
 // `uplinkprobe report --config F [--days N] [--csv]`: the compliance table an inspector reads
 // on site, from the local journal (read-only, safe while the daemon runs). Days are computed
 // from the raw records, not only from `daily` records; alerts from replaying the journal.
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
@@ -39,8 +40,20 @@ std::optional<WallTime> boundTime(const RecordBound& b, const journal::Journal& 
 }
 
 int reportCommand(const Args& args) {
-  auto parsed = parseArgs(args, {"--csv"}, {"--config", "--days", "--since", "--until"});
+  auto parsed =
+      parseArgs(args, {"--csv"}, {"--config", "--days", "--since", "--until", "--period"});
   if (!parsed) return usageError("report", parsed.error().message);
+  std::optional<Period> period;
+  if (auto p = parsed->get("--period")) {
+    if (*p == "week")
+      period = Period::kWeek;
+    else if (*p == "month")
+      period = Period::kMonth;
+    else
+      return usageError("report", "--period: " + std::string(tr("expected week or month")));
+    if (parsed->get("--days"))
+      return usageError("report", tr("--days and --period exclude each other"));
+  }
   int days = 7;
   if (auto d = parsed->get("--days")) {
     char* end = nullptr;
@@ -91,7 +104,24 @@ int reportCommand(const Args& args) {
     const WallTime last = range.until.seq ? *u : *u - std::chrono::milliseconds(1);
     in.now = std::min(in.now, std::max(last, WallTime{}));
   }
-  if (auto since = boundTime(range.since, **j)) {
+  std::vector<PeriodSpan> spans;
+  if (period) {
+    // The periods from the one holding --since (default: the last 4 weeks / 3 months) to
+    // the one holding now (or --until); records are read from the first one's start.
+    const auto since = boundTime(range.since, **j);
+    spans.push_back(periodOf(in.now, *period));
+    const size_t wanted = *period == Period::kWeek ? 4 : 3;
+    while (since ? spans.back().start > *since : spans.size() < wanted) {
+      if (spans.size() >= static_cast<size_t>(kReportMaxPeriods))
+        return usageError("report", tr("--since/--until span more than 12 periods"));
+      spans.push_back(previousPeriod(spans.back(), *period));
+    }
+    std::reverse(spans.begin(), spans.end());
+    int n = 1;
+    for (auto d = verdict::localDayOf(in.now); d.start > spans.front().start; ++n)
+      d = verdict::previousDay(d);
+    in.days = n;
+  } else if (auto since = boundTime(range.since, **j)) {
     int n = 1;
     for (auto d = verdict::localDayOf(in.now); d.start > *since && n <= kReportMaxDays; ++n)
       d = verdict::previousDay(d);
@@ -132,6 +162,14 @@ int reportCommand(const Args& args) {
       }
       in.records.push_back(std::move(rec));
     }
+  }
+  if (period) {
+    const auto periods = reportPeriods(in, spans);
+    std::fputs((parsed->has("--csv") ? formatPeriodCsv(in, periods)
+                                     : formatPeriodTable(in, *period, periods))
+                   .c_str(),
+               stdout);
+    return kExitOk;
   }
   const auto summaries = reportDays(in);
   if (parsed->has("--csv")) {

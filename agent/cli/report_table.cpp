@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <ctime>
 
 #include "agent/cli/display_format.h"
 #include "agent/cli/i18n.h"
@@ -164,6 +165,155 @@ std::string formatReportCsv(const ReportInput& in, const std::vector<nlohmann::j
                      d["outages"].value("seconds", 0.0), d.value("power_off_s", 0.0), csvNum(cov),
                      cov ? (*cov >= verdict::kPartialCoverage ? "true" : "false") : "",
                      d.value("complete", false) ? "true" : "false",
+                     v.is_boolean() ? (v.get<bool>() ? "true" : "false") : "");
+  }
+  return s;
+}
+
+}  // namespace uplinkprobe::cli
+
+namespace uplinkprobe::cli {
+namespace {
+
+std::tm localTm(WallTime t) {
+  const std::time_t tt = std::chrono::system_clock::to_time_t(
+      std::chrono::time_point_cast<std::chrono::system_clock::duration>(t));
+  std::tm tm{};
+  localtime_r(&tt, &tm);
+  return tm;
+}
+
+// period 10, tests 7, down/up 6, uptime 8, outages 8, cov 5, days 7, verdict.
+std::string periodRow(const std::string& period, const std::string& tests, const std::string& down,
+                      const std::string& up, const std::string& uptime, const std::string& outages,
+                      const std::string& cov, const std::string& days, const std::string& verdict) {
+  return fmt::format("{:<10} {:>7} {:>6} {:>6} {:>8} {:>8} {:>5} {:>7}  {}", period, tests, down,
+                     up, uptime, outages, cov, days, verdict);
+}
+
+}  // namespace
+
+PeriodSpan periodOf(WallTime t, Period p) {
+  verdict::LocalDay first = verdict::localDayOf(t);
+  // Back to Monday (ISO weeks) or to the 1st; at most 30 steps.
+  for (int i = 0; i < 31; ++i) {
+    const std::tm tm = localTm(first.start);
+    if (p == Period::kWeek ? tm.tm_wday == 1 : tm.tm_mday == 1) break;
+    first = verdict::previousDay(first);
+  }
+  PeriodSpan s;
+  s.first_day = first;
+  s.last_day = first;
+  const int month = localTm(first.start).tm_mon;
+  for (int i = 0; i < 31; ++i) {
+    const auto next = verdict::nextDay(s.last_day);
+    if (p == Period::kWeek ? i == 6 : localTm(next.start).tm_mon != month) break;
+    s.last_day = next;
+  }
+  s.start = s.first_day.start;
+  s.end = s.last_day.end;
+  char label[32];
+  const std::tm tm = localTm(s.start);
+  std::strftime(label, sizeof label, p == Period::kWeek ? "%G-W%V" : "%Y-%m", &tm);
+  s.label = label;
+  return s;
+}
+
+PeriodSpan previousPeriod(const PeriodSpan& s, Period p) {
+  return periodOf(s.start - std::chrono::hours(12), p);
+}
+
+std::vector<nlohmann::json> reportPeriods(const ReportInput& in,
+                                          const std::vector<PeriodSpan>& spans) {
+  std::vector<nlohmann::json> out;
+  for (const auto& s : spans) {
+    if (!in.first_record || s.end <= *in.first_record || s.start > in.now) continue;
+    verdict::LocalDay whole{s.label, s.start, s.end};
+    auto body = verdict::summarizeDay(in.records, whole, std::min(in.now, s.end), in.target);
+    int reported = 0, met = 0, below = 0;
+    for (auto d = s.first_day; d.start < s.end && d.start <= in.now; d = verdict::nextDay(d)) {
+      if (d.end <= *in.first_record) continue;
+      ++reported;
+      const auto day = verdict::summarizeDay(in.records, d, std::min(in.now, d.end), in.target);
+      const auto& m = day["verdict"]["meets_target"];
+      if (m.is_boolean()) ++(m.get<bool>() ? met : below);
+    }
+    body["label"] = s.label;
+    body["first_date"] = s.first_day.date;
+    body["last_date"] = s.last_day.date;
+    body["days_reported"] = reported;
+    body["days_met"] = met;
+    body["days_below"] = below;
+    out.push_back(std::move(body));
+  }
+  return out;
+}
+
+std::string formatPeriodTable(const ReportInput& in, Period p,
+                              const std::vector<nlohmann::json>& periods) {
+  std::string s;
+  s += wrapLine("",
+                fmt::format(fmt::runtime(tr("uplinkprobe report: school {} device {}")),
+                            in.school_id, in.device_id),
+                0);
+  s += wrapLine(
+      "",
+      fmt::format(fmt::runtime(tr("target {} down (IP capacity, tolerance {}); "
+                                  "Mbps: IP capacity over counted tests")),
+                  formatRate(in.target.down_target_mbps), formatPercent(in.target.tolerance_pct)),
+      0);
+  s += wrapLine("",
+                p == Period::kWeek ? tr("by ISO week (Monday to Sunday, local time)")
+                                   : tr("by calendar month (local time)"),
+                0);
+  s += "\n";
+  s += periodRow(p == Period::kWeek ? tr("week") : tr("month"), tr("tests"), tr("down"), tr("up"),
+                 tr("uptime"), tr("outages"), tr("cov"), tr("days"), tr("verdict")) +
+       "\n";
+  if (periods.empty()) s += "  " + std::string(tr("no records yet")) + "\n";
+  bool any_open = false;
+  for (const auto& d : periods) {
+    const auto& t = d["tests"];
+    const int outage_n = d["outages"].value("count", 0);
+    const double outage_s = d["outages"].value("seconds", 0.0);
+    const auto cov = numberAt(d, {"coverage"});
+    const bool open = !d.value("complete", true);
+    any_open = any_open || open;
+    s += periodRow(
+             str(d, "label"), fmt::format("{}/{}", t.value("counted", 0), t.value("run", 0)),
+             formatNumber(numberAt(d, {"download", "ip_capacity_mbps", "median"})),
+             formatNumber(numberAt(d, {"upload", "ip_capacity_mbps", "median"})),
+             formatPercent(numberAt(d, {"uptime_pct"})),
+             outage_n ? fmt::format("{}/{:.0f}m", outage_n, outage_s / 60.0) : "0",
+             cov ? fmt::format("{:.0f}%", *cov * 100.0) : kUnknown,
+             fmt::format("{}/{}", d.value("days_met", 0), d.value("days_below", 0)),
+             meetsWord(d["verdict"].value("meets_target", nlohmann::json())) + (open ? " +" : "")) +
+         "\n";
+  }
+  s += wrapLine("", tr("days: days that met / missed the target (median counted download)"), 0);
+  s += wrapLine("", tr("outages: count/minutes; cov: share of the period observed"), 0);
+  if (any_open) s += wrapLine("", tr("+ this period, so far"), 0);
+  return s;
+}
+
+std::string formatPeriodCsv(const ReportInput& in, const std::vector<nlohmann::json>& periods) {
+  std::string s =
+      "school_id,device_id,period,first_date,last_date,period_ended,tests_run,tests_counted,"
+      "tests_failed,down_median_mbps,down_p10_mbps,up_median_mbps,uptime_pct,outages,outage_s,"
+      "observed_share,days_reported,days_met,days_below,meets_target\n";
+  for (const auto& d : periods) {
+    const auto& v = d["verdict"]["meets_target"];
+    s += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n",
+                     csvField(in.school_id), csvField(in.device_id), str(d, "label"),
+                     str(d, "first_date"), str(d, "last_date"),
+                     d.value("complete", false) ? "true" : "false", d["tests"].value("run", 0),
+                     d["tests"].value("counted", 0), d["tests"].value("failed", 0),
+                     csvNum(numberAt(d, {"download", "ip_capacity_mbps", "median"})),
+                     csvNum(numberAt(d, {"download", "ip_capacity_mbps", "p10"})),
+                     csvNum(numberAt(d, {"upload", "ip_capacity_mbps", "median"})),
+                     csvNum(numberAt(d, {"uptime_pct"})), d["outages"].value("count", 0),
+                     d["outages"].value("seconds", 0.0), csvNum(numberAt(d, {"coverage"})),
+                     d.value("days_reported", 0), d.value("days_met", 0), d.value("days_below", 0),
                      v.is_boolean() ? (v.get<bool>() ? "true" : "false") : "");
   }
   return s;

@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "agent/verdict/alert_engine.h"
+#include "agent/verdict/local_day.h"
 #include "agent/verdict/throughput_verdict.h"
 #include "common/clock.h"
 
@@ -45,5 +46,37 @@ std::string formatReportTable(const ReportInput& in, const std::vector<nlohmann:
 // observed_share (0..1 of the day the agent observed), observed_all_day (observed_share
 // >= 0.99), meets_target (empty when no counted test). Unknown numbers are empty cells.
 std::string formatReportCsv(const ReportInput& in, const std::vector<nlohmann::json>& days);
+
+}  // namespace uplinkprobe::cli
+
+namespace uplinkprobe::cli {
+
+// `report --period week|month`: one row per ISO week (Monday to Sunday) or calendar month in
+// the school's zone, from the same summarizeDay() over the whole period (tests, medians,
+// uptime, outages, coverage of the period so far; its verdict on the median counted download
+// of the period, as a day's) plus how many of its reported days met / missed the target.
+enum class Period { kWeek, kMonth };
+inline constexpr int kReportMaxPeriods = 12;
+
+struct PeriodSpan {
+  std::string label;  // "2026-W49" (ISO week-year and week), "2026-12"
+  verdict::LocalDay first_day, last_day;
+  WallTime start, end;
+};
+// The period holding t.
+PeriodSpan periodOf(WallTime t, Period p);
+PeriodSpan previousPeriod(const PeriodSpan& s, Period p);
+
+// Summary bodies, oldest first: summarizeDay() over [start, min(now, end)) with "label",
+// "first_date", "last_date", "days_reported", "days_met", "days_below" added. Periods that
+// ended before in.first_record are left out; so are days before it in the day counts.
+std::vector<nlohmann::json> reportPeriods(const ReportInput& in,
+                                          const std::vector<PeriodSpan>& spans);
+std::string formatPeriodTable(const ReportInput& in, Period p,
+                              const std::vector<nlohmann::json>& periods);
+// Columns: school_id,device_id,period,first_date,last_date,period_ended,tests_run,
+// tests_counted,tests_failed,down_median_mbps,down_p10_mbps,up_median_mbps,uptime_pct,
+// outages,outage_s,observed_share,days_reported,days_met,days_below,meets_target.
+std::string formatPeriodCsv(const ReportInput& in, const std::vector<nlohmann::json>& periods);
 
 }  // namespace uplinkprobe::cli

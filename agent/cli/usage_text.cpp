@@ -60,12 +60,14 @@ std::string commandUsage(const std::string& c) {
   if (c == "report")
     return tr(
         "usage: uplinkprobe report [--config F] [--days N] [--since S] [--until U]\n"
-        "                          [--csv]\n"
+        "                          [--period week|month] [--csv]\n"
         "  Daily compliance table, open alerts and the last tests, from the journal.\n"
         "  --days N     today and the N-1 days before (default 7, at most 62)\n"
         "  --since S, --until U  the days from S to U instead: dates 2026-12-01,\n"
         "               times, or record seqs (their day)\n"
-        "  --csv        one row per day with school_id and device_id\n");
+        "  --period week|month  one row per ISO week or calendar month (default:\n"
+        "               the last 4 weeks or 3 months; --since/--until choose)\n"
+        "  --csv        one row per day (or period) with school_id and device_id\n");
   if (c == "check-config")
     return tr(
         "usage: uplinkprobe check-config [--config F]\n"

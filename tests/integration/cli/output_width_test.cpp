@@ -140,6 +140,22 @@ TEST_P(OutputWidth, TestRecordsReportAndCheckConfig) {
   EXPECT_EQ(rows, 1) << report.out;
   const auto csv = run({UPLINKPROBE_BIN, "report", "--config", config(), "--csv"}, false);
   EXPECT_EQ(csv.out.rfind("school_id,device_id,date,", 0), 0u) << csv.out;
+  for (const char* period : {"week", "month"}) {
+    const auto by = run({UPLINKPROBE_BIN, "report", "--config", config(), "--period", period});
+    EXPECT_EQ(by.code, 0) << by.err;
+    EXPECT_NE(by.out.find(chinese() ? (period[0] == 'w' ? "按 ISO 周" : "按自然月")
+                                    : (period[0] == 'w' ? "by ISO week" : "by calendar month")),
+              std::string::npos)
+        << by.out;
+    const auto by_csv =
+        run({UPLINKPROBE_BIN, "report", "--config", config(), "--period", period, "--csv"}, false);
+    EXPECT_EQ(by_csv.out.rfind("school_id,device_id,period,", 0), 0u) << by_csv.out;
+  }
+  EXPECT_EQ(run({UPLINKPROBE_BIN, "report", "--config", config(), "--period", "day"}).code, 64);
+  EXPECT_EQ(
+      run({UPLINKPROBE_BIN, "report", "--config", config(), "--period", "week", "--days", "3"})
+          .code,
+      64);
 
   // The receipt: none saved yet (2), a bad number (64); commissioned, printed again.
   EXPECT_EQ(run({UPLINKPROBE_BIN, "receipt", "--config", config()}).code, 2);
