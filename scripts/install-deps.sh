@@ -16,7 +16,7 @@ test_pkgs=(
   clang-14 clang-format-14 libclang-rt-14-dev python3
   ethtool iputils-ping
   openssl sqlite3 postgresql-15 python3-jsonschema json-schema-test-suite faketime
-  chromium fonts-noto-cjk gettext tmux zbar-tools
+  chromium fonts-noto-cjk gettext tmux zbar-tools php-fpm
   lintian devscripts
 )
 

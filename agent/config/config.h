@@ -34,6 +34,14 @@ struct ServerConfig {
   std::string url;                  // librespeed
   std::string download_url;         // http
   std::string upload_url;           // http
+  // LibreSpeed's own names (its server list and web UI): paths under url. "" = LibreSpeed's
+  // defaults garbage.php, empty.php, empty.php, getIP.php (the PHP backend; the Go backend
+  // and uplinkprobe-server answer those paths too). Go-style paths: "garbage", "empty", ….
+  std::string dl_url;     // dlURL
+  std::string ul_url;     // ulURL
+  std::string ping_url;   // pingURL
+  std::string getip_url;  // getIpURL
+  std::string from_file;  // the servers_file it came from; "" = written in the TOML
 };
 
 struct ThroughputConfig {
@@ -49,6 +57,9 @@ struct ThroughputConfig {
   std::string wan_interface;
   std::string ca_file;
   bool tls_verify = true;
+  // A LibreSpeed server-list JSON (web UI / librespeed-cli format) whose entries are appended
+  // to [[servers]] at load (relative paths: from the config file's directory).
+  std::string servers_file;
 };
 
 struct ScheduleConfig {

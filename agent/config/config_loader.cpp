@@ -1,10 +1,13 @@
 #include "agent/config/config_loader.h"
 
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
+#include "agent/config/librespeed_server_list.h"
 #include "agent/config/remote_overrides.h"
 #include "agent/config/schema.h"
+#include "platform/state_dir.h"
 
 namespace uplinkprobe::config {
 namespace {
@@ -43,6 +46,27 @@ Status crossCheck(const Config& c, const std::string& src, Purpose purpose) {
   return Status::Ok();
 }
 
+// [throughput] servers_file: the LibreSpeed server list's entries join [[servers]].
+Status addServersFile(Config& c, const std::string& base_dir) {
+  const std::string& file = c.throughput.servers_file;
+  if (file.empty()) return Status::Ok();
+  auto fail = [&](const std::string& m) {
+    return Status(makeError("config", keyMessage(c, "throughput", "servers_file", m)));
+  };
+  std::filesystem::path path(file);
+  if (path.is_relative() && !base_dir.empty()) path = std::filesystem::path(base_dir) / path;
+  auto text = platform::readRegularFile(path.string(), kMaxServerListBytes);
+  if (!text) return fail(text.error().message);
+  auto list = parseLibrespeedServerList(*text, path.string());
+  if (!list) return fail(list.error().message);
+  if (c.servers.size() + list->size() > kMaxServerListEntries)
+    return fail(path.string() + ": " + std::to_string(list->size()) + " servers and " +
+                std::to_string(c.servers.size()) + " [[servers]]: at most " +
+                std::to_string(kMaxServerListEntries) + " in all");
+  for (auto& s : *list) c.servers.push_back(std::move(s));
+  return Status::Ok();
+}
+
 }  // namespace
 
 std::string keyId(std::string_view section, std::string_view key, size_t index) {
@@ -66,7 +90,8 @@ double TargetConfig::effectiveDownMbps() const {
   return std::max(floor_down_mbps, contracted_down_mbps);
 }
 
-Result<Config> loadConfigString(const std::string& text, const std::string& src, Purpose purpose) {
+Result<Config> loadConfigString(const std::string& text, const std::string& src, Purpose purpose,
+                                const std::string& base_dir) {
   Config c;
   c.source_path = src;
   auto st = configmap::loadToml<Config>(
@@ -81,6 +106,10 @@ Result<Config> loadConfigString(const std::string& text, const std::string& src,
   if (!st) return st.error();
   for (size_t i = 0; i < c.servers.size(); ++i)
     if (c.servers[i].name.empty()) c.servers[i].name = "server" + std::to_string(i + 1);
+  if (auto added = addServersFile(
+          c, base_dir.empty() ? std::filesystem::path(src).parent_path().string() : base_dir);
+      !added)
+    return added.error();
   if (auto cross = crossCheck(c, src, purpose); !cross) return cross.error();
   return c;
 }
@@ -102,7 +131,8 @@ Result<Config> loadConfigFile(const std::string& path, Purpose purpose) {
   if (overrides->empty()) return cfg;
   auto merged = applyRemoteOverrides(*text, *overrides, overrides_path);
   if (!merged) return merged.error();
-  auto effective = loadConfigString(*merged, path + " with " + overrides_path, purpose);
+  auto effective = loadConfigString(*merged, path + " with " + overrides_path, purpose,
+                                    std::filesystem::path(path).parent_path().string());
   if (!effective) return effective;
   effective->source_path = path;
   effective->remote_overrides_path = overrides_path;

@@ -24,9 +24,10 @@ std::string keyMessage(const Config& c, std::string_view section, std::string_vi
                        const std::string& message, size_t index = 0);
 
 Result<Config> loadConfigFile(const std::string& path, Purpose purpose);
-// `source_name` is used in messages only.
+// `source_name` is used in messages; a relative [throughput] servers_file is read from
+// `base_dir`, by default the directory of `source_name`.
 Result<Config> loadConfigString(const std::string& toml_text, const std::string& source_name,
-                                Purpose purpose);
+                                Purpose purpose, const std::string& base_dir = "");
 // Stable hash of the effective configuration, published in the status message and in the
 // agent_started / config_reloaded events so that an operator sees which devices run an
 // outdated or weakened config. Covers every key of schema() with its effective value

@@ -5,6 +5,8 @@
 #include <regex>
 #include <sstream>
 
+#include "agent/config/librespeed_server_list.h"
+
 namespace uplinkprobe::config {
 namespace {
 
@@ -170,6 +172,19 @@ std::vector<KeyDef> buildSchema() {
       {"servers", "upload_url", VT::kString, "\"\"",
        "An endpoint that accepts and discards POST bodies (kind http).", 0, 0, false,
        server(&ServerConfig::upload_url, checkUrl)},
+      {"servers", "dlURL", VT::kString, "\"garbage.php\"",
+       "LibreSpeed download path under url (kind librespeed); Go backend: \"garbage\".", 0, 0,
+       false, server(&ServerConfig::dl_url, librespeedPathProblem)},
+      {"servers", "ulURL", VT::kString, "\"empty.php\"",
+       "LibreSpeed upload path under url (kind librespeed); Go backend: \"empty\".", 0, 0, false,
+       server(&ServerConfig::ul_url, librespeedPathProblem)},
+      {"servers", "pingURL", VT::kString, "\"empty.php\"",
+       "LibreSpeed latency path under url (kind librespeed); Go backend: \"empty\".", 0, 0, false,
+       server(&ServerConfig::ping_url, librespeedPathProblem)},
+      {"servers", "getIpURL", VT::kString, "\"getIP.php\"",
+       "LibreSpeed public-IP path under url (kind librespeed); its failure only loses the "
+       "public IP.",
+       0, 0, false, server(&ServerConfig::getip_url, librespeedPathProblem)},
 
       {"throughput", "max_seconds", VT::kDouble, "8", "Hard cap on one direction's duration.", 2,
        60, false, real(&C::throughput, &ThroughputConfig::max_seconds)},
@@ -212,6 +227,10 @@ std::vector<KeyDef> buildSchema() {
        str(&C::throughput, &ThroughputConfig::wan_interface)},
       {"throughput", "ca_file", VT::kString, "\"\"", "CA bundle for https test servers.", 0, 0,
        false, str(&C::throughput, &ThroughputConfig::ca_file)},
+      {"throughput", "servers_file", VT::kString, "\"\"",
+       "A LibreSpeed server-list JSON (the format of its web UI and librespeed-cli): its "
+       "entries are added to [[servers]]; relative to this file's directory.",
+       0, 0, false, str(&C::throughput, &ThroughputConfig::servers_file)},
       {"throughput", "tls_verify", VT::kBool, "true",
        "Verify https test servers (turn off only in labs).", 0, 0, false,
        boolean(&C::throughput, &ThroughputConfig::tls_verify)},

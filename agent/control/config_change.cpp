@@ -2,6 +2,8 @@
 
 #include <sys/stat.h>
 
+#include <filesystem>
+
 #include "agent/config/config_loader.h"
 #include "agent/config/remote_overrides.h"
 #include "agent/config/toml_edit.h"
@@ -76,8 +78,8 @@ Result<config::Config> applyRemoteEdit(
   // The same loading as `uplinkprobe check-config` (Purpose::kRun), overrides included.
   auto merged = config::applyRemoteOverrides(*text, *after, path);
   if (!merged) return makeError("invalid_arguments", merged.error().message);
-  auto cfg =
-      config::loadConfigString(*merged, config_path + " with " + path, config::Purpose::kRun);
+  auto cfg = config::loadConfigString(*merged, config_path + " with " + path, config::Purpose::kRun,
+                                      std::filesystem::path(config_path).parent_path().string());
   if (!cfg) return makeError("invalid_arguments", cfg.error().message);
   cfg->source_path = config_path;
   cfg->remote_overrides_path = path;

@@ -14,6 +14,10 @@ measure::ThroughputOptions throughputOptionsFromConfig(const config::Config& c) 
     spec.url = s.url;
     spec.download_url = s.download_url;
     spec.upload_url = s.upload_url;
+    spec.dl_url = s.dl_url;
+    spec.ul_url = s.ul_url;
+    spec.ping_url = s.ping_url;
+    spec.getip_url = s.getip_url;
     o.servers.push_back(spec);
   }
   const auto& t = c.throughput;

@@ -92,13 +92,29 @@ Result<IdleLatency> measureIdleLatency(const Endpoints& endpoints, const Through
         out.server_ip = ip;
         out.ip_family = out.server_ip.find(':') != std::string::npos ? 6 : 4;
       }
-      if (endpoints.getip) out.public_ip = publicIpFromGetIp(sink.body);
     }
   }
   if (out.samples_ms.empty())
     return makeError("timeout", "no latency answer from " + hostPort(endpoints.latency) +
                                     " within " + std::to_string(budget_s) + " s");
   out.median_ms = *median(out.samples_ms);
+  // The public IP, once, on the same connection. LibreSpeed's getIP.php answers 500 without
+  // its optional GeoIP parts and some deployments drop it: any failure costs only the IP.
+  const double left_ms =
+      (budget_s - std::chrono::duration<double>(clock.steadyNow() - start).count()) * 1000.0;
+  if (!endpoints.getip.empty() && left_ms >= 100 && !(cancel && cancel->load())) {
+    curl_easy_setopt(easy.get(), CURLOPT_URL, endpoints.getip.c_str());
+    curl_easy_setopt(easy.get(), CURLOPT_NOBODY, 0L);
+    curl_easy_setopt(easy.get(), CURLOPT_HTTPGET, 1L);
+    curl_easy_setopt(easy.get(), CURLOPT_TIMEOUT_MS,
+                     static_cast<long>(std::min<double>(kProbeTimeoutMs, left_ms)));
+    sink.body.clear();
+    sink.header_bytes = 0;
+    long status = 0;
+    if (curl_easy_perform(easy.get()) == CURLE_OK &&
+        curl_easy_getinfo(easy.get(), CURLINFO_RESPONSE_CODE, &status) == CURLE_OK && status == 200)
+      out.public_ip = publicIpFromGetIp(sink.body);
+  }
   return out;
 }
 

@@ -25,10 +25,15 @@ Result<Endpoints> endpointsFor(const ServerSpec& s) {
     std::string base = s.url;
     if (auto q = base.find_first_of("?#"); q != std::string::npos) base.resize(q);
     if (base.back() != '/') base += '/';
-    e.download = base + "garbage?ckSize=" + std::to_string(kGarbageChunkMiB);
-    e.upload = base + "empty";
-    e.latency = base + "getIP";
-    e.getip = true;
+    auto path = [&](const std::string& p, const char* dflt) {
+      return base + (p.empty() ? std::string(dflt) : p);
+    };
+    e.download = path(s.dl_url, kLibrespeedDlUrl);
+    e.download += e.download.find('?') == std::string::npos ? '?' : '&';
+    e.download += "ckSize=" + std::to_string(kGarbageChunkMiB);
+    e.upload = path(s.ul_url, kLibrespeedUlUrl);
+    e.latency = path(s.ping_url, kLibrespeedPingUrl);
+    e.getip = path(s.getip_url, kLibrespeedGetIpUrl);
     return e;
   }
   if (s.kind == "http") {

@@ -16,6 +16,12 @@ struct ServerSpec {
   std::string url;
   std::string download_url;
   std::string upload_url;
+  // kind "librespeed": paths under url, LibreSpeed's dlURL/ulURL/pingURL/getIpURL; "" = its
+  // defaults garbage.php, empty.php, empty.php, getIP.php.
+  std::string dl_url;
+  std::string ul_url;
+  std::string ping_url;
+  std::string getip_url;
 };
 
 struct ThroughputOptions {

@@ -1,8 +1,8 @@
 #!/usr/bin/python3
 """A deliberately slow LibreSpeed-compatible server for tests that must interrupt a test in
 the middle of a direction: GET /garbage is paced at RATE bytes/s per connection, POST /empty
-reads its body at the same pace, GET /getIP answers at once. Prints "listening PORT" once
-bound to 127.0.0.1:0. Bounded: a request ends after 60 s; the process after LIFETIME s.
+reads its body at the same pace, GET /getIP and GET /empty (the ping) answer at once. Prints
+"listening PORT" once bound to 127.0.0.1:0. Bounded: a request ends after 60 s; the process after LIFETIME s.
 Usage: slow_librespeed.py [RATE_BYTES_PER_S] [LIFETIME_S]"""
 import http.server
 import json
@@ -30,6 +30,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
             self.wfile.write(body)
+            return
+        if self.path.startswith("/empty"):  # LibreSpeed's pingURL (empty.php)
+            self.send_response(200)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
             return
         if not self.path.startswith("/garbage"):
             self.send_error(404)

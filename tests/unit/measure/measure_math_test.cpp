@@ -71,16 +71,39 @@ TEST(LinkContext, ClientLimitedThreshold) {
 TEST(Endpoints, LibrespeedAndHttpKinds) {
   auto l = endpointsFor(ServerSpec{"a", "librespeed", "http://127.0.0.1:8080", "", ""});
   ASSERT_TRUE(l.ok());
-  EXPECT_EQ(l->download, "http://127.0.0.1:8080/garbage?ckSize=100");
-  EXPECT_EQ(l->upload, "http://127.0.0.1:8080/empty");
-  EXPECT_EQ(l->latency, "http://127.0.0.1:8080/getIP");
-  EXPECT_TRUE(l->getip);
+  // LibreSpeed's defaults: the PHP backend's names, which the Go backend and ours also serve.
+  EXPECT_EQ(l->download, "http://127.0.0.1:8080/garbage.php?ckSize=100");
+  EXPECT_EQ(l->upload, "http://127.0.0.1:8080/empty.php");
+  EXPECT_EQ(l->latency, "http://127.0.0.1:8080/empty.php");  // pingURL, not getIP
+  EXPECT_EQ(l->getip, "http://127.0.0.1:8080/getIP.php");
+  EXPECT_FALSE(l->latency_head);
   auto h = endpointsFor(ServerSpec{"b", "http", "", "http://x/f.bin", "http://x/up"});
   ASSERT_TRUE(h.ok());
   EXPECT_EQ(h->download, "http://x/f.bin");
   EXPECT_TRUE(h->latency_head);
+  EXPECT_EQ(h->getip, "");
   EXPECT_EQ(endpointsFor(ServerSpec{"c", "ftp", "ftp://x/", "", ""}).error().kind, "protocol");
   EXPECT_EQ(endpointsFor(ServerSpec{"d", "librespeed", "x:80", "", ""}).error().kind, "protocol");
+}
+
+TEST(Endpoints, LibrespeedServerEntryPaths) {
+  // A LibreSpeed server-list entry for the Go backend under a sub-path, as its web UI joins
+  // them (server + path; a missing "/" after server is added as speedtest.js does).
+  ServerSpec go{"go", "librespeed", "https://speed.example.cn/speedtest", "", ""};
+  go.dl_url = "backend/garbage";
+  go.ul_url = "backend/empty";
+  go.ping_url = "backend/empty";
+  go.getip_url = "backend/getIP";
+  auto e = endpointsFor(go);
+  ASSERT_TRUE(e.ok());
+  EXPECT_EQ(e->download, "https://speed.example.cn/speedtest/backend/garbage?ckSize=100");
+  EXPECT_EQ(e->upload, "https://speed.example.cn/speedtest/backend/empty");
+  EXPECT_EQ(e->latency, "https://speed.example.cn/speedtest/backend/empty");
+  EXPECT_EQ(e->getip, "https://speed.example.cn/speedtest/backend/getIP");
+  // A dlURL that already has a query gets ckSize with "&" (LibreSpeed's url_sep).
+  ServerSpec q{"q", "librespeed", "http://h/", "", ""};
+  q.dl_url = "garbage.php?cors=true";
+  EXPECT_EQ(endpointsFor(q)->download, "http://h/garbage.php?cors=true&ckSize=100");
 }
 
 TEST(Endpoints, PublicIpFromGetIp) {
