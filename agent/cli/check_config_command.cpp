@@ -7,6 +7,7 @@
 #include "agent/cli/display_format.h"
 #include "agent/cli/exit_codes.h"
 #include "agent/cli/i18n.h"
+#include "agent/cli/message_words.h"
 #include "agent/cli/usage_text.h"
 #include "agent/config/config_loader.h"
 #include "agent/config/schema.h"
@@ -20,13 +21,14 @@ int checkConfigCommand(const Args& args) {
   const std::string path = parsed->getOr("--config", kDefaultConfigPath);
   auto cfg = config::loadConfigFile(path, config::Purpose::kRun);
   if (!cfg) {
-    std::fputs(wrapMessage(cfg.error().message).c_str(), stderr);
+    std::fputs(wrapMessage(personMessage(cfg.error().message)).c_str(), stderr);
     return kExitBadConfig;
   }
   // Exactly the checks `run` and a reload make (daemon::validate), every problem listed.
   auto v = daemon::validate(*cfg);
-  for (const auto& w : v.warnings) std::fputs(wrapMessage(tr("warning: ") + w).c_str(), stderr);
-  for (const auto& e : v.errors) std::fputs(wrapMessage(e).c_str(), stderr);
+  for (const auto& w : v.warnings)
+    std::fputs(wrapMessage(tr("warning: ") + personMessage(w)).c_str(), stderr);
+  for (const auto& e : v.errors) std::fputs(wrapMessage(personMessage(e)).c_str(), stderr);
   if (!v.ok()) return kExitBadConfig;
   std::fputs(
       wrapMessage(fmt::format(fmt::runtime(tr("{}: OK (device {}, school {}, {} server(s), "

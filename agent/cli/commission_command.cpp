@@ -55,6 +55,7 @@
 #include "agent/cli/display_format.h"
 #include "agent/cli/exit_codes.h"
 #include "agent/cli/i18n.h"
+#include "agent/cli/message_words.h"
 #include "agent/cli/progress_view.h"
 #include "agent/cli/prompt_answer.h"
 #include "agent/cli/receipt.h"
@@ -296,15 +297,24 @@ struct BrokerState : publish::PublisherListener {
 
 std::string brokerAdvice(const Error& e, const config::Config& cfg) {
   if (e.kind == "auth")
-    return "the broker refused user \"" + cfg.mqtt.username +
-           "\": check --username and the password in --password-file with the broker's operator";
+    return fmt::format(fmt::runtime(tr("the broker refused user \"{}\": check --username and the "
+                                       "password in --password-file with the broker's operator")),
+                       cfg.mqtt.username);
   if (e.kind == "tls")
-    return "TLS to " + cfg.mqtt.uri +
-           " failed: check [mqtt] ca_file (the CA that signed the broker's certificate) and the "
-           "host name in --broker";
-  return "cannot reach " + cfg.mqtt.uri +
-         ": check the address and port in --broker, the school's firewall (outbound TCP to the "
-         "broker port) and that the broker is running";
+    return fmt::format(fmt::runtime(tr("TLS to {} failed: check [mqtt] ca_file (the CA that "
+                                       "signed the broker's certificate) and the host name in "
+                                       "--broker")),
+                       cfg.mqtt.uri);
+  return fmt::format(fmt::runtime(tr("cannot reach {}: check the address and port in --broker, the "
+                                     "school's firewall (outbound TCP to the broker port) and "
+                                     "that the broker is running")),
+                     cfg.mqtt.uri);
+}
+
+// "uplinkprobe commission: WHAT" and "  fix: HOW", wrapped, in the reader's language.
+void complainWithFix(const std::string& what, const std::string& how) {
+  std::fputs(wrapMessage("uplinkprobe commission: " + what).c_str(), stderr);
+  std::fputs(wrapMessage("  " + std::string(tr("fix:")) + " " + how).c_str(), stderr);
 }
 
 // Journal files created by root here must stay writable by the service user that owns the
@@ -401,12 +411,13 @@ MeasureOutcome measureJournalPublish(const config::Config& cfg,
     loop.runUntil([&] { return broker.state != BrokerState::kPending; },
                   std::chrono::duration_cast<std::chrono::milliseconds>(kBrokerTimeout));
     if (broker.state != BrokerState::kConnected) {
-      Error e = broker.state == BrokerState::kPending ? Error{"connect", "no answer within 15 s"}
-                                                      : broker.error;
+      Error e = broker.state == BrokerState::kPending
+                    ? Error{"connect", tr("no answer within 15 s")}
+                    : broker.error;
       publisher->setListener(nullptr);
-      std::fprintf(stderr, "uplinkprobe commission: broker %s: %s\n  fix: %s\n",
-                   cfg.mqtt.uri.c_str(), terminalSafe(e.message, false).c_str(),
-                   brokerAdvice(e, cfg).c_str());
+      complainWithFix(fmt::format(fmt::runtime(tr("broker {}: {}")), cfg.mqtt.uri,
+                                  terminalSafe(e.message, false)),
+                      brokerAdvice(e, cfg));
       return out.stopWith(kExitError);
     }
     broker_line =
@@ -657,18 +668,23 @@ int commissionCommand(const Args& args) {
   // ---- 1. settings ----
   auto original = readFile(path);
   if (!original) {
-    std::fprintf(stderr,
-                 "uplinkprobe commission: %s\n  fix: install the uplinkprobe package (it ships "
-                 "%s) or pass --config F; `uplinkprobe example-config > F` makes one\n",
-                 original.error().message.c_str(), kDefaultConfig);
+    complainWithFix(personMessage(original.error().message),
+                    fmt::format(fmt::runtime(tr("install the uplinkprobe package (it ships {}) or "
+                                                "pass --config F; `uplinkprobe example-config > "
+                                                "F` makes one")),
+                                kDefaultConfig));
     return kExitBadConfig;
   }
   auto current = config::loadConfigString(*original, path, config::Purpose::kTest);
   if (!current) {
-    std::fprintf(stderr,
-                 "%s\n  fix: correct that line, or start again from the annotated default: "
-                 "uplinkprobe example-config > %s\n",
-                 current.error().message.c_str(), path.c_str());
+    std::fputs(wrapMessage(personMessage(current.error().message)).c_str(), stderr);
+    std::fputs(wrapMessage("  " + std::string(tr("fix:")) + " " +
+                           fmt::format(fmt::runtime(tr("correct that line, or start again from "
+                                                       "the annotated default: uplinkprobe "
+                                                       "example-config > {}")),
+                                       path))
+                   .c_str(),
+               stderr);
     return kExitBadConfig;
   }
   auto example =
@@ -795,8 +811,11 @@ int commissionCommand(const Args& args) {
   // ---- 3. config: validate before writing, keep a backup ----
   auto cfg = config::loadConfigString(text, path, config::Purpose::kRun);
   if (!cfg) {
-    std::fprintf(stderr, "uplinkprobe commission: the new settings are not valid: %s\n",
-                 cfg.error().message.c_str());
+    std::fputs(wrapMessage("uplinkprobe commission: " +
+                           fmt::format(fmt::runtime(tr("the new settings are not valid: {}")),
+                                       personMessage(cfg.error().message)))
+                   .c_str(),
+               stderr);
     return kExitBadConfig;
   }
   cfg->source_path = path;

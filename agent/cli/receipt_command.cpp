@@ -14,6 +14,7 @@
 #include "agent/cli/display_format.h"
 #include "agent/cli/exit_codes.h"
 #include "agent/cli/i18n.h"
+#include "agent/cli/message_words.h"
 #include "agent/cli/receipt.h"
 #include "agent/cli/receipt_store.h"
 #include "agent/cli/usage_text.h"
@@ -69,7 +70,7 @@ int receiptCommand(const Args& args) {
   auto cfg =
       config::loadConfigFile(parsed->getOr("--config", kDefaultConfigPath), config::Purpose::kTest);
   if (!cfg) {
-    std::fputs(wrapMessage(cfg.error().message).c_str(), stderr);
+    std::fputs(wrapMessage(personMessage(cfg.error().message)).c_str(), stderr);
     return kExitBadConfig;
   }
   const std::string& dir = cfg->storage.dir;

@@ -10,6 +10,7 @@
 #include "agent/cli/display_format.h"
 #include "agent/cli/exit_codes.h"
 #include "agent/cli/i18n.h"
+#include "agent/cli/message_words.h"
 #include "agent/cli/record_line.h"
 #include "agent/cli/record_range.h"
 #include "agent/cli/usage_text.h"
@@ -60,7 +61,7 @@ int recordsCommand(const Args& args) {
   auto cfg =
       config::loadConfigFile(parsed->getOr("--config", kDefaultConfigPath), config::Purpose::kTest);
   if (!cfg) {
-    std::fputs(wrapMessage(cfg.error().message).c_str(), stderr);
+    std::fputs(wrapMessage(personMessage(cfg.error().message)).c_str(), stderr);
     return kExitBadConfig;
   }
   useTimeZone(cfg->schedule.timezone);  // lines show the school's local time with its offset

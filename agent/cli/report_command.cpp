@@ -11,6 +11,7 @@
 #include "agent/cli/display_format.h"
 #include "agent/cli/exit_codes.h"
 #include "agent/cli/i18n.h"
+#include "agent/cli/message_words.h"
 #include "agent/cli/record_range.h"
 #include "agent/cli/report_table.h"
 #include "agent/cli/usage_text.h"
@@ -67,7 +68,7 @@ int reportCommand(const Args& args) {
   auto cfg =
       config::loadConfigFile(parsed->getOr("--config", kDefaultConfigPath), config::Purpose::kTest);
   if (!cfg) {
-    std::fputs(wrapMessage(cfg.error().message).c_str(), stderr);
+    std::fputs(wrapMessage(personMessage(cfg.error().message)).c_str(), stderr);
     return kExitBadConfig;
   }
   // Days are the school's local days, as the daemon's; times are shown with their offset.

@@ -12,6 +12,7 @@
 #include "agent/cli/commands.h"
 #include "agent/cli/display_format.h"
 #include "agent/cli/exit_codes.h"
+#include "agent/cli/message_words.h"
 #include "agent/cli/status_view.h"
 #include "agent/cli/usage_text.h"
 #include "agent/config/config_loader.h"
@@ -41,7 +42,7 @@ int statusCommand(const Args& args) {
   auto cfg =
       config::loadConfigFile(parsed->getOr("--config", kDefaultConfigPath), config::Purpose::kTest);
   if (!cfg) {
-    std::fputs(wrapMessage(cfg.error().message).c_str(), stderr);
+    std::fputs(wrapMessage(personMessage(cfg.error().message)).c_str(), stderr);
     return kExitBadConfig;
   }
   useTimeZone(cfg->schedule.timezone);

@@ -19,6 +19,7 @@
 #include "agent/cli/display_format.h"
 #include "agent/cli/exit_codes.h"
 #include "agent/cli/i18n.h"
+#include "agent/cli/message_words.h"
 #include "agent/cli/progress_view.h"
 #include "agent/cli/test_summary.h"
 #include "agent/cli/usage_text.h"
@@ -53,7 +54,7 @@ int testCommand(const Args& args) {
   if (auto path = config_path) {
     auto loaded = config::loadConfigFile(*path, config::Purpose::kTest);
     if (!loaded) {
-      std::fputs(wrapMessage(loaded.error().message).c_str(), stderr);
+      std::fputs(wrapMessage(personMessage(loaded.error().message)).c_str(), stderr);
       return kExitBadConfig;
     }
     cfg = std::move(*loaded);

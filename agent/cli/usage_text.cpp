@@ -5,6 +5,7 @@
 #include "agent/cli/display_format.h"
 #include "agent/cli/exit_codes.h"
 #include "agent/cli/i18n.h"
+#include "agent/cli/message_words.h"
 
 namespace uplinkprobe::cli {
 
@@ -95,7 +96,8 @@ std::string commandUsage(const std::string& c) {
 }
 
 int usageError(const std::string& command, const std::string& why) {
-  std::fprintf(stderr, "%s%s", wrapLine("uplinkprobe " + command + ": ", why, 2).c_str(),
+  std::fprintf(stderr, "%s%s",
+               wrapLine("uplinkprobe " + command + ": ", personMessage(why), 2).c_str(),
                commandUsage(command).c_str());
   return kExitUsage;
 }

@@ -5,6 +5,7 @@
 #include "agent/cli/display_format.h"
 #include "agent/cli/exit_codes.h"
 #include "agent/cli/i18n.h"
+#include "agent/cli/message_words.h"
 
 namespace uplinkprobe::cli {
 namespace {
@@ -100,7 +101,7 @@ std::string headline(const nlohmann::json& r) {
       if (currentLanguage() == Language::kChinese)
         if (const char* words = errorKindWords(kind)) said = tr(words);
       return fmt::format(fmt::runtime(tr("{}: {}: {}")), word, said,
-                         e.value("message", std::string()));
+                         personMessage(e.value("message", std::string())));
     }
     case Outcome::kCancelled:
       if (o.down_judged)

@@ -103,6 +103,11 @@ TEST_P(OutputWidth, TestRecordsReportAndCheckConfig) {
   EXPECT_NE(closed.out.find(chinese() ? "出错：无法连接服务器：" : "ERROR: connect: "),
             std::string::npos)
       << closed.out;
+  // ... and the engine's message itself too (no English left in a Chinese screen).
+  if (chinese()) {
+    EXPECT_NE(closed.out.find("服务器 127.0.0.1:9 拒绝连接"), std::string::npos) << closed.out;
+    EXPECT_EQ(closed.out.find("refused"), std::string::npos) << closed.out;
+  }
 
   server::testing::ServerProcess server;
   ASSERT_NE(server.port(), 0);
@@ -182,6 +187,23 @@ TEST_P(OutputWidth, TestRecordsReportAndCheckConfig) {
   testing::writeFile((dir_ / "bad.toml").string(), "[target]\nfloor_down_mbps = \"fast\"\n");
   const auto bad = run({UPLINKPROBE_BIN, "check-config", "--config", (dir_ / "bad.toml").string()});
   EXPECT_EQ(bad.code, 78);
+  // The loader's message, said in the reader's language (message_words.h).
+  for (const char* part : {chinese() ? "bad.toml 第 2 行：" : "bad.toml line 2:",
+                           chinese() ? "floor_down_mbps：应为数字" : "floor_down_mbps: expected a"})
+    EXPECT_NE(bad.err.find(part), std::string::npos) << bad.err;
+  testing::writeFile((dir_ / "example.toml").string(),
+                     run({UPLINKPROBE_BIN, "example-config"}, false).out);
+  const auto placeholder =
+      run({UPLINKPROBE_BIN, "check-config", "--config", (dir_ / "example.toml").string()});
+  EXPECT_EQ(placeholder.code, 78);
+  EXPECT_NE(placeholder.err.find(chinese() ? "是示例占位值" : "is example-config's placeholder"),
+            std::string::npos)
+      << placeholder.err;
+  const auto unknown_option = run({UPLINKPROBE_BIN, "status", "--bogus"});
+  EXPECT_EQ(unknown_option.code, 64);
+  EXPECT_NE(unknown_option.err.find(chinese() ? "未知选项 --bogus" : "unknown option --bogus"),
+            std::string::npos)
+      << unknown_option.err;
 }
 
 // `status` against a real daemon (availability only, no broker): not running before, running
