@@ -12,6 +12,8 @@
 //   6. the throughput record and an `event` {"event":"commissioned", ...} are journaled in
 //      [storage] dir and published with QoS 1 (waiting for PUBACK);
 //   7. a receipt is printed, and the service is (re)started when systemd runs.
+// commissionCommand() runs the steps in this order, each a function here; the deciding parts
+// of 1 and 3 (flags and answers, the config edits) are in commission_steps.h with unit tests.
 // A running uplinkprobe.service is stopped first: its own scheduled test would share the link
 // with ours (both results wrong), and it holds the journal lock and the broker client id.
 //
@@ -52,6 +54,7 @@
 
 #include "agent/cli/arg_parser.h"
 #include "agent/cli/commands.h"
+#include "agent/cli/commission_steps.h"
 #include "agent/cli/display_format.h"
 #include "agent/cli/exit_codes.h"
 #include "agent/cli/i18n.h"
@@ -86,8 +89,6 @@ namespace uplinkprobe::cli {
 namespace {
 
 namespace fs = std::filesystem;
-using config::setTomlKey;
-using config::tomlQuote;
 using platform::writeFileAtomic;
 using Clock = std::chrono::steady_clock;
 
@@ -96,7 +97,6 @@ constexpr const char* kService = "uplinkprobe.service";
 constexpr auto kBrokerTimeout = std::chrono::seconds(15);
 constexpr auto kPublishTimeout = std::chrono::seconds(15);
 constexpr size_t kMaxAnswer = 256;
-constexpr int kMaxAsks = 5;                // a bad answer is asked again at most this often
 constexpr size_t kMaxSecretAnswer = 4096;  // as publish::readPasswordFile allows
 
 constexpr const char* kUsage =
@@ -122,53 +122,6 @@ void onInterrupt(int) { g_cancel.store(true); }
 int usage(const std::string& why) {
   std::fprintf(stderr, "uplinkprobe commission: %s\n%s", why.c_str(), kUsage);
   return kExitUsage;
-}
-
-// One setting the technician provides: flag, where it lives in the config, prompt text.
-struct Field {
-  const char* flag;
-  const char* section;
-  const char* key;
-  const char* prompt;
-  bool number;
-};
-
-// The device id comes first: it is on the box's label, the rest comes from the school.
-constexpr Field kFields[] = {
-    {"--device-id", "identity", "device_id", N_("Device id (unique per probe)"), false},
-    {"--school-id", "identity", "school_id", N_("School id (education department)"), false},
-    {"--school-name", "identity", "school_name", N_("School name"), false},
-    {"--region", "identity", "region", N_("Region (city/prefecture)"), false},
-    {"--county", "identity", "county", N_("County/district"), false},
-    {"--carrier", "identity", "carrier", N_("Carrier"), false},
-    {"--contracted-down", "target", "contracted_down_mbps", N_("Contracted download, Mbps"), true},
-    {"--contracted-up", "target", "contracted_up_mbps", N_("Contracted upload, Mbps (0 = none)"),
-     true},
-    {"--server", "servers", "url", N_("Test server URL (uplinkprobe-server / LibreSpeed)"), false},
-    {"--broker", "mqtt", "uri", N_("MQTT broker (tcp://host:1883, ssl://host:8883, empty = none)"),
-     false},
-    {"--username", "mqtt", "username", N_("Broker user name (empty = none)"), false},
-};
-
-std::string fmtNumber(double v) {
-  std::ostringstream o;
-  o << v;
-  return o.str();
-}
-
-std::string currentValue(const config::Config& c, const std::string& key) {
-  if (key == "device_id") return c.identity.device_id;
-  if (key == "school_id") return c.identity.school_id;
-  if (key == "school_name") return c.identity.school_name;
-  if (key == "region") return c.identity.region;
-  if (key == "county") return c.identity.county;
-  if (key == "carrier") return c.identity.carrier;
-  if (key == "contracted_down_mbps") return fmtNumber(c.target.contracted_down_mbps);
-  if (key == "contracted_up_mbps") return fmtNumber(c.target.contracted_up_mbps);
-  if (key == "url") return c.servers.empty() ? "" : c.servers.front().url;
-  if (key == "uri") return c.mqtt.uri;
-  if (key == "username") return c.mqtt.username;
-  return "";
 }
 
 // Reads one bounded line from stdin; nullopt on EOF (the technician pressed Ctrl-D) or when
@@ -199,36 +152,11 @@ std::optional<std::string> readAnswer(bool echo, std::string* error) {
 
 std::optional<std::string> ask(const std::string& prompt, const std::string& def,
                                std::string* error) {
-  std::fprintf(stderr, "%s [%s]: ", tr(prompt.c_str()), def.c_str());
+  std::fprintf(stderr, "%s [%s]: ", prompt.c_str(), def.c_str());
   std::fflush(stderr);
   auto a = readAnswer(true, error);
   if (!a) return std::nullopt;
   return a->empty() ? def : *a;
-}
-
-std::optional<double> parseMbps(const std::string& s) {
-  char* end = nullptr;
-  double v = std::strtod(s.c_str(), &end);
-  if (s.empty() || end == s.c_str() || *end != '\0' || !(v >= 0) || v > 100000) return std::nullopt;
-  return v;
-}
-
-// Why an interactive answer cannot be taken ("" = it can): asked again, in the technician's
-// language.
-std::string answerProblem(const Field& f, const std::string& answer,
-                          const config::Config* example) {
-  const std::string key = f.key;
-  if (f.number && !parseMbps(answer))
-    return fmt::format(fmt::runtime(tr("\"{}\" is not a rate in Mbps; type a number, e.g. 200")),
-                       answer);
-  if ((key == "device_id" || key == "school_id") && answer.empty())
-    return tr("a value is required");
-  if (example && (key == "device_id" || key == "school_id") &&
-      answer == currentValue(*example, key))
-    return fmt::format(
-        fmt::runtime(tr("\"{}\" is the example placeholder; type this school's real value")),
-        answer);
-  return "";
 }
 
 // The config: one open (a FIFO cannot hang it), a regular file, at most 1 MiB.
@@ -652,20 +580,16 @@ MeasureOutcome runAsAccount(const ServiceAccount& account,
   return *outcome;
 }
 
-int commissionCommand(const Args& args) {
-  std::set<std::string> options = {"--config", "--password-file", "--trust-key", "--run-as"};
-  for (const auto& f : kFields) options.insert(f.flag);
-  auto parsed = parseArgs(args, {"--yes", "--no-start", "--help"}, options);
-  if (!parsed) return usage(parsed.error().message);
-  const auto& a = *parsed;
-  if (a.has("--help")) {
-    std::fputs(kUsage, stdout);
-    return kExitOk;
-  }
-  const std::string path = a.getOr("--config", kDefaultConfig);
-  const bool interactive = !a.has("--yes") && ::isatty(STDIN_FILENO) && ::isatty(STDERR_FILENO);
+namespace {
 
-  // ---- 1. settings ----
+// ---- 1. settings: the config as it is, then flags and answers ----
+struct Current {
+  std::string original;  // the file's text
+  config::Config cfg;
+  std::optional<config::Config> example;
+};
+
+std::optional<Current> readCurrentConfig(const std::string& path) {
   auto original = readFile(path);
   if (!original) {
     complainWithFix(personMessage(original.error().message),
@@ -673,7 +597,7 @@ int commissionCommand(const Args& args) {
                                                 "pass --config F; `uplinkprobe example-config > "
                                                 "F` makes one")),
                                 kDefaultConfig));
-    return kExitBadConfig;
+    return std::nullopt;
   }
   auto current = config::loadConfigString(*original, path, config::Purpose::kTest);
   if (!current) {
@@ -685,90 +609,40 @@ int commissionCommand(const Args& args) {
                                        path))
                    .c_str(),
                stderr);
-    return kExitBadConfig;
+    return std::nullopt;
   }
-  auto example =
-      config::loadConfigString(config::exampleConfig(), "example", config::Purpose::kTest);
+  Current c{*original, *current, std::nullopt};
+  if (auto ex =
+          config::loadConfigString(config::exampleConfig(), "example", config::Purpose::kTest))
+    c.example = *ex;
+  return c;
+}
 
-  if (interactive)
-    std::fprintf(stderr, "uplinkprobe commission: %s\n",
-                 tr("press Enter to keep the value in [brackets]."));
-  std::string text = *original;
-  std::map<std::string, std::string> value;  // key -> final value
-  for (const auto& f : kFields) {
-    std::string v = currentValue(*current, f.key);
-    if (auto given = a.get(f.flag)) {
-      v = *given;
-    } else if (interactive) {
-      // A bad answer is asked again (kMaxAsks times), never the end of the session; the
-      // example's placeholder identity is never offered as the answer to keep.
-      const std::string key = f.key;
-      const bool placeholder =
-          example && (key == "device_id" || key == "school_id") && v == currentValue(*example, key);
-      const std::string def = placeholder ? "" : v;
-      bool accepted = false;
-      for (int attempt = 0; attempt < kMaxAsks && !accepted; ++attempt) {
-        std::string error;
-        auto answer = ask(f.prompt, def, &error);
-        if (!answer && error.empty()) return usage("input ended (Ctrl-D); nothing was changed");
-        std::string why = answer ? answerProblem(f, *answer, example ? &*example : nullptr) : error;
-        if (!why.empty()) {
-          std::fprintf(stderr, "  %s\n", why.c_str());
-          continue;
-        }
-        v = *answer;
-        accepted = true;
-      }
-      if (!accepted) return usage(tr("too many invalid answers; nothing was changed"));
-    }
-    if (f.number && !parseMbps(v))
-      return usage(std::string(f.flag) + ": expected a rate in Mbps, e.g. 200 (got \"" + v + "\")");
-    value[f.key] = v;
-    const std::string literal = f.number ? fmtNumber(*parseMbps(v)) : tomlQuote(v);
-    auto edited = setTomlKey(text, f.section, f.key, literal);
-    if (!edited) {
-      std::fprintf(stderr, "uplinkprobe commission: %s: %s\n", path.c_str(),
-                   edited.error().message.c_str());
-      return kExitBadConfig;
-    }
-    text = std::move(*edited);
-    if (std::string(f.key) == "url") {
-      // A server given here is a LibreSpeed-compatible one (uplinkprobe-server).
-      auto k = setTomlKey(text, "servers", "kind", tomlQuote("librespeed"));
-      if (k) text = std::move(*k);
-    }
-  }
-  if (example) {
-    for (const char* key : {"device_id", "school_id"}) {
-      if (value[key] == currentValue(*example, key))
-        return usage(std::string("--") + (key[0] == 'd' ? "device-id" : "school-id") +
-                     ": still the example placeholder \"" + value[key] +
-                     "\"; give this school's real value");
-    }
-  }
+// --trust-key FILE: checked (an Ed25519 public key), referenced by absolute path, never
+// copied. The whole new list, or a usage error.
+Result<std::vector<std::string>> trustedKeysWith(const std::string& key_file,
+                                                 const config::Config& current) {
+  const std::string abs = fs::absolute(fs::path(key_file)).lexically_normal().string();
+  auto pem = record::readSmallFile(abs);
+  auto key = pem ? record::PublicKey::fromPem(*pem) : Result<record::PublicKey>(pem.error());
+  if (!key) return makeError("usage", "--trust-key " + key_file + ": " + key.error().message);
+  auto keys = current.control.trusted_keys;
+  if (std::find(keys.begin(), keys.end(), abs) == keys.end()) keys.push_back(abs);
+  std::printf("control: trusting command key %s (%s)\n", key->keyId().c_str(), abs.c_str());
+  return keys;
+}
 
-  if (auto key_file = a.get("--trust-key")) {
-    // Checked here (an Ed25519 public key), referenced by absolute path, never copied.
-    const std::string abs = fs::absolute(fs::path(*key_file)).lexically_normal().string();
-    auto pem = record::readSmallFile(abs);
-    auto key = pem ? record::PublicKey::fromPem(*pem) : Result<record::PublicKey>(pem.error());
-    if (!key) return usage("--trust-key " + *key_file + ": " + key.error().message);
-    auto keys = current->control.trusted_keys;
-    if (std::find(keys.begin(), keys.end(), abs) == keys.end()) keys.push_back(abs);
-    std::string literal = "[";
-    for (size_t i = 0; i < keys.size(); ++i) literal += (i ? ", " : "") + tomlQuote(keys[i]);
-    auto edited = setTomlKey(text, "control", "trusted_keys", literal + "]");
-    if (!edited) {
-      std::fprintf(stderr, "uplinkprobe commission: %s: %s\n", path.c_str(),
-                   edited.error().message.c_str());
-      return kExitBadConfig;
-    }
-    text = std::move(*edited);
-    std::printf("control: trusting command key %s (%s)\n", key->keyId().c_str(), abs.c_str());
-  }
+// ---- 2. broker password: from --password-file or asked; saved next to the config as
+// mqtt.password (root:uplinkprobe 0640, or 0600). Returns the [mqtt] password_file edit
+// (nullopt = unchanged), or the exit code on failure.
+struct PasswordStep {
+  std::optional<std::string> password_file;
+  int exit_code = kExitOk;
+};
 
-  // ---- 2. broker password ----
-  const std::string config_dir = fs::absolute(fs::path(path)).parent_path().string();
+PasswordStep passwordStep(const ParsedArgs& a, bool interactive, const std::string& username,
+                          const std::string& config_path) {
+  const std::string config_dir = fs::absolute(fs::path(config_path)).parent_path().string();
   const std::string secret_path = (fs::path(config_dir) / "mqtt.password").string();
   std::optional<std::string> password;
   if (auto pf = a.get("--password-file")) {
@@ -779,16 +653,19 @@ int commissionCommand(const Args& args) {
                    "uplinkprobe commission: --password-file: %s\n  fix: put the broker password "
                    "alone in a file readable by root, e.g. (umask 077; cat > /root/mqtt.pw)\n",
                    p.error().message.c_str());
-      return kExitUsage;
+      return {std::nullopt, kExitUsage};
     }
     password = *p;
-  } else if (interactive && !value["username"].empty()) {
+  } else if (interactive && !username.empty()) {
     std::fprintf(stderr, "Broker password for \"%s\" (not shown; Enter = keep the current): ",
-                 value["username"].c_str());
+                 username.c_str());
     std::fflush(stderr);
     std::string error;
     auto p = readAnswer(false, &error);
-    if (!p) return usage(error.empty() ? "input ended (Ctrl-D); nothing was changed" : error);
+    if (!p) {
+      usage(error.empty() ? "input ended (Ctrl-D); nothing was changed" : error);
+      return {std::nullopt, kExitUsage};
+    }
     if (!p->empty()) password = *p;
   }
   if (password) {
@@ -801,14 +678,17 @@ int commissionCommand(const Args& args) {
     if (auto st = writeFileAtomic(secret_path, *password + "\n", mode, gid); !st) {
       std::fprintf(stderr, "uplinkprobe commission: %s\n  fix: run as root (sudo)\n",
                    st.error().message.c_str());
-      return kExitError;
+      return {std::nullopt, kExitError};
     }
-    text = *setTomlKey(text, "mqtt", "password_file", tomlQuote(secret_path));
-  } else if (value["username"].empty()) {
-    text = *setTomlKey(text, "mqtt", "password_file", tomlQuote(""));
+    return {secret_path, kExitOk};
   }
+  if (username.empty()) return {std::string(), kExitOk};
+  return {std::nullopt, kExitOk};
+}
 
-  // ---- 3. config: validate before writing, keep a backup ----
+// ---- 3. config: validated before writing, the previous version kept as <config>.bak ----
+std::optional<config::Config> validateAndSave(const std::string& path, const std::string& original,
+                                              const std::string& text, int* exit_code) {
   auto cfg = config::loadConfigString(text, path, config::Purpose::kRun);
   if (!cfg) {
     std::fputs(wrapMessage("uplinkprobe commission: " +
@@ -816,22 +696,21 @@ int commissionCommand(const Args& args) {
                                        personMessage(cfg.error().message)))
                    .c_str(),
                stderr);
-    return kExitBadConfig;
+    *exit_code = kExitBadConfig;
+    return std::nullopt;
   }
   cfg->source_path = path;
-  useTimeZone(cfg->schedule.timezone);  // the receipt shows the school's local time
   struct stat cst {};
-  mode_t cmode = ::stat(path.c_str(), &cst) == 0 ? (cst.st_mode & 07777) : 0644;
-  if (text != *original) {
-    if (auto st = writeFileAtomic(path + ".bak", *original, cmode); !st) {
-      std::fprintf(stderr, "uplinkprobe commission: %s\n  fix: run as root (sudo)\n",
-                   st.error().message.c_str());
-      return kExitError;
-    }
-    if (auto st = writeFileAtomic(path, text, cmode); !st) {
-      std::fprintf(stderr, "uplinkprobe commission: %s\n  fix: run as root (sudo)\n",
-                   st.error().message.c_str());
-      return kExitError;
+  const mode_t cmode = ::stat(path.c_str(), &cst) == 0 ? (cst.st_mode & 07777) : 0644;
+  if (text != original) {
+    for (const auto& [file, data] :
+         {std::pair<std::string, const std::string*>{path + ".bak", &original}, {path, &text}}) {
+      if (auto st = writeFileAtomic(file, *data, cmode); !st) {
+        std::fprintf(stderr, "uplinkprobe commission: %s\n  fix: run as root (sudo)\n",
+                     st.error().message.c_str());
+        *exit_code = kExitError;
+        return std::nullopt;
+      }
     }
   }
   std::fputs(
@@ -840,111 +719,178 @@ int commissionCommand(const Args& args) {
           .c_str(),
       stdout);
   std::fflush(stdout);
+  return std::move(*cfg);
+}
 
-  struct sigaction sa {};
-  sa.sa_handler = onInterrupt;
-  sigaction(SIGINT, &sa, nullptr);
-  sigaction(SIGTERM, &sa, nullptr);
+// A running probe would test at the same time, hold the journal and the client id.
+void stopRunningService() {
+  if (!serviceActive()) return;
+  std::fputs(
+      wrapLine(tr("service:"),
+               fmt::format(fmt::runtime(tr("stopping {} for the commissioning test")), kService), 9)
+          .c_str(),
+      stdout);
+  if (std::system("systemctl stop uplinkprobe.service") != 0)
+    std::fprintf(stderr, "uplinkprobe commission: could not stop %s; results may be low\n",
+                 kService);
+}
 
-  // A running probe would test at the same time, hold the journal and the client id.
-  const bool was_active = serviceActive();
-  if (was_active) {
-    std::fputs(
-        wrapLine(tr("service:"),
-                 fmt::format(fmt::runtime(tr("stopping {} for the commissioning test")), kService),
-                 9)
-            .c_str(),
-        stdout);
-    if (std::system("systemctl stop uplinkprobe.service") != 0)
-      std::fprintf(stderr, "uplinkprobe commission: could not stop %s; results may be low\n",
-                   kService);
-  }
-
-  // ---- 4.-6. as the service account ----
-  // The broker password is read here, as root (it may be readable by root only); everything
-  // that talks to the network (broker, test server) or writes the state directory runs as
-  // the service account when we are root, so a hostile network peer or a planted file in
-  // the state directory meets the same privileges as in the daemon (issue 15).
+// ---- 4.-6. broker, test, journal and publish, as the service account when root ----
+// The broker password is read here, as root (it may be readable by root only); everything
+// that talks to the network (broker, test server) or writes the state directory runs as
+// the service account when we are root, so a hostile network peer or a planted file in
+// the state directory meets the same privileges as in the daemon (issue 15).
+MeasureOutcome measureStep(const config::Config& cfg, const std::string& run_as,
+                           bool run_as_given) {
   publish::ConnectSettings connect;
-  if (!cfg->mqtt.uri.empty()) {
-    auto settings = publish::makeConnectSettings(cfg->mqtt, cfg->identity.device_id);
+  if (!cfg.mqtt.uri.empty()) {
+    auto settings = publish::makeConnectSettings(cfg.mqtt, cfg.identity.device_id);
     if (!settings) {
       std::fprintf(stderr, "uplinkprobe commission: [mqtt]: %s\n",
                    settings.error().message.c_str());
-      return kExitBadConfig;
+      return MeasureOutcome().stopWith(kExitBadConfig);
     }
     connect = std::move(*settings);
   }
-  const journal::JournalOptions jo = daemon::journalOptionsFromConfig(*cfg);
-  MeasureOutcome outcome;
-  const std::string run_as = a.getOr("--run-as", "uplinkprobe");
+  const journal::JournalOptions jo = daemon::journalOptionsFromConfig(cfg);
   if (auto account = serviceAccount(run_as)) {
     if (auto st = prepareStateDir(jo.dir, *account); !st) {
       std::fprintf(stderr, "uplinkprobe commission: [storage] dir: %s\n",
                    st.error().message.c_str());
-      return kExitError;
+      return MeasureOutcome().stopWith(kExitError);
     }
     std::printf("steps:   broker, test and journal run as user %s\n", run_as.c_str());
-    outcome = runAsAccount(*account, [&] { return measureJournalPublish(*cfg, connect); });
-  } else {
-    if (::geteuid() == 0 && a.get("--run-as")) {
-      std::fprintf(stderr, "uplinkprobe commission: --run-as %s: no such user\n", run_as.c_str());
-      return kExitUsage;
-    }
-    outcome = measureJournalPublish(*cfg, connect);
-    matchOwnerOfDir(jo.dir);
+    return runAsAccount(*account, [&] { return measureJournalPublish(cfg, connect); });
   }
-  if (outcome.stop) return outcome.exit_code;
-  nlohmann::json& rec = outcome.rec;
-  int exit_code = outcome.exit_code;
-  const std::string& broker_line = outcome.broker_line;
-  const std::string& journal_line = outcome.journal_line;
-
-  // ---- 7. receipt and service ----
-  std::string service_line;
-  if (a.has("--no-start")) {
-    service_line = tr("not started (--no-start): systemctl restart uplinkprobe");
-  } else if (systemdRunning()) {
-    bool ok = std::system("systemctl restart uplinkprobe.service") == 0;
-    service_line = ok ? tr("uplinkprobe.service running with the new config")
-                      : tr("FAILED to start: see journalctl -u uplinkprobe");
-    if (!ok) exit_code = kExitError;
-  } else {
-    service_line = fmt::format(
-        fmt::runtime(tr("systemd is not running here: start `uplinkprobe run --config {}`")), path);
+  if (::geteuid() == 0 && run_as_given) {
+    std::fprintf(stderr, "uplinkprobe commission: --run-as %s: no such user\n", run_as.c_str());
+    return MeasureOutcome().stopWith(kExitUsage);
   }
-  (void)was_active;
+  MeasureOutcome outcome = measureJournalPublish(cfg, connect);
+  matchOwnerOfDir(jo.dir);
+  return outcome;
+}
 
-  // Values from the config and the test server's or the network's words: no control
-  // characters reach the terminal.
-  ReceiptInput receipt{&*cfg, rec, kAgentVersion, broker_line, journal_line, service_line};
-  const std::string id = rec.value("id", "");
+// ---- 7. the service (re)started when systemd runs; what happened, for the receipt ----
+std::string serviceStep(bool no_start, const std::string& path, int* exit_code) {
+  if (no_start) return tr("not started (--no-start): systemctl restart uplinkprobe");
+  if (systemdRunning()) {
+    const bool ok = std::system("systemctl restart uplinkprobe.service") == 0;
+    if (!ok) *exit_code = kExitError;
+    return ok ? tr("uplinkprobe.service running with the new config")
+              : tr("FAILED to start: see journalctl -u uplinkprobe");
+  }
+  return fmt::format(
+      fmt::runtime(tr("systemd is not running here: start `uplinkprobe run --config {}`")), path);
+}
+
+// ---- 7. the receipt: printed, and saved (sealed with its id and digest) when journaled ----
+// Values from the config and the test server's or the network's words: no control
+// characters reach the terminal.
+void receiptStep(const ReceiptInput& receipt, const std::string& state_dir, int* exit_code) {
+  const std::string id = receipt.record.value("id", "");
   const auto colon = id.rfind(':');
   const uint64_t seq =
       colon == std::string::npos ? 0 : std::strtoull(id.c_str() + colon + 1, nullptr, 10);
-  if (journal_line.empty() || seq == 0) {
+  if (receipt.journal_line.empty() || seq == 0) {
     // Not journaled: there is no id to seal it with; printed only.
     std::fputs(terminalSafe(formatReceipt(receipt)).c_str(), stdout);
     std::fputs(wrapLine(tr("saved:"), tr("no (the journal was not written)"), 9).c_str(), stdout);
-    return exit_code;
+    return;
   }
   // What is printed is what is saved: the same sealed text (the id and sha256 lines end it).
   const SealedReceipt sealed = sealReceipt(receipt, id);
   std::fputs(terminalSafe(sealed.text).c_str(), stdout);
   std::fflush(stdout);
-  if (auto st = saveReceipt(jo.dir, seq, sealed.text, sealed.html); !st) {
+  if (auto st = saveReceipt(state_dir, seq, sealed.text, sealed.html); !st) {
     std::fputs(wrapMessage("uplinkprobe commission: " + st.error().message).c_str(), stderr);
-    if (exit_code == kExitOk || exit_code == kExitBelowTarget) exit_code = kExitError;
-  } else {
-    matchOwnerOfDir(jo.dir);  // the service account owns what is in its state directory
-    std::fputs(wrapLine(tr("saved:"),
-                        fmt::format(fmt::runtime(tr("{} and .html (print again: uplinkprobe "
-                                                    "receipt {})")),
-                                    (fs::path(jo.dir) / receiptFileName(seq, false)).string(), seq),
-                        9)
-                   .c_str(),
-               stdout);
+    if (*exit_code == kExitOk || *exit_code == kExitBelowTarget) *exit_code = kExitError;
+    return;
   }
+  matchOwnerOfDir(state_dir);  // the service account owns what is in its state directory
+  std::fputs(
+      wrapLine(tr("saved:"),
+               fmt::format(fmt::runtime(tr("{} and .html (print again: uplinkprobe "
+                                           "receipt {})")),
+                           (fs::path(state_dir) / receiptFileName(seq, false)).string(), seq),
+               9)
+          .c_str(),
+      stdout);
+}
+
+}  // namespace
+
+int commissionCommand(const Args& args) {
+  std::set<std::string> options = {"--config", "--password-file", "--trust-key", "--run-as"};
+  for (const auto& f : commissionFields()) options.insert(f.flag);
+  auto parsed = parseArgs(args, {"--yes", "--no-start", "--help"}, options);
+  if (!parsed) return usage(parsed.error().message);
+  const auto& a = *parsed;
+  if (a.has("--help")) {
+    std::fputs(kUsage, stdout);
+    return kExitOk;
+  }
+  const std::string path = a.getOr("--config", kDefaultConfig);
+  const bool interactive = !a.has("--yes") && ::isatty(STDIN_FILENO) && ::isatty(STDERR_FILENO);
+
+  // ---- 1. settings ----
+  auto current = readCurrentConfig(path);
+  if (!current) return kExitBadConfig;
+  if (interactive)
+    std::fprintf(stderr, "uplinkprobe commission: %s\n",
+                 tr("press Enter to keep the value in [brackets]."));
+  auto values = resolveSettings(
+      a, current->cfg, current->example ? &*current->example : nullptr, interactive, ask,
+      [](const std::string& why) { std::fprintf(stderr, "  %s\n", why.c_str()); });
+  if (!values) return usage(values.error().message);
+  ConfigEdits edits{*values, std::nullopt, std::nullopt};
+  if (auto key_file = a.get("--trust-key")) {
+    auto keys = trustedKeysWith(*key_file, current->cfg);
+    if (!keys) return usage(keys.error().message);
+    edits.trusted_keys = *keys;
+  }
+  auto text = editConfigText(current->original, edits);
+  if (!text) {
+    std::fprintf(stderr, "uplinkprobe commission: %s: %s\n", path.c_str(),
+                 text.error().message.c_str());
+    return kExitBadConfig;
+  }
+
+  // ---- 2. broker password ----
+  const auto password = passwordStep(a, interactive, edits.values["username"], path);
+  if (password.exit_code != kExitOk) return password.exit_code;
+  if (password.password_file) {
+    text = editConfigText(*text, {{}, std::nullopt, password.password_file});
+    if (!text) {
+      std::fprintf(stderr, "uplinkprobe commission: %s: %s\n", path.c_str(),
+                   text.error().message.c_str());
+      return kExitBadConfig;
+    }
+  }
+
+  // ---- 3. config ----
+  int exit_code = kExitOk;
+  auto cfg = validateAndSave(path, current->original, *text, &exit_code);
+  if (!cfg) return exit_code;
+  useTimeZone(cfg->schedule.timezone);  // the receipt shows the school's local time
+
+  struct sigaction sa {};
+  sa.sa_handler = onInterrupt;
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+  stopRunningService();
+
+  // ---- 4.-6. broker, first test, journal and publish ----
+  MeasureOutcome outcome =
+      measureStep(*cfg, a.getOr("--run-as", "uplinkprobe"), a.get("--run-as").has_value());
+  if (outcome.stop) return outcome.exit_code;
+  exit_code = outcome.exit_code;
+
+  // ---- 7. service and receipt ----
+  const std::string service_line = serviceStep(a.has("--no-start"), path, &exit_code);
+  receiptStep(
+      {&*cfg, outcome.rec, kAgentVersion, outcome.broker_line, outcome.journal_line, service_line},
+      daemon::journalOptionsFromConfig(*cfg).dir, &exit_code);
   return exit_code;
 }
 
