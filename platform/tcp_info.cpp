@@ -35,6 +35,8 @@ std::optional<TcpInfo> readTcpInfo(int fd) {
     out.bytes_sent = ti.tcpi_bytes_sent;
   if (has(offsetof(tcp_info, tcpi_bytes_retrans), sizeof ti.tcpi_bytes_retrans))
     out.bytes_retrans = ti.tcpi_bytes_retrans;
+  if (has(offsetof(tcp_info, tcpi_rcv_ooopack), sizeof ti.tcpi_rcv_ooopack))
+    out.rcv_ooopack = ti.tcpi_rcv_ooopack;
   return out;
 }
 

@@ -21,6 +21,9 @@ struct TcpInfo {
   uint64_t bytes_retrans = 0;   // Linux ≥ 4.19
   bool timestamps = false;      // TCP timestamp option negotiated (12 bytes per segment)
   uint32_t sacked = 0;  // tcpi_sacked: segments the peer holds out of order (SACKed, not acked)
+  // Receiver side: packets that arrived out of order (behind a hole), over the connection's
+  // life (tcpi_rcv_ooopack, Linux ≥ 5.4); 0 when the kernel does not say.
+  uint32_t rcv_ooopack = 0;
 };
 
 // getsockopt(fd, IPPROTO_TCP, TCP_INFO). nullopt when fd is not a TCP socket or the call

@@ -18,7 +18,25 @@ std::string stopReasonName(StopReason r) {
   return "none";
 }
 
-DirectionController::DirectionController(ControllerConfig config) : config_(config) {
+ControllerConfig scaledForRtt(ControllerConfig c) {
+  if (!(c.rtt_s > 0)) return c;
+  const double rtt = c.rtt_s;
+  c.min_phase_s = std::max(c.min_phase_s, c.phase_rtts * rtt);
+  c.half_window_s = std::max(c.half_window_s, c.half_window_rtts * rtt);
+  c.min_measure_s = std::max(c.min_measure_s, c.measure_rtts * rtt);
+  c.stable_span_s = std::max(c.stable_span_s, c.stable_span_rtts * rtt);
+  c.rate_span_s = std::max(c.rate_span_s, c.rate_span_rtts * rtt);
+  const double grown =
+      std::min(c.time_cap_rtts * rtt, std::max(c.max_seconds, c.max_seconds_limit));
+  if (grown > c.max_seconds) {
+    // The budget must not end the longer test first: data for the grown cap's measurement.
+    c.budget_s = std::max(c.budget_s, c.budget_s * grown / c.max_seconds);
+    c.max_seconds = grown;
+  }
+  return c;
+}
+
+DirectionController::DirectionController(ControllerConfig config) : config_(scaledForRtt(config)) {
   config_.streams_max = std::max(1, config_.streams_max);
   streams_ = std::clamp(config_.streams_start, 1, config_.streams_max);
   config_.max_add_streams = std::max(1, config_.max_add_streams);
@@ -50,7 +68,7 @@ void DirectionController::startTrial(double t_s, double rate) {
   streams_ = target;
 }
 
-ControllerDecision DirectionController::onSample(double t_s, uint64_t bytes) {
+ControllerDecision DirectionController::onSample(double t_s, uint64_t bytes, bool held) {
   ControllerDecision d;
   if (stopped_ != StopReason::kNone) {
     d.stop = stopped_;
@@ -60,6 +78,7 @@ ControllerDecision DirectionController::onSample(double t_s, uint64_t bytes) {
     if (series_.size() >= RateSeries::kMaxSamples) stopped_ = d.stop = StopReason::kTimeCap;
     return d;  // out-of-order sample: ignored
   }
+  held_.push_back(held && config_.rtt_s >= config_.held_min_rtt_s);
   growBudget(series_.back().bytes);
   if (series_.back().bytes >= budget_) {
     stopped_ = d.stop = StopReason::kByteCap;
@@ -109,7 +128,7 @@ ControllerDecision DirectionController::onSample(double t_s, uint64_t bytes) {
     if (t_s - ws_t + 1e-9 >= config_.min_measure_s) {
       auto from = series_.indexAtOrBefore(t_s - config_.stable_span_s + 0.02);
       if (from) {
-        auto rates = series_.slidingRatesBps(*from, 1.0);
+        auto rates = series_.slidingRatesBps(*from, config_.rate_span_s);
         auto cv = coefficientOfVariation(rates);
         if (cv && *cv <= config_.stable_cv) stopped_ = d.stop = StopReason::kStable;
       }
@@ -125,6 +144,7 @@ DirectionSummary DirectionController::summarize() const {
   s.bytes = series_.back().bytes;
   s.plateau_found = window_start_.has_value();
   s.byte_budget = budget_;
+  s.max_seconds = config_.max_seconds;
   // The window ends where the data had arrived, not at the last sample: an upload counts
   // acknowledged bytes, and the last segment's acknowledgement can come a delayed-ACK
   // timeout (≈ 40 ms) after the rest, and on loopback one segment is 64 KiB. A tail that
@@ -151,14 +171,42 @@ DirectionSummary DirectionController::summarize() const {
     ws = *half;
   }
   if (ws >= last) ws = last - 1;
+  // Edges where nothing was held back behind a hole (header): the start may move forward
+  // through the first half of the window, the end back through its last quarter.
+  {
+    const double t0 = series_.at(ws).t_s, t1 = series_.at(last).t_s;
+    if (held_[ws]) {
+      s.start_clean = false;
+      for (std::size_t i = ws + 1; i < last && series_.at(i).t_s <= t0 + (t1 - t0) / 2; ++i) {
+        if (!held_[i]) {
+          ws = i;
+          s.start_clean = true;
+          break;
+        }
+      }
+    }
+    if (held_[last]) {
+      s.end_clean = false;
+      const double t_ws = series_.at(ws).t_s;
+      for (std::size_t j = last - 1; j > ws && series_.at(j).t_s >= t1 - (t1 - t_ws) / 4; --j) {
+        if (!held_[j]) {
+          last = j;
+          s.end_clean = true;
+          break;
+        }
+      }
+    }
+  }
   s.warmup_s = series_.at(ws).t_s;
   s.window_s = series_.at(last).t_s - s.warmup_s;
   s.short_window = s.window_s + 1e-9 < config_.min_measure_s;
+  if (config_.rtt_s > 0) s.window_rtts = s.window_s / config_.rtt_s;
   if (auto g = series_.rateBps(ws, last)) s.goodput_bps = *g;
   s.peak_bps = s.goodput_bps;
+  const double span = config_.rate_span_s;
   for (std::size_t j = ws + 1; j <= last; ++j) {
-    if (series_.at(j).t_s - series_.at(ws).t_s + 0.02 < 1.0) continue;
-    if (auto r = series_.windowRateBps(j, 1.0)) s.peak_bps = std::max(s.peak_bps, *r);
+    if (series_.at(j).t_s - series_.at(ws).t_s + 0.02 < span) continue;
+    if (auto r = series_.windowRateBps(j, span)) s.peak_bps = std::max(s.peak_bps, *r);
   }
   return s;
 }

@@ -79,6 +79,10 @@ class DirectionEngine {
   struct SocketStats {
     platform::TcpInfo info;
     uint64_t delivered = 0;  // upload: max seen of bytes_acked + sacked × mss
+    // Download: data waiting behind a hole (direction_controller.h "Held-back data"): set
+    // when packets arrived out of order since the last sample, cleared when in-order data
+    // arrived with none out of order.
+    bool in_hole = false;
   };
 
   static size_t onWrite(char*, size_t size, size_t n, void* ud);
@@ -91,6 +95,7 @@ class DirectionEngine {
   bool addStream();
   void restartStream(Stream& s);
   uint64_t countedBytes();
+  bool dataHeldBehindAHole();
   void refreshSocket(curl_socket_t fd, SocketStats& st);
   // Feeds the controller one sample now (main loop or a transfer callback). Callbacks must not
   // touch the multi handle, so decisions are only recorded here (pending_add_, stop_) and
@@ -281,6 +286,23 @@ uint64_t DirectionEngine::countedBytes() {
   return sum;
 }
 
+bool DirectionEngine::dataHeldBehindAHole() {
+  if (!p_.download) return false;  // upload counts SACKed data when it arrives
+  bool held = false;
+  for (auto& [fd, st] : sockets_) {
+    auto ti = platform::readTcpInfo(fd);
+    if (!ti) continue;
+    if (ti->rcv_ooopack > st.info.rcv_ooopack) {
+      st.in_hole = true;
+    } else if (ti->bytes_received > st.info.bytes_received) {
+      st.in_hole = false;
+    }
+    st.info = *ti;
+    held = held || st.in_hole;
+  }
+  return held;
+}
+
 void DirectionEngine::takeSample(SteadyTime now) {
   // Strictly increasing times: a callback sample can land in the same clock tick.
   const double t = std::max(duration<double>(now - t0_).count(), last_sample_t_ + 1e-6);
@@ -291,7 +313,7 @@ void DirectionEngine::takeSample(SteadyTime now) {
     last_bytes_ = bytes;
     last_growth_ = now;
   }
-  const ControllerDecision d = controller_.onSample(t, bytes);
+  const ControllerDecision d = controller_.onSample(t, bytes, dataHeldBehindAHole());
   pending_add_ += d.add_streams;
   if (d.stop != StopReason::kNone && stop_ == StopReason::kNone) stop_ = d.stop;
   while (next_sample_ <= now) next_sample_ += kSampleInterval;
@@ -549,6 +571,7 @@ DirectionResult DirectionEngine::run() {
   r.duration_s = sum.duration_s;
   r.warmup_s = sum.warmup_s;
   r.window_s = sum.window_s;
+  if (sum.window_rtts > 0) r.window_rtts = sum.window_rtts;
   r.short_window = sum.short_window;
   r.streams = controller_.streams();
   r.loaded_latency_ms = median(loaded_ms_);

@@ -9,6 +9,9 @@ namespace uplinkprobe::measure {
 namespace {
 
 constexpr long kProbeTimeoutMs = 2000;
+// The first request also opens the connection (TCP, and TLS: 3 RTTs in all): on a 600 ms
+// satellite path, or behind a queue another transfer left, that alone is ≥ 1.8 s.
+constexpr long kFirstProbeTimeoutMs = 5000;
 constexpr std::size_t kMaxBody = 16 * 1024;
 
 constexpr std::size_t kMaxHeaderBytes = 64 * 1024;
@@ -65,7 +68,8 @@ Result<IdleLatency> measureIdleLatency(const Endpoints& endpoints, const Through
     const double left_ms = (budget_s - used_s) * 1000.0;
     if (left_ms < 50) break;
     curl_easy_setopt(easy.get(), CURLOPT_TIMEOUT_MS,
-                     static_cast<long>(std::min<double>(kProbeTimeoutMs, left_ms)));
+                     static_cast<long>(std::min<double>(
+                         i == 0 ? kFirstProbeTimeoutMs : kProbeTimeoutMs, left_ms)));
     sink.body.clear();
     sink.header_bytes = 0;
     errbuf[0] = '\0';

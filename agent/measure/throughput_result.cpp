@@ -20,7 +20,7 @@ nlohmann::json errorJson(const std::optional<Error>& e) {
 }  // namespace
 
 nlohmann::json DirectionResult::toJson() const {
-  return {
+  nlohmann::json j = {
       {"goodput_mbps", round2(goodput_mbps)},
       {"ip_capacity_mbps", round2(ip_capacity_mbps)},
       {"peak_mbps", round2(peak_mbps)},
@@ -40,6 +40,9 @@ nlohmann::json DirectionResult::toJson() const {
       {"clamped_to_nic", clamped},
       {"error", errorJson(error)},
   };
+  // Optional in the contract (docs/schema/throughput.json): only when the path RTT was known.
+  if (window_rtts) j["window_rtts"] = round2(*window_rtts);
+  return j;
 }
 
 nlohmann::json ThroughputResult::toJson() const {

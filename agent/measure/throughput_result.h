@@ -21,6 +21,9 @@ struct DirectionResult {
   double duration_s = 0;
   double warmup_s = 0;  // discarded before the measurement window
   double window_s = 0;  // the measurement window the goodput comes from
+  // window_s in round trips of the path's idle RTT (the RTT the windows were sized by,
+  // direction_controller.h); absent when the RTT was not known.
+  std::optional<double> window_rtts;
   // window_s < 2 s (the method's minimum): a cap ended the test first, e.g. loopback or a
   // multi-Gbit link where even the byte-budget ceiling lasts < 1 s. The rate is still real.
   bool short_window = false;

@@ -122,10 +122,14 @@ ThroughputResult runThroughputTest(const ThroughputOptions& options, const Clock
     p.endpoints = c.endpoints;
     p.options = options;
     p.controller = cc;
+    // Windows in RTTs on long paths (direction_controller.h): the idle latency is the path's
+    // RTT (one request–response on a kept-alive connection).
+    p.controller.rtt_s = c.idle.median_ms / 1000.0;
     p.nic_mbps = res.nic_speed_mbps;
     p.ip_family = c.idle.ip_family == 6 ? 6 : 4;
     // Stall: no counted byte for this long is an error, short enough to fire before the cap.
     p.stall_s = std::clamp(cc.max_seconds / 2, 1.5, 4.0);
+    p.stall_s = std::max(p.stall_s, std::min(4 * p.controller.rtt_s, 10.0));
     const auto before = platform::readNetdevCounters(res.wan_interface);
     const SteadyTime t = clock.steadyNow();
     DirectionResult d = runDirection(p, clock, progress, cancel);

@@ -214,6 +214,21 @@ json throughputRecord() {
   )JSON");
 }
 
+// window_rtts (issue 17) is optional per direction: records of older agents stay valid.
+TEST(SchemaValidator, WindowRttsIsAnOptionalNonNegativeNumberPerDirection) {
+  const SchemaSet& set = SchemaSet::embedded();
+  json rec = throughputRecord();
+  EXPECT_TRUE(set.validate("throughput", rec).ok());  // without it
+  rec["download"]["window_rtts"] = 9.6;
+  rec["upload"]["window_rtts"] = 0;
+  auto with = set.validate("throughput", rec);
+  EXPECT_TRUE(with.ok()) << with.message();
+  rec["download"]["window_rtts"] = -1;
+  EXPECT_FALSE(set.validate("throughput", rec).ok());
+  rec["download"]["window_rtts"] = "9.6";
+  EXPECT_FALSE(set.validate("throughput", rec).ok());
+}
+
 TEST(SchemaValidator, EmbeddedSchemasLoadAndCoverEveryKind) {
   const SchemaSet& set = SchemaSet::embedded();
   std::vector<std::string> on_disk;
