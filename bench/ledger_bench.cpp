@@ -29,6 +29,7 @@
 #include "collector/store/record_store.h"
 #include "collector/store/schema.h"
 #include "collector/store/school_registry.h"
+#include "collector/store/test_days.h"
 #include "tests/support/postgres_server.h"
 
 using namespace uplinkprobe::collector;
@@ -235,6 +236,7 @@ bool sqlFill(db::Database& db, int schools, int days, int64_t now) {
                 "random()) AS up " +
                 series + " WHERE k BETWEEN 28 AND 31) x"))
     return false;
+  if (!step("test_days", testDaysBackfillSql(db::Dialect::kPostgres))) return false;
   if (!step("school_days",
             "INSERT INTO school_days (school_id, day, records, period_s, up_s, school_period_s, "
             "school_up_s, tests, tests_counted, tests_at_target, last_counted_ms) SELECT "

@@ -7,6 +7,7 @@
 #include <tuple>
 
 #include "collector/store/schema.h"
+#include "collector/store/test_days.h"
 #include "common/time_format.h"
 
 namespace uplinkprobe::collector {
@@ -119,6 +120,11 @@ constexpr const char* kUpsertDayTail =
     "last_counted_ms = CASE WHEN school_days.last_counted_ms IS NULL OR "
     "excluded.last_counted_ms > school_days.last_counted_ms THEN excluded.last_counted_ms "
     "ELSE school_days.last_counted_ms END";
+constexpr const char* kUpsertTestDayHead =
+    "INSERT INTO test_days (utc_day, school_id, tests, packed)";
+constexpr const char* kUpsertTestDayTail =
+    "ON CONFLICT (utc_day, school_id) DO UPDATE SET tests = test_days.tests + excluded.tests, "
+    "packed = test_days.packed || ';' || excluded.packed";
 constexpr const char* kUpsertJournalHead =
     "INSERT INTO journals (device_id, journal_id, school_id, min_seq, max_seq, stored, "
     "gap_announced, first_ms, last_ms)";
@@ -309,6 +315,11 @@ Result<BatchOutcome> RecordStore::commitBatch(const std::vector<ValidRecord>& re
 
   std::map<std::pair<std::string, std::string>, DayDelta> days;
   std::map<std::pair<std::string, std::string>, JournalDelta> journals;
+  struct TestDayDelta {
+    int64_t tests = 0;
+    std::string packed;
+  };
+  std::map<std::pair<int64_t, std::string>, TestDayDelta> test_days;
 
   auto st = db::inTransaction(db_, [&]() -> Status {
     // 1. Keys: the de-duplication arbiter. RETURNING gives the keys this batch inserted;
@@ -372,6 +383,14 @@ Result<BatchOutcome> RecordStore::commitBatch(const std::vector<ValidRecord>& re
           ++day.tests_counted;
           if (db::asInt(meets).value_or(0) == 1) ++day.tests_at_target;
           day.last_counted_ms = std::max(day.last_counted_ms.value_or(k.ts_ms), k.ts_ms);
+          auto& td = test_days[{k.ts_ms / kUtcDayMs, k.school}];
+          ++td.tests;
+          appendPackedTest(
+              td.packed,
+              {k.ts_ms, local.minute_of_week,
+               db::asDouble(num(j, {"download", "ip_capacity_mbps"})),
+               db::asDouble(num(j, {"upload", "ip_capacity_mbps"})),
+               db::isNull(meets) ? std::nullopt : std::optional<bool>(db::asInt(meets) == 1)});
           dev.last_counted_test_ms = std::max(dev.last_counted_test_ms.value_or(k.ts_ms), k.ts_ms);
         }
       } else if (k.kind == "outage") {
@@ -441,6 +460,12 @@ Result<BatchOutcome> RecordStore::commitBatch(const std::vector<ValidRecord>& re
             Value(d.tests_at_target), optMs(d.last_counted_ms)})
         day_rows.push_back(std::move(v));
     if (auto s = insertRows(db_, kUpsertDayHead, kUpsertDayTail, 11, day_rows); !s) return s;
+    db::Params test_day_rows;
+    for (const auto& [key, td] : test_days)
+      for (auto&& v : {Value(key.first), Value(key.second), Value(td.tests), Value(td.packed)})
+        test_day_rows.push_back(std::move(v));
+    if (auto s = insertRows(db_, kUpsertTestDayHead, kUpsertTestDayTail, 4, test_day_rows); !s)
+      return s;
     for (const auto& rej : refused) {
       for (auto&& v :
            {Value(now), Value(safeHead(rej.topic)), Value(rej.reason), Value(safeHead(rej.head))})

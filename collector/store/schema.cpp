@@ -3,6 +3,8 @@
 #include <cstdio>
 #include <ctime>
 
+#include "collector/store/test_days.h"
+
 namespace uplinkprobe::collector {
 namespace {
 
@@ -206,6 +208,29 @@ const std::vector<db::Migration>& storeMigrations() {
       // A school page lists that school's recent commands (web UI "test now").
       {6, "remote commands by school",
        "CREATE INDEX command_devices_school ON command_devices(school_id, command_id);\n", ""},
+      // The ledger's roll-up of counted tests per school and UTC day (collector/store/
+      // test_days.h), built here from the tests already stored. Clustered by day (SQLite
+      // WITHOUT ROWID; PostgreSQL's primary key index) so a window is one range read.
+      {7, "counted tests per school and day",
+       "CREATE TABLE test_days (\n"
+       "  utc_day BIGINT NOT NULL,\n"
+       "  school_id TEXT NOT NULL,\n"
+       "  tests BIGINT NOT NULL,\n"
+       "  packed TEXT NOT NULL,\n"
+       "  PRIMARY KEY (utc_day, school_id)\n"
+       ") WITHOUT ROWID;\n"
+       "CREATE INDEX test_days_school ON test_days(school_id, utc_day);\n" +
+           testDaysBackfillSql(db::Dialect::kSqlite) + ";\n",
+       "CREATE TABLE test_days (\n"
+       "  utc_day BIGINT NOT NULL,\n"
+       "  school_id TEXT NOT NULL,\n"
+       "  tests BIGINT NOT NULL,\n"
+       "  packed TEXT NOT NULL,\n"
+       "  PRIMARY KEY (utc_day, school_id)\n"
+       ");\n"
+       "CREATE INDEX test_days_school ON test_days(school_id, utc_day);\n"
+       "SET LOCAL extra_float_digits = 1;\n" +
+           testDaysBackfillSql(db::Dialect::kPostgres) + ";\n"},
   };
   return m;
 }

@@ -3,9 +3,14 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cmath>
+#include <random>
+
 #include "collector/ledger/ledger.h"
 #include "collector/store/record_store.h"
 #include "collector/store/schema.h"
+#include "collector/store/test_days.h"
 #include "tests/support/collector_db.h"
 #include "tests/support/collector_records.h"
 
@@ -145,6 +150,117 @@ TEST_P(LedgerTest, OpenAlertsRollUp) {
   EXPECT_EQ(row(*l, "S1").open_alerts, 2);
   for (const auto& g : l->groups)
     if (g.group == "电信") EXPECT_EQ(g.open_alerts, 2);
+}
+
+// The ledger reads counted tests from the test_days roll-up; its answer must be what a scan
+// of every stored test gives (the definition in ledger.h). Random tests over 40 days (before,
+// across and inside the window's first day), values that are not short decimals, NULL
+// upload, uncounted tests, re-sent copies, several batches per day (the roll-up's append
+// path), and school hours that differ per query.
+struct ScanFigures {
+  int64_t tests = 0;
+  std::optional<double> median_down, p10_down, median_up, share;
+};
+
+ScanFigures scanTests(db::Database& db, const std::string& school, int64_t since_ms,
+                      const SchoolHours& hours) {
+  auto rows = db.query(
+      "SELECT ts_ms, local_mow, down_ip_mbps, up_ip_mbps, meets_target FROM tests WHERE "
+      "school_id = ? AND counted = 1",
+      {school});
+  EXPECT_TRUE(rows) << rows.error().message;
+  std::vector<double> down, up;
+  int64_t n = 0, at = 0;
+  for (auto& r : rows->rows) {
+    if (db::asInt(r[0]).value_or(0) < since_ms) continue;
+    if (!hours.contains(static_cast<int>(db::asInt(r[1]).value_or(0)))) continue;
+    ++n;
+    if (auto d = db::asDouble(r[2])) down.push_back(*d);
+    if (auto u = db::asDouble(r[3])) up.push_back(*u);
+    if (db::asInt(r[4]).value_or(0) == 1) ++at;
+  }
+  ScanFigures f;
+  f.tests = n;
+  auto pct = [](std::vector<double> v, double p) {
+    std::sort(v.begin(), v.end());
+    size_t rank = static_cast<size_t>(std::ceil(p / 100.0 * static_cast<double>(v.size())));
+    return v[std::max<size_t>(rank, 1) - 1];
+  };
+  auto med = [](std::vector<double> v) {
+    std::sort(v.begin(), v.end());
+    const size_t k = v.size();
+    return k % 2 ? v[k / 2] : (v[k / 2 - 1] + v[k / 2]) / 2;
+  };
+  if (!down.empty()) {
+    f.median_down = med(down);
+    f.p10_down = pct(down, 10);
+  }
+  if (!up.empty()) f.median_up = med(up);
+  if (n) f.share = static_cast<double>(at) / static_cast<double>(n);
+  return f;
+}
+
+TEST_P(LedgerTest, TheTestRollUpGivesWhatAScanOfEveryTestGives) {
+  std::mt19937_64 rng(20261202);
+  std::uniform_real_distribution<double> mbps(3.0, 980.0);
+  std::vector<ValidRecord> all;
+  int64_t seq = 0;
+  for (const char* school : {"S1", "S2"}) {
+    for (int i = 0; i < 300; ++i) {
+      // Up to 40 days back, any minute of the day: across the window's edge and school hours.
+      const int64_t ts = now_ - static_cast<int64_t>(rng() % (40ULL * 86400)) * 1000;
+      auto r = throughputRecord(school, std::string("D") + school, "j", ++seq, ts, mbps(rng),
+                                mbps(rng) / 3.0, rng() % 7 != 0);
+      if (rng() % 11 == 0) r["upload"]["ip_capacity_mbps"] = nullptr;
+      all.push_back(valid(r));
+    }
+  }
+  // In batches of 37, each batch followed by a re-sent copy of its first half: duplicates
+  // must not reach the roll-up.
+  for (size_t i = 0; i < all.size(); i += 37) {
+    std::vector<ValidRecord> batch(
+        all.begin() + static_cast<std::ptrdiff_t>(i),
+        all.begin() + static_cast<std::ptrdiff_t>(std::min(all.size(), i + 37)));
+    ASSERT_TRUE(store_->commitBatch(batch, {}));
+    batch.resize(batch.size() / 2);
+    ASSERT_TRUE(store_->commitBatch(batch, {}));
+  }
+  auto compare = [&](const char* what) {
+    for (const char* hours :
+         {"Mon-Fri 08:00-17:00", "Mon-Sun 00:00-24:00", "Sat-Sun 10:00-12:00"}) {
+      auto o = options();
+      o.school_hours = *SchoolHours::parse({hours});
+      auto l = computeLedger(*db_, LedgerGrouping::kSchool, o);
+      ASSERT_TRUE(l) << l.error().message;
+      for (const char* school : {"S1", "S2"}) {
+        SCOPED_TRACE(std::string(what) + " " + hours + " " + school);
+        const auto want = scanTests(*db_, school, now_ - 30LL * 86400 * 1000, o.school_hours);
+        const auto& got = row(*l, school);
+        EXPECT_GT(want.tests, 0);
+        EXPECT_EQ(got.tests, want.tests);
+        EXPECT_EQ(got.median_down_mbps, want.median_down);  // exact: no digits lost
+        EXPECT_EQ(got.p10_down_mbps, want.p10_down);
+        EXPECT_EQ(got.median_up_mbps, want.median_up);
+        EXPECT_EQ(got.share_at_target, want.share);
+      }
+    }
+  };
+  compare("written by the store");
+  // The migration's backfill (SQL on each backend) must build the same roll-up.
+  ASSERT_TRUE(db_->exec("DELETE FROM test_days"));
+  auto st = db_->exec(testDaysBackfillSql(db_->dialect()));
+  ASSERT_TRUE(st) << st.error().message;
+  compare("rebuilt by the migration's SQL");
+}
+
+TEST_P(LedgerTest, ACorruptRollUpIsAnErrorThatSaysHowToRebuildIt) {
+  ASSERT_TRUE(store_->commitBatch(
+      {valid(throughputRecord("S1", "D1", "j1", 1, now_ - 3600 * 1000, 120, 30))}, {}));
+  ASSERT_TRUE(db_->exec("UPDATE test_days SET packed = packed || ';garbage'"));
+  auto l = computeLedger(*db_, LedgerGrouping::kSchool, options());
+  ASSERT_FALSE(l);
+  EXPECT_NE(l.error().message.find("DELETE FROM test_days"), std::string::npos)
+      << l.error().message;
 }
 
 }  // namespace uplinkprobe::collector::ledger_cases
