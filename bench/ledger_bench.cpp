@@ -223,7 +223,8 @@ bool sqlFill(db::Database& db, int schools, int days, int64_t now) {
     return false;
   // Per-school base capacity 40..440 Mbps, ±12 % noise per test (the RecordStore path's mix).
   const std::string base = "(40 + (hashtext(s.school_id) & 1023) % 400)";
-  const std::string down = "(" + base + " * (0.88 + 0.24 * random()))";
+  // Two decimals, as the agent writes them (agent/measure/throughput_result.cpp round2).
+  const std::string down = "round((" + base + " * (0.88 + 0.24 * random()))::numeric, 2)::float8";
   if (!step("tests",
             "INSERT INTO tests (device_id, journal_id, seq, school_id, ts_ms, local_mow, "
             "down_ip_mbps, up_ip_mbps, down_goodput_mbps, up_goodput_mbps, target_mbps, "
@@ -232,8 +233,8 @@ bool sqlFill(db::Database& db, int schools, int days, int64_t now) {
             "'schedule', NULL FROM (SELECT " +
                 dev + " AS dev, " + jid + " AS jid, " + seq + " AS sq, s.school_id, " + ts +
                 " AS ts, " + mow + " AS mow, " + down +
-                " AS down, (10 + (hashtext(s.school_id) & 255) % 80) * (0.88 + 0.24 * "
-                "random()) AS up " +
+                " AS down, round(((10 + (hashtext(s.school_id) & 255) % 80) * (0.88 + 0.24 * "
+                "random()))::numeric, 2)::float8 AS up " +
                 series + " WHERE k BETWEEN 28 AND 31) x"))
     return false;
   if (!step("test_days", testDaysBackfillSql(db::Dialect::kPostgres))) return false;
