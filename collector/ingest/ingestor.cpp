@@ -20,7 +20,8 @@ Ingestor::Ingestor(asio::io_context& io, IngestOptions options, SchemaCheck sche
       clock_(clock),
       batch_timer_(io) {
   open_.messages.reserve(options_.max_batch);
-  worker_ = std::thread([this] { run(); });
+  checker_ = std::thread([this] { checkLoop(); });
+  committer_ = std::thread([this] { commitLoop(); });
 }
 
 Ingestor::~Ingestor() {
@@ -30,7 +31,8 @@ Ingestor::~Ingestor() {
     retry_deadline_ = std::chrono::steady_clock::now();
   }
   cv_.notify_all();
-  if (worker_.joinable()) worker_.join();
+  if (checker_.joinable()) checker_.join();
+  if (committer_.joinable()) committer_.join();
 }
 
 void Ingestor::onMessage(mqtt::InboundMessage m) {
@@ -79,7 +81,7 @@ void Ingestor::closeBatch() {
   }
   open_ = Batch{};
   open_.messages.reserve(options_.max_batch);
-  cv_.notify_one();
+  cv_.notify_all();  // the checker, not the committer, must wake: one cv_, several waiters
 }
 
 void Ingestor::drainNow(std::chrono::milliseconds deadline) {
@@ -89,9 +91,13 @@ void Ingestor::drainNow(std::chrono::milliseconds deadline) {
     std::unique_lock<std::mutex> lk(mu_);
     retry_deadline_ = until;
     cv_.notify_all();
-    if (!cv_.wait_until(lk, until, [&] { return queue_.empty() && !busy_; })) {
-      spdlog::warn("ingest: {} message(s) not committed at shutdown; the broker keeps them",
-                   queued_messages_ + (busy_ ? 1 : 0));
+    if (!cv_.wait_until(lk, until, [&] {
+          return queue_.empty() && checked_.empty() && !check_busy_ && !commit_busy_;
+        })) {
+      spdlog::warn(
+          "ingest: {} message(s) and the batch being {} not committed at shutdown; the broker "
+          "keeps them",
+          queued_messages_ + checked_messages_, commit_busy_ ? "committed" : "checked");
     }
   }
   flushAcks();
@@ -119,93 +125,170 @@ void Ingestor::releaseAcks(std::vector<Ack>& acks) {
   if (post) asio::post(io_, [this] { flushAcks(); });
 }
 
-void Ingestor::run() {
+void Ingestor::checkLoop() {
   while (true) {
     Batch batch;
     {
       std::unique_lock<std::mutex> lk(mu_);
-      cv_.wait(lk, [&] { return stopping_ || !queue_.empty(); });
+      // Bounded: checked batches wait for the committer up to two commits' worth, enough
+      // for the next transaction to be full while the running one commits.
+      cv_.wait(lk, [&] {
+        return stopping_ || (!queue_.empty() && checked_messages_ < 2 * options_.max_commit);
+      });
       if (stopping_) return;
       batch = std::move(queue_.front());
       queue_.pop_front();
-      // Batches that queued up while the last commit ran go into this transaction too (up
-      // to max_commit): a slow database gets bigger transactions instead of a backlog.
-      while (!queue_.empty() &&
-             batch.messages.size() + queue_.front().messages.size() <= options_.max_commit) {
-        auto& next = queue_.front().messages;
-        batch.messages.insert(batch.messages.end(), std::make_move_iterator(next.begin()),
-                              std::make_move_iterator(next.end()));
-        queue_.pop_front();
-      }
       queued_messages_ -= batch.messages.size();
-      busy_ = true;
+      check_busy_ = true;
     }
-    process(batch);
+    Checked c = check(batch);
     {
       std::lock_guard<std::mutex> g(mu_);
-      busy_ = false;
+      checked_messages_ += c.messages;
+      checked_.push_back(std::move(c));
+      check_busy_ = false;
     }
-    cv_.notify_all();  // drainNow() waits for an idle worker
+    cv_.notify_all();
   }
 }
 
-bool Ingestor::process(Batch& batch) {
-  std::vector<ValidRecord> valid;
-  std::vector<Rejection> rejections;
-  std::vector<Ack> acks;
-  std::array<std::uint64_t, kRejectReasonCount> reasons{};
-  std::vector<WallTime> record_ts;
-  valid.reserve(batch.messages.size());
-  acks.reserve(batch.messages.size());
-  std::uint64_t skipped = 0;
+Ingestor::Checked Ingestor::check(Batch& batch) {
+  Checked c;
+  c.messages = batch.messages.size();
+  c.valid.reserve(batch.messages.size());
+  c.acks.reserve(batch.messages.size());
+  const std::uint64_t abandoned = abandoned_connection_.load(std::memory_order_relaxed);
   for (auto& m : batch.messages) {
-    if (m.qos == 1 && m.connection <= abandoned_connection_) {
-      // Its connection was dropped after an abandoned batch: it comes again.
-      ++skipped;
-      continue;
-    }
-    if (m.qos == 1) acks.push_back({m.connection, m.packet_id});
+    c.max_connection = std::max(c.max_connection, m.connection);
+    if (m.qos == 0) ++c.qos0;
+    // Its connection was dropped after an abandoned batch: it comes again.
+    if (m.qos == 1 && m.connection <= abandoned) continue;
+    const std::uint64_t conn = m.qos == 1 ? m.connection : 0;
+    if (m.qos == 1) c.acks.push_back({m.connection, m.packet_id});
     CheckResult r =
         checkMessage(options_.topic_prefix, m.topic, m.payload, schema_, options_.limits);
     if (auto* a = std::get_if<Accepted>(&r)) {
       if (auto it = a->record.find("ts"); it != a->record.end() && it->is_string()) {
-        if (auto ts = parseRfc3339(it->get<std::string>())) record_ts.push_back(*ts);
+        if (auto ts = parseRfc3339(it->get<std::string>())) c.record_ts.push_back(*ts);
       }
-      valid.push_back(ValidRecord{std::move(m.topic), std::move(m.payload), std::move(a->record)});
+      c.valid.push_back(
+          ValidRecord{std::move(m.topic), std::move(m.payload), std::move(a->record)});
+      c.valid_connection.push_back(conn);
     } else if (auto* f = std::get_if<Refused>(&r)) {
-      ++reasons[static_cast<std::size_t>(f->reason)];
       if (logged_rejections_++ < 20 || logged_rejections_ % 1000 == 0) {
         spdlog::warn("ingest: refused message on {} ({}): {} [{} refused so far]", m.topic,
                      rejectReasonName(f->reason), f->detail, logged_rejections_);
       }
-      rejections.push_back(Rejection{std::move(m.topic), std::string(rejectReasonName(f->reason)),
-                                     std::move(f->head)});
+      c.rejections.push_back(Rejection{std::move(m.topic), std::string(rejectReasonName(f->reason)),
+                                       std::move(f->head)});
+      c.rejection_connection.push_back(conn);
+      c.rejection_reason.push_back(static_cast<std::size_t>(f->reason));
     } else {
-      metrics_.ignored.fetch_add(1, std::memory_order_relaxed);
+      ++c.ignored;
     }
   }
-  const std::uint64_t n = batch.messages.size();
-  if (valid.empty() && rejections.empty()) {
+  return c;
+}
+
+namespace {
+
+// Moves b's entries to the end of a (merging checked batches into one transaction).
+template <typename T>
+void append(std::vector<T>& a, std::vector<T>& b) {
+  a.insert(a.end(), std::make_move_iterator(b.begin()), std::make_move_iterator(b.end()));
+}
+
+// Keeps the entries whose connection was not abandoned (0 = QoS 0, never skipped).
+template <typename T>
+void keepLive(std::vector<T>& items, std::vector<std::uint64_t>& connection,
+              std::uint64_t abandoned, std::vector<std::size_t>* parallel = nullptr) {
+  std::size_t out = 0;
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (connection[i] != 0 && connection[i] <= abandoned) continue;
+    if (out != i) {
+      items[out] = std::move(items[i]);
+      connection[out] = connection[i];
+      if (parallel) (*parallel)[out] = (*parallel)[i];
+    }
+    ++out;
+  }
+  items.resize(out);
+  connection.resize(out);
+  if (parallel) parallel->resize(out);
+}
+
+}  // namespace
+
+void Ingestor::commitLoop() {
+  while (true) {
+    Checked batch;
+    {
+      std::unique_lock<std::mutex> lk(mu_);
+      cv_.wait(lk, [&] { return stopping_ || !checked_.empty(); });
+      if (stopping_) return;
+      batch = std::move(checked_.front());
+      checked_.pop_front();
+      // Batches checked while the last commit ran go into this transaction too (up to
+      // max_commit): a slow database gets bigger transactions instead of a backlog.
+      while (!checked_.empty() &&
+             batch.messages + checked_.front().messages <= options_.max_commit) {
+        Checked& next = checked_.front();
+        append(batch.valid, next.valid);
+        append(batch.valid_connection, next.valid_connection);
+        append(batch.rejections, next.rejections);
+        append(batch.rejection_connection, next.rejection_connection);
+        append(batch.rejection_reason, next.rejection_reason);
+        append(batch.acks, next.acks);
+        append(batch.record_ts, next.record_ts);
+        batch.messages += next.messages;
+        batch.ignored += next.ignored;
+        batch.qos0 += next.qos0;
+        batch.max_connection = std::max(batch.max_connection, next.max_connection);
+        checked_.pop_front();
+      }
+      checked_messages_ -= batch.messages;
+      commit_busy_ = true;
+    }
+    cv_.notify_all();  // the checker may go on (its bound is checked_messages_)
+    commitChecked(batch);
+    {
+      std::lock_guard<std::mutex> g(mu_);
+      commit_busy_ = false;
+    }
+    cv_.notify_all();  // drainNow() waits for idle threads
+  }
+}
+
+bool Ingestor::commitChecked(Checked& batch) {
+  // Entries checked before an earlier batch of their connection was abandoned: they come
+  // again on the new connection, so they are neither stored nor acknowledged now.
+  const std::uint64_t abandoned = abandoned_connection_.load(std::memory_order_relaxed);
+  if (abandoned != 0) {
+    keepLive(batch.valid, batch.valid_connection, abandoned);
+    keepLive(batch.rejections, batch.rejection_connection, abandoned, &batch.rejection_reason);
+    batch.acks.erase(std::remove_if(batch.acks.begin(), batch.acks.end(),
+                                    [&](const Ack& a) { return a.connection <= abandoned; }),
+                     batch.acks.end());
+  }
+  metrics_.ignored.fetch_add(batch.ignored, std::memory_order_relaxed);
+  const std::uint64_t n = batch.messages;
+  if (batch.valid.empty() && batch.rejections.empty()) {
     metrics_.pending.fetch_sub(n, std::memory_order_relaxed);
-    releaseAcks(acks);
+    releaseAcks(batch.acks);
     return true;
   }
   const auto started = std::chrono::steady_clock::now();
-  Result<BatchOutcome> outcome = commitWithRetry(valid, rejections);
+  Result<BatchOutcome> outcome = commitWithRetry(batch.valid, batch.rejections);
   metrics_.pending.fetch_sub(n, std::memory_order_relaxed);
   if (!outcome) {
     metrics_.batches_abandoned.fetch_add(1, std::memory_order_relaxed);
-    std::uint64_t conn = 0, qos0 = 0;
-    for (const auto& m : batch.messages) {
-      conn = std::max(conn, m.connection);
-      if (m.qos == 0) ++qos0;
-    }
-    metrics_.qos0_dropped.fetch_add(qos0, std::memory_order_relaxed);
-    abandoned_connection_ = std::max(abandoned_connection_, conn);
+    metrics_.qos0_dropped.fetch_add(batch.qos0, std::memory_order_relaxed);
+    abandoned_connection_.store(std::max(abandoned, batch.max_connection),
+                                std::memory_order_relaxed);
     spdlog::error(
         "ingest: batch of {} message(s) not stored after retries ({}); not acknowledged, the "
         "broker keeps them; dropping the MQTT connection",
-        n - skipped, outcome.error().message);
+        batch.valid.size() + batch.rejections.size(), outcome.error().message);
     if (on_store_failure_) asio::post(io_, on_store_failure_);
     return false;
   }
@@ -214,17 +297,16 @@ bool Ingestor::process(Batch& batch) {
   metrics_.batches.fetch_add(1, std::memory_order_relaxed);
   metrics_.stored.fetch_add(outcome->stored, std::memory_order_relaxed);
   metrics_.duplicates.fetch_add(outcome->duplicates, std::memory_order_relaxed);
-  for (std::size_t i = 0; i < kRejectReasonCount; ++i) {
-    if (reasons[i] > 0) metrics_.rejected[i].fetch_add(reasons[i], std::memory_order_relaxed);
-  }
+  for (std::size_t reason : batch.rejection_reason)
+    metrics_.rejected[reason].fetch_add(1, std::memory_order_relaxed);
   const WallTime now = clock_.wallNow();
-  for (const auto& ts : record_ts) {
+  for (const auto& ts : batch.record_ts) {
     const double lag = std::chrono::duration<double>(now - ts).count();
     metrics_.lag.observe(lag);
     metrics_.last_lag_ms.store(static_cast<std::int64_t>(lag * 1000), std::memory_order_relaxed);
   }
-  if (on_committed_) on_committed_(valid);
-  releaseAcks(acks);
+  if (on_committed_) on_committed_(batch.valid);
+  releaseAcks(batch.acks);
   return true;
 }
 

@@ -21,12 +21,15 @@
 // - Order: acks are issued in the order messages were received (MQTT 5 §4.6).
 //
 // Threading: onMessage/onConnectionLost/drainNow run on the io_context thread (the MQTT
-// client's). Validation and the database commit run on the Ingestor's own worker thread, so
-// a slow or blocked database never stalls keep-alive. The ack and on_store_failure callbacks
-// are posted back to the io_context. metrics() may be read from any thread.
+// client's). Two threads of the Ingestor's own do the rest, as a pipeline: the checker
+// parses and validates a batch (checkMessage) while the committer writes the previous one,
+// so a commit's round trips and fsync overlap the next batch's CPU work, and a slow or
+// blocked database never stalls keep-alive. The ack and on_store_failure callbacks are
+// posted back to the io_context. metrics() may be read from any thread.
 #pragma once
 
 #include <asio.hpp>
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -66,8 +69,8 @@ class Ingestor {
                                                       const std::vector<Rejection>&)>;
   using AckFn = std::function<void(std::uint64_t connection, std::uint16_t packet_id)>;
 
-  // `commit` runs on the worker thread only (a RecordStore is single-threaded: the worker
-  // owns it). `schema` may be called from the worker thread.
+  // `commit` runs on the committer thread only (a RecordStore is single-threaded: that
+  // thread owns it). `schema` is called from the checker thread.
   Ingestor(asio::io_context& io, IngestOptions options, SchemaCheck schema, CommitFn commit,
            AckFn ack, IngestMetrics& metrics, const Clock& clock = SystemClock::instance());
   ~Ingestor();
@@ -75,7 +78,7 @@ class Ingestor {
   Ingestor& operator=(const Ingestor&) = delete;
 
   void setStoreFailureHandler(std::function<void()> f) { on_store_failure_ = std::move(f); }
-  // Called on the worker thread with every committed batch's records (duplicates included),
+  // Called on the committer thread with every committed batch's records (duplicates included),
   // e.g. NotifyService::onStored. Set before the first message.
   void setCommittedHandler(std::function<void(const std::vector<ValidRecord>&)> f) {
     on_committed_ = std::move(f);
@@ -99,12 +102,26 @@ class Ingestor {
     std::uint64_t connection;
     std::uint16_t packet_id;
   };
+  // A batch after checkMessage: what the committer needs, with each entry's QoS 1
+  // connection (0 for QoS 0) so entries of an abandoned connection can be left out.
+  struct Checked {
+    std::vector<ValidRecord> valid;
+    std::vector<std::uint64_t> valid_connection;
+    std::vector<Rejection> rejections;
+    std::vector<std::uint64_t> rejection_connection;
+    std::vector<std::size_t> rejection_reason;  // RejectReason index, for /metrics
+    std::vector<Ack> acks;                      // QoS 1 messages, in reception order
+    std::vector<WallTime> record_ts;            // for the lag histogram
+    std::uint64_t messages = 0, ignored = 0, qos0 = 0, max_connection = 0;
+  };
 
   void closeBatch();
   void flushAcks();                          // io thread: sends ready_acks_ in order
-  void releaseAcks(std::vector<Ack>& acks);  // worker: queue for flushAcks()
-  void run();                                // worker thread
-  bool process(Batch& batch);
+  void releaseAcks(std::vector<Ack>& acks);  // committer: queue for flushAcks()
+  void checkLoop();                          // checker thread
+  Checked check(Batch& batch);
+  void commitLoop();  // committer thread
+  bool commitChecked(Checked& batch);
   Result<BatchOutcome> commitWithRetry(const std::vector<ValidRecord>& valid,
                                        const std::vector<Rejection>& rejected);
 
@@ -123,23 +140,26 @@ class Ingestor {
   asio::steady_timer batch_timer_;
   bool timer_armed_ = false;
 
-  // Shared with the worker, under mu_.
+  // Shared between the io thread, the checker and the committer, under mu_.
   std::mutex mu_;
   std::condition_variable cv_;
-  std::deque<Batch> queue_;
+  std::deque<Batch> queue_;  // closed batches waiting for the checker
   std::size_t queued_messages_ = 0;
-  bool busy_ = false;
+  std::deque<Checked> checked_;  // checked batches waiting for the committer
+  std::size_t checked_messages_ = 0;
+  bool check_busy_ = false, commit_busy_ = false;
   bool stopping_ = false;
   std::chrono::steady_clock::time_point retry_deadline_ =
       std::chrono::steady_clock::time_point::max();
   std::vector<Ack> ready_acks_;  // committed, not yet handed to the client
   bool flush_posted_ = false;
 
-  // Worker only.
-  std::uint64_t abandoned_connection_ = 0;
+  // Written by the committer; the checker reads it to skip work that would be thrown away.
+  std::atomic<std::uint64_t> abandoned_connection_{0};
+  // Checker only.
   std::uint64_t logged_rejections_ = 0;
 
-  std::thread worker_;
+  std::thread checker_, committer_;
 };
 
 // SchemaCheck over record::SchemaSet::embedded() (docs/schema as built into the binary).

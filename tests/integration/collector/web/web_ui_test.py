@@ -126,6 +126,7 @@ def seed_records(db_path, now):
         start = now - 30 * DAY
         t = start
         days = {}
+        test_days = {}
         while t <= last:
             seq += 1
             down = round(mbps * rng.uniform(0.85, 1.1), 1)
@@ -151,12 +152,19 @@ def seed_records(db_path, now):
                 "INSERT INTO tests VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (dev, jid, seq, sid, t, local_mow(t), down, up, down * 0.95, up * 0.95, 100,
                  1 if down >= 100 else 0, 1, "scheduled", None))
+            # The ledger's roll-up, as RecordStore writes it (collector/store/test_days.h):
+            # repr() is Python's shortest round-trip form, like the store's to_chars.
+            packed = test_days.setdefault(t // (86400 * 1000), [])
+            packed.append("%d,%d,%r,%r,%d" % (t, local_mow(t), down, up, 1 if down >= 100 else 0))
             day = time.strftime("%Y-%m-%d", time.gmtime(t / 1000 + 8 * 3600))
             d = days.setdefault(day, [0, 0, t])
             d[0] += 1
             d[1] += 1 if down >= 100 else 0
             d[2] = t
             t += 6 * 3600 * 1000
+        for utc_day, entries in test_days.items():
+            db.execute("INSERT INTO test_days VALUES (?,?,?,?)",
+                       (utc_day, sid, len(entries), ";".join(entries)))
         for day, (counted, at_target, last_t) in days.items():
             period = 86400.0
             up_s = period - (2400.0 if sid == "220102002" and rng.random() < 0.15 else 0.0)
