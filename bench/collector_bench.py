@@ -717,7 +717,7 @@ def main():
     p.add_argument("--records-per-school-day", type=float, default=294,
                    help="for the yearly DB size: 288 availability + 4 tests + daily + alert state")
     p.add_argument("--sim-extra", default="",
-                   help="more fleet_sim options, e.g. \"--contract-shim\" (one string)")
+                   help="more fleet_sim options, e.g. \"--tests-per-day 8\" (one string)")
     p.add_argument("--json", help="also write the results here")
     p.add_argument("--keep", action="store_true", help="keep the temp dir (DBs, logs)")
     a = p.parse_args()

@@ -34,28 +34,7 @@ const char* serverFor(const std::string& carrier) {
   return "jl-mobile-cc";
 }
 
-// --contract-shim: what the agent will send once the record-contract change is in (UTC `Z`
-// timestamps, throughput `trigger`), for collectors that already validate against it.
-void shimValue(nlohmann::json& v) {
-  if (v.is_object()) {
-    for (auto& [k, x] : v.items()) shimValue(x);
-  } else if (v.is_array()) {
-    for (auto& x : v) shimValue(x);
-  } else if (v.is_string()) {
-    const auto& s = v.get_ref<const std::string&>();
-    if (s.size() >= 20 && s.size() <= 40 && s[4] == '-' && s[10] == 'T' && s.back() != 'Z') {
-      if (auto t = parseRfc3339(s)) v = formatRfc3339Utc(*t);
-    }
-  }
-}
-
 }  // namespace
-
-void applyContractShim(nlohmann::json& rec) {
-  shimValue(rec);
-  if (rec.value("kind", "") == "throughput" && !rec.contains("trigger"))
-    rec["trigger"] = "scheduled";
-}
 
 SimDevice::SimDevice(const School& school, std::string device_id, std::string journal_id,
                      uint64_t seed, WallTime start, const FleetProfile& profile, SimClock& clock)
@@ -163,7 +142,6 @@ void SimDevice::journal(const std::string& kind, nlohmann::json body, WallTime a
   rec["journal_id"] = journal_id_;
   rec["seq"] = seq;
   rec["id"] = device_id_ + ":" + journal_id_ + ":" + std::to_string(seq);
-  if (profile_.contract_shim) applyContractShim(rec);
   Message m;
   m.kind = kind;
   m.topic =
@@ -310,6 +288,7 @@ int SimDevice::generate(std::deque<Message>& out) {
     case Ev::kTest: {
       auto body = throughputBody(at);
       body["verdict"] = verdict::judgeThroughput(body, target_);
+      body["trigger"] = "scheduled";  // as the daemon's scheduled tests (agent/daemon/daemon.cpp)
       tests_.erase(tests_.begin());
       journal("throughput", std::move(body), at, out, n);
       break;
@@ -382,11 +361,6 @@ Message SimDevice::statusOnline(WallTime now) const {
   m.kind = "status";
   m.topic = publish::topicFor(profile_.topic_prefix, school_id_, device_id_, "status");
   m.payload = publish::statusOnlineJson(info, now);
-  if (profile_.contract_shim) {
-    auto j = nlohmann::json::parse(m.payload, nullptr, false);
-    applyContractShim(j);
-    m.payload = j.dump();
-  }
   m.retained = true;
   m.journaled = false;
   return m;
@@ -399,11 +373,6 @@ Message SimDevice::statusLastWill(WallTime now) const {
   info.agent_version = kAgentVersion;
   Message m = statusOnline(now);
   m.payload = publish::statusOfflineJson(info, "lwt", now);
-  if (profile_.contract_shim) {
-    auto j = nlohmann::json::parse(m.payload, nullptr, false);
-    applyContractShim(j);
-    m.payload = j.dump();
-  }
   return m;
 }
 

@@ -61,11 +61,7 @@ struct FleetProfile {
   int tests_per_day = 4;
   double outage_per_day = 0.03;  // probability that a device has an outage on a given day
   double below_contract_share = 0.10;
-  // Rewrite offset timestamps to UTC `Z` and add throughput `trigger` (see fleet_device.cpp).
-  bool contract_shim = false;
 };
-
-void applyContractShim(nlohmann::json& rec);
 
 class SimDevice {
  public:

@@ -79,7 +79,7 @@ void usage() {
                "  [--schools N] [--unknown-schools N] [--seed S] [--prefix P]\n"
                "  [--mode steady|storm|none] [--rate R] [--duration S] [--records N]\n"
                "  [--backlog-hours H] [--start RFC3339] [--window W] [--replay-per-second R]\n"
-               "  [--outage-per-day P] [--tests-per-day N] [--no-status] [--contract-shim]\n"
+               "  [--outage-per-day P] [--tests-per-day N] [--no-status]\n"
                "  [--schools-csv FILE]"
                "  [--manifest FILE] [--connect-parallel N] [--client-prefix S] [--progress-s S]\n");
 }
@@ -763,8 +763,6 @@ int main(int argc, char** argv) {
         o.profile.tests_per_day = std::stoi(val());
       else if (a == "--no-status")
         o.status = false;
-      else if (a == "--contract-shim")
-        o.profile.contract_shim = true;
       else if (a == "--schools-csv")
         o.schools_csv = val();
       else if (a == "--manifest")
