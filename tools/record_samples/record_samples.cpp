@@ -38,9 +38,6 @@ int main(int argc, char** argv) {
   FleetProfile profile;
   profile.outage_per_day = 1.0;        // every device has outages: outage, event, alert kinds
   profile.below_contract_share = 0.5;  // throughput alerts
-  // The daemon, not ThroughputResult, stamps a test's `trigger`; the simulator's shim stands
-  // in for it ("scheduled").
-  profile.contract_shim = true;
   SimClock clock;
   const WallTime start{std::chrono::seconds(1796000000)};  // 2026-11-30T00:53:20Z
   std::vector<std::unique_ptr<SimDevice>> devices;
