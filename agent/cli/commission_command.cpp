@@ -302,61 +302,71 @@ struct MeasureOutcome {
   }
 };
 
-// connect: the MQTT settings, made (password file read) before privileges were dropped.
-MeasureOutcome measureJournalPublish(const config::Config& cfg,
-                                     const publish::ConnectSettings& connect) {
-  // ---- 4. broker ----
-  MeasureOutcome out;
+// The broker client of steps 4 and 6: Paho's threads post to loop, which this thread runs
+// while it waits (publisher.h).
+struct BrokerSession {
   WaitLoop loop;
-  BrokerState broker;
+  BrokerState state;
   std::unique_ptr<publish::Publisher> publisher;
-  std::string broker_line = tr("none configured: records stay in the local journal");
-  if (!cfg.mqtt.uri.empty()) {
-    const auto& settings = connect;
-    publish::StatusInfo info{cfg.identity.device_id,
-                             cfg.identity.school_id,
-                             cfg.identity.school_name,
-                             cfg.identity.region,
-                             cfg.identity.county,
-                             cfg.identity.carrier,
-                             kAgentVersion,
-                             "",
-                             config::configHash(cfg)};
-    auto p = publish::makePahoPublisher(settings, info, loop.poster(), SystemClock::instance());
-    if (!p) {
-      std::fprintf(stderr, "uplinkprobe commission: broker %s: %s\n", cfg.mqtt.uri.c_str(),
-                   p.error().message.c_str());
-      return out.stopWith(kExitBadConfig);
-    }
-    publisher = std::move(*p);
-    publisher->setListener(&broker);
-    std::fputs(wrapLine(tr("broker:"),
-                        fmt::format(fmt::runtime(tr("connecting to {} ...")), cfg.mqtt.uri), 9)
-                   .c_str(),
-               stdout);
-    std::fflush(stdout);
-    publisher->connectAsync();
-    loop.runUntil([&] { return broker.state != BrokerState::kPending; },
-                  std::chrono::duration_cast<std::chrono::milliseconds>(kBrokerTimeout));
-    if (broker.state != BrokerState::kConnected) {
-      Error e = broker.state == BrokerState::kPending
-                    ? Error{"connect", tr("no answer within 15 s")}
-                    : broker.error;
-      publisher->setListener(nullptr);
-      complainWithFix(fmt::format(fmt::runtime(tr("broker {}: {}")), cfg.mqtt.uri,
-                                  terminalSafe(e.message, false)),
-                      brokerAdvice(e, cfg));
-      return out.stopWith(kExitError);
-    }
-    broker_line =
-        cfg.mqtt.username.empty()
-            ? fmt::format(fmt::runtime(tr("{} connected")), cfg.mqtt.uri)
-            : fmt::format(fmt::runtime(tr("{} connected as {}")), cfg.mqtt.uri, cfg.mqtt.username);
-    std::fputs(wrapLine(tr("broker:"), broker_line, 9).c_str(), stdout);
-    std::fflush(stdout);  // progress, also when stdout is a pipe or a file
-  }
+  std::string line = tr("none configured: records stay in the local journal");
 
-  // ---- 5. first throughput test ----
+  ~BrokerSession() {
+    if (!publisher) return;
+    publisher->setListener(nullptr);
+    publisher->disconnect(std::chrono::seconds(3));
+  }
+};
+
+// ---- 4. broker: address, TLS and credentials proven, not assumed (bounded wait) ----
+// kExitOk connected (or none configured), else the exit code; the reason is printed.
+int connectBroker(const config::Config& cfg, const publish::ConnectSettings& connect,
+                  BrokerSession& b) {
+  if (cfg.mqtt.uri.empty()) return kExitOk;
+  publish::StatusInfo info{cfg.identity.device_id,
+                           cfg.identity.school_id,
+                           cfg.identity.school_name,
+                           cfg.identity.region,
+                           cfg.identity.county,
+                           cfg.identity.carrier,
+                           kAgentVersion,
+                           "",
+                           config::configHash(cfg)};
+  auto p = publish::makePahoPublisher(connect, info, b.loop.poster(), SystemClock::instance());
+  if (!p) {
+    std::fprintf(stderr, "uplinkprobe commission: broker %s: %s\n", cfg.mqtt.uri.c_str(),
+                 p.error().message.c_str());
+    return kExitBadConfig;
+  }
+  b.publisher = std::move(*p);
+  b.publisher->setListener(&b.state);
+  std::fputs(wrapLine(tr("broker:"),
+                      fmt::format(fmt::runtime(tr("connecting to {} ...")), cfg.mqtt.uri), 9)
+                 .c_str(),
+             stdout);
+  std::fflush(stdout);
+  b.publisher->connectAsync();
+  b.loop.runUntil([&] { return b.state.state != BrokerState::kPending; },
+                  std::chrono::duration_cast<std::chrono::milliseconds>(kBrokerTimeout));
+  if (b.state.state != BrokerState::kConnected) {
+    Error e = b.state.state == BrokerState::kPending ? Error{"connect", tr("no answer within 15 s")}
+                                                     : b.state.error;
+    b.publisher->setListener(nullptr);
+    b.publisher.reset();  // never connected: nothing to disconnect
+    complainWithFix(fmt::format(fmt::runtime(tr("broker {}: {}")), cfg.mqtt.uri,
+                                terminalSafe(e.message, false)),
+                    brokerAdvice(e, cfg));
+    return kExitError;
+  }
+  b.line = cfg.mqtt.username.empty() ? fmt::format(fmt::runtime(tr("{} connected")), cfg.mqtt.uri)
+                                     : fmt::format(fmt::runtime(tr("{} connected as {}")),
+                                                   cfg.mqtt.uri, cfg.mqtt.username);
+  std::fputs(wrapLine(tr("broker:"), b.line, 9).c_str(), stdout);
+  std::fflush(stdout);  // progress, also when stdout is a pipe or a file
+  return kExitOk;
+}
+
+// ---- 5. first throughput test, live progress on stderr, judged like `uplinkprobe test` ----
+nlohmann::json firstTest(const config::Config& cfg, record::RecordFactory& factory) {
   auto opts = daemon::throughputOptionsFromConfig(cfg);
   std::fprintf(stderr, "%s",
                wrapLine(tr("test:"),
@@ -369,17 +379,20 @@ MeasureOutcome measureJournalPublish(const config::Config& cfg,
       opts, SystemClock::instance(), [&](const measure::Progress& p) { view.update(p); },
       &g_cancel);
   view.finish();
-  record::RecordFactory factory({cfg.identity.device_id, cfg.identity.school_id},
-                                SystemClock::instance());
   auto rec = factory.make("throughput", result.toJson());
   rec["trigger"] = "commission";
   rec["verdict"] =
       verdict::judgeThroughput(rec, verdict::verdictInputsFromConfig(cfg.target, std::nullopt));
   std::fputs(formatTestSummary(rec).c_str(), stdout);
-  const int test_exit = exitCodeForRecord(rec);
   std::fflush(stdout);
+  return rec;
+}
 
-  // ---- 6. journal and publish ----
+// ---- 6. the throughput record and a `commissioned` event into the daemon's own journal
+// (they share its journal_id and seq space), then published in seq order with QoS 1,
+// waiting for PUBACK. Sets rec["id"], *journal_line and b.line; returns the exit code.
+int journalAndPublish(const config::Config& cfg, record::RecordFactory& factory,
+                      nlohmann::json& rec, BrokerSession& b, std::string* journal_line_out) {
   const auto& v = rec["verdict"];
   nlohmann::json body = {
       {"event", "commissioned"},
@@ -399,9 +412,9 @@ MeasureOutcome measureJournalPublish(const config::Config& cfg,
       {"config_hash", config::configHash(cfg)}};
   // The daemon's own journal: the commissioning records share its journal_id and seq space.
   const journal::JournalOptions jo = daemon::journalOptionsFromConfig(cfg);
-  int exit_code = test_exit;
+  int exit_code = kExitOk;
   std::vector<journal::StoredRecord> stored;
-  std::string journal_line;
+  std::string& journal_line = *journal_line_out;
   {
     auto j = journal::openFileJournal(jo, SystemClock::instance());
     if (!j) {
@@ -429,11 +442,11 @@ MeasureOutcome measureJournalPublish(const config::Config& cfg,
         journal_line = jo.dir + " seq " + std::to_string(stored.front().seq) + "-" +
                        std::to_string(stored.back().seq);
       // ---- publish, in seq order, waiting for PUBACK ----
-      if (publisher && broker.state == BrokerState::kConnected && !stored.empty()) {
+      if (b.publisher && b.state.state == BrokerState::kConnected && !stored.empty()) {
         size_t acked = 0;
         bool refused = false;
         for (const auto& s : stored) {
-          publisher->publish(
+          b.publisher->publish(
               publish::topicFor(cfg.mqtt.topic_prefix, cfg.identity.school_id,
                                 cfg.identity.device_id, publish::topicKindFor(s.kind)),
               s.json, 1, false, [&](bool ok) {
@@ -443,17 +456,17 @@ MeasureOutcome measureJournalPublish(const config::Config& cfg,
                   refused = true;
               });
         }
-        loop.runUntil(
+        b.loop.runUntil(
             [&] {
-              return acked == stored.size() || refused || broker.state != BrokerState::kConnected;
+              return acked == stored.size() || refused || b.state.state != BrokerState::kConnected;
             },
             std::chrono::duration_cast<std::chrono::milliseconds>(kPublishTimeout));
         if (acked == stored.size()) {
-          broker_line += tr(", records delivered (PUBACK)");
+          b.line += tr(", records delivered (PUBACK)");
           // Only when nothing older is still owed to the broker may the pointer move.
           if (delivered_before == last_before) (*j)->markDelivered(stored.back().seq);
         } else {
-          broker_line += tr(", records NOT acknowledged (the service will resend them)");
+          b.line += tr(", records NOT acknowledged (the service will resend them)");
           std::fprintf(stderr,
                        "uplinkprobe commission: the broker did not acknowledge the records\n"
                        "  fix: check that user \"%s\" may publish to %s/#\n",
@@ -464,15 +477,24 @@ MeasureOutcome measureJournalPublish(const config::Config& cfg,
       if (auto st = (*j)->flush(); !st) exit_code = kExitError;
     }
   }
-  if (publisher) {
-    publisher->setListener(nullptr);
-    publisher->disconnect(std::chrono::seconds(3));
-    publisher.reset();
-  }
-  out.exit_code = exit_code;
-  out.rec = std::move(rec);
-  out.broker_line = std::move(broker_line);
-  out.journal_line = std::move(journal_line);
+  return exit_code;
+}
+
+// Steps 4-6. connect: the MQTT settings, made (password file read) before privileges were
+// dropped.
+MeasureOutcome measureJournalPublish(const config::Config& cfg,
+                                     const publish::ConnectSettings& connect) {
+  MeasureOutcome out;
+  BrokerSession broker;
+  if (int code = connectBroker(cfg, connect, broker); code != kExitOk) return out.stopWith(code);
+  record::RecordFactory factory({cfg.identity.device_id, cfg.identity.school_id},
+                                SystemClock::instance());
+  out.rec = firstTest(cfg, factory);
+  out.exit_code = exitCodeForRecord(out.rec);
+  if (int code = journalAndPublish(cfg, factory, out.rec, broker, &out.journal_line);
+      code != kExitOk)
+    out.exit_code = code;
+  out.broker_line = broker.line;
   return out;
 }
 
