@@ -140,12 +140,12 @@ const char* wordFor(const std::string& w) {
 }
 
 const std::vector<std::pair<std::regex, const char*>>& compiled() {
-  static const auto* table = [] {
-    auto* t = new std::vector<std::pair<std::regex, const char*>>;
-    for (const auto& p : kPatterns) t->emplace_back(std::regex(p.re), p.msgid);
+  static const std::vector<std::pair<std::regex, const char*>> table = [] {
+    std::vector<std::pair<std::regex, const char*>> t;
+    for (const auto& p : kPatterns) t.emplace_back(std::regex(p.re), p.msgid);
     return t;
   }();
-  return *table;
+  return table;
 }
 
 // The problem part alone; nullopt-like "" when no pattern matches.
