@@ -186,8 +186,10 @@ std::vector<KeyDef> buildSchema() {
        "public IP.",
        0, 0, false, server(&ServerConfig::getip_url, librespeedPathProblem)},
 
-      {"throughput", "max_seconds", VT::kDouble, "8", "Hard cap on one direction's duration.", 2,
-       60, false, real(&C::throughput, &ThroughputConfig::max_seconds)},
+      {"throughput", "max_seconds", VT::kDouble, "8",
+       "Cap on one direction's duration. On long paths it grows to 30 round trips, at most 20 s "
+       "(or this value if larger): docs/measure-long-paths.md.",
+       2, 60, false, real(&C::throughput, &ThroughputConfig::max_seconds)},
       {"throughput", "max_mb_per_direction", VT::kDouble, "60",
        "Starting data budget per direction in MB (10^6 bytes, warm-up included). A 100 Mbit "
        "test stays within it; on faster links the engine raises it to 4 s of data at the "

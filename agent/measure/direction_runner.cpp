@@ -288,6 +288,9 @@ uint64_t DirectionEngine::countedBytes() {
 
 bool DirectionEngine::dataHeldBehindAHole() {
   if (!p_.download) return false;  // upload counts SACKed data when it arrives
+  // Short paths: the controller ignores the flag (held_min_rtt_s), so no TCP_INFO is read and
+  // the sampling is what it was before long-path support.
+  if (!(p_.controller.rtt_s >= p_.controller.held_min_rtt_s)) return false;
   bool held = false;
   for (auto& [fd, st] : sockets_) {
     auto ti = platform::readTcpInfo(fd);
