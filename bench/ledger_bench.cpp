@@ -5,7 +5,7 @@
 //   ledger_bench --postgres [--schools 10000] [--days 30]   (starts its own PostgreSQL:
 //                initdb + pg_ctl in a temp dir, fsync on, as `nobody` when run as root)
 //   --skip-load  time the ledger on an existing database
-//   --sql-fill   PostgreSQL: write the same rows with INSERT … SELECT generate_series instead
+//   --sql-fill   write the same rows with INSERT … SELECT over a number series instead
 //                of RecordStore (same tables, counts, value distributions and payload sizes;
 //                minutes instead of an hour on a shared 2-core machine)
 //
@@ -159,10 +159,25 @@ int64_t nowMs() {
       .count();
 }
 
-// PostgreSQL bulk fill with the RecordStore's row shapes: 33 records per school and local day
-// (28 availability, 4 throughput, 1 daily), keys, tests, daily roll-ups, journals, devices.
-// Payloads are real generator records of each kind (same size as the RecordStore path).
+// SQL bulk fill (PostgreSQL or SQLite) with the RecordStore's row shapes: 33 records per school and
+// local day (28 availability, 4 throughput, 1 daily), keys, tests, daily roll-ups, journals,
+// devices. Payloads are real generator records of each kind (same size as the RecordStore path).
 bool sqlFill(db::Database& db, int schools, int days, int64_t now) {
+  // The few places the two dialects differ: number series, hashing, casts, random().
+  const bool pg = db.dialect() == db::Dialect::kPostgres;
+  auto range = [pg](const std::string& name, int last) {
+    return pg ? "generate_series(0, " + std::to_string(last) + ") " + name
+              : "(WITH RECURSIVE r(x) AS (SELECT 0 UNION ALL SELECT x + 1 FROM r WHERE x < " +
+                    std::to_string(last) + ") SELECT x AS " + name + " FROM r) " + name;
+  };
+  auto hash = [pg](const std::string& text, const std::string& int_seed) {
+    return pg ? "hashtext(" + text + ")" : "((" + int_seed + ") * 2654435761 % 4294967296)";
+  };
+  const std::string big = pg ? "::bigint" : "";
+  const std::string uniform = pg ? "random()" : "((random() & 1048575) / 1048576.0)";
+  auto round2 = [pg](const std::string& x) {
+    return pg ? "round((" + x + ")::numeric, 2)::float8" : "round(" + x + ", 2)";
+  };
   Gen g;
   g.school = "220000-0000";
   g.device = "probe-220000-0000";
@@ -175,13 +190,13 @@ bool sqlFill(db::Database& db, int schools, int days, int64_t now) {
   // 09:59, 12:59, 14:59, 16:59 (minus school-dependent seconds); 32 daily at 23:59.
   const std::string series =
       "FROM (SELECT school_id, source_row AS n FROM schools) s "
-      "CROSS JOIN generate_series(0, " +
-      std::to_string(days - 1) +
-      ") d "
-      "CROSS JOIN generate_series(0, 32) k ";
-  const std::string ts = "(" + std::to_string(start) +
-                         "::bigint + d * 86400000::bigint + CASE "
-                         "WHEN k < 28 THEN (8 * 3600 + (k + 1) * 1800) * 1000::bigint "
+      "CROSS JOIN " +
+      range("d", days - 1) + " CROSS JOIN " + range("k", 32) + " ";
+  const std::string ts = "(" + std::to_string(start) + big + " + d * 86400000" + big +
+                         " + CASE "
+                         "WHEN k < 28 THEN (8 * 3600 + (k + 1) * 1800) * 1000" +
+                         big +
+                         " "
                          "WHEN k = 28 THEN 36000000 - 60000 - (s.n % 50) * 1000 "
                          "WHEN k = 29 THEN 46800000 - 60000 - (s.n % 50) * 1000 "
                          "WHEN k = 30 THEN 54000000 - 60000 - (s.n % 50) * 1000 "
@@ -190,9 +205,9 @@ bool sqlFill(db::Database& db, int schools, int days, int64_t now) {
   const std::string mow = "(((" + ts + ") / 60000 + 480 + 3 * 1440) % 10080)";
   const std::string kind =
       "CASE WHEN k < 28 THEN 'availability' WHEN k < 32 THEN 'throughput' ELSE 'daily' END";
-  auto step = [&](const char* what, const std::string& sql) {
+  auto step = [&](const char* what, const std::string& sql, const db::Params& params = {}) {
     auto t0 = Clock::now();
-    auto r = db.execute(sql);
+    auto r = db.execute(sql, params);
     if (!r) {
       std::fprintf(stderr, "%s: %s\n", what, r.error().message.c_str());
       return false;
@@ -204,11 +219,12 @@ bool sqlFill(db::Database& db, int schools, int days, int64_t now) {
   };
   auto t0 = Clock::now();
   // Partitions for every month of the window.
-  for (int64_t t = start; t < now + day_ms * 31; t += day_ms * 28)
+  for (int64_t t = start; pg && t < now + day_ms * 31; t += day_ms * 28)
     if (auto st = db.exec(recordsPartitionDdl(t)); !st) return false;
   const std::string seq = "(d * 33 + k + 1)";
   const std::string dev = "'probe-' || s.school_id";
-  const std::string jid = "substr(md5(s.school_id), 1, 16)";
+  const std::string jid =
+      pg ? "substr(md5(s.school_id), 1, 16)" : "substr(hex(s.school_id), 1, 16)";
   if (!step("record_keys", "INSERT INTO record_keys (device_id, journal_id, seq, ts_ms) SELECT " +
                                dev + ", " + jid + ", " + seq + ", " + ts + " " + series))
     return false;
@@ -218,13 +234,13 @@ bool sqlFill(db::Database& db, int schools, int days, int64_t now) {
                 dev + ", " + jid + ", " + seq + ", s.school_id, " + kind + ", " + ts + ", " + mow +
                 ", " + ts +
                 " + 1000, 'uplinkprobe/v1/' || s.school_id || '/probe-' || s.school_id || '/' || " +
-                kind + ", CASE WHEN k < 28 THEN $a$" + p_avail + "$a$ WHEN k < 32 THEN $t$" +
-                p_tput + "$t$ ELSE $d$" + p_daily + "$d$ END " + series))
+                kind + ", CASE WHEN k < 28 THEN ? WHEN k < 32 THEN ? ELSE ? END " + series,
+            {p_avail, p_tput, p_daily}))
     return false;
   // Per-school base capacity 40..440 Mbps, ±12 % noise per test (the RecordStore path's mix).
-  const std::string base = "(40 + (hashtext(s.school_id) & 1023) % 400)";
+  const std::string base = "(40 + (" + hash("s.school_id", "s.n") + " & 1023) % 400)";
   // Two decimals, as the agent writes them (agent/measure/throughput_result.cpp round2).
-  const std::string down = "round((" + base + " * (0.88 + 0.24 * random()))::numeric, 2)::float8";
+  const std::string down = round2(base + " * (0.88 + 0.24 * " + uniform + ")");
   if (!step("tests",
             "INSERT INTO tests (device_id, journal_id, seq, school_id, ts_ms, local_mow, "
             "down_ip_mbps, up_ip_mbps, down_goodput_mbps, up_goodput_mbps, target_mbps, "
@@ -232,33 +248,40 @@ bool sqlFill(db::Database& db, int schools, int days, int64_t now) {
             "down, up, down * 0.95, up * 0.95, 100, CASE WHEN down >= 95 THEN 1 ELSE 0 END, 1, "
             "'schedule', NULL FROM (SELECT " +
                 dev + " AS dev, " + jid + " AS jid, " + seq + " AS sq, s.school_id, " + ts +
-                " AS ts, " + mow + " AS mow, " + down +
-                " AS down, round(((10 + (hashtext(s.school_id) & 255) % 80) * (0.88 + 0.24 * "
-                "random()))::numeric, 2)::float8 AS up " +
-                series + " WHERE k BETWEEN 28 AND 31) x"))
+                " AS ts, " + mow + " AS mow, " + down + " AS down, " +
+                round2("(10 + (" + hash("s.school_id", "s.n") + " & 255) % 80) * (0.88 + 0.24 * " +
+                       uniform + ")") +
+                " AS up " + series + " WHERE k BETWEEN 28 AND 31) x"))
     return false;
-  if (!step("test_days", testDaysBackfillSql(db::Dialect::kPostgres))) return false;
+  if (!step("test_days", testDaysBackfillSql(db.dialect()))) return false;
+  const std::string local_day =
+      pg ? "to_char(to_timestamp(day0 / 1000.0) AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD')"
+         : "date(day0 / 1000 + 8 * 3600, 'unixepoch')";
+  const std::string jitter = hash("school_id || d", "source_row * 31 + d");
   if (!step("school_days",
             "INSERT INTO school_days (school_id, day, records, period_s, up_s, school_period_s, "
             "school_up_s, tests, tests_counted, tests_at_target, last_counted_ms) SELECT "
-            "school_id, to_char(to_timestamp(day0 / 1000.0) AT TIME ZONE 'Asia/Shanghai', "
-            "'YYYY-MM-DD'), 33, 50400, 50400 - 30 * (hashtext(school_id || d) & 7), "
-            "CASE WHEN ((day0 / 60000 + 480 + 3 * 1440) % 10080) / 1440 < 5 THEN 16200 ELSE 0 END, "
-            "CASE WHEN ((day0 / 60000 + 480 + 3 * 1440) % 10080) / 1440 < 5 THEN 16200 - 30 * "
-            "(hashtext(school_id || d) & 3) ELSE 0 END, 4, 4, 2, day0 + 61200000 FROM (SELECT "
-            "school_id, d, " +
-                std::to_string(start) +
-                "::bigint + d * 86400000::bigint AS day0 "
-                "FROM schools CROSS JOIN generate_series(0, " +
-                std::to_string(days - 1) + ") d) x"))
+            "school_id, " +
+                local_day + ", 33, 50400, 50400 - 30 * (" + jitter +
+                " & 7), "
+                "CASE WHEN ((day0 / 60000 + 480 + 3 * 1440) % 10080) / 1440 < 5 THEN 16200 ELSE "
+                "0 END, "
+                "CASE WHEN ((day0 / 60000 + 480 + 3 * 1440) % 10080) / 1440 < 5 THEN 16200 - 30 * "
+                "(" +
+                jitter +
+                " & 3) ELSE 0 END, 4, 4, 2, day0 + 61200000 FROM (SELECT school_id, source_row, "
+                "d, " +
+                std::to_string(start) + big + " + d * 86400000" + big +
+                " AS day0 FROM schools CROSS JOIN " + range("d", days - 1) + ") x"))
     return false;
   const std::string last_seq = std::to_string(days * 33);
-  if (!step("journals",
-            "INSERT INTO journals (device_id, journal_id, school_id, min_seq, max_seq, stored, "
-            "gap_announced, first_ms, last_ms) SELECT 'probe-' || school_id, "
-            "substr(md5(school_id), 1, 16), school_id, 1, " +
-                last_seq + ", " + last_seq + ", 0, " + std::to_string(start) + ", " +
-                std::to_string(now) + " FROM schools"))
+  if (!step(
+          "journals",
+          "INSERT INTO journals (device_id, journal_id, school_id, min_seq, max_seq, stored, "
+          "gap_announced, first_ms, last_ms) SELECT 'probe-' || school_id, " +
+              std::string(pg ? "substr(md5(school_id), 1, 16)" : "substr(hex(school_id), 1, 16)") +
+              ", school_id, 1, " + last_seq + ", " + last_seq + ", 0, " + std::to_string(start) +
+              ", " + std::to_string(now) + " FROM schools"))
     return false;
   if (!step("devices",
             "INSERT INTO devices (device_id, school_id, first_seen_ms, last_seen_ms, "
@@ -272,8 +295,8 @@ bool sqlFill(db::Database& db, int schools, int days, int64_t now) {
     return false;
   std::printf("sql-fill: %.1f s\n", seconds(t0));
   t0 = Clock::now();
-  (void)db.exec("VACUUM ANALYZE");
-  std::printf("VACUUM ANALYZE: %.1f s\n", seconds(t0));
+  (void)db.exec(pg ? "VACUUM ANALYZE" : "ANALYZE");
+  std::printf("%s: %.1f s\n", pg ? "VACUUM ANALYZE" : "ANALYZE", seconds(t0));
   return true;
 }
 
@@ -355,10 +378,6 @@ int main(int argc, char** argv) {
     std::printf("registry: %d schools imported in %.2f s\n", schools, seconds(t0));
 
     if (sql_fill) {
-      if (!postgres) {
-        std::fprintf(stderr, "--sql-fill is for --postgres\n");
-        return 64;
-      }
       if (!sqlFill(db, schools, days, now)) return 2;
       skip_load = true;
     }

@@ -65,13 +65,17 @@ std::optional<PackedTest> parsePackedTest(std::string_view entry) {
 }
 
 std::string testDaysBackfillSql(db::Dialect dialect) {
-  // SQLite: CAST(real AS TEXT) keeps 15 digits (not round-trip); printf('%!.17g') keeps 17.
-  // PostgreSQL ≥ 12: float8's text form is the shortest exact one.
+  // SQLite: 15 significant digits when they read back to the same double (two-decimal
+  // measurements always do), else printf('%!.17g'), which always does (CAST(real AS TEXT)
+  // keeps 15 digits and would lose some). PostgreSQL >= 12: float8's text form is the
+  // shortest exact one.
   const bool pg = dialect == db::Dialect::kPostgres;
   const auto num = [pg](const char* col) {
-    return pg ? std::string("COALESCE(") + col + "::text, '')"
-              : std::string("CASE WHEN ") + col + " IS NULL THEN '' ELSE printf('%!.17g', " + col +
-                    ") END";
+    const std::string c = col;
+    return pg ? "COALESCE(" + c + "::text, '')"
+              : "CASE WHEN " + c + " IS NULL THEN '' WHEN CAST(printf('%.15g', " + c +
+                    ") AS REAL) = " + c + " THEN printf('%.15g', " + c +
+                    ") ELSE printf('%!.17g', " + c + ") END";
   };
   const std::string entry = std::string("ts_ms || ',' || local_mow || ',' || ") +
                             num("down_ip_mbps") + " || ',' || " + num("up_ip_mbps") +
