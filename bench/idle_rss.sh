@@ -12,7 +12,11 @@ secs=${2:-60}
 bin=$build/agent/cli/uplinkprobe
 [ -x "$bin" ] || { echo "no $bin (build the uplinkprobe target)" >&2; exit 2; }
 work=$(mktemp -d /tmp/up-idle-rss.XXXXXX)
-cleanup() { kill "$agent" "$broker" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"; }
+cleanup() {
+  for p in $agent $broker; do kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$work"
+}
 agent=; broker=
 trap cleanup EXIT INT TERM
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
