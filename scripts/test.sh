@@ -5,9 +5,13 @@
 #      loopback), root-required network-namespace labs
 #   3. ASan+UBSan build + unit and integration tests
 #   4. fuzzing: every libFuzzer harness, 20 s each from its committed seeds (scripts/fuzz.sh)
-#   5. clang-format check (fails the run; it runs last so that it never hides test results)
-# Environment: UPLINKPROBE_SKIP_ASAN=1 / UPLINKPROBE_SKIP_FUZZ=1 skip steps 3 / 4 (developer
-# shortcuts; CI never sets them).
+#   5. cross builds under qemu-user (scripts/cross-test.sh): arm64 .debs + their emulated
+#      smoke and loopback tests + the unit tests under qemu; armhf .debs + emulated smoke and
+#      loopback tests. The armhf unit tests are the second command,
+#      `scripts/cross-test.sh armhf --unit` (CI time: docs/benchmarks.md, issue 14)
+#   6. clang-format check (fails the run; it runs last so that it never hides test results)
+# Environment: UPLINKPROBE_SKIP_ASAN=1 / UPLINKPROBE_SKIP_FUZZ=1 / UPLINKPROBE_SKIP_CROSS=1
+# skip steps 3 / 4 / 5 (developer shortcuts, announced in the output; CI never sets them).
 # No retries: a test that fails once fails CI. A test that flakes on a busy 2-core machine is
 # a bug in the test (assert behaviour, keep rates for the serial labs and benchmarks).
 set -euo pipefail
@@ -42,6 +46,13 @@ fi
 if [ "${UPLINKPROBE_SKIP_FUZZ:-0}" != 1 ]; then
   echo "== fuzzing (bounded)"
   ./scripts/fuzz.sh "${UPLINKPROBE_FUZZ_SECONDS:-20}"
+fi
+if [ "${UPLINKPROBE_SKIP_CROSS:-0}" != 1 ]; then
+  echo "== cross builds under qemu-user (arm64 with unit tests, armhf)"
+  ./scripts/cross-test.sh arm64 --unit
+  ./scripts/cross-test.sh armhf
+else
+  echo "== cross builds SKIPPED (UPLINKPROBE_SKIP_CROSS=1)"
 fi
 # Last, so that a whitespace difference never hides a test result; but it fails the run
 # (developers run `cmake --build build --target format` before committing).
