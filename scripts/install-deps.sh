@@ -17,7 +17,7 @@ test_pkgs=(
   ethtool iputils-ping
   openssl sqlite3 postgresql-15 python3-jsonschema json-schema-test-suite faketime
   chromium fonts-noto-cjk gettext tmux zbar-tools php-fpm
-  lintian devscripts shellcheck
+  lintian devscripts shellcheck file
 )
 
 # Cross builds (scripts/cross-test.sh, scripts/package.sh --arch): Debian's cross toolchains,
