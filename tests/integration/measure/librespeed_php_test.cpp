@@ -204,8 +204,11 @@ TEST_F(PhpBackend, TheCliCommandOfTheIssueMeasures) {
   // `uplinkprobe test --server http://HOST/backend/` — the issue's command, which stopped on
   // "answered HTTP 404 to the latency probe".
   const fs::path cfg = dir_ / "cli.toml";
+  // Its own state directory: `test` journals its record, and the default
+  // (/var/lib/uplinkprobe) is the machine's, not the test's.
   std::ofstream(cfg) << "[throughput]\nmax_seconds = 3\nmax_mb_per_direction = 40\n"
-                        "max_mb_ceiling = 40\n";
+                        "max_mb_ceiling = 40\n[storage]\ndir = \""
+                     << (dir_ / "state").string() << "\"\n";
   auto [code, out] = runToEnd({UPLINKPROBE_BIN, "test", "--config", cfg.string(), "--server",
                                base() + "backend/", "--json", "--target", "1"},
                               (dir_ / "cli").string(), std::chrono::seconds(60));
