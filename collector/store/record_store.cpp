@@ -371,12 +371,14 @@ Result<BatchOutcome> RecordStore::commitBatch(const std::vector<ValidRecord>& re
         if (db::isNull(err)) err = text(j, {"download", "error", "kind"});
         Value counted = boolean(j, {"verdict", "counted"});
         Value meets = boolean(j, {"verdict", "meets_target"});
+        // Read once: the tests row and the test_days roll-up carry the same values.
+        const Value down_ip = num(j, {"download", "ip_capacity_mbps"});
+        const Value up_ip = num(j, {"upload", "ip_capacity_mbps"});
         for (auto&& v :
              {Value(k.device), Value(k.journal), Value(k.seq), Value(k.school), Value(k.ts_ms),
-              Value(int64_t{local.minute_of_week}), num(j, {"download", "ip_capacity_mbps"}),
-              num(j, {"upload", "ip_capacity_mbps"}), num(j, {"download", "goodput_mbps"}),
-              num(j, {"upload", "goodput_mbps"}), num(j, {"verdict", "target_mbps"}), meets,
-              counted, text(j, {"trigger"}), err})
+              Value(int64_t{local.minute_of_week}), down_ip, up_ip,
+              num(j, {"download", "goodput_mbps"}), num(j, {"upload", "goodput_mbps"}),
+              num(j, {"verdict", "target_mbps"}), meets, counted, text(j, {"trigger"}), err})
           tst.push_back(std::move(v));
         ++day.tests;
         if (db::asInt(counted).value_or(0) == 1) {
@@ -387,9 +389,7 @@ Result<BatchOutcome> RecordStore::commitBatch(const std::vector<ValidRecord>& re
           ++td.tests;
           appendPackedTest(
               td.packed,
-              {k.ts_ms, local.minute_of_week,
-               db::asDouble(num(j, {"download", "ip_capacity_mbps"})),
-               db::asDouble(num(j, {"upload", "ip_capacity_mbps"})),
+              {k.ts_ms, local.minute_of_week, db::asDouble(down_ip), db::asDouble(up_ip),
                db::isNull(meets) ? std::nullopt : std::optional<bool>(db::asInt(meets) == 1)});
           dev.last_counted_test_ms = std::max(dev.last_counted_test_ms.value_or(k.ts_ms), k.ts_ms);
         }

@@ -88,13 +88,29 @@ struct Recorder {
   }
 };
 
+// Holds commits until the test opens it (a database that is slow to commit).
+struct Gate {
+  std::mutex mu;
+  std::condition_variable cv;
+  bool open = false;
+  void wait() {
+    std::unique_lock<std::mutex> lk(mu);
+    cv.wait(lk, [&] { return open; });
+  }
+  void release() {
+    {
+      std::lock_guard<std::mutex> g(mu);
+      open = true;
+    }
+    cv.notify_all();
+  }
+};
+
 TEST(Ingestor, AcksOnlyAfterTheCommitReturnsAndInOrder) {
   Loop loop;
   Recorder rec;
   IngestMetrics metrics;
-  std::mutex gate_mu;
-  std::condition_variable gate_cv;
-  bool open = false;
+  Gate gate;
   std::atomic<int> commits_started{0};
   IngestOptions o;
   o.topic_prefix = kPrefix;
@@ -104,8 +120,7 @@ TEST(Ingestor, AcksOnlyAfterTheCommitReturnsAndInOrder) {
       [&](const std::vector<ValidRecord>& v,
           const std::vector<Rejection>& r) -> Result<BatchOutcome> {
         commits_started++;
-        std::unique_lock<std::mutex> lk(gate_mu);
-        gate_cv.wait(lk, [&] { return open; });
+        gate.wait();
         return BatchOutcome{v.size(), 0, r.size()};
       },
       [&](std::uint64_t c, std::uint16_t id) {
@@ -123,11 +138,7 @@ TEST(Ingestor, AcksOnlyAfterTheCommitReturnsAndInOrder) {
   std::this_thread::sleep_for(100ms);
   EXPECT_EQ(rec.ackCount(), 0u) << "nothing acknowledged while the commit runs";
   EXPECT_EQ(metrics.pending, 10u);
-  {
-    std::lock_guard<std::mutex> g(gate_mu);
-    open = true;
-  }
-  gate_cv.notify_all();
+  gate.release();
   ASSERT_TRUE(waitUntil([&] { return rec.ackCount() == 10; }));
   for (int i = 0; i < 10; ++i) EXPECT_EQ(rec.acks[i].second, 101 + i) << "reception order";
   EXPECT_EQ(metrics.stored, 10u);
@@ -173,9 +184,7 @@ TEST(Ingestor, BatchesQueuedBehindACommitAreMerged) {
   Loop loop;
   Recorder rec;
   IngestMetrics metrics;
-  std::mutex gate_mu;
-  std::condition_variable gate_cv;
-  bool open = false;
+  Gate gate;
   std::atomic<int> schema_calls{0};
   IngestOptions o;
   o.topic_prefix = kPrefix;
@@ -193,8 +202,7 @@ TEST(Ingestor, BatchesQueuedBehindACommitAreMerged) {
           std::lock_guard<std::mutex> g(rec.mu);
           rec.batch_sizes.push_back(v.size());
         }
-        std::unique_lock<std::mutex> lk(gate_mu);
-        gate_cv.wait(lk, [&] { return open; });
+        gate.wait();
         return BatchOutcome{v.size(), 0, r.size()};
       },
       [&](std::uint64_t c, std::uint16_t id) {
@@ -219,11 +227,7 @@ TEST(Ingestor, BatchesQueuedBehindACommitAreMerged) {
   // Every batch checked (the checker keeps up to 2 × max_commit ready) before the commit
   // returns.
   ASSERT_TRUE(waitUntil([&] { return schema_calls == 500; }));
-  {
-    std::lock_guard<std::mutex> g(gate_mu);
-    open = true;
-  }
-  gate_cv.notify_all();
+  gate.release();
   ASSERT_TRUE(waitUntil([&] { return rec.ackCount() == 500; }));
   std::lock_guard<std::mutex> g(rec.mu);
   EXPECT_EQ(rec.batch_sizes, (std::vector<std::size_t>{100, 200, 200}))
@@ -237,9 +241,7 @@ TEST(Ingestor, TheNextBatchIsCheckedWhileACommitRuns) {
   Loop loop;
   Recorder rec;
   IngestMetrics metrics;
-  std::mutex gate_mu;
-  std::condition_variable gate_cv;
-  bool open = false;
+  Gate gate;
   std::atomic<int> commits_started{0}, schema_calls{0};
   IngestOptions o;
   o.topic_prefix = kPrefix;
@@ -253,8 +255,7 @@ TEST(Ingestor, TheNextBatchIsCheckedWhileACommitRuns) {
       [&](const std::vector<ValidRecord>& v,
           const std::vector<Rejection>& r) -> Result<BatchOutcome> {
         commits_started++;
-        std::unique_lock<std::mutex> lk(gate_mu);
-        gate_cv.wait(lk, [&] { return open; });
+        gate.wait();
         return BatchOutcome{v.size(), 0, r.size()};
       },
       [&](std::uint64_t c, std::uint16_t id) {
@@ -276,11 +277,7 @@ TEST(Ingestor, TheNextBatchIsCheckedWhileACommitRuns) {
       << "batch 2 was not checked while batch 1's commit ran (" << schema_calls << " checks)";
   EXPECT_EQ(commits_started, 1);
   EXPECT_EQ(rec.ackCount(), 0u);
-  {
-    std::lock_guard<std::mutex> g(gate_mu);
-    open = true;
-  }
-  gate_cv.notify_all();
+  gate.release();
   ASSERT_TRUE(waitUntil([&] { return rec.ackCount() == 20; }));
   std::lock_guard<std::mutex> g(rec.mu);
   for (int i = 0; i < 20; ++i) EXPECT_EQ(rec.acks[i].second, i + 1) << "reception order";
