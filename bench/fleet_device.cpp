@@ -348,12 +348,7 @@ int SimDevice::generate(std::deque<Message>& out) {
 
 Message SimDevice::statusOnline(WallTime now) const {
   publish::StatusInfo info;
-  info.device_id = device_id_;
-  info.school_id = school_id_;
-  info.school_name = school_name_;
-  info.region = city_;
-  info.county = county_;
-  info.carrier = carrier_;
+  info.identity = {device_id_, school_id_, school_name_, city_, county_, carrier_};
   info.agent_version = kAgentVersion;
   info.started_at = formatRfc3339Utc(boot_wall_);
   info.config_hash = "sim";
@@ -368,8 +363,8 @@ Message SimDevice::statusOnline(WallTime now) const {
 
 Message SimDevice::statusLastWill(WallTime now) const {
   publish::StatusInfo info;
-  info.device_id = device_id_;
-  info.school_id = school_id_;
+  info.identity.device_id = device_id_;
+  info.identity.school_id = school_id_;
   info.agent_version = kAgentVersion;
   Message m = statusOnline(now);
   m.payload = publish::statusOfflineJson(info, "lwt", now);

@@ -18,7 +18,7 @@ cleanup() {
   rm -rf "$work"
 }
 agent=; broker=
-trap cleanup EXIT INT TERM
+trap cleanup EXIT INT TERM HUP PIPE  # PIPE: `| head` must not orphan the daemon and broker
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 printf 'listener %s 127.0.0.1\nallow_anonymous true\n' "$port" > "$work/mosquitto.conf"
 mosquitto -c "$work/mosquitto.conf" >/dev/null 2>&1 & broker=$!
@@ -49,4 +49,14 @@ grep -E '^(VmRSS|VmHWM|RssAnon|RssFile|RssShmem|Threads)' "/proc/$agent/status"
 echo "largest mappings by Rss (kB):"
 awk '/^[0-9a-f]+-[0-9a-f]+ /{name=$6; if(name=="")name="[anon]"} /^Rss:/{rss[name]+=$2} END{for(n in rss) if(rss[n]>=64) printf "%8d  %s\n", rss[n], n}' \
   "/proc/$agent/smaps" | sort -rn | head -15
+echo "by object and permission: Rss kB (text r-x / read-only r-- incl. RELRO / data rw-), Private_Dirty kB:"
+awk '/^[0-9a-f]+-[0-9a-f]+ /{name=$6; perm=substr($2,1,3); if(name=="")name="[anon]"}
+     /^Rss:/{rss[name]+=$2; by[name,perm]+=$2}
+     /^Private_Dirty:/{dirty[name]+=$2}
+     END{for(n in rss) if(rss[n]>=64)
+           printf "%8d  r-x %5d  r-- %5d  rw- %5d  dirty %5d  %s\n", rss[n], by[n,"r-x"], by[n,"r--"], by[n,"rw-"], dirty[n], n}' \
+  "/proc/$agent/smaps" | sort -rn | head -20
+awk '/^Private_Dirty:/{d+=$2} /^Private_Clean:/{c+=$2} /^Shared_Clean:/{s+=$2}
+     END{printf "whole process: Private_Dirty %d kB (memory only this process holds), Private_Clean %d kB, Shared_Clean %d kB (file pages the kernel can drop and reread)\n", d, c, s}' \
+  "/proc/$agent/smaps"
 echo "reproduce: bench/idle_rss.sh $build $secs"

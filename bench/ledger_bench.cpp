@@ -387,7 +387,11 @@ int main(int argc, char** argv) {
     {
       auto r = db.query("SELECT school_id FROM schools ORDER BY source_row");
       if (!r) return 2;
-      for (auto& row : r->rows) reg.push_back({0, db::asText(row[0]).value_or("")});
+      for (auto& row : r->rows) {
+        RegistrySchool school;
+        school.school_id = db::asText(row[0]).value_or("");
+        reg.push_back(std::move(school));
+      }
     }
     auto t0 = Clock::now();
     std::vector<Gen> gens(schools);

@@ -5,10 +5,6 @@
 #include <cstdint>
 #include <span>
 
-// The parser's source is compiled into this harness on purpose: fuzz/CMakeLists.txt puts
-// -fsanitize=fuzzer on the harness only, so code in the module libraries carries no
-// coverage instrumentation and libFuzzer would mutate blind.
-#include "agent/availability/dns_message.cpp"  // NOLINT(bugprone-suspicious-include)
 #include "agent/availability/dns_message.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

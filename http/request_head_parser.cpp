@@ -105,8 +105,10 @@ bool splitTarget(std::string_view target, std::string_view method, Request& req)
     path_and_query = slash == std::string_view::npos ? std::string_view("/") : after.substr(slash);
   }
   std::size_t q = path_and_query.find('?');
-  req.path = std::string(path_and_query.substr(0, q));
-  if (req.path.empty()) req.path = "/";
+  const std::string_view path = path_and_query.substr(0, q);
+  // Built, then moved in: GCC 12 -Wrestrict misreads assigning "/" over the string
+  // (GCC bug 105651).
+  req.path = std::string(path.empty() ? std::string_view("/") : path);
   if (q != std::string_view::npos) req.query = std::string(path_and_query.substr(q + 1));
   return true;
 }

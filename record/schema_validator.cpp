@@ -223,12 +223,50 @@ void decodeUtf8(const std::string& s, std::wstring& out) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Numbers: int64, uint64 and double are all exact in an x86-64 80-bit long double, so every
-// comparison (1 == 1.0, 2^53 vs 2^53+1, 2^64-1) is exact.
-long double num(const json& j) {
-  if (j.is_number_unsigned()) return static_cast<long double>(j.get<std::uint64_t>());
-  if (j.is_number_integer()) return static_cast<long double>(j.get<std::int64_t>());
-  return static_cast<long double>(j.get<double>());
+// Numbers: JSON integers (int64 or uint64) and doubles compare exactly, without a wider
+// floating type. (An x86-64 long double holds them all, but on 32-bit ARM long double is a
+// double: 2^53 + 1 compared equal to 2^53 and 2^64 - 1 to 2^64.) Parsed JSON holds no NaN.
+struct ExactInt {
+  bool negative = false;
+  std::uint64_t magnitude = 0;
+};
+
+int compareExact(ExactInt a, ExactInt b) {
+  if (a.negative != b.negative) return a.negative ? -1 : 1;
+  int c = a.magnitude < b.magnitude ? -1 : a.magnitude > b.magnitude ? 1 : 0;
+  return a.negative ? -c : c;
+}
+
+ExactInt exactInt(const json& j) {
+  if (j.is_number_unsigned()) return {false, j.get<std::uint64_t>()};
+  const std::int64_t v = j.get<std::int64_t>();
+  // 0 - v in uint64 is |v|, also for INT64_MIN.
+  return v < 0 ? ExactInt{true, std::uint64_t{0} - static_cast<std::uint64_t>(v)}
+               : ExactInt{false, static_cast<std::uint64_t>(v)};
+}
+
+// Sign of (i - d).
+int compareIntDouble(ExactInt i, double d) {
+  if (d >= 18446744073709551616.0) return -1;  // 2^64: above every uint64
+  if (d < -9223372036854775808.0) return 1;    // below -2^63, every int64
+  const double whole = std::trunc(d);          // now in [-2^63, 2^64): exact as an integer
+  const ExactInt w = whole < 0 ? ExactInt{true, static_cast<std::uint64_t>(-whole)}
+                               : ExactInt{false, static_cast<std::uint64_t>(whole)};
+  if (int c = compareExact(i, w); c != 0) return c;
+  const double fraction = d - whole;  // exact
+  return fraction > 0 ? -1 : fraction < 0 ? 1 : 0;
+}
+
+// Sign of (a - b) for two JSON numbers.
+int compareNumbers(const json& a, const json& b) {
+  const bool af = a.is_number_float(), bf = b.is_number_float();
+  if (af && bf) {
+    const double x = a.get<double>(), y = b.get<double>();
+    return x < y ? -1 : x > y ? 1 : 0;
+  }
+  if (af) return -compareIntDouble(exactInt(b), a.get<double>());
+  if (bf) return compareIntDouble(exactInt(a), b.get<double>());
+  return compareExact(exactInt(a), exactInt(b));
 }
 
 bool isInteger(const json& j) {
@@ -239,7 +277,7 @@ bool isInteger(const json& j) {
 }
 
 bool jsonEqual(const json& a, const json& b) {
-  if (a.is_number() && b.is_number()) return num(a) == num(b);
+  if (a.is_number() && b.is_number()) return compareNumbers(a, b) == 0;
   if (a.type() != b.type()) return false;
   switch (a.type()) {
     case json::value_t::array: {
@@ -268,9 +306,10 @@ std::string shortJson(const json& j) {
   return s;
 }
 
-std::string numText(long double v) {
+std::string numText(const json& v) {
+  if (!v.is_number_float()) return v.dump();  // integers exactly
   char buf[64];
-  std::snprintf(buf, sizeof buf, "%.17Lg", v);
+  std::snprintf(buf, sizeof buf, "%.17g", v.get<double>());
   return buf;
 }
 
@@ -426,7 +465,7 @@ struct Node {
   bool has_enum = false;
   std::vector<json> enum_values;
   std::optional<json> const_value;
-  std::optional<long double> minimum, maximum, exclusive_minimum, exclusive_maximum;
+  std::optional<json> minimum, maximum, exclusive_minimum, exclusive_maximum;  // numbers
   std::optional<std::uint64_t> min_length, max_length, min_items, max_items;
   std::unique_ptr<Pattern> pattern;
   std::vector<const Node*> all_of, any_of, one_of;
@@ -513,10 +552,12 @@ struct SchemaSet::Impl {
 
 std::uint64_t SchemaSet::Impl::nonNegativeInt(std::size_t doc, const std::string& ptr,
                                               const json& v, const char* kw) {
-  if (!v.is_number() || !isInteger(v) || num(v) < 0 || num(v) > 1e18L) {
+  if (!v.is_number() || !isInteger(v) || compareNumbers(v, json(0)) < 0 ||
+      compareNumbers(v, json(1e18)) > 0) {
     fail(doc, ptr, std::string(kw) + " must be a non-negative integer");
   }
-  return static_cast<std::uint64_t>(num(v));
+  // An integral double up to 1e18 converts exactly.
+  return v.is_number_float() ? static_cast<std::uint64_t>(v.get<double>()) : v.get<std::uint64_t>();
 }
 
 const Node* SchemaSet::Impl::compile(std::size_t doc, const std::string& ptr, const json& s,
@@ -556,7 +597,7 @@ const Node* SchemaSet::Impl::compile(std::size_t doc, const std::string& ptr, co
   };
   auto number = [&](const std::string& kw, const json& v) {
     if (!v.is_number()) fail(doc, ptr, kw + " must be a number");
-    return num(v);
+    return v;
   };
 
   for (auto it = s.begin(); it != s.end(); ++it) {
@@ -799,24 +840,24 @@ bool SchemaSet::Impl::eval(const Node* n, const json& inst, const PathFrame* pat
   }
 
   if (inst.is_number()) {
-    long double v = num(inst);
-    if (n->minimum && v < *n->minimum) {
+    const json& v = inst;
+    if (n->minimum && compareNumbers(v, *n->minimum) < 0) {
       report(ctx, path, "minimum",
              [&] { return numText(v) + " is less than " + numText(*n->minimum); });
       if (failed()) return false;
     }
-    if (n->maximum && v > *n->maximum) {
+    if (n->maximum && compareNumbers(v, *n->maximum) > 0) {
       report(ctx, path, "maximum",
              [&] { return numText(v) + " is greater than " + numText(*n->maximum); });
       if (failed()) return false;
     }
-    if (n->exclusive_minimum && v <= *n->exclusive_minimum) {
+    if (n->exclusive_minimum && compareNumbers(v, *n->exclusive_minimum) <= 0) {
       report(ctx, path, "exclusiveMinimum", [&] {
         return numText(v) + " must be greater than " + numText(*n->exclusive_minimum);
       });
       if (failed()) return false;
     }
-    if (n->exclusive_maximum && v >= *n->exclusive_maximum) {
+    if (n->exclusive_maximum && compareNumbers(v, *n->exclusive_maximum) >= 0) {
       report(ctx, path, "exclusiveMaximum",
              [&] { return numText(v) + " must be less than " + numText(*n->exclusive_maximum); });
       if (failed()) return false;

@@ -4,11 +4,13 @@
 #include <cstdio>
 #include <exception>
 #include <memory>
+#include <thread>
 
 #include "common/version.h"
 #include "http/server.h"
 #include "server/router.h"
 #include "server/server_options.h"
+#include "server/udpst_server.h"
 
 int main(int argc, char** argv) {
   using namespace uplinkprobe::server;
@@ -52,10 +54,50 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "uplinkprobe-server: %s\n", bound.error().message.c_str());
       return 2;
     }
+    // OB-UDPST on its own thread and io_context: its 1 ms pacing never waits behind HTTP.
+    asio::io_context udpst_io;
+    std::unique_ptr<UdpstServer> udpst;
+    std::optional<std::string> udpst_bound;
+    if (cmd->options.udpst_listen) {
+      UdpstServerConfig uc;
+      uc.host = cmd->options.udpst_listen->host;
+      uc.port = cmd->options.udpst_listen->port;
+      if (!cmd->options.udpst_no_auth) {
+        auto keys = uplinkprobe::udpst::KeyTable::load(cmd->options.udpst_key_file);
+        if (!keys) {
+          std::fprintf(stderr, "uplinkprobe-server: %s\n", keys.error().message.c_str());
+          return 64;
+        }
+        uc.keys = std::move(*keys);
+      }
+      uc.max_mbps = cmd->options.udpst_max_mbps;
+      uc.total_mbps = cmd->options.udpst_total_mbps;
+      uc.max_seconds = cmd->options.udpst_max_seconds;
+      uc.max_tests = cmd->options.udpst_max_tests;
+      uc.max_tests_per_address = cmd->options.udpst_max_tests_per_address;
+      udpst = std::make_unique<UdpstServer>(udpst_io, std::move(uc),
+                                            uplinkprobe::SystemClock::instance());
+      auto ub = udpst->bind();
+      if (!ub) {
+        std::fprintf(stderr, "uplinkprobe-server: %s\n", ub.error().message.c_str());
+        return 2;
+      }
+      udpst_bound = *ub;
+      udpst->start();
+    }
     // Tests and scripts read the bound ports from these lines (port 0 = ephemeral).
     for (const auto& addr : *bound) std::printf("listening %s\n", addr.c_str());
+    if (udpst_bound) std::printf("udpst listening %s\n", udpst_bound->c_str());
     std::fflush(stdout);
-    if (auto st = server.run(); !st) {
+    std::thread udpst_thread;
+    if (udpst) udpst_thread = std::thread([&udpst_io] { udpst_io.run(); });
+    auto st = server.run();
+    if (udpst) {
+      udpst_io.stop();
+      udpst_thread.join();
+      udpst->stop();  // the io_context no longer runs: closes the sockets from this thread
+    }
+    if (!st) {
       std::fprintf(stderr, "uplinkprobe-server: %s\n", st.error().message.c_str());
       return 2;
     }

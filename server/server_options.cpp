@@ -28,6 +28,11 @@ constexpr IntFlag kIntFlags[] = {
     {"--client-budget-mb", &ServerOptions::client_budget_mb, 0, 100000000},
     {"--client-budget-window-s", &ServerOptions::client_budget_window_s, 1, 86400 * 31},
     {"--access-log-max-mb", &ServerOptions::access_log_max_mb, 1, 100000},
+    {"--udpst-max-mbps", &ServerOptions::udpst_max_mbps, 1, 32767},
+    {"--udpst-total-mbps", &ServerOptions::udpst_total_mbps, 1, 1000000},
+    {"--udpst-max-seconds", &ServerOptions::udpst_max_seconds, 5, 3600},
+    {"--udpst-max-tests", &ServerOptions::udpst_max_tests, 1, 1000},
+    {"--udpst-max-tests-per-address", &ServerOptions::udpst_max_tests_per_address, 1, 1000},
 };
 
 Error usage(std::string message) { return makeError("usage", std::move(message)); }
@@ -106,6 +111,23 @@ Result<ServerCommand> parseServerCommand(int argc, const char* const* argv) {
       cmd.options.trusted_proxies.push_back(std::move(*ip));
       continue;
     }
+    if (arg == "--udpst-listen") {
+      if (!takeValue()) return usage("--udpst-listen needs ADDR:PORT (udpst's port is 24601)");
+      auto addr = http::parseListenAddress(value);
+      if (!addr) return usage("--udpst-listen " + addr.error().message);
+      cmd.options.udpst_listen = std::move(addr.value());
+      continue;
+    }
+    if (arg == "--udpst-key-file") {
+      if (!takeValue() || value.empty()) return usage("--udpst-key-file needs a file name");
+      cmd.options.udpst_key_file = std::string(value);
+      continue;
+    }
+    if (arg == "--udpst-no-auth") {
+      if (has_inline_value) return usage("--udpst-no-auth takes no value");
+      cmd.options.udpst_no_auth = true;
+      continue;
+    }
     if (arg == "--listen") {
       if (!takeValue()) return usage("--listen needs ADDR:PORT");
       auto addr = http::parseListenAddress(value);
@@ -131,6 +153,18 @@ Result<ServerCommand> parseServerCommand(int argc, const char* const* argv) {
   }
   if (cmd.options.listen.empty()) {
     cmd.options.listen.push_back(ListenAddress{"127.0.0.1", 8080});
+  }
+  if (cmd.options.udpst_listen) {
+    if (cmd.options.udpst_key_file.empty() && !cmd.options.udpst_no_auth) {
+      return usage(
+          "--udpst-listen needs --udpst-key-file FILE (a UDP load server without a key is an "
+          "open traffic source; --udpst-no-auth only for closed labs)");
+    }
+    if (!cmd.options.udpst_key_file.empty() && cmd.options.udpst_no_auth) {
+      return usage("--udpst-key-file and --udpst-no-auth exclude each other");
+    }
+  } else if (!cmd.options.udpst_key_file.empty() || cmd.options.udpst_no_auth) {
+    return usage("--udpst-key-file and --udpst-no-auth need --udpst-listen");
   }
   return cmd;
 }
@@ -172,6 +206,18 @@ Options:
                            X-Real-IP; other peers' headers are ignored
   --trust-forwarded-for    the same as --trusted-proxy 127.0.0.1
                            --trusted-proxy ::1
+  --udpst-listen ADDR:PORT also serve OB-UDPST (BBF TR-471 UDP IP capacity,
+                           protocol 20, as udpst 9.0.0) on this UDP port;
+                           prints "udpst listening ADDR:PORT"
+  --udpst-key-file FILE    keys as udpst's -K file ("<id>,<key>" per line);
+                           required with --udpst-listen
+  --udpst-no-auth          serve without keys (closed labs only)
+  --udpst-max-mbps N       largest bandwidth one test may ask (default 1000)
+  --udpst-total-mbps N     all running tests together (default 10000)
+  --udpst-max-seconds S    longest test (default 30)
+  --udpst-max-tests N      tests at once (default 16)
+  --udpst-max-tests-per-address N
+                           tests at once from one address or /64 (default 2)
   --help, --version
 
 Exit status: 0 after SIGINT/SIGTERM, 2 if an address cannot be bound or a

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -35,6 +36,15 @@ struct ServerOptions {
   int client_budget_window_s = 3600;
   std::string access_log;  // --access-log FILE; empty = none
   int access_log_max_mb = 100;
+  // OB-UDPST (TR-471) server, off unless --udpst-listen is given.
+  std::optional<ListenAddress> udpst_listen;
+  std::string udpst_key_file;  // required unless udpst_no_auth
+  bool udpst_no_auth = false;
+  int udpst_max_mbps = 1000;
+  int udpst_total_mbps = 10000;
+  int udpst_max_seconds = 30;
+  int udpst_max_tests = 16;
+  int udpst_max_tests_per_address = 2;
 };
 
 struct ServerCommand {

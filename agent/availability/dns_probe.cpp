@@ -3,35 +3,20 @@
 #include <array>
 #include <memory>
 
+#include "agent/availability/probe_state.h"
+
 namespace uplinkprobe::availability {
 namespace {
 
-struct DnsProbeState {
-  explicit DnsProbeState(asio::io_context& io) : socket(io), timer(io) {}
-  asio::ip::udp::socket socket;
-  asio::steady_timer timer;
+struct DnsProbeState : ProbeState<asio::ip::udp::socket> {
+  using ProbeState::ProbeState;
   std::vector<uint8_t> query;
   std::array<uint8_t, kMaxDnsPacket> buffer{};
   std::string name;
   DnsType type = DnsType::kA;
   uint16_t id = 0;
   int datagrams = 0;
-  ProbeResult result;
-  SteadyTime started{};
   const Clock* clock = nullptr;
-  bool finished = false;
-  ProbeDone done;
-
-  void finish() {
-    if (finished) return;
-    finished = true;
-    timer.cancel();
-    asio::error_code ignored;
-    socket.close(ignored);
-    auto callback = std::move(done);
-    done = nullptr;
-    if (callback) callback(std::move(result));
-  }
 
   void fail(std::string detail) {
     result.detail = std::move(detail);
@@ -85,9 +70,7 @@ ProbeCancel probeDns(asio::io_context& io, const asio::ip::udp::endpoint& server
   if (!query.ok()) {
     // Reported asynchronously, like every other outcome.
     asio::post(io, [st, msg = query.error().message] { st->fail(msg); });
-    return [weak = std::weak_ptr<DnsProbeState>(st)] {
-      if (auto s = weak.lock()) s->done = nullptr;
-    };
+    return cancelProbe(st);
   }
   st->query = std::move(*query);
 
@@ -96,9 +79,7 @@ ProbeCancel probeDns(asio::io_context& io, const asio::ip::udp::endpoint& server
   if (!ec) st->socket.connect(server, ec);  // UDP connect: no packet, just a filter
   if (ec) {
     asio::post(io, [st, msg = ec.message()] { st->fail(msg); });
-    return [weak = std::weak_ptr<DnsProbeState>(st)] {
-      if (auto s = weak.lock()) s->done = nullptr;
-    };
+    return cancelProbe(st);
   }
   st->timer.expires_after(timeout);
   st->timer.async_wait([st](const asio::error_code& e) {
@@ -113,12 +94,7 @@ ProbeCancel probeDns(asio::io_context& io, const asio::ip::udp::endpoint& server
     if (e) return st->fail(e.message());
     DnsProbeState::receive(st);
   });
-  return [weak = std::weak_ptr<DnsProbeState>(st)] {
-    if (auto s = weak.lock()) {
-      s->done = nullptr;
-      s->finish();
-    }
-  };
+  return cancelProbe(st);
 }
 
 }  // namespace uplinkprobe::availability

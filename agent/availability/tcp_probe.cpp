@@ -2,30 +2,12 @@
 
 #include <memory>
 
+#include "agent/availability/probe_state.h"
+
 namespace uplinkprobe::availability {
 namespace {
 
-struct TcpProbeState {
-  TcpProbeState(asio::io_context& io) : socket(io), timer(io) {}
-  asio::ip::tcp::socket socket;
-  asio::steady_timer timer;
-  ProbeResult result;
-  SteadyTime started{};
-  bool finished = false;
-  bool timed_out = false;
-  ProbeDone done;
-
-  void finish() {
-    if (finished) return;
-    finished = true;
-    timer.cancel();
-    asio::error_code ignored;
-    socket.close(ignored);
-    auto callback = std::move(done);
-    done = nullptr;
-    if (callback) callback(std::move(result));
-  }
-};
+using TcpProbeState = ProbeState<asio::ip::tcp::socket>;
 
 }  // namespace
 
@@ -41,7 +23,6 @@ ProbeCancel probeTcp(asio::io_context& io, const asio::ip::tcp::endpoint& endpoi
   st->timer.expires_after(timeout);
   st->timer.async_wait([st](const asio::error_code& ec) {
     if (ec || st->finished) return;
-    st->timed_out = true;
     st->result.detail = "timeout";
     st->finish();
   });
@@ -58,12 +39,7 @@ ProbeCancel probeTcp(asio::io_context& io, const asio::ip::tcp::endpoint& endpoi
     }
     st->finish();
   });
-  return [weak = std::weak_ptr<TcpProbeState>(st)] {
-    if (auto s = weak.lock()) {
-      s->done = nullptr;  // cancelled probes never report
-      s->finish();
-    }
-  };
+  return cancelProbe(st);
 }
 
 }  // namespace uplinkprobe::availability

@@ -3,15 +3,16 @@
 #include <cstdio>
 
 #include "agent/cli/arg_parser.h"
+#include "agent/cli/command_config.h"
 #include "agent/cli/commands.h"
 #include "agent/cli/display_format.h"
-#include "agent/cli/exit_codes.h"
 #include "agent/cli/i18n.h"
 #include "agent/cli/message_words.h"
 #include "agent/cli/usage_text.h"
 #include "agent/config/config_loader.h"
 #include "agent/config/schema.h"
 #include "agent/daemon/config_validation.h"
+#include "common/exit_codes.h"
 
 namespace uplinkprobe::cli {
 
@@ -19,11 +20,8 @@ int checkConfigCommand(const Args& args) {
   auto parsed = parseArgs(args, {}, {"--config"});
   if (!parsed) return usageError("check-config", parsed.error().message);
   const std::string path = parsed->getOr("--config", kDefaultConfigPath);
-  auto cfg = config::loadConfigFile(path, config::Purpose::kRun);
-  if (!cfg) {
-    std::fputs(wrapMessage(personMessage(cfg.error().message)).c_str(), stderr);
-    return kExitBadConfig;
-  }
+  auto cfg = loadCommandConfig(path, config::Purpose::kRun);
+  if (!cfg) return kExitBadConfig;
   // Exactly the checks `run` and a reload make (daemon::validate), every problem listed.
   auto v = daemon::validate(*cfg);
   for (const auto& w : v.warnings)

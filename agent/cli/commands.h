@@ -1,5 +1,5 @@
 // One function per `uplinkprobe` subcommand; each returns the process exit code
-// (exit_codes.h). main.cpp only dispatches.
+// (common/exit_codes.h). main.cpp only dispatches.
 #pragma once
 
 #include <string>

@@ -56,7 +56,6 @@
 #include "agent/cli/commands.h"
 #include "agent/cli/commission_steps.h"
 #include "agent/cli/display_format.h"
-#include "agent/cli/exit_codes.h"
 #include "agent/cli/i18n.h"
 #include "agent/cli/message_words.h"
 #include "agent/cli/progress_view.h"
@@ -76,6 +75,7 @@
 #include "agent/publish/paho_publisher.h"
 #include "agent/publish/topic.h"
 #include "agent/verdict/throughput_verdict.h"
+#include "common/exit_codes.h"
 #include "common/terminal_text.h"
 #include "common/time_format.h"
 #include "common/version.h"
@@ -322,15 +322,7 @@ struct BrokerSession {
 int connectBroker(const config::Config& cfg, const publish::ConnectSettings& connect,
                   BrokerSession& b) {
   if (cfg.mqtt.uri.empty()) return kExitOk;
-  publish::StatusInfo info{cfg.identity.device_id,
-                           cfg.identity.school_id,
-                           cfg.identity.school_name,
-                           cfg.identity.region,
-                           cfg.identity.county,
-                           cfg.identity.carrier,
-                           kAgentVersion,
-                           "",
-                           config::configHash(cfg)};
+  publish::StatusInfo info{cfg.identity, kAgentVersion, "", config::configHash(cfg)};
   auto p = publish::makePahoPublisher(connect, info, b.loop.poster(), SystemClock::instance());
   if (!p) {
     std::fprintf(stderr, "uplinkprobe commission: broker %s: %s\n", cfg.mqtt.uri.c_str(),

@@ -10,15 +10,16 @@
 #include <cstdio>
 
 #include "agent/cli/arg_parser.h"
+#include "agent/cli/command_config.h"
 #include "agent/cli/commands.h"
 #include "agent/cli/display_format.h"
-#include "agent/cli/exit_codes.h"
 #include "agent/cli/i18n.h"
 #include "agent/cli/message_words.h"
 #include "agent/cli/receipt.h"
 #include "agent/cli/receipt_store.h"
 #include "agent/cli/usage_text.h"
 #include "agent/config/config_loader.h"
+#include "common/exit_codes.h"
 #include "common/terminal_text.h"
 
 namespace uplinkprobe::cli {
@@ -68,11 +69,8 @@ int receiptCommand(const Args& args) {
     seq = v;
   }
   auto cfg =
-      config::loadConfigFile(parsed->getOr("--config", kDefaultConfigPath), config::Purpose::kTest);
-  if (!cfg) {
-    std::fputs(wrapMessage(personMessage(cfg.error().message)).c_str(), stderr);
-    return kExitBadConfig;
-  }
+      loadCommandConfig(parsed->getOr("--config", kDefaultConfigPath), config::Purpose::kTest);
+  if (!cfg) return kExitBadConfig;
   const std::string& dir = cfg->storage.dir;
   auto saved = listReceipts(dir);
   if (!saved) {

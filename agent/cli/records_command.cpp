@@ -6,9 +6,9 @@
 #include <cstdlib>
 
 #include "agent/cli/arg_parser.h"
+#include "agent/cli/command_config.h"
 #include "agent/cli/commands.h"
 #include "agent/cli/display_format.h"
-#include "agent/cli/exit_codes.h"
 #include "agent/cli/i18n.h"
 #include "agent/cli/message_words.h"
 #include "agent/cli/record_line.h"
@@ -16,6 +16,7 @@
 #include "agent/cli/usage_text.h"
 #include "agent/config/config_loader.h"
 #include "agent/journal/journal.h"
+#include "common/exit_codes.h"
 #include "common/time_format.h"
 #include "record/schema_validator.h"
 
@@ -59,11 +60,8 @@ int recordsCommand(const Args& args) {
     }
   }
   auto cfg =
-      config::loadConfigFile(parsed->getOr("--config", kDefaultConfigPath), config::Purpose::kTest);
-  if (!cfg) {
-    std::fputs(wrapMessage(personMessage(cfg.error().message)).c_str(), stderr);
-    return kExitBadConfig;
-  }
+      loadCommandConfig(parsed->getOr("--config", kDefaultConfigPath), config::Purpose::kTest);
+  if (!cfg) return kExitBadConfig;
   useTimeZone(cfg->schedule.timezone);  // lines show the school's local time with its offset
   RecordRange range;
   if (auto s = parsed->get("--since")) {

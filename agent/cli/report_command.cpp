@@ -7,9 +7,9 @@
 #include <ctime>
 
 #include "agent/cli/arg_parser.h"
+#include "agent/cli/command_config.h"
 #include "agent/cli/commands.h"
 #include "agent/cli/display_format.h"
-#include "agent/cli/exit_codes.h"
 #include "agent/cli/i18n.h"
 #include "agent/cli/message_words.h"
 #include "agent/cli/record_range.h"
@@ -18,6 +18,7 @@
 #include "agent/config/config_loader.h"
 #include "agent/journal/journal.h"
 #include "agent/verdict/local_day.h"
+#include "common/exit_codes.h"
 #include "common/time_format.h"
 
 namespace uplinkprobe::cli {
@@ -66,11 +67,8 @@ int reportCommand(const Args& args) {
   if (parsed->get("--days") && (parsed->get("--since") || parsed->get("--until")))
     return usageError("report", tr("--days and --since/--until exclude each other"));
   auto cfg =
-      config::loadConfigFile(parsed->getOr("--config", kDefaultConfigPath), config::Purpose::kTest);
-  if (!cfg) {
-    std::fputs(wrapMessage(personMessage(cfg.error().message)).c_str(), stderr);
-    return kExitBadConfig;
-  }
+      loadCommandConfig(parsed->getOr("--config", kDefaultConfigPath), config::Purpose::kTest);
+  if (!cfg) return kExitBadConfig;
   // Days are the school's local days, as the daemon's; times are shown with their offset.
   useTimeZone(cfg->schedule.timezone);
   RecordRange range;

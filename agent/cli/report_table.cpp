@@ -12,6 +12,7 @@
 #include "agent/verdict/daily_summary.h"
 #include "agent/verdict/local_day.h"
 #include "common/time_format.h"
+#include "record/throughput_figures.h"
 
 namespace uplinkprobe::cli {
 namespace {
@@ -56,7 +57,10 @@ std::vector<nlohmann::json> reportDays(const ReportInput& in) {
   return out;
 }
 
-std::string formatReportTable(const ReportInput& in, const std::vector<nlohmann::json>& days) {
+namespace {
+
+// The first lines of every report table: whose report, and the target it is judged against.
+std::string reportHeading(const ReportInput& in) {
   std::string s;
   s += wrapLine("",
                 fmt::format(fmt::runtime(tr("uplinkprobe report: school {} device {}")),
@@ -68,6 +72,13 @@ std::string formatReportTable(const ReportInput& in, const std::vector<nlohmann:
                                   "Mbps: IP capacity over counted tests")),
                   formatRate(in.target.down_target_mbps), formatPercent(in.target.tolerance_pct)),
       0);
+  return s;
+}
+
+}  // namespace
+
+std::string formatReportTable(const ReportInput& in, const std::vector<nlohmann::json>& days) {
+  std::string s = reportHeading(in);
   s += "\n";
   s += row(tr("date"), tr("tests"), tr("down"), tr("p10"), tr("up"), tr("uptime"), tr("outages"),
            tr("cov"), tr("verdict")) +
@@ -136,8 +147,8 @@ std::string formatReportTable(const ReportInput& in, const std::vector<nlohmann:
     s += wrapLine(
         "  ",
         fmt::format(fmt::runtime(tr("{} down {} up {}  {}  [{}]")), shortTime(str(r, "ts")),
-                    formatRate(numberAt(r, {"download", "ip_capacity_mbps"})),
-                    formatRate(numberAt(r, {"upload", "ip_capacity_mbps"})), judged, str(r, "id")),
+                    formatRate(record::ipCapacityMbps(r, "download")),
+                    formatRate(record::ipCapacityMbps(r, "upload")), judged, str(r, "id")),
         4, false);
   }
   return s;
@@ -251,17 +262,7 @@ std::vector<nlohmann::json> reportPeriods(const ReportInput& in,
 
 std::string formatPeriodTable(const ReportInput& in, Period p,
                               const std::vector<nlohmann::json>& periods) {
-  std::string s;
-  s += wrapLine("",
-                fmt::format(fmt::runtime(tr("uplinkprobe report: school {} device {}")),
-                            in.school_id, in.device_id),
-                0);
-  s += wrapLine(
-      "",
-      fmt::format(fmt::runtime(tr("target {} down (IP capacity, tolerance {}); "
-                                  "Mbps: IP capacity over counted tests")),
-                  formatRate(in.target.down_target_mbps), formatPercent(in.target.tolerance_pct)),
-      0);
+  std::string s = reportHeading(in);
   s += wrapLine("",
                 p == Period::kWeek ? tr("by ISO week (Monday to Sunday, local time)")
                                    : tr("by calendar month (local time)"),

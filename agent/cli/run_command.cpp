@@ -8,11 +8,11 @@
 #include "agent/cli/arg_parser.h"
 #include "agent/cli/commands.h"
 #include "agent/cli/display_format.h"
-#include "agent/cli/exit_codes.h"
 #include "agent/cli/usage_text.h"
 #include "agent/config/config_loader.h"
 #include "agent/daemon/config_validation.h"
 #include "agent/daemon/daemon.h"
+#include "common/exit_codes.h"
 #include "common/time_format.h"
 
 namespace uplinkprobe::cli {

@@ -9,15 +9,16 @@
 #include <fstream>
 
 #include "agent/cli/arg_parser.h"
+#include "agent/cli/command_config.h"
 #include "agent/cli/commands.h"
 #include "agent/cli/display_format.h"
-#include "agent/cli/exit_codes.h"
 #include "agent/cli/message_words.h"
 #include "agent/cli/status_view.h"
 #include "agent/cli/usage_text.h"
 #include "agent/config/config_loader.h"
 #include "agent/daemon/state_file.h"
 #include "agent/daemon/status_file.h"
+#include "common/exit_codes.h"
 #include "common/terminal_text.h"
 #include "common/time_format.h"
 
@@ -40,11 +41,8 @@ int statusCommand(const Args& args) {
   auto parsed = parseArgs(args, {"--json"}, {"--config"});
   if (!parsed) return usageError("status", parsed.error().message);
   auto cfg =
-      config::loadConfigFile(parsed->getOr("--config", kDefaultConfigPath), config::Purpose::kTest);
-  if (!cfg) {
-    std::fputs(wrapMessage(personMessage(cfg.error().message)).c_str(), stderr);
-    return kExitBadConfig;
-  }
+      loadCommandConfig(parsed->getOr("--config", kDefaultConfigPath), config::Purpose::kTest);
+  if (!cfg) return kExitBadConfig;
   useTimeZone(cfg->schedule.timezone);
   const std::string path =
       (std::filesystem::path(cfg->storage.dir) / daemon::kStatusFileName).string();

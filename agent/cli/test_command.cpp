@@ -9,6 +9,8 @@
 // on stderr says so: such output is not a wire record.
 #include <unistd.h>
 
+#include <fmt/format.h>
+
 #include <atomic>
 #include <csignal>
 #include <cstdio>
@@ -17,7 +19,6 @@
 #include "agent/cli/arg_parser.h"
 #include "agent/cli/commands.h"
 #include "agent/cli/display_format.h"
-#include "agent/cli/exit_codes.h"
 #include "agent/cli/i18n.h"
 #include "agent/cli/message_words.h"
 #include "agent/cli/progress_view.h"
@@ -26,7 +27,9 @@
 #include "agent/config/config_loader.h"
 #include "agent/daemon/measure_options.h"
 #include "agent/journal/journal.h"
+#include "agent/measure/udp_capacity.h"
 #include "agent/verdict/throughput_verdict.h"
+#include "common/exit_codes.h"
 #include "record/record_factory.h"
 
 namespace uplinkprobe::cli {
@@ -35,13 +38,84 @@ namespace {
 std::atomic<bool> g_cancel{false};
 void onInterrupt(int) { g_cancel.store(true); }
 
+// Ctrl-C / SIGTERM end the running test early through g_cancel (exit 130), not the process.
+void catchInterrupts() {
+  struct sigaction sa {};
+  sa.sa_handler = onInterrupt;
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+}
+
 int usage(const std::string& why) { return usageError("test", why); }
+
+// The record of a manual test, TCP or UDP alike: envelope, trigger "manual", the verdict
+// (never counted), and with --config journaled into the device's journal, which gives it
+// id/journal_id/seq. A journal that cannot be opened or written is said on stderr: the
+// printed record is then not a wire record (see the file comment).
+nlohmann::json manualRecord(const config::Config& cfg, nlohmann::json body,
+                            std::optional<double> target,
+                            const std::optional<std::string>& config_path, bool json) {
+  record::Identity id{cfg.identity.device_id.empty() ? "unconfigured" : cfg.identity.device_id,
+                      cfg.identity.school_id.empty() ? "unconfigured" : cfg.identity.school_id};
+  record::RecordFactory factory(id, SystemClock::instance());
+  auto rec = factory.make("throughput", std::move(body));
+  rec["trigger"] = "manual";
+  rec["verdict"] =
+      verdict::judgeThroughput(rec, verdict::verdictInputsFromConfig(cfg.target, target));
+  rec["verdict"]["counted"] = false;
+  rec["verdict"]["unfair_reasons"].push_back("manual");
+  if (!config_path) return rec;
+  auto j = journal::openFileJournal(daemon::journalOptionsFromConfig(cfg), SystemClock::instance());
+  if (!j) {
+    std::fprintf(stderr, "uplinkprobe test: %s (%s)\n", tr("not journaled"),
+                 j.error().message.c_str());
+  } else if (auto s = (*j)->append(rec); !s) {
+    std::fprintf(stderr, "uplinkprobe test: %s (%s)\n", tr("not journaled"),
+                 s.error().message.c_str());
+  } else {
+    rec = nlohmann::json::parse(s->json);
+    if (!json)
+      std::fprintf(stderr, "uplinkprobe test: %s %s\n", tr("journaled as"),
+                   rec.value("id", "").c_str());
+  }
+  return rec;
+}
+
+// Human summary of a method "udp" record (the TCP summary reads download/upload).
+std::string udpSummary(const nlohmann::json& rec) {
+  std::string out;
+  const auto& udp = rec["udp"];
+  for (const char* dir : {"download", "upload"}) {
+    if (!udp.contains(dir) || udp[dir].is_null()) continue;
+    const auto& d = udp[dir];
+    const char* label = std::string(dir) == "download" ? tr("UDP download") : tr("UDP upload");
+    if (!d["error"].is_null()) {
+      out += fmt::format("{}: {} {}\n", label, tr("ERROR"),
+                         personMessage(d["error"].value("message", "")));
+      continue;
+    }
+    out += fmt::format("{}: {:.2f} Mbps {} ({} {:.2f} %, {} {})\n", label,
+                       d.value("ip_capacity_mbps", 0.0), tr("IP capacity"), tr("loss"),
+                       d.value("loss_pct", 0.0), d["sub_intervals"].size(), tr("sub-intervals"));
+  }
+  const auto& v = rec["verdict"];
+  if (v["meets_target"].is_boolean()) {
+    out += fmt::format("{}: {}\n", tr("verdict"),
+                       v["meets_target"].get<bool>() ? tr("PASS") : tr("BELOW TARGET"));
+  }
+  return out;
+}
+
+// `--method udp`: one OB-UDPST test per direction against a udpst:// server.
+int udpTest(const config::Config& cfg, const ParsedArgs& a, std::optional<double> target,
+            const std::optional<std::string>& config_path);
 
 }  // namespace
 
 int testCommand(const Args& args) {
-  auto parsed = parseArgs(args, {"--json", "--download-only", "--upload-only"},
-                          {"--config", "--server", "--target"});
+  auto parsed =
+      parseArgs(args, {"--json", "--download-only", "--upload-only"},
+                {"--config", "--server", "--target", "--method", "--key-file", "--key-id"});
   if (!parsed) return usage(parsed.error().message);
   const auto& a = *parsed;
   if (a.has("--download-only") && a.has("--upload-only"))
@@ -59,14 +133,11 @@ int testCommand(const Args& args) {
     }
     cfg = std::move(*loaded);
   }
-  if (auto url = a.get("--server")) {
-    if (url->rfind("http://", 0) != 0 && url->rfind("https://", 0) != 0)
-      return usage(std::string("--server: ") +
-                   tr("expected an http:// or https:// URL of a LibreSpeed-compatible server"));
-    cfg.servers = {config::ServerConfig{"cli", "librespeed", *url, "", ""}};
-  }
-  if (cfg.servers.empty())
-    return usage(tr("no server: pass --server URL or a --config with [[servers]]"));
+  const std::string method =
+      a.get("--method")
+          .value_or(a.get("--server").value_or("").rfind("udpst://", 0) == 0 ? "udp" : "tcp");
+  if (method != "tcp" && method != "udp")
+    return usage(std::string("--method: ") + tr("expected tcp or udp"));
   std::optional<double> target;
   if (auto t = a.get("--target")) {
     char* end = nullptr;
@@ -75,16 +146,26 @@ int testCommand(const Args& args) {
       return usage(std::string("--target: ") + tr("expected a rate in Mbps, e.g. --target 100"));
     target = v;
   }
+  if (method == "udp") return udpTest(cfg, a, target, config_path);
+  if (auto url = a.get("--server")) {
+    if (url->rfind("http://", 0) != 0 && url->rfind("https://", 0) != 0)
+      return usage(std::string("--server: ") +
+                   tr("expected an http:// or https:// URL of a LibreSpeed-compatible server"));
+    config::ServerConfig server;
+    server.name = "cli";
+    server.kind = "librespeed";
+    server.url = *url;
+    cfg.servers = {server};
+  }
+  if (cfg.servers.empty())
+    return usage(tr("no server: pass --server URL or a --config with [[servers]]"));
 
   auto opts = daemon::throughputOptionsFromConfig(cfg);
   opts.download = !a.has("--upload-only");
   opts.upload = !a.has("--download-only");
   const bool json = a.has("--json");
 
-  struct sigaction sa {};
-  sa.sa_handler = onInterrupt;
-  sigaction(SIGINT, &sa, nullptr);
-  sigaction(SIGTERM, &sa, nullptr);
+  catchInterrupts();
 
   ProgressView view(stderr);
   if (!json) std::fprintf(stderr, "uplinkprobe test: %s\n", tr("measuring (Ctrl-C to stop)"));
@@ -96,31 +177,7 @@ int testCommand(const Args& args) {
       &g_cancel);
   if (!json) view.finish();
 
-  record::Identity id{cfg.identity.device_id.empty() ? "unconfigured" : cfg.identity.device_id,
-                      cfg.identity.school_id.empty() ? "unconfigured" : cfg.identity.school_id};
-  record::RecordFactory factory(id, SystemClock::instance());
-  auto rec = factory.make("throughput", result.toJson());
-  rec["trigger"] = "manual";
-  rec["verdict"] =
-      verdict::judgeThroughput(rec, verdict::verdictInputsFromConfig(cfg.target, target));
-  rec["verdict"]["counted"] = false;
-  rec["verdict"]["unfair_reasons"].push_back("manual");
-  if (config_path) {
-    auto j =
-        journal::openFileJournal(daemon::journalOptionsFromConfig(cfg), SystemClock::instance());
-    if (!j) {
-      std::fprintf(stderr, "uplinkprobe test: %s (%s)\n", tr("not journaled"),
-                   j.error().message.c_str());
-    } else if (auto s = (*j)->append(rec); !s) {
-      std::fprintf(stderr, "uplinkprobe test: %s (%s)\n", tr("not journaled"),
-                   s.error().message.c_str());
-    } else {
-      rec = nlohmann::json::parse(s->json);
-      if (!json)
-        std::fprintf(stderr, "uplinkprobe test: %s %s\n", tr("journaled as"),
-                     rec.value("id", "").c_str());
-    }
-  }
+  auto rec = manualRecord(cfg, result.toJson(), target, config_path, json);
   if (json) {
     std::printf("%s\n", rec.dump().c_str());
   } else {
@@ -128,5 +185,61 @@ int testCommand(const Args& args) {
   }
   return exitCodeForRecord(rec);
 }
+
+namespace {
+
+int udpTest(const config::Config& cfg, const ParsedArgs& a, std::optional<double> target,
+            const std::optional<std::string>& config_path) {
+  // --server udpst://… (with --key-file/--key-id), else the first [[servers]] kind "udpst".
+  daemon::UdpServerChoice server{"cli", "", a.get("--key-file").value_or(""), 0};
+  std::optional<std::string> key_id_text = a.get("--key-id");
+  if (auto url = a.get("--server")) {
+    server.url = *url;
+  } else if (auto configured = daemon::firstUdpstServer(cfg)) {
+    server.name = configured->name;
+    server.url = configured->url;
+    if (server.key_file.empty() && !key_id_text) {
+      server.key_file = configured->key_file;
+      server.key_id = configured->key_id;
+    }
+  } else {
+    return usage(tr("--method udp needs --server udpst://HOST[:PORT]"));
+  }
+  if (key_id_text) {
+    char* end = nullptr;
+    const long key_id = std::strtol(key_id_text->c_str(), &end, 10);
+    if (end == key_id_text->c_str() || *end != '\0' || key_id < 0 || key_id > 255)
+      return usage(std::string("--key-id: ") + tr("expected 0..255"));
+    if (server.key_file.empty()) return usage(tr("--key-id needs --key-file"));
+    server.key_id = static_cast<int>(key_id);
+  }
+  auto made = daemon::udpCapacityOptions(cfg.target, target, server);
+  if (!made) {
+    const auto& kind = made.error().kind;
+    if (kind == "url") return usage(std::string("--server: ") + tr("expected udpst://HOST[:PORT]"));
+    if (kind == "key_id") return usage(std::string("--key-id: ") + tr("no such key in --key-file"));
+    std::fputs(wrapMessage(personMessage(made.error().message)).c_str(), stderr);
+    return kExitBadConfig;
+  }
+  measure::UdpCapacityOptions o = std::move(*made);
+  o.download = !a.has("--upload-only");
+  o.upload = !a.has("--download-only");
+  const bool json = a.has("--json");
+
+  catchInterrupts();
+  if (!json) std::fprintf(stderr, "uplinkprobe test: %s\n", tr("measuring (Ctrl-C to stop)"));
+  auto result = measure::runUdpCapacityTest(o, SystemClock::instance(), &g_cancel);
+
+  auto rec = manualRecord(cfg, result.toJson(o), target, config_path, json);
+  if (json) {
+    std::printf("%s\n", rec.dump().c_str());
+  } else {
+    std::fputs(udpSummary(rec).c_str(), stdout);
+  }
+  if (g_cancel.load()) return 130;  // as the TCP test: cancelled (Ctrl-C)
+  return exitCodeForRecord(rec);
+}
+
+}  // namespace
 
 }  // namespace uplinkprobe::cli

@@ -3,9 +3,9 @@
 #include <cstdio>
 
 #include "agent/cli/display_format.h"
-#include "agent/cli/exit_codes.h"
 #include "agent/cli/i18n.h"
 #include "agent/cli/message_words.h"
+#include "common/exit_codes.h"
 
 namespace uplinkprobe::cli {
 
@@ -41,6 +41,9 @@ std::string commandUsage(const std::string& c) {
         "               record is journaled (trigger manual, never counted)\n"
         "  --server URL a LibreSpeed-compatible server instead of [[servers]]\n"
         "  --target MBPS  judge the download against MBPS instead of [target]\n"
+        "  --method udp UDP IP capacity (BBF TR-471, OB-UDPST) against\n"
+        "               --server udpst://HOST[:PORT] (udpst or uplinkprobe-server)\n"
+        "  --key-file F --key-id N  the server's key (udpst's key file format)\n"
         "  --json       print the record, one JSON line\n"
         "  exit 0 PASS, 1 BELOW TARGET, 2 ERROR, 130 cancelled (Ctrl-C)\n");
   if (c == "run")

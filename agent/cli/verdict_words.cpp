@@ -3,9 +3,9 @@
 #include <fmt/format.h>
 
 #include "agent/cli/display_format.h"
-#include "agent/cli/exit_codes.h"
 #include "agent/cli/i18n.h"
 #include "agent/cli/message_words.h"
+#include "common/exit_codes.h"
 
 namespace uplinkprobe::cli {
 namespace {

@@ -17,6 +17,7 @@ struct IdentityConfig {
   std::string region;
   std::string county;
   std::string carrier;
+  bool operator==(const IdentityConfig&) const = default;
 };
 
 struct TargetConfig {
@@ -24,13 +25,16 @@ struct TargetConfig {
   double contracted_down_mbps = 0;  // 0 = not set
   double contracted_up_mbps = 0;
   double tolerance_pct = 5;
+  // Which results the verdict counts and which tests the daemon schedules: "tcp" (goodput
+  // engine), "udp" (OB-UDPST IP capacity, needs a [[servers]] kind "udpst") or "both".
+  std::string method = "tcp";
   // The effective download target: the larger of floor and contract (DESIGN.md).
   double effectiveDownMbps() const;
 };
 
 struct ServerConfig {
   std::string name;
-  std::string kind = "librespeed";  // "librespeed" | "http"
+  std::string kind = "librespeed";  // "librespeed" | "http" | "udpst"
   std::string url;                  // librespeed
   std::string download_url;         // http
   std::string upload_url;           // http
@@ -42,6 +46,10 @@ struct ServerConfig {
   std::string ping_url;   // pingURL
   std::string getip_url;  // getIpURL
   std::string from_file;  // the servers_file it came from; "" = written in the TOML
+  // kind "udpst" (url udpst://host[:port]): the server's key, in udpst's -K file format.
+  // Used by `uplinkprobe test --method udp`; TCP tests skip udpst servers.
+  std::string key_file;
+  int key_id = 0;
 };
 
 struct ThroughputConfig {
@@ -97,12 +105,14 @@ struct MqttConfig {
   int keepalive_s = 30;
   bool insecure_skip_verify = false;
   int replay_per_second = 20;
+  bool operator==(const MqttConfig&) const = default;
 };
 
 struct StorageConfig {
   std::string dir = "/var/lib/uplinkprobe";
   int max_mb = 64;
   int heartbeat_s = 300;
+  bool operator==(const StorageConfig&) const = default;
 };
 
 struct AlertConfig {
@@ -118,6 +128,7 @@ struct ControlConfig {
   std::vector<std::string> trusted_keys;  // Ed25519 public key files (PEM)
   int max_commands_per_hour = 6;
   int max_clock_skew_s = 300;
+  bool operator==(const ControlConfig&) const = default;
 };
 
 struct Config {

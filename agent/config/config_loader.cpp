@@ -1,5 +1,6 @@
 #include "agent/config/config_loader.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -20,6 +21,12 @@ Status crossCheck(const Config& c, const std::string& src, Purpose purpose) {
   };
   for (size_t i = 0; i < c.servers.size(); ++i) {
     const auto& s = c.servers[i];
+    const bool udpst_url = s.url.rfind("udpst://", 0) == 0;
+    if (s.kind == "udpst" && !udpst_url)
+      return failKey("servers", "url",
+                     "kind \"udpst\" (" + s.name + ") needs url udpst://HOST[:PORT]", i);
+    if (s.kind != "udpst" && udpst_url)
+      return failKey("servers", "kind", "url udpst:// (" + s.name + ") needs kind \"udpst\"", i);
     if (s.kind == "librespeed" && s.url.empty())
       return failKey("servers", "url", "kind \"librespeed\" (" + s.name + ") needs url", i);
     if (s.kind == "http" && (s.download_url.empty() || s.upload_url.empty()))
@@ -42,6 +49,16 @@ Status crossCheck(const Config& c, const std::string& src, Purpose purpose) {
     if (c.servers.empty() && c.schedule.tests_per_day > 0)
       return fail("at least one [[servers]] entry is required when tests_per_day > 0");
     if (c.storage.dir.empty()) return failKey("storage", "dir", "is required");
+    // UDP tests need a server that speaks OB-UDPST; say what to add rather than journal a
+    // failed test at every slot. (`uplinkprobe test` may name one with --server.)
+    if (c.target.method != "tcp" &&
+        std::none_of(c.servers.begin(), c.servers.end(),
+                     [](const ServerConfig& s) { return s.kind == "udpst"; }))
+      return failKey("target", "method",
+                     "\"" + c.target.method +
+                         "\" needs a UDP server: add a [[servers]] entry with kind = \"udpst\" and "
+                         "url = \"udpst://HOST:PORT\" (key_file and key_id for its key), or set "
+                         "method = \"tcp\"");
   }
   return Status::Ok();
 }

@@ -24,6 +24,13 @@ std::string checkUrl(const std::string& s) {
   return "";
 }
 
+// [[servers]] url: http(s):// for librespeed/http, udpst:// for kind udpst (the loader checks
+// that url and kind agree).
+std::string checkServerUrl(const std::string& s) {
+  if (s.rfind("udpst://", 0) == 0) return s.size() > 8 ? "" : "expected udpst://HOST[:PORT]";
+  return checkUrl(s);
+}
+
 std::string checkWindow(const std::string& w) {
   static const std::regex re("^([01][0-9]|2[0-3]):([0-5][0-9])-([01][0-9]|2[0-4]):([0-5][0-9])$");
   std::smatch m;
@@ -120,6 +127,17 @@ Field server(std::string ServerConfig::*field,
           }};
 }
 
+Field serverInt(int ServerConfig::*field) {
+  return {[=](Config& c, size_t i, const Value& v) -> std::string {
+            if (c.servers.size() <= i) c.servers.resize(i + 1);
+            c.servers[i].*field = static_cast<int>(std::get<long long>(v));
+            return "";
+          },
+          [=](const Config& c, size_t i) -> Value {
+            return static_cast<long long>(i < c.servers.size() ? c.servers[i].*field : 0);
+          }};
+}
+
 using VT = ValueType;
 using C = Config;
 
@@ -151,6 +169,19 @@ std::vector<KeyDef> buildSchema() {
       {"target", "tolerance_pct", VT::kDouble, "5",
        "A result within this many percent below target still meets it.", 0, 50, false,
        real(&C::target, &TargetConfig::tolerance_pct)},
+      {"target", "method", VT::kString, "\"tcp\"",
+       "Which method the verdict counts and scheduled tests use: \"tcp\" (TCP goodput), "
+       "\"udp\" (UDP IP capacity, RFC 9097; needs a [[servers]] kind = \"udpst\") or \"both\" "
+       "(TCP then UDP in each slot, both counted).",
+       0, 0, false,
+       Field{[](Config& c, size_t, const Value& v) -> std::string {
+               const auto& s = std::get<std::string>(v);
+               if (s != "tcp" && s != "udp" && s != "both")
+                 return "\"" + s + "\": expected \"tcp\", \"udp\" or \"both\"";
+               c.target.method = s;
+               return "";
+             },
+             [](const Config& c, size_t) -> Value { return c.target.method; }}},
 
       {"servers", "name", VT::kString, "\"local\"", "Name recorded with each result.", 0, 0, true,
        server(&ServerConfig::name)},
@@ -160,18 +191,24 @@ std::vector<KeyDef> buildSchema() {
        0, 0, false,
        server(&ServerConfig::kind,
               [](const std::string& s) -> std::string {
-                return s == "librespeed" || s == "http" ? ""
-                                                        : "expected \"librespeed\" or \"http\"";
+                return s == "librespeed" || s == "http" || s == "udpst"
+                           ? ""
+                           : "expected \"librespeed\", \"http\" or \"udpst\"";
               })},
       {"servers", "url", VT::kString, "\"http://127.0.0.1:8080/\"",
        "Base URL of a LibreSpeed-compatible server (kind librespeed).", 0, 0, false,
-       server(&ServerConfig::url, checkUrl)},
+       server(&ServerConfig::url, checkServerUrl)},
       {"servers", "download_url", VT::kString, "\"\"",
        "A large file to download repeatedly (kind http, e.g. on nginx).", 0, 0, false,
        server(&ServerConfig::download_url, checkUrl)},
       {"servers", "upload_url", VT::kString, "\"\"",
        "An endpoint that accepts and discards POST bodies (kind http).", 0, 0, false,
        server(&ServerConfig::upload_url, checkUrl)},
+      {"servers", "key_file", VT::kString, "\"\"",
+       "kind udpst: the server's key file (udpst -K format, \"<id>,<key>\" per line).", 0, 0, false,
+       server(&ServerConfig::key_file)},
+      {"servers", "key_id", VT::kInt, "0", "kind udpst: which key of key_file.", 0, 255, false,
+       serverInt(&ServerConfig::key_id)},
       {"servers", "dlURL", VT::kString, "\"garbage.php\"",
        "LibreSpeed download path under url (kind librespeed); Go backend: \"garbage\".", 0, 0,
        false, server(&ServerConfig::dl_url, librespeedPathProblem)},

@@ -13,6 +13,7 @@
 
 #include "agent/config/config_loader.h"
 #include "agent/config/schema.h"
+#include "agent/daemon/measure_options.h"
 #include "agent/publish/connect_settings.h"
 #include "record/ed25519.h"
 
@@ -32,7 +33,7 @@ std::string locate(const config::Config& c, const std::string& message) {
 }
 
 struct Principal {
-  std::string name;
+  std::string name;  // set only for another user (is_self false): messages name them
   uid_t uid = 0;
   std::vector<gid_t> gids;
   bool is_self = true;  // judge with access(2) as this process
@@ -41,10 +42,9 @@ struct Principal {
 Principal servicePrincipal(const std::string& user) {
   Principal p;
   p.uid = ::geteuid();
-  if (p.uid != 0 || user.empty()) {
-    if (const passwd* pw = ::getpwuid(p.uid)) p.name = pw->pw_name;
-    return p;
-  }
+  // Judged as this process: no name is ever shown, so no user database lookup (an NSS module
+  // such as libnss_systemd, once loaded, stays mapped in the daemon: issue 16).
+  if (p.uid != 0 || user.empty()) return p;
   p.name = "root";
   std::vector<char> buf(16384);
   passwd pw{};
@@ -202,6 +202,29 @@ Validation validate(const config::Config& c, const ValidationOptions& options) {
   if (!c.throughput.ca_file.empty()) {
     if (auto why = unreadableBecause(who, c.throughput.ca_file); !why.empty())
       error("throughput", "ca_file", "\"" + c.throughput.ca_file + "\": " + why);
+  }
+
+  // [target] method "udp"/"both": the UDP server's key as the daemon reads it at each slot
+  // (udpCapacityOptions()), so a key file the service user cannot read or a key_id it does
+  // not hold is refused now, not journaled as a failed test at every slot.
+  if (c.target.method != "tcp") {
+    for (size_t i = 0; i < c.servers.size(); ++i) {
+      const auto& s = c.servers[i];
+      if (s.kind != "udpst") continue;
+      auto at = [&](const char* key, const std::string& m) {
+        v.errors.push_back(config::keyMessage(c, "servers", key, m, i));
+      };
+      if (!s.key_file.empty()) {
+        if (auto why = unreadableBecause(who, s.key_file); !why.empty()) {
+          at("key_file", "\"" + s.key_file + "\": " + why);
+          break;
+        }
+      }
+      if (auto o = udpCapacityOptions(c.target, std::nullopt, *firstUdpstServer(c)); !o)
+        at(o.error().kind == "key_id" ? "key_id" : (o.error().kind == "url" ? "url" : "key_file"),
+           o.error().message);
+      break;  // scheduled tests use the first one
+    }
   }
 
   // As the daemon's startControl() reads them: a key that cannot be used is exit 78 there.

@@ -17,10 +17,11 @@
 #include "agent/control/config_change.h"
 #include "agent/daemon/config_validation.h"
 #include "agent/daemon/measure_options.h"
+#include "agent/daemon/reload_plan.h"
 #include "agent/daemon/state_file.h"
 #include "agent/daemon/status_file.h"
-#include "agent/daemon/test_gate.h"
-#include "agent/daemon/test_schedule.h"
+#include "agent/daemon/status_snapshot.h"
+#include "agent/daemon/test_planner.h"
 #include "agent/daemon/throughput_runner.h"
 #include "agent/journal/heartbeat.h"
 #include "agent/publish/delivery_pump.h"
@@ -29,6 +30,7 @@
 #include "agent/verdict/alert_engine.h"
 #include "agent/verdict/daily_producer.h"
 #include "agent/verdict/throughput_verdict.h"
+#include "common/exit_codes.h"
 #include "common/time_format.h"
 #include "common/version.h"
 #include "platform/boot_id.h"
@@ -77,6 +79,10 @@ std::string wanInterface(const config::Config& c) {
   return "";
 }
 
+PlannerRules plannerRules(const config::Config& c) {
+  return {scheduleRules(c), gateRules(c), c.schedule.monthly_budget_gb};
+}
+
 }  // namespace
 
 struct Daemon::Impl {
@@ -106,13 +112,12 @@ struct Daemon::Impl {
   verdict::DailyProducer dailies;
   asio::steady_timer alert_timer{io};
 
-  std::unique_ptr<TestSchedule> schedule;
-  GateRules gate;
-  MonthlyBudget budget{0};
-  std::string budget_announced_month;
-  WallTime last_test{};
-  int deferrals = 0;
+  // Scheduled tests: the decisions are TestPlanner's (test_planner.h); here only timers.
+  std::unique_ptr<TestPlanner> planner;
   bool stopping = false;
+  // The tests of the running slot still to start, and when the slot started.
+  std::vector<std::string> slot_rest;
+  WallTime slot_started{};
 
   // `uplinkprobe status` (status_file.h): what the loop knows, written to status.json.
   asio::steady_timer status_timer{io};
@@ -121,20 +126,6 @@ struct Daemon::Impl {
   std::optional<WallTime> next_test_at;
   bool broker_connected = false;
   std::string broker_since;
-
-  static nlohmann::json testSummary(const nlohmann::json& r) {
-    auto rate = [&](const char* dir) {
-      if (r.contains(dir) && r[dir].is_object() && r[dir].contains("ip_capacity_mbps"))
-        return r[dir]["ip_capacity_mbps"];
-      return nlohmann::json();
-    };
-    return {{"ts", r.value("ts", nlohmann::json())},
-            {"id", r.value("id", nlohmann::json())},
-            {"error", r.value("error", nlohmann::json())},
-            {"verdict", r.value("verdict", nlohmann::json())},
-            {"download_mbps", rate("download")},
-            {"upload_mbps", rate("upload")}};
-  }
 
   uint64_t storageBytes() const {
     std::error_code ec;
@@ -149,57 +140,38 @@ struct Daemon::Impl {
   }
 
   nlohmann::json statusJson(bool running) {
-    const WallTime now = clock.wallNow();
+    StatusSnapshot snap;
+    snap.running = running;
+    snap.now = clock.wallNow();
     const bool connected = publisher && publisher->connected();
     if (connected != broker_connected || broker_since.empty()) {
       broker_connected = connected;
-      broker_since = formatRfc3339Utc(now);
+      broker_since = formatRfc3339Utc(snap.now);
     }
-    const uint64_t last = journal->lastSeq(), delivered = journal->deliveredSeq();
-    nlohmann::json oldest = nullptr;
-    if (last > delivered) {
-      auto one = journal->read(delivered, 1);
+    snap.broker_connected = connected;
+    snap.broker_since = broker_since;
+    snap.pid = static_cast<int64_t>(::getpid());
+    snap.started_at = started_at;
+    snap.config_path = config_path;
+    snap.config_hash = config::configHash(cfg);
+    snap.cfg = &cfg;
+    snap.last_seq = journal->lastSeq();
+    snap.delivered_seq = journal->deliveredSeq();
+    if (snap.last_seq > snap.delivered_seq) {
+      auto one = journal->read(snap.delivered_seq, 1);
       if (!one.empty()) {
         auto j = nlohmann::json::parse(one.front().json, nullptr, false);
-        if (j.is_object() && j.contains("ts")) oldest = j["ts"];
+        if (j.is_object() && j.contains("ts")) snap.oldest_waiting_ts = j["ts"];
       }
     }
-    nlohmann::json alerts_open = nlohmann::json::array();
-    if (alerts)
-      for (const auto& b : alerts->state().value("breaches", nlohmann::json::array()))
-        alerts_open.push_back({{"type", b.value("type", nlohmann::json())},
-                               {"since", b.value("since", nlohmann::json())}});
+    snap.storage_bytes = storageBytes();
+    snap.last_test = last_test_summary;
+    snap.next_test = next_test_at;
+    if (alerts) snap.alert_state = alerts->state();
     const auto sync = platform::clockSyncState();
-    nlohmann::json st = {
-        {"schema", kStatusSchema},
-        {"pid", static_cast<int64_t>(::getpid())},
-        {"running", running},
-        {"started_at", started_at},
-        {"agent_version", kAgentVersion},
-        {"config_path", config_path},
-        {"config_hash", config::configHash(cfg)},
-        {"device_id", cfg.identity.device_id},
-        {"school_id", cfg.identity.school_id},
-        {"broker",
-         {{"configured", !cfg.mqtt.uri.empty()},
-          {"uri", cfg.mqtt.uri},
-          {"connected", connected},
-          {"since", broker_since}}},
-        {"journal",
-         {{"dir", cfg.storage.dir},
-          {"last_seq", last},
-          {"delivered_seq", delivered},
-          {"waiting", last - std::min(last, delivered)},
-          {"oldest_waiting_ts", oldest},
-          {"bytes_used", storageBytes()},
-          {"max_bytes", static_cast<uint64_t>(cfg.storage.max_mb) * 1024 * 1024}}},
-        {"last_test", last_test_summary},
-        {"next_test",
-         next_test_at ? nlohmann::json(formatRfc3339Utc(*next_test_at)) : nlohmann::json(nullptr)},
-        {"open_alerts", alerts_open},
-        {"clock", {{"synced", sync.synced}, {"source", sync.source}}}};
-    if (!running) st["stopped_at"] = formatRfc3339Utc(now);
-    return st;
+    snap.clock_synced = sync.synced;
+    snap.clock_source = sync.source;
+    return daemon::statusJson(snap);
   }
 
   void writeStatus(bool running, bool force) {
@@ -248,8 +220,9 @@ struct Daemon::Impl {
     return Status::Ok();
   }
 
-  void rebuildBudget() {
-    budget = MonthlyBudget(cfg.schedule.monthly_budget_gb);
+  // The month's test bytes and the last test come from the journal (no side file to disagree).
+  void restorePlanner() {
+    planner = std::make_unique<TestPlanner>(plannerRules(cfg));
     uint64_t since = 0;
     for (int guard = 0; guard < 100000; ++guard) {  // bounded: the journal is bounded too
       auto batch = journal->read(since, kJournalScanBatch, "throughput");
@@ -259,10 +232,12 @@ struct Daemon::Impl {
         auto j = nlohmann::json::parse(r.json, nullptr, false);
         if (!j.is_object() || !j.contains("ts") || !j["ts"].is_string()) continue;
         auto ts = parseRfc3339(j["ts"].get<std::string>());
-        if (ts && j.contains("bytes_total") && j["bytes_total"].is_number_unsigned())
-          budget.add(*ts, j["bytes_total"].get<uint64_t>());
-        if (ts && *ts > last_test) last_test = *ts;
-        last_test_summary = testSummary(j);
+        if (ts)
+          planner->restoreTest(*ts,
+                               j.contains("bytes_total") && j["bytes_total"].is_number_unsigned()
+                                   ? j["bytes_total"].get<uint64_t>()
+                                   : 0);
+        last_test_summary = daemon::testSummary(j);
       }
     }
   }
@@ -293,45 +268,43 @@ struct Daemon::Impl {
   // ---- throughput schedule --------------------------------------------------------------
   void armTestTimer() {
     if (stopping) return;
-    const WallTime now = clock.wallNow();
-    const WallTime next = schedule->next(now, last_test);
-    if (next == WallTime::max()) {
-      next_test_at.reset();
-      spdlog::info("no throughput tests scheduled (tests_per_day = 0)");
-      return;
-    }
-    spdlog::info("next throughput test at {}", formatLocalDisplay(next));
-    armTestTimerIn(std::chrono::duration_cast<std::chrono::milliseconds>(next - now));
+    follow(planner->next(clock.wallNow()));
   }
 
-  void armTestTimerIn(std::chrono::milliseconds delay) {
-    next_test_at = clock.wallNow() + std::max(delay, std::chrono::milliseconds(0));
-    test_timer.expires_after(std::max(delay, std::chrono::milliseconds(0)));
-    test_timer.async_wait([this](const asio::error_code& ec) {
-      if (!ec && !stopping) onTestDue();
-    });
-  }
-
-  void onTestDue() {
-    const WallTime now = clock.wallNow();
-    if (budget.exhausted(now)) {
-      const auto month = MonthlyBudget::monthKey(now);
-      if (budget_announced_month != month) {
-        budget_announced_month = month;
-        event("test_skipped", {{"reason", "monthly_budget_exhausted"},
-                               {"used_bytes", budget.usedBytes(now)},
-                               {"budget_gb", cfg.schedule.monthly_budget_gb}});
+  // Carries out one planner Step: journal its event, then wait, sample or run.
+  void follow(Step step) {
+    if (step.event) event(step.event->name, std::move(step.event->fields));
+    switch (step.action) {
+      case Step::Action::kNone:
+        next_test_at.reset();
+        spdlog::info("no throughput tests scheduled (tests_per_day = 0)");
+        return;
+      case Step::Action::kWaitUntil: {
+        const WallTime now = clock.wallNow();
+        const auto delay =
+            std::max(std::chrono::milliseconds(0),
+                     std::chrono::duration_cast<std::chrono::milliseconds>(step.at - now));
+        spdlog::info("next throughput test at {}", formatLocalDisplay(step.at));
+        next_test_at = now + delay;
+        test_timer.expires_after(delay);
+        test_timer.async_wait([this](const asio::error_code& ec) {
+          if (!ec && !stopping) follow(planner->onDue(clock.wallNow()));
+        });
+        return;
       }
-      last_test = now;
-      armTestTimer();
-      return;
+      case Step::Action::kSampleCrossTraffic:
+        sampleCrossTraffic();
+        return;
+      case Step::Action::kRun:
+        startScheduledTest();
+        return;
     }
-    // Sample the WAN while we are idle: all traffic now is someone else's.
+  }
+
+  // Samples the WAN while we are idle: all traffic now is someone else's.
+  void sampleCrossTraffic() {
+    // Looked up now, not at start: the default route can move (a WAN that came up late).
     const std::string wan = wanInterface(cfg);
-    if (gate.defer_if_cross_traffic_mbps <= 0) {  // deferral disabled: don't wait to sample
-      decide(-1, wan);
-      return;
-    }
     auto before = wan.empty() ? std::nullopt : platform::readNetdevCounters(wan);
     const SteadyTime t0 = clock.steadyNow();
     test_timer.expires_after(kCrossTrafficSample);
@@ -345,61 +318,76 @@ struct Daemon::Impl {
         const uint64_t tx = after->tx_bytes - std::min(after->tx_bytes, before->tx_bytes);
         cross = static_cast<double>(std::max(rx, tx)) * 8 / secs / 1e6;
       }
-      decide(cross, wan);
+      if (cross >= 0) spdlog::info("WAN {} carried {:.1f} Mbps of other traffic", wan, cross);
+      follow(planner->onCrossTraffic(clock.wallNow(), cross, wan));
     });
   }
 
-  void decide(double cross, const std::string& wan) {
-    const auto d = decideTest(gate, false, cross, deferrals);
-    if (d == GateDecision::kDefer) {
-      ++deferrals;
-      event("test_deferred", {{"reason", "cross_traffic"},
-                              {"cross_traffic_mbps", cross},
-                              {"wan_interface", wan},
-                              {"attempt", deferrals},
-                              {"retry_in_s", gate.retry_delay.count()}});
-      armTestTimerIn(gate.retry_delay);
-      return;
+  // A slot runs the tests of [target] method (slotMethods(): "both" is TCP, then UDP), one
+  // after the other on the runner; each is journaled as it ends.
+  void startScheduledTest() {
+    slot_started = clock.wallNow();
+    slot_rest = slotMethods(cfg.target.method);
+    startNextOfSlot();
+  }
+
+  void startNextOfSlot() {
+    const std::string method = slot_rest.front();
+    slot_rest.erase(slot_rest.begin());
+    spdlog::info("throughput test starting (method {})", method);
+    runner->start(jobFor(method),
+                  [this](nlohmann::json body) { onTestDone(slot_started, std::move(body)); });
+  }
+
+  // The job of one scheduled test. UDP: the first [[servers]] kind "udpst" (validate() made
+  // sure there is one); options that cannot be made now (its key file went missing since
+  // the configuration was checked) give a failed method "udp" record, never a silent skip.
+  ThroughputRunner::Job jobFor(const std::string& method) {
+    if (method != "udp") return tcpJob(throughputOptionsFromConfig(cfg));
+    auto server = firstUdpstServer(cfg);
+    Result<measure::UdpCapacityOptions> options =
+        server ? udpCapacityOptions(cfg.target, std::nullopt, *server)
+               : Result<measure::UdpCapacityOptions>(
+                     makeError("config", "no [[servers]] entry with kind = \"udpst\""));
+    if (options) return udpJob(std::move(*options));
+    measure::UdpCapacityOptions named;
+    if (server) {
+      named.server_name = server->name;
+      named.url = server->url;
     }
-    if (d == GateDecision::kSkipCrossTraffic) {
-      event("test_skipped", {{"reason", "cross_traffic"},
-                             {"cross_traffic_mbps", cross},
-                             {"attempts", deferrals + 1}});
-      deferrals = 0;
-      last_test = clock.wallNow();
-      armTestTimer();
-      return;
-    }
-    deferrals = 0;
-    const WallTime started = clock.wallNow();
-    if (cross >= 0)
-      spdlog::info("throughput test starting (WAN {} carried {:.1f} Mbps before)", wan, cross);
-    else
-      spdlog::info("throughput test starting (competing traffic not sampled)");
-    runner->start(throughputOptionsFromConfig(cfg), [this, started](measure::ThroughputResult r) {
-      onTestDone(started, std::move(r));
-    });
+    nlohmann::json body = measure::UdpCapacityResult{}.toJson(named);
+    body["error"] = {{"kind", "config"}, {"message", options.error().message}};
+    spdlog::error("UDP test not started: {}", options.error().message);
+    return [body](const Clock&, const std::atomic<bool>*) { return body; };
   }
 
   // `command_id` set: a remote run_test (trigger "remote"). Returns the journaled record.
-  std::optional<journal::StoredRecord> onTestDone(WallTime started,
-                                                  measure::ThroughputResult result,
+  std::optional<journal::StoredRecord> onTestDone(WallTime started, nlohmann::json body,
                                                   const std::string& command_id = "") {
-    last_test = started;
-    auto body = result.toJson();
     body["trigger"] = "scheduled";
     if (!command_id.empty()) {
       body["trigger"] = "remote";
       body["command_id"] = command_id;
     }
-    if (body.contains("bytes_total") && body["bytes_total"].is_number_unsigned())
-      budget.add(clock.wallNow(), body["bytes_total"].get<uint64_t>());
+    planner->testDone(started, clock.wallNow(),
+                      body.contains("bytes_total") && body["bytes_total"].is_number_unsigned()
+                          ? body["bytes_total"].get<uint64_t>()
+                          : 0);
     body["verdict"] =
         verdict::judgeThroughput(body, verdict::verdictInputsFromConfig(cfg.target, std::nullopt));
     if (stopping && body.contains("error") && body["error"].is_object() &&
         body["error"].value("kind", "") == "cancelled")
       body["cancelled_by"] = "shutdown";
     auto stored = emit("throughput", std::move(body));
+    if (!slot_rest.empty() && command_id.empty()) {
+      // The rest of the slot runs unless the daemon stops or this test used up the budget
+      // (the next slot's onDue() says so in a test_skipped event).
+      if (!stopping && !planner->budgetExhausted(clock.wallNow())) {
+        startNextOfSlot();
+        return stored;
+      }
+      slot_rest.clear();
+    }
     armTestTimer();
     return stored;
   }
@@ -414,12 +402,7 @@ struct Daemon::Impl {
       return;
     }
     publish::StatusInfo info;
-    info.device_id = cfg.identity.device_id;
-    info.school_id = cfg.identity.school_id;
-    info.school_name = cfg.identity.school_name;
-    info.region = cfg.identity.region;
-    info.county = cfg.identity.county;
-    info.carrier = cfg.identity.carrier;
+    info.identity = cfg.identity;
     info.agent_version = kAgentVersion;
     info.started_at = started_at;
     info.config_hash = config::configHash(cfg);
@@ -446,7 +429,7 @@ struct Daemon::Impl {
     o.status = info;
     o.replay_per_second = cfg.mqtt.replay_per_second;
     pump = std::make_unique<publish::DeliveryPump>(*journal, *publisher, clock, o);
-    listeners.push_back([this](const journal::StoredRecord&) { pump->onRecordAppended(); });
+    listeners.push_back([this](const journal::StoredRecord& r) { pump->onRecordAppended(r); });
     armDelivery();
   }
 
@@ -539,30 +522,11 @@ struct Daemon::Impl {
     auto fresh = config::loadConfigFile(config_path, config::Purpose::kRun);
     if (!fresh) return refuseReload(fresh.error().message);
     if (auto v = validate(*fresh); !v.ok()) return refuseReload(v.summary());
-    config::Config next = std::move(*fresh);
-    // Identity and storage define the journal and seq space; the broker session is keyed by
-    // device_id. Changing them live would split one device's evidence: restart required.
-    std::vector<std::string> need_restart;
-    if (next.identity.device_id != cfg.identity.device_id ||
-        next.identity.school_id != cfg.identity.school_id)
-      need_restart.push_back("identity");
-    if (next.storage.dir != cfg.storage.dir || next.storage.max_mb != cfg.storage.max_mb)
-      need_restart.push_back("storage");
-    if (next.mqtt.uri != cfg.mqtt.uri || next.mqtt.username != cfg.mqtt.username ||
-        next.mqtt.password_file != cfg.mqtt.password_file || next.mqtt.ca_file != cfg.mqtt.ca_file)
-      need_restart.push_back("mqtt");
-    // Trusted keys and command limits are read at start only (control.md).
-    if (next.control.trusted_keys != cfg.control.trusted_keys ||
-        next.control.max_commands_per_hour != cfg.control.max_commands_per_hour ||
-        next.control.max_clock_skew_s != cfg.control.max_clock_skew_s)
-      need_restart.push_back("control");
-    next.identity = cfg.identity;
-    next.storage = cfg.storage;
-    next.mqtt = cfg.mqtt;
-    next.control = cfg.control;
+    ReloadPlan plan = planReload(cfg, std::move(*fresh));
+    const std::vector<std::string>& need_restart = plan.needs_restart;
     platform::notifyService("RELOADING=1");
     config::Config previous = cfg;
-    if (auto st = apply(std::move(next)); !st) {
+    if (auto st = apply(std::move(plan.apply)); !st) {
       spdlog::error("reload could not be applied, restoring the previous configuration: {}",
                     st.error().message);
       if (auto back = apply(std::move(previous)); !back)
@@ -594,8 +558,7 @@ struct Daemon::Impl {
   // journal), availability monitor, test timer.
   Status apply(config::Config next) {
     cfg = std::move(next);
-    schedule = std::make_unique<TestSchedule>(scheduleRules(cfg));
-    gate = gateRules(cfg);
+    planner->setRules(plannerRules(cfg));
     // New alert thresholds apply to the whole evidence: rebuild from the journal.
     alerts = std::make_unique<verdict::AlertEngine>(verdict::alertRulesFromConfig(cfg.alert));
     for (auto& body : alerts->rebuild(*journal)) emit("alert", std::move(body));
@@ -699,7 +662,7 @@ struct Daemon::Impl {
       return;
     }
     const WallTime now = clock.wallNow();
-    if (budget.exhausted(now)) {
+    if (planner->budgetExhausted(now)) {
       finish(Outcome::refused(Refusal::kBudgetExhausted,
                               "the monthly data budget of " +
                                   std::to_string(cfg.schedule.monthly_budget_gb) +
@@ -714,9 +677,9 @@ struct Daemon::Impl {
     // A remote test runs now: no window, no cross-traffic deferral. A scheduled test that was
     // due (or sampling cross traffic) is re-planned when this one ends (onTestDone).
     test_timer.cancel();
-    const bool started =
-        runner->start(options, [this, now, command_id, finish](measure::ThroughputResult r) {
-          auto stored = onTestDone(now, std::move(r), command_id);
+    const bool started = runner->start(
+        tcpJob(std::move(options)), [this, now, command_id, finish](nlohmann::json body) {
+          auto stored = onTestDone(now, std::move(body), command_id);
           if (!stored) {
             finish(Outcome::refused(Refusal::kFailed, "the journal refused the result"));
             return;
@@ -795,7 +758,7 @@ int Daemon::run() {
   }
   if (auto st = d.openJournal(); !st) {
     spdlog::critical("cannot open the journal in {}: {}", d.cfg.storage.dir, st.error().message);
-    return 2;
+    return kExitError;
   }
   d.started_at = formatRfc3339Utc(d.clock.wallNow());
   d.factory = std::make_unique<record::RecordFactory>(
@@ -808,7 +771,7 @@ int Daemon::run() {
   // the pump also replays everything journaled but not yet acknowledged.
   if (auto st = d.startControl(); !st) {
     spdlog::critical("{}", st.error().message);
-    return 78;
+    return kExitBadConfig;
   }
   d.startPublisher();
   auto hb = d.heartbeat->start();
@@ -820,14 +783,12 @@ int Daemon::run() {
     body.erase("kind");
     d.emit("power", std::move(body));
   }
-  d.rebuildBudget();
+  d.restorePlanner();
   d.startAlerts();
   d.runner = std::make_unique<ThroughputRunner>(d.io, d.clock);
-  d.schedule = std::make_unique<TestSchedule>(scheduleRules(d.cfg));
-  d.gate = gateRules(d.cfg);
   if (auto st = d.startMonitor(); !st) {
     spdlog::critical("availability monitor: {}", st.error().message);
-    return 78;
+    return kExitBadConfig;
   }
   d.signals.add(SIGTERM);
   d.signals.add(SIGINT);
@@ -838,7 +799,7 @@ int Daemon::run() {
   d.listeners.push_back([&d](const journal::StoredRecord& r) {
     if (r.kind != "throughput") return;
     auto j = nlohmann::json::parse(r.json, nullptr, false);
-    if (j.is_object()) d.last_test_summary = Impl::testSummary(j);
+    if (j.is_object()) d.last_test_summary = daemon::testSummary(j);
     d.writeStatus(true, false);
   });
   d.status_writer = std::make_unique<StatusWriter>(d.statePath(kStatusFileName));
@@ -854,7 +815,7 @@ int Daemon::run() {
   d.pump.reset();
   d.publisher.reset();
   spdlog::info("stopped cleanly");
-  return 0;
+  return kExitOk;
 }
 
 }  // namespace uplinkprobe::daemon

@@ -1,13 +1,16 @@
 #include "agent/daemon/measure_options.h"
 
-#include "common/version.h"
-#include "platform/boot_id.h"
+#include <algorithm>
+#include <cmath>
+
+#include "udpst/auth.h"
 
 namespace uplinkprobe::daemon {
 
 measure::ThroughputOptions throughputOptionsFromConfig(const config::Config& c) {
   measure::ThroughputOptions o;
   for (const auto& s : c.servers) {
+    if (s.kind == "udpst") continue;  // UDP only (`uplinkprobe test --method udp`)
     measure::ServerSpec spec;
     spec.name = s.name;
     spec.kind = s.kind;
@@ -36,14 +39,49 @@ measure::ThroughputOptions throughputOptionsFromConfig(const config::Config& c) 
   return o;
 }
 
+std::vector<std::string> slotMethods(const std::string& target_method) {
+  if (target_method == "udp") return {"udp"};
+  if (target_method == "both") return {"tcp", "udp"};
+  return {"tcp"};
+}
+
+std::optional<UdpServerChoice> firstUdpstServer(const config::Config& c) {
+  for (const auto& s : c.servers)
+    if (s.kind == "udpst") return UdpServerChoice{s.name, s.url, s.key_file, s.key_id};
+  return std::nullopt;
+}
+
+Result<measure::UdpCapacityOptions> udpCapacityOptions(const config::TargetConfig& t,
+                                                       std::optional<double> target_override,
+                                                       const UdpServerChoice& server) {
+  measure::UdpCapacityOptions o;
+  o.server_name = server.name;
+  if (!measure::parseUdpstUrl(server.url, o.host, o.port))
+    return makeError("url", "\"" + server.url + "\": expected udpst://HOST[:PORT]");
+  o.url = server.url;
+  if (!server.key_file.empty()) {
+    auto keys = udpst::KeyTable::load(server.key_file);
+    if (!keys) return makeError("config", keys.error().message);
+    const std::string* key = keys->find(static_cast<std::uint8_t>(server.key_id));
+    if (key == nullptr)
+      return makeError("key_id",
+                       server.key_file + ": no key with id " + std::to_string(server.key_id));
+    o.key = *key;
+    o.key_id = static_cast<std::uint8_t>(server.key_id);
+  }
+  const double down = target_override ? *target_override : t.effectiveDownMbps();
+  const double up = t.contracted_up_mbps > 0 ? t.contracted_up_mbps : down;
+  o.max_mbps_down = static_cast<int>(std::clamp(std::ceil(down * 1.2), 1.0, 32767.0));
+  o.max_mbps_up = static_cast<int>(std::clamp(std::ceil(up * 1.2), 1.0, 32767.0));
+  return o;
+}
+
 journal::JournalOptions journalOptionsFromConfig(const config::Config& c) {
   journal::JournalOptions o;
   o.dir = c.storage.dir;
   o.max_bytes = static_cast<uint64_t>(c.storage.max_mb) << 20;
   o.device_id = c.identity.device_id;
-  o.envelope = {{"school_id", c.identity.school_id},
-                {"boot_id", platform::bootId()},
-                {"agent_version", kAgentVersion}};
+  o.school_id = c.identity.school_id;
   return o;
 }
 

@@ -2,12 +2,43 @@
 // shared by `test`, `run` and `commission`).
 #pragma once
 
+#include <optional>
+#include <string>
+#include <vector>
+
 #include "agent/config/config.h"
 #include "agent/journal/journal.h"
 #include "agent/measure/throughput_test.h"
+#include "agent/measure/udp_capacity.h"
+#include "common/result.h"
 
 namespace uplinkprobe::daemon {
 measure::ThroughputOptions throughputOptionsFromConfig(const config::Config& c);
+
+// The tests of one scheduled slot, in order, for [target] method: "tcp" → {"tcp"}, "udp" →
+// {"udp"}, "both" → {"tcp", "udp"} (one fixed order, so that a school's records compare
+// from day to day).
+std::vector<std::string> slotMethods(const std::string& target_method);
+
+// The server and key of one UDP IP-capacity test.
+struct UdpServerChoice {
+  std::string name;
+  std::string url;       // udpst://HOST[:PORT]
+  std::string key_file;  // udpst's -K format; "" = no authentication
+  int key_id = 0;
+};
+// The first [[servers]] kind "udpst" (the one UDP tests use), if any.
+std::optional<UdpServerChoice> firstUdpstServer(const config::Config& c);
+// Options of one UDP test, shared by `uplinkprobe test --method udp` and the daemon's
+// scheduled tests: the server's URL and key (the key file is read now), both directions,
+// maxBandwidth per direction = 1.2 × the download target (`target_override`, else [target]'s
+// effective one) and 1.2 × the upload contract (else the download target), so the server
+// never loads the link far above what the school pays for (issue 17 item 3).
+// Errors by kind: "url" (not udpst://HOST[:PORT]), "config" (the key file cannot be read or
+// parsed), "key_id" (no such key in the file).
+Result<measure::UdpCapacityOptions> udpCapacityOptions(const config::TargetConfig& t,
+                                                       std::optional<double> target_override,
+                                                       const UdpServerChoice& server);
 // The one journal of the device ([storage] dir): the daemon, `commission` and `test` all
 // write into it, so they share one journal_id and one seq space.
 journal::JournalOptions journalOptionsFromConfig(const config::Config& c);

@@ -20,6 +20,7 @@ namespace uplinkprobe::daemon {
 class MonthlyBudget {
  public:
   explicit MonthlyBudget(double budget_gb) : budget_bytes_(budget_gb * 1e9) {}
+  void setBudgetGb(double budget_gb) { budget_bytes_ = budget_gb * 1e9; }  // on reload
   void add(WallTime when, uint64_t bytes);
   uint64_t usedBytes(WallTime now) const;   // this local month's usage
   bool exhausted(WallTime now) const;       // false when the budget is 0 (unlimited)

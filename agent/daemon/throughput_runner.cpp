@@ -11,18 +11,30 @@ void ThroughputRunner::join() {
   if (worker_.joinable()) worker_.join();
 }
 
-bool ThroughputRunner::start(measure::ThroughputOptions options, Done done) {
+bool ThroughputRunner::start(Job job, Done done) {
   if (busy_.exchange(true)) return false;
   join();  // the previous worker has finished (busy_ was false); reap it
   cancel_.store(false);
-  worker_ = std::thread([this, options = std::move(options), done = std::move(done)]() mutable {
-    auto result = measure::runThroughputTest(options, clock_, nullptr, &cancel_);
-    asio::post(io_, [this, result = std::move(result), done = std::move(done)]() mutable {
+  worker_ = std::thread([this, job = std::move(job), done = std::move(done)]() mutable {
+    auto body = job(clock_, &cancel_);
+    asio::post(io_, [this, body = std::move(body), done = std::move(done)]() mutable {
       busy_.store(false);
-      done(std::move(result));
+      done(std::move(body));
     });
   });
   return true;
+}
+
+ThroughputRunner::Job tcpJob(measure::ThroughputOptions options) {
+  return [options = std::move(options)](const Clock& clock, const std::atomic<bool>* cancel) {
+    return measure::runThroughputTest(options, clock, nullptr, cancel).toJson();
+  };
+}
+
+ThroughputRunner::Job udpJob(measure::UdpCapacityOptions options) {
+  return [options = std::move(options)](const Clock& clock, const std::atomic<bool>* cancel) {
+    return measure::runUdpCapacityTest(options, clock, cancel).toJson(options);
+  };
 }
 
 }  // namespace uplinkprobe::daemon

@@ -1,5 +1,6 @@
 // Runs one throughput test on a worker thread so that the event loop (availability rounds,
-// signals, MQTT) never blocks on it, and hands the result back ON THE LOOP via asio::post.
+// signals, MQTT) never blocks on it, and hands the record body back ON THE LOOP via
+// asio::post.
 //
 // Contract: at most one test at a time (start() while busy() is refused); cancel() asks the
 // engine to stop within ~100 ms; the destructor cancels and joins, so no thread outlives the
@@ -11,21 +12,27 @@
 #include <functional>
 #include <thread>
 
+#include <nlohmann/json.hpp>
+
 #include "agent/measure/throughput_test.h"
+#include "agent/measure/udp_capacity.h"
 #include "common/clock.h"
 
 namespace uplinkprobe::daemon {
 
 class ThroughputRunner {
  public:
-  using Done = std::function<void(measure::ThroughputResult)>;
+  // One test, run on the worker thread: returns a throughput record body (the engine's
+  // toJson(), bytes_total included). `cancel` is set by cancel().
+  using Job = std::function<nlohmann::json(const Clock& clock, const std::atomic<bool>* cancel)>;
+  using Done = std::function<void(nlohmann::json body)>;
   ThroughputRunner(asio::io_context& io, const Clock& clock) : io_(io), clock_(clock) {}
   ~ThroughputRunner();
   ThroughputRunner(const ThroughputRunner&) = delete;
   ThroughputRunner& operator=(const ThroughputRunner&) = delete;
 
   bool busy() const { return busy_.load(); }
-  bool start(measure::ThroughputOptions options, Done done);
+  bool start(Job job, Done done);
   void cancel() { cancel_.store(true); }
   void join();
 
@@ -36,5 +43,10 @@ class ThroughputRunner {
   std::atomic<bool> cancel_{false};
   std::thread worker_;
 };
+
+// The TCP goodput engine (measure/throughput_test.h) as a job.
+ThroughputRunner::Job tcpJob(measure::ThroughputOptions options);
+// The UDP IP-capacity method (measure/udp_capacity.h, method "udp") as a job.
+ThroughputRunner::Job udpJob(measure::UdpCapacityOptions options);
 
 }  // namespace uplinkprobe::daemon

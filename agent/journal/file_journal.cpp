@@ -1,5 +1,6 @@
-// File-backed Journal: segment files "seg-<first seq, 20 digits>.ujr" of frames (frame.h),
-// journal.state (state_file.h) and journal.lock (flock, one writer).
+// The read-write file Journal (openFileJournal): segment files (segment_files.h) of frames
+// (frame.h), journal.state (state_file.h) and journal.lock (flock, one writer). The
+// read-only view of the same files is ReadOnlyJournal (read_only_journal.h).
 //
 // Why segments: eviction under max_bytes deletes whole files (no rewrite, flash-friendly)
 // and the oldest segments hold the oldest, i.e. already delivered, records first — the
@@ -15,7 +16,6 @@
 #include <cerrno>
 #include <cstring>
 #include <deque>
-#include <map>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -24,40 +24,18 @@
 
 #include "agent/journal/frame.h"
 #include "agent/journal/journal.h"
+#include "agent/journal/segment_files.h"
 #include "agent/journal/segment_scan.h"
 #include "agent/journal/state_file.h"
-#include "common/time_format.h"
 #include "platform/state_dir.h"
+#include "record/record_factory.h"
 
 namespace uplinkprobe::journal {
 namespace {
 
 constexpr uint64_t kMinMaxBytes = 64 * 1024;
-constexpr uint64_t kMaxScanBytes = 64ull << 20;  // a segment is never larger than 4 MiB
-constexpr const char* kSegPrefix = "seg-";
-constexpr const char* kSegSuffix = ".ujr";
 
 std::string errnoText() { return std::strerror(errno); }
-
-std::string segmentName(uint64_t first_seq) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%s%020llu%s", kSegPrefix,
-                static_cast<unsigned long long>(first_seq), kSegSuffix);
-  return buf;
-}
-
-std::optional<uint64_t> parseSegmentName(const std::string& name) {
-  if (name.size() != 4 + 20 + 4 || name.compare(0, 4, kSegPrefix) != 0 ||
-      name.compare(24, 4, kSegSuffix) != 0)
-    return std::nullopt;
-  uint64_t v = 0;
-  for (size_t i = 4; i < 24; ++i) {
-    if (name[i] < '0' || name[i] > '9') return std::nullopt;
-    v = v * 10 + static_cast<uint64_t>(name[i] - '0');
-    if (v > kMaxSeq) return std::nullopt;
-  }
-  return v;
-}
 
 Status mkdirs(const std::string& dir) {
   std::string cur;
@@ -73,20 +51,6 @@ Status mkdirs(const std::string& dir) {
   if (::stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
     return makeError("io", "journal: " + dir + " is not a directory");
   return Status::Ok();
-}
-
-// Every file below is opened relative to the journal directory's descriptor with O_NOFOLLOW
-// and checked with fstat (platform/state_dir.h): root (commission, a hand-started run) must
-// never write through a symlink or hang on a FIFO that the service account planted.
-Result<std::vector<std::pair<uint64_t, std::string>>> listSegments(const platform::StateDir& dir) {
-  auto names = dir.list();
-  if (!names) return makeError("io", "journal: " + names.error().message);
-  std::vector<std::pair<uint64_t, std::string>> out;
-  for (const auto& name : *names) {
-    if (auto first = parseSegmentName(name)) out.emplace_back(*first, dir.pathOf(name));
-  }
-  std::sort(out.begin(), out.end());
-  return out;
 }
 
 // Reads a whole segment file (bounded). ENOENT is reported as missing (a concurrent
@@ -105,33 +69,18 @@ Result<std::string> readSegmentFile(const platform::StateDir& dir, uint64_t name
     ::close(fd);
     return makeError("io", "journal: cannot stat " + path);
   }
-  std::string buf;
-  uint64_t want = std::min<uint64_t>(static_cast<uint64_t>(st.st_size), kMaxScanBytes);
-  buf.resize(want);
-  size_t got = 0;
-  while (got < want) {
-    ssize_t n = ::pread(fd, buf.data() + got, want - got, static_cast<off_t>(got));
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      std::string msg = "journal: cannot read " + path + ": " + errnoText();
-      ::close(fd);
-      return makeError("io", msg);
-    }
-    if (n == 0) break;
-    got += static_cast<size_t>(n);
-  }
-  buf.resize(got);
+  auto bytes = readSegmentBytes(fd, 0, static_cast<uint64_t>(st.st_size), path);
   ::close(fd);
-  return buf;
+  return bytes;
 }
 
 class FileJournal final : public Journal {
  public:
-  FileJournal(JournalOptions opts, const Clock* clock, bool read_only)
-      : opts_(std::move(opts)), clock_(clock), read_only_(read_only) {}
+  FileJournal(JournalOptions opts, const Clock* clock)
+      : opts_(std::move(opts)), clock_(clock), reader_(opts_.read_at) {}
 
   ~FileJournal() override {
-    if (!read_only_) {
+    {
       std::lock_guard<std::mutex> g(mu_);
       (void)flushLocked();
       if (!pending_.empty())
@@ -141,11 +90,9 @@ class FileJournal final : public Journal {
     if (lock_fd_ >= 0) ::close(lock_fd_);  // releases the flock
   }
 
-  Status openReadWrite();
-  Status openReadOnly();
+  Status open();
 
   Result<StoredRecord> append(nlohmann::json record) override {
-    if (read_only_) return makeError("journal", "journal: opened read-only");
     if (!record.is_object()) return makeError("journal", "journal: record is not a JSON object");
     std::lock_guard<std::mutex> g(mu_);
     drainLocked();
@@ -159,32 +106,25 @@ class FileJournal final : public Journal {
 
   uint64_t readFailures() const override {
     std::lock_guard<std::mutex> g(mu_);
-    return read_failures_;
+    return reader_.failures();
   }
 
   uint64_t lastSeq() const override {
     std::lock_guard<std::mutex> g(mu_);
-    if (read_only_) return const_cast<FileJournal*>(this)->roLastSeqLocked();
     return next_seq_ - 1;
   }
 
   std::string journalId() const override {
     std::lock_guard<std::mutex> g(mu_);
-    if (read_only_) {
-      const uint64_t id = StateFile::readOnly(dir_, "journal.state").journal_id;
-      return id ? journalIdHex(id) : std::string();
-    }
     return journal_id_;
   }
 
   uint64_t deliveredSeq() const override {
     std::lock_guard<std::mutex> g(mu_);
-    if (read_only_) return StateFile::readOnly(dir_, "journal.state").delivered;
     return delivered_;
   }
 
   void markDelivered(uint64_t seq) override {
-    if (read_only_) return;
     std::lock_guard<std::mutex> g(mu_);
     if (seq <= delivered_ || seq >= next_seq_) return;
     delivered_ = seq;
@@ -195,7 +135,6 @@ class FileJournal final : public Journal {
   }
 
   Status flush() override {
-    if (read_only_) return Status::Ok();
     std::lock_guard<std::mutex> g(mu_);
     return flushLocked();
   }
@@ -208,14 +147,6 @@ class FileJournal final : public Journal {
     uint64_t first_seq = 0;  // 0 = no records
     uint64_t last_seq = 0;
   };
-  struct Entry {
-    uint64_t seq;
-    uint64_t name_seq;  // segment
-    uint64_t offset;    // of json bytes
-    uint32_t len;
-    uint32_t kind_id;
-  };
-
   Status flushLocked() {
     drainLocked();
     if (delivered_ != state_.state().delivered || next_seq_ - 1 > state_.state().seq_hwm)
@@ -245,13 +176,10 @@ class FileJournal final : public Journal {
     return std::clamp<uint64_t>(opts_.max_bytes / 8, 16 * 1024, 4ull << 20);
   }
 
+  // The journal's own records (gap, journal_damage) carry the same envelope as every
+  // record: one builder, RecordFactory (clock_synced, boot_id, mono_s, agent_version).
   nlohmann::json ownRecord(const std::string& kind) const {
-    nlohmann::json j = opts_.envelope.is_object() ? opts_.envelope : nlohmann::json::object();
-    j["schema"] = "uplinkprobe/1";
-    j["kind"] = kind;
-    j["device_id"] = opts_.device_id;
-    j["ts"] = formatRfc3339Utc(clock_->wallNow());
-    return j;
+    return record::RecordFactory({opts_.device_id, opts_.school_id}, *clock_).make(kind, {});
   }
 
   void queueGap(uint64_t first, uint64_t last, uint64_t count, const std::string& reason) {
@@ -262,14 +190,6 @@ class FileJournal final : public Journal {
     j["reason"] = reason;
     owed_.push_back(std::move(j));
     spdlog::warn("journal: gap seq {}..{} ({} records): {}", first, last, count, reason);
-  }
-
-  // Kinds are interned: the index stays ~32 bytes per record (64k records at 64 MiB).
-  uint32_t kindId(const std::string& kind) {
-    auto it = std::find(kinds_.begin(), kinds_.end(), kind);
-    if (it != kinds_.end()) return static_cast<uint32_t>(it - kinds_.begin());
-    kinds_.push_back(kind);
-    return static_cast<uint32_t>(kinds_.size() - 1);
   }
 
   // Writes queued records first (seq order), then the journal's own records.
@@ -387,7 +307,7 @@ class FileJournal final : public Journal {
       return false;
     }
     index_.push_back({rec.seq, seg.name_seq, seg.bytes + kFrameHeaderSize + rec.kind.size(),
-                      static_cast<uint32_t>(rec.json.size()), kindId(rec.kind)});
+                      static_cast<uint32_t>(rec.json.size()), kinds_.intern(rec.kind)});
     seg.bytes += frame.size();
     total_bytes_ += frame.size();
     if (seg.first_seq == 0) seg.first_seq = rec.seq;
@@ -422,55 +342,6 @@ class FileJournal final : public Journal {
     return true;
   }
 
-  // Read path (both modes): one record's JSON bytes from an open segment. On failure logs
-  // once per seq, counts it, and returns false: the caller stops its batch there.
-  bool readJsonLocked(int fd, const std::string& path, uint64_t seq, uint64_t offset, uint32_t len,
-                      std::string& out) const {
-    out.assign(len, '\0');
-    size_t got = 0;
-    std::string why;
-    while (got < len) {
-      const off_t at = static_cast<off_t>(offset + got);
-      ssize_t n = opts_.read_at ? opts_.read_at(fd, out.data() + got, len - got, at)
-                                : ::pread(fd, out.data() + got, len - got, at);
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0) {
-        why = errnoText();
-        break;
-      }
-      if (n == 0) {
-        why = "short read (" + std::to_string(got) + " of " + std::to_string(len) + " bytes)";
-        break;
-      }
-      got += static_cast<size_t>(n);
-    }
-    if (got == len) return true;
-    noteReadFailureLocked(seq, path, why);
-    return false;
-  }
-  void noteReadFailureLocked(uint64_t seq, const std::string& path, const std::string& why) const {
-    if (failed_seqs_.count(seq)) return;
-    if (failed_seqs_.size() >= 1024) failed_seqs_.erase(failed_seqs_.begin());
-    failed_seqs_.insert(seq);
-    ++read_failures_;
-    spdlog::error("journal: cannot read seq {} from {}: {}; reading stops there and retries later",
-                  seq, path, why);
-  }
-
-  // Read-only mode: the index of each segment file, built lazily and extended by the bytes
-  // appended since (the writer only appends to the last segment, and evicts whole files).
-  struct RoSegment {
-    std::string path;
-    ino_t ino = 0;
-    uint64_t scanned = 0;  // end of the last valid frame indexed
-    std::vector<Entry> frames;
-  };
-  // Opens `path` and brings its index up to date; returns the fd (caller closes) or -1 when
-  // the file is gone (evicted under us) or unreadable (logged).
-  int roRefreshLocked(uint64_t name_seq, const std::string& path, uint64_t min_seq);
-  std::vector<StoredRecord> roReadLocked(uint64_t since_seq, size_t max_count,
-                                         const std::string& kind_filter);
-  uint64_t roLastSeqLocked();
   void reportDamage(const std::vector<std::string>& files, uint64_t bytes,
                     std::optional<uint64_t> lo, std::optional<uint64_t> hi) {
     auto j = ownRecord("event");
@@ -484,16 +355,15 @@ class FileJournal final : public Journal {
 
   JournalOptions opts_;
   const Clock* clock_;
-  bool read_only_;
   mutable std::mutex mu_;
   platform::StateDir dir_;  // the journal directory, opened once
   int lock_fd_ = -1;
   int active_fd_ = -1;
   StateFile state_;
-  std::string journal_id_;  // 16 hex digits, from journal.state (read-write mode)
+  std::string journal_id_;  // 16 hex digits, from journal.state
   std::deque<Segment> segments_;
-  std::deque<Entry> index_;
-  std::vector<std::string> kinds_;
+  std::deque<IndexEntry> index_;
+  KindTable kinds_;
   uint64_t total_bytes_ = 0;
   uint64_t next_seq_ = 1;
   uint64_t delivered_ = 0;
@@ -504,12 +374,10 @@ class FileJournal final : public Journal {
   uint64_t dropped_first_ = 0, dropped_last_ = 0, dropped_count_ = 0;
   std::string last_write_error_;
   std::optional<uint64_t> torn_tail_seq_;
-  mutable std::set<uint64_t> failed_seqs_;  // logged read failures (bounded)
-  mutable uint64_t read_failures_ = 0;
-  std::map<uint64_t, RoSegment> ro_segments_;  // read-only mode, by segment name seq
+  mutable RecordReader reader_;  // counts failures: read() is const to callers
 };
 
-Status FileJournal::openReadWrite() {
+Status FileJournal::open() {
   if (opts_.dir.empty()) return makeError("config", "journal: storage dir is empty");
   if (opts_.max_bytes < kMinMaxBytes) return makeError("config", "journal: max_bytes below 64 KiB");
   if (auto st = mkdirs(opts_.dir); !st) return st;
@@ -581,7 +449,7 @@ Status FileJournal::openReadWrite() {
                             last_valid_seq);
     Segment seg{name_seq, path, data->size()};
     for (auto& f : scan.frames) {
-      index_.push_back({f.seq, name_seq, f.offset + f.json_off, f.json_len, kindId(f.kind)});
+      index_.push_back({f.seq, name_seq, f.offset + f.json_off, f.json_len, kinds_.intern(f.kind)});
       if (seg.first_seq == 0) seg.first_seq = f.seq;
       seg.last_seq = f.seq;
       last_valid_seq = f.seq;
@@ -643,124 +511,19 @@ Status FileJournal::openReadWrite() {
   return Status::Ok();
 }
 
-Status FileJournal::openReadOnly() {
-  auto dir = platform::StateDir::open(opts_.dir);
-  if (!dir) return makeError("io", "journal: no journal directory " + opts_.dir);
-  dir_ = std::move(*dir);
-  return Status::Ok();
-}
-
-int FileJournal::roRefreshLocked(uint64_t name_seq, const std::string& path, uint64_t min_seq) {
-  bool missing = false;
-  auto opened = dir_.openFile(segmentName(name_seq), O_RDONLY, 0, &missing);
-  if (!opened) {
-    if (!missing) spdlog::error("journal: {}", opened.error().message);
-    ro_segments_.erase(name_seq);
-    return -1;
-  }
-  const int fd = *opened;
-  struct stat st {};
-  if (::fstat(fd, &st) != 0) {
-    ::close(fd);
-    ro_segments_.erase(name_seq);
-    return -1;
-  }
-  RoSegment& seg = ro_segments_[name_seq];
-  const uint64_t size = static_cast<uint64_t>(st.st_size);
-  if (seg.ino != st.st_ino || size < seg.scanned) seg = RoSegment{path, st.st_ino, 0, {}};
-  if (size > seg.scanned) {
-    // Only the bytes after the last indexed frame; a tail still being written is left for
-    // the next refresh.
-    const uint64_t want = std::min<uint64_t>(size - seg.scanned, kMaxScanBytes);
-    std::string buf(want, '\0');
-    size_t got = 0;
-    while (got < want) {
-      ssize_t n = ::pread(fd, buf.data() + got, want - got, static_cast<off_t>(seg.scanned + got));
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) break;
-      got += static_cast<size_t>(n);
-    }
-    const uint64_t floor = std::max(min_seq, seg.frames.empty() ? 0 : seg.frames.back().seq);
-    auto scan = scanSegment(reinterpret_cast<const unsigned char*>(buf.data()), got, floor);
-    for (const auto& f : scan.frames)
-      seg.frames.push_back(
-          {f.seq, name_seq, seg.scanned + f.offset + f.json_off, f.json_len, kindId(f.kind)});
-    seg.scanned += scan.valid_end;
-  }
-  return fd;
-}
-
-std::vector<StoredRecord> FileJournal::roReadLocked(uint64_t since_seq, size_t max_count,
-                                                    const std::string& kind_filter) {
-  std::vector<StoredRecord> out;
-  auto list = listSegments(dir_);
-  if (!list) {
-    spdlog::error("{}", list.error().message);
-    return out;
-  }
-  // Forget segments evicted since the last read.
-  for (auto it = ro_segments_.begin(); it != ro_segments_.end();) {
-    const bool listed = std::any_of(list->begin(), list->end(),
-                                    [&](const auto& e) { return e.first == it->first; });
-    it = listed ? std::next(it) : ro_segments_.erase(it);
-  }
-  // A segment holds seqs from its name on: start at the last one named <= since_seq + 1.
-  size_t start = 0;
-  for (size_t i = 0; i < list->size(); ++i)
-    if ((*list)[i].first <= since_seq + 1) start = i;
-  uint64_t prev_last = 0;
-  for (size_t i = start; i < list->size() && out.size() < max_count; ++i) {
-    const auto& [name_seq, path] = (*list)[i];
-    const uint64_t min_seq = std::max(prev_last, name_seq > 0 ? name_seq - 1 : 0);
-    const int fd = roRefreshLocked(name_seq, path, min_seq);
-    if (fd < 0) continue;  // evicted under us: those records are gone, not unread
-    const auto& frames = ro_segments_[name_seq].frames;
-    if (!frames.empty()) prev_last = frames.back().seq;
-    auto it = std::upper_bound(frames.begin(), frames.end(), since_seq,
-                               [](uint64_t s, const Entry& e) { return s < e.seq; });
-    for (; it != frames.end() && out.size() < max_count; ++it) {
-      if (!kind_filter.empty() && kinds_[it->kind_id] != kind_filter) continue;
-      StoredRecord r{it->seq, kinds_[it->kind_id], {}};
-      if (!readJsonLocked(fd, path, it->seq, it->offset, it->len, r.json)) {
-        ::close(fd);
-        return out;
-      }
-      out.push_back(std::move(r));
-    }
-    ::close(fd);
-  }
-  return out;
-}
-
-uint64_t FileJournal::roLastSeqLocked() {
-  auto list = listSegments(dir_);
-  if (!list) return 0;
-  for (size_t i = list->size(); i-- > 0;) {
-    const auto& [name_seq, path] = (*list)[i];
-    const int fd = roRefreshLocked(name_seq, path, name_seq > 0 ? name_seq - 1 : 0);
-    if (fd < 0) continue;
-    ::close(fd);
-    const auto& frames = ro_segments_[name_seq].frames;
-    if (!frames.empty()) return frames.back().seq;
-  }
-  return 0;
-}
-
 std::vector<StoredRecord> FileJournal::read(uint64_t since_seq, size_t max_count,
                                             const std::string& kind_filter) const {
   std::lock_guard<std::mutex> g(mu_);
-  if (read_only_)
-    return const_cast<FileJournal*>(this)->roReadLocked(since_seq, max_count, kind_filter);
   std::vector<StoredRecord> out;
   auto want = [&](const std::string& kind) { return kind_filter.empty() || kind == kind_filter; };
   auto it = std::upper_bound(index_.begin(), index_.end(), since_seq,
-                             [](uint64_t s, const Entry& e) { return s < e.seq; });
+                             [](uint64_t s, const IndexEntry& e) { return s < e.seq; });
   int fd = -1;
   uint64_t fd_seg = 0;
   std::string path;
   bool stopped = false;
   for (; it != index_.end() && out.size() < max_count; ++it) {
-    if (!want(kinds_[it->kind_id])) continue;
+    if (!want(kinds_.name(it->kind_id))) continue;
     if (fd < 0 || fd_seg != it->name_seq) {
       if (fd >= 0) ::close(fd);
       path = dir_.pathOf(segmentName(it->name_seq));
@@ -768,13 +531,13 @@ std::vector<StoredRecord> FileJournal::read(uint64_t since_seq, size_t max_count
       fd = opened ? *opened : -1;
       fd_seg = it->name_seq;
       if (fd < 0) {
-        noteReadFailureLocked(it->seq, path, opened.error().message);
+        reader_.noteFailure(it->seq, path, opened.error().message);
         stopped = true;
         break;
       }
     }
-    StoredRecord r{it->seq, kinds_[it->kind_id], {}};
-    if (!readJsonLocked(fd, path, it->seq, it->offset, it->len, r.json)) {
+    StoredRecord r{it->seq, kinds_.name(it->kind_id), {}};
+    if (!reader_.read(fd, path, *it, r.json)) {
       stopped = true;
       break;
     }
@@ -793,17 +556,8 @@ std::vector<StoredRecord> FileJournal::read(uint64_t since_seq, size_t max_count
 
 Result<std::unique_ptr<Journal>> openFileJournal(const JournalOptions& options,
                                                  const Clock& clock) {
-  auto j = std::make_unique<FileJournal>(options, &clock, false);
-  if (auto st = j->openReadWrite(); !st) return st.error();
-  return std::unique_ptr<Journal>(std::move(j));
-}
-
-Result<std::unique_ptr<Journal>> openFileJournalReadOnly(const std::string& dir, ReadAt read_at) {
-  JournalOptions o;
-  o.dir = dir;
-  o.read_at = std::move(read_at);
-  auto j = std::make_unique<FileJournal>(o, &SystemClock::instance(), true);
-  if (auto st = j->openReadOnly(); !st) return st.error();
+  auto j = std::make_unique<FileJournal>(options, &clock);
+  if (auto st = j->open(); !st) return st.error();
   return std::unique_ptr<Journal>(std::move(j));
 }
 

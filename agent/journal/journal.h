@@ -58,10 +58,9 @@ struct JournalOptions {
   // Size at which a new segment file is started; 0 = max_bytes / 8 clamped to
   // [16 KiB, 4 MiB], so eviction frees space in steps of at most an eighth.
   uint64_t segment_bytes = 0;
-  // Envelope fields (school_id, boot_id, agent_version, clock_synced, ...) copied into the
-  // records the journal writes itself (gap, journal_damage); it adds schema, kind,
-  // device_id and ts.
-  nlohmann::json envelope = nlohmann::json::object();
+  // The school of device_id: the records the journal writes itself (gap, journal_damage)
+  // get their envelope from record::RecordFactory like every other record.
+  std::string school_id;
   // markDelivered() persists at most once per this many records or seconds (flash wear);
   // always on flush() and close.
   uint64_t delivered_persist_every_records = 64;
@@ -94,6 +93,8 @@ class Journal {
   // read) ends the batch — the result holds only the records before it, so a caller that
   // pages on the last seq it got (the delivery pump) retries that record on its next read
   // and never moves past it. Each such record is logged once and counted (readFailures()).
+  // A segment the writer evicted is not unreadable: its records are gone (a read-only view
+  // that finds one missing (ENOENT) between listing and opening goes on past it).
   virtual std::vector<StoredRecord> read(uint64_t since_seq, size_t max_count,
                                          const std::string& kind_filter = "") const = 0;
   // Records whose bytes could not be read, each counted once however often it is retried.

@@ -2,7 +2,6 @@
 
 #include <cerrno>
 #include <cstring>
-#include <mutex>
 
 #include "common/version.h"
 
@@ -12,78 +11,81 @@ namespace {
 constexpr long kConnectTimeoutMs = 3000;
 }
 
-bool ensureCurlGlobalInit() {
-  static std::once_flag once;
-  static bool ok = false;
-  std::call_once(once, [] { ok = curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK; });
-  return ok;
+Status ensureCurlGlobalInit() {
+  auto lib = loadCurl();
+  if (!lib) return lib.error();
+  return Status::Ok();
 }
 
 SlistPtr makeRequestHeaders() {
   curl_slist* l = nullptr;
-  l = curl_slist_append(l, "Accept-Encoding: identity");
-  l = curl_slist_append(l, "Expect:");
-  l = curl_slist_append(l, "Cache-Control: no-store");
+  l = curl().slist_append(l, "Accept-Encoding: identity");
+  l = curl().slist_append(l, "Expect:");
+  l = curl().slist_append(l, "Cache-Control: no-store");
   return SlistPtr(l);
 }
 
 void applyCommonOptions(CURL* e, const ThroughputOptions& o, curl_slist* headers, char* errbuf) {
   static const std::string user_agent = std::string("uplinkprobe/") + kAgentVersion;
   errbuf[0] = '\0';
-  curl_easy_setopt(e, CURLOPT_ERRORBUFFER, errbuf);
-  curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(e, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_1_1));
-  curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
-  curl_easy_setopt(e, CURLOPT_FAILONERROR, 1L);
-  curl_easy_setopt(e, CURLOPT_HTTPHEADER, headers);
-  curl_easy_setopt(e, CURLOPT_USERAGENT, user_agent.c_str());
-  curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, kConnectTimeoutMs);
-  curl_easy_setopt(e, CURLOPT_TCP_NODELAY, 1L);
+  curl().easy_setopt(e, CURLOPT_ERRORBUFFER, errbuf);
+  curl().easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+  curl().easy_setopt(e, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_1_1));
+  curl().easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+  curl().easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
+  curl().easy_setopt(e, CURLOPT_FAILONERROR, 1L);
+  curl().easy_setopt(e, CURLOPT_HTTPHEADER, headers);
+  curl().easy_setopt(e, CURLOPT_USERAGENT, user_agent.c_str());
+  curl().easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, kConnectTimeoutMs);
+  curl().easy_setopt(e, CURLOPT_TCP_NODELAY, 1L);
   if (o.proxy.empty()) {
-    curl_easy_setopt(e, CURLOPT_PROXY, "");
-    curl_easy_setopt(e, CURLOPT_NOPROXY, "*");
+    curl().easy_setopt(e, CURLOPT_PROXY, "");
+    curl().easy_setopt(e, CURLOPT_NOPROXY, "*");
   } else {
-    curl_easy_setopt(e, CURLOPT_PROXY, o.proxy.c_str());
+    curl().easy_setopt(e, CURLOPT_PROXY, o.proxy.c_str());
   }
   if (!o.bind_interface.empty()) {
     const std::string v = "if!" + o.bind_interface;
-    curl_easy_setopt(e, CURLOPT_INTERFACE, v.c_str());  // libcurl copies the string
+    curl().easy_setopt(e, CURLOPT_INTERFACE, v.c_str());  // libcurl copies the string
   } else if (!o.source_address.empty()) {
     const std::string v = "host!" + o.source_address;
-    curl_easy_setopt(e, CURLOPT_INTERFACE, v.c_str());
+    curl().easy_setopt(e, CURLOPT_INTERFACE, v.c_str());
   }
   long resolve = CURL_IPRESOLVE_WHATEVER;
   if (o.ip_family == 4) resolve = CURL_IPRESOLVE_V4;
   if (o.ip_family == 6) resolve = CURL_IPRESOLVE_V6;
-  curl_easy_setopt(e, CURLOPT_IPRESOLVE, resolve);
-  curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, o.tls_verify ? 1L : 0L);
-  curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, o.tls_verify ? 2L : 0L);
-  if (!o.ca_file.empty()) curl_easy_setopt(e, CURLOPT_CAINFO, o.ca_file.c_str());
+  curl().easy_setopt(e, CURLOPT_IPRESOLVE, resolve);
+  curl().easy_setopt(e, CURLOPT_SSL_VERIFYPEER, o.tls_verify ? 1L : 0L);
+  curl().easy_setopt(e, CURLOPT_SSL_VERIFYHOST, o.tls_verify ? 2L : 0L);
+  if (!o.ca_file.empty()) curl().easy_setopt(e, CURLOPT_CAINFO, o.ca_file.c_str());
 }
 
 std::string hostPort(const std::string& url) {
-  CURLU* u = curl_url();
+  if (!loadedCurl()) return url;
+  CURLU* u = curl().url();
   if (!u) return url;
   std::string out = url;
-  if (curl_url_set(u, CURLUPART_URL, url.c_str(), 0) == CURLUE_OK) {
+  if (curl().url_set(u, CURLUPART_URL, url.c_str(), 0) == CURLUE_OK) {
     char* host = nullptr;
     char* port = nullptr;
-    if (curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
-        curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) == CURLUE_OK) {
+    if (curl().url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
+        curl().url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) == CURLUE_OK) {
       out = std::string(host) + ":" + port;
     }
-    curl_free(host);
-    curl_free(port);
+    curl().free(host);
+    curl().free(port);
   }
-  curl_url_cleanup(u);
+  curl().url_cleanup(u);
   return out;
 }
 
 Error classifyCurlFailure(CURLcode code, long os_errno, long http_status, const std::string& url,
                           const char* errbuf, const std::string& what) {
   const std::string hp = hostPort(url);
-  std::string detail = (errbuf && errbuf[0]) ? std::string(errbuf) : curl_easy_strerror(code);
+  const CurlLibrary* lib = loadedCurl();  // a pure function: also usable before any test
+  std::string detail = (errbuf && errbuf[0]) ? std::string(errbuf)
+                       : lib                 ? std::string(lib->easy_strerror(code))
+                                             : "libcurl error " + std::to_string(code);
   if (detail.size() > 300) detail.resize(300);
   switch (code) {
     case CURLE_COULDNT_RESOLVE_HOST:

@@ -8,24 +8,26 @@
 #include <memory>
 #include <string>
 
+#include "agent/measure/curl_library.h"
 #include "agent/measure/throughput_options.h"
 #include "common/result.h"
 
 namespace uplinkprobe::measure {
 
-// curl_global_init once per process (thread-safe via call_once). Returns false on failure.
-bool ensureCurlGlobalInit();
+// Loads libcurl and runs curl_global_init once per process (curl_library.h); every other
+// function here, and every CURL* handle, exists only after it succeeded.
+Status ensureCurlGlobalInit();
 
 struct EasyDeleter {
-  void operator()(CURL* e) const { curl_easy_cleanup(e); }
+  void operator()(CURL* e) const { curl().easy_cleanup(e); }
 };
 using EasyPtr = std::unique_ptr<CURL, EasyDeleter>;
 struct MultiDeleter {
-  void operator()(CURLM* m) const { curl_multi_cleanup(m); }
+  void operator()(CURLM* m) const { curl().multi_cleanup(m); }
 };
 using MultiPtr = std::unique_ptr<CURLM, MultiDeleter>;
 struct SlistDeleter {
-  void operator()(curl_slist* l) const { curl_slist_free_all(l); }
+  void operator()(curl_slist* l) const { curl().slist_free_all(l); }
 };
 using SlistPtr = std::unique_ptr<curl_slist, SlistDeleter>;
 
@@ -40,10 +42,13 @@ SlistPtr makeRequestHeaders();
 void applyCommonOptions(CURL* easy, const ThroughputOptions& options, curl_slist* headers,
                         char* errbuf);
 
-// "host:port" of a URL (default port filled in), or the URL itself if it does not parse.
+// "host:port" of a URL (default port filled in), or the URL itself if it does not parse (or
+// libcurl is not loaded).
 std::string hostPort(const std::string& url);
 
-// Translates a finished transfer's failure into {kind, message}. `what` names the request
+// Translates a finished transfer's failure into {kind, message}. Needs no loaded libcurl
+// (then the detail is "libcurl error N" and the server is named by its url). `what` names the
+// request
 // ("download", "upload", "latency probe"). os_errno is CURLINFO_OS_ERRNO, http_status
 // CURLINFO_RESPONSE_CODE.
 Error classifyCurlFailure(CURLcode code, long os_errno, long http_status, const std::string& url,

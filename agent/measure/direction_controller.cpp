@@ -200,7 +200,7 @@ DirectionSummary DirectionController::summarize() const {
   s.warmup_s = series_.at(ws).t_s;
   s.window_s = series_.at(last).t_s - s.warmup_s;
   s.short_window = s.window_s + 1e-9 < config_.min_measure_s;
-  if (config_.rtt_s > 0) s.window_rtts = s.window_s / config_.rtt_s;
+  if (config_.rtt_s >= config_.window_rtts_min_rtt_s) s.window_rtts = s.window_s / config_.rtt_s;
   if (auto g = series_.rateBps(ws, last)) s.goodput_bps = *g;
   s.peak_bps = s.goodput_bps;
   const double span = config_.rate_span_s;

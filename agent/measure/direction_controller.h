@@ -92,6 +92,9 @@ struct ControllerConfig {
   double time_cap_rtts = 30;
   double max_seconds_limit = 20;
   double held_min_rtt_s = 0.1;  // below: `held` samples are ignored (see the header)
+  // below: window_rtts is not reported. A LAN or loopback path's idle RTT reads 0.0-0.1 ms
+  // (an HTTP probe resolves no better), and 2 s over 2 µs gave records "window_rtts": 1050000.
+  double window_rtts_min_rtt_s = 0.001;
 };
 
 // config with every span raised to its RTT minimum (identity when rtt_s ≤ 0).
@@ -115,7 +118,8 @@ struct DirectionSummary {
   bool plateau_found = false;
   bool short_window = false;  // window_s < min_measure_s (see the header comment)
   uint64_t byte_budget = 0;   // the budget at the end (grows on fast links)
-  // Window length in RTTs of the path (rtt_s); 0 when the RTT is unknown.
+  // Window length in RTTs of the path (rtt_s); 0 when the RTT is unknown or below
+  // window_rtts_min_rtt_s.
   double window_rtts = 0;
   // The window starts and ends at samples with no data held back behind a hole (see the
   // header); false when no such sample was found near an edge and the plain edge was kept.

@@ -1,5 +1,6 @@
 #include "agent/measure/direction_runner.h"
 
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -39,18 +40,27 @@ constexpr std::size_t kPayloadBytes = 4 * 1024 * 1024;
 constexpr double kUploadDrainS = 1.0;
 constexpr auto kDrainSampleInterval = milliseconds(5);
 
-// Incompressible upload payload, generated once per process.
-const std::vector<char>& uploadPayload() {
-  static std::vector<char> payload;
-  static std::once_flag once;
-  std::call_once(once, [] {
-    payload.resize(kPayloadBytes);
-    std::mt19937_64 rng(0x75706c696e6bULL);
-    for (std::size_t i = 0; i + 8 <= payload.size(); i += 8) {
-      uint64_t v = rng();
-      std::memcpy(&payload[i], &v, 8);
-    }
-  });
+// Incompressible upload payload (the same bytes every time: fixed seed). Made per upload,
+// before its clock starts, and unmapped with the engine: a process-lifetime copy kept 4 MB
+// resident in the daemon between tests, which run a few times a day (issue 16 item 6). Its
+// own mapping, not malloc: glibc raises its mmap threshold after a large free, so a second
+// 4 MB malloc would come from a thread arena that keeps freed pages resident. Generating it
+// costs a few ms of CPU per upload, outside the measured window.
+struct PayloadUnmap {
+  void operator()(char* p) const { ::munmap(p, kPayloadBytes); }
+};
+using Payload = std::unique_ptr<char, PayloadUnmap>;
+
+Payload makeUploadPayload() {
+  void* m =
+      ::mmap(nullptr, kPayloadBytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (m == MAP_FAILED) return nullptr;
+  Payload payload(static_cast<char*>(m));
+  std::mt19937_64 rng(0x75706c696e6bULL);
+  for (std::size_t i = 0; i + 8 <= kPayloadBytes; i += 8) {
+    uint64_t v = rng();
+    std::memcpy(payload.get() + i, &v, 8);
+  }
   return payload;
 }
 
@@ -79,6 +89,7 @@ class DirectionEngine {
   struct SocketStats {
     platform::TcpInfo info;
     uint64_t delivered = 0;  // upload: max seen of bytes_acked + sacked × mss
+    uint64_t received = 0;   // download: max seen of tcpi_bytes_received
     // Download: data waiting behind a hole (direction_controller.h "Held-back data"): set
     // when packets arrived out of order since the last sample, cleared when in-order data
     // arrived with none out of order.
@@ -97,6 +108,7 @@ class DirectionEngine {
   uint64_t countedBytes();
   bool dataHeldBehindAHole();
   void refreshSocket(curl_socket_t fd, SocketStats& st);
+  static void refreshReceived(curl_socket_t fd, SocketStats& st);
   // Feeds the controller one sample now (main loop or a transfer callback). Callbacks must not
   // touch the multi handle, so decisions are only recorded here (pending_add_, stop_) and
   // acted on by the main loop.
@@ -117,7 +129,8 @@ class DirectionEngine {
   const ProgressFn& progress_;
   const std::atomic<bool>* cancel_;
   DirectionController controller_;
-  SlistPtr headers_ = makeRequestHeaders();
+  SlistPtr headers_;  // made once libcurl is loaded (run())
+  Payload payload_;   // upload only: makeUploadPayload(), made in run()
   MultiPtr multi_;
   MultiPtr probe_multi_;
   std::vector<std::unique_ptr<Stream>> streams_;
@@ -139,6 +152,7 @@ class DirectionEngine {
   uint64_t upload_handed_ = 0;  // upload body bytes given to libcurl, all streams
   std::map<curl_socket_t, SocketStats> sockets_;
   uint64_t closed_delivered_ = 0, closed_retrans_ = 0, closed_segs_out_ = 0;
+  uint64_t closed_received_ = 0;
   std::optional<Error> fatal_;
 };
 
@@ -192,12 +206,11 @@ size_t DirectionEngine::onRead(char* buf, size_t size, size_t n, void* ud) {
     s->upload_paused = true;
     return CURL_READFUNC_PAUSE;
   }
-  const auto& payload = uploadPayload();
   const size_t want = std::min<uint64_t>(size * n, budget - e->upload_handed_);
-  const size_t off = static_cast<size_t>(s->upload_pos % payload.size());
-  const size_t len = std::min(want, payload.size() - off);
+  const size_t off = static_cast<size_t>(s->upload_pos % kPayloadBytes);
+  const size_t len = std::min(want, kPayloadBytes - off);
   e->upload_handed_ += len;
-  std::memcpy(buf, payload.data() + off, len);
+  std::memcpy(buf, e->payload_.get() + off, len);
   s->upload_pos += len;
   return len;
 }
@@ -216,7 +229,9 @@ int DirectionEngine::onCloseSocket(void* ud, curl_socket_t fd) {
   if (it != e->sockets_.end()) {
     // Last look before the counters vanish with the socket.
     e->refreshSocket(fd, it->second);
+    refreshReceived(fd, it->second);
     e->closed_delivered_ += it->second.delivered;
+    e->closed_received_ += it->second.received;
     e->closed_retrans_ += it->second.info.total_retrans;
     e->closed_segs_out_ += it->second.info.segs_out;
     e->sockets_.erase(it);
@@ -227,44 +242,44 @@ int DirectionEngine::onCloseSocket(void* ud, curl_socket_t fd) {
 bool DirectionEngine::addStream() {
   auto s = std::make_unique<Stream>();
   s->engine = this;
-  s->easy.reset(curl_easy_init());
+  s->easy.reset(curl().easy_init());
   if (!s->easy) return false;
   CURL* e = s->easy.get();
   applyCommonOptions(e, p_.options, headers_.get(), s->errbuf);
-  curl_easy_setopt(e, CURLOPT_PRIVATE, s.get());
-  curl_easy_setopt(e, CURLOPT_BUFFERSIZE, kReceiveBufferBytes);
-  curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, onWrite);
-  curl_easy_setopt(e, CURLOPT_WRITEDATA, s.get());
-  curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, onHeader);
-  curl_easy_setopt(e, CURLOPT_HEADERDATA, s.get());
-  curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, onOpenSocket);
-  curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, this);
-  curl_easy_setopt(e, CURLOPT_CLOSESOCKETFUNCTION, onCloseSocket);
-  curl_easy_setopt(e, CURLOPT_CLOSESOCKETDATA, this);
+  curl().easy_setopt(e, CURLOPT_PRIVATE, s.get());
+  curl().easy_setopt(e, CURLOPT_BUFFERSIZE, kReceiveBufferBytes);
+  curl().easy_setopt(e, CURLOPT_WRITEFUNCTION, onWrite);
+  curl().easy_setopt(e, CURLOPT_WRITEDATA, s.get());
+  curl().easy_setopt(e, CURLOPT_HEADERFUNCTION, onHeader);
+  curl().easy_setopt(e, CURLOPT_HEADERDATA, s.get());
+  curl().easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, onOpenSocket);
+  curl().easy_setopt(e, CURLOPT_OPENSOCKETDATA, this);
+  curl().easy_setopt(e, CURLOPT_CLOSESOCKETFUNCTION, onCloseSocket);
+  curl().easy_setopt(e, CURLOPT_CLOSESOCKETDATA, this);
   if (p_.download) {
-    curl_easy_setopt(e, CURLOPT_URL, p_.endpoints.download.c_str());
+    curl().easy_setopt(e, CURLOPT_URL, p_.endpoints.download.c_str());
   } else {
-    curl_easy_setopt(e, CURLOPT_URL, p_.endpoints.upload.c_str());
-    curl_easy_setopt(e, CURLOPT_POST, 1L);
-    curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, kUploadRequestBytes);
-    curl_easy_setopt(e, CURLOPT_READFUNCTION, onRead);
-    curl_easy_setopt(e, CURLOPT_READDATA, s.get());
-    curl_easy_setopt(e, CURLOPT_UPLOAD_BUFFERSIZE, kUploadBufferBytes);
+    curl().easy_setopt(e, CURLOPT_URL, p_.endpoints.upload.c_str());
+    curl().easy_setopt(e, CURLOPT_POST, 1L);
+    curl().easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, kUploadRequestBytes);
+    curl().easy_setopt(e, CURLOPT_READFUNCTION, onRead);
+    curl().easy_setopt(e, CURLOPT_READDATA, s.get());
+    curl().easy_setopt(e, CURLOPT_UPLOAD_BUFFERSIZE, kUploadBufferBytes);
   }
-  if (curl_multi_add_handle(multi_.get(), e) != CURLM_OK) return false;
+  if (curl().multi_add_handle(multi_.get(), e) != CURLM_OK) return false;
   streams_.push_back(std::move(s));
   return true;
 }
 
 void DirectionEngine::restartStream(Stream& s) {
-  curl_multi_remove_handle(multi_.get(), s.easy.get());
+  curl().multi_remove_handle(multi_.get(), s.easy.get());
   s.header_bytes = 0;
   s.body_bytes = 0;
   s.upload_pos = 0;
   s.upload_paused = false;
   s.abort.reset();
   s.errbuf[0] = '\0';
-  if (curl_multi_add_handle(multi_.get(), s.easy.get()) != CURLM_OK)
+  if (curl().multi_add_handle(multi_.get(), s.easy.get()) != CURLM_OK)
     fatal_ = makeError("internal", "libcurl refused to restart a stream");
 }
 
@@ -276,8 +291,25 @@ void DirectionEngine::refreshSocket(curl_socket_t fd, SocketStats& st) {
   st.delivered = std::max(st.delivered, deliveredBytes(*ti));
 }
 
+void DirectionEngine::refreshReceived(curl_socket_t fd, SocketStats& st) {
+  if (auto ti = platform::readTcpInfo(fd)) st.received = std::max(st.received, ti->bytes_received);
+}
+
 uint64_t DirectionEngine::countedBytes() {
-  if (p_.download) return download_bytes_;
+  if (p_.download) {
+    // Counted when our TCP took the data in order, not when this process read it: a reader
+    // that a busy CPU held up for a few ms finds the data queued in its socket buffers, and a
+    // sample taken in the middle of that catch-up read put the window's edge on the wrong
+    // bytes (a window starting on such a sample read 96.15 Mbps on a 95.64 Mbps ceiling
+    // while a compiler ran beside it). HTTP headers are included (≈ 300 bytes a request).
+    uint64_t sum = closed_received_;
+    for (auto& [fd, st] : sockets_) {
+      refreshReceived(fd, st);
+      sum += st.received;
+    }
+    // A kernel without tcpi_bytes_received (Linux < 4.1) reports 0: then what we read.
+    return std::max(sum, download_bytes_);
+  }
   uint64_t sum = closed_delivered_;
   for (auto& [fd, st] : sockets_) {
     refreshSocket(fd, st);
@@ -327,26 +359,26 @@ void DirectionEngine::resumePausedUploads() {
   for (auto& s : streams_) {
     if (!s->upload_paused) continue;
     s->upload_paused = false;
-    curl_easy_pause(s->easy.get(), CURLPAUSE_CONT);
+    curl().easy_pause(s->easy.get(), CURLPAUSE_CONT);
   }
 }
 
 void DirectionEngine::handleFinished() {
   int queued = 0;
-  while (CURLMsg* msg = curl_multi_info_read(multi_.get(), &queued)) {
+  while (CURLMsg* msg = curl().multi_info_read(multi_.get(), &queued)) {
     if (msg->msg != CURLMSG_DONE) continue;
     if (stop_ != StopReason::kNone) return;  // stopping: nothing is restarted or judged
     Stream* s = nullptr;
-    curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, &s);
+    curl().easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, &s);
     if (!s) continue;
     const std::string& url = p_.download ? p_.endpoints.download : p_.endpoints.upload;
     const char* what = p_.download ? "download" : "upload";
     std::optional<Error> failure;
     long status = 0;
-    curl_easy_getinfo(s->easy.get(), CURLINFO_RESPONSE_CODE, &status);
+    curl().easy_getinfo(s->easy.get(), CURLINFO_RESPONSE_CODE, &status);
     if (msg->data.result != CURLE_OK) {
       long os_errno = 0;
-      curl_easy_getinfo(s->easy.get(), CURLINFO_OS_ERRNO, &os_errno);
+      curl().easy_getinfo(s->easy.get(), CURLINFO_OS_ERRNO, &os_errno);
       failure = s->abort
                     ? *s->abort
                     : classifyCurlFailure(msg->data.result, os_errno, status, url, s->errbuf, what);
@@ -376,7 +408,7 @@ void DirectionEngine::handleFinished() {
 void DirectionEngine::manageProbe(SteadyTime now) {
   if (probe_active_ || now < next_probe_ || !probe_easy_) return;
   probe_errbuf_[0] = '\0';
-  if (curl_multi_add_handle(probe_multi_.get(), probe_easy_.get()) == CURLM_OK) {
+  if (curl().multi_add_handle(probe_multi_.get(), probe_easy_.get()) == CURLM_OK) {
     probe_active_ = true;
     probe_started_ = now;
   }
@@ -385,20 +417,20 @@ void DirectionEngine::manageProbe(SteadyTime now) {
 
 void DirectionEngine::handleProbeFinished() {
   int queued = 0;
-  while (CURLMsg* msg = curl_multi_info_read(probe_multi_.get(), &queued)) {
+  while (CURLMsg* msg = curl().multi_info_read(probe_multi_.get(), &queued)) {
     if (msg->msg != CURLMSG_DONE) continue;
     const bool counts = duration<double>(probe_started_ - t0_).count() >= kProbeIgnoreFirstS;
     if (msg->data.result == CURLE_OK) {
       curl_off_t pre = 0, ttfb = 0;
-      curl_easy_getinfo(probe_easy_.get(), CURLINFO_PRETRANSFER_TIME_T, &pre);
-      curl_easy_getinfo(probe_easy_.get(), CURLINFO_STARTTRANSFER_TIME_T, &ttfb);
+      curl().easy_getinfo(probe_easy_.get(), CURLINFO_PRETRANSFER_TIME_T, &pre);
+      curl().easy_getinfo(probe_easy_.get(), CURLINFO_STARTTRANSFER_TIME_T, &ttfb);
       if (counts)
         loaded_ms_.push_back(static_cast<double>(std::max<curl_off_t>(0, ttfb - pre)) / 1000.0);
     } else if (msg->data.result == CURLE_OPERATION_TIMEDOUT && counts) {
       // A probe that waited the whole timeout is the worst latency there was: keep it.
       loaded_ms_.push_back(static_cast<double>(kProbeTimeoutMs));
     }
-    curl_multi_remove_handle(probe_multi_.get(), probe_easy_.get());
+    curl().multi_remove_handle(probe_multi_.get(), probe_easy_.get());
     probe_active_ = false;
     next_probe_ = std::max(next_probe_, probe_started_ + kProbeInterval);
     return;
@@ -425,13 +457,13 @@ void DirectionEngine::fillTcpFigures(DirectionResult& r) {
 
 void DirectionEngine::shutdown() {
   if (probe_multi_) {
-    if (probe_active_) curl_multi_remove_handle(probe_multi_.get(), probe_easy_.get());
+    if (probe_active_) curl().multi_remove_handle(probe_multi_.get(), probe_easy_.get());
     probe_active_ = false;
     probe_multi_.reset();
   }
   probe_easy_.reset();
   if (multi_) {
-    for (auto& s : streams_) curl_multi_remove_handle(multi_.get(), s->easy.get());
+    for (auto& s : streams_) curl().multi_remove_handle(multi_.get(), s->easy.get());
     multi_.reset();  // closes the pooled connections (onCloseSocket runs now, engine alive)
   }
   streams_.clear();
@@ -447,24 +479,30 @@ DirectionResult DirectionEngine::run() {
                                         " url configured (kind http needs upload_url)");
     return r;
   }
-  if (!ensureCurlGlobalInit()) {
+  if (Status loaded = ensureCurlGlobalInit(); !loaded) {
     r.stop_reason = "error";
-    r.error = makeError("internal", "libcurl initialisation failed");
+    r.error = loaded.error();
     return r;
   }
-  multi_.reset(curl_multi_init());
-  probe_multi_.reset(curl_multi_init());
-  probe_easy_.reset(curl_easy_init());
+  headers_ = makeRequestHeaders();
+  if (!p_.download && !(payload_ = makeUploadPayload())) {
+    r.stop_reason = "error";
+    r.error = makeError("internal", "no memory for the 4 MiB upload payload");
+    return r;
+  }
+  multi_.reset(curl().multi_init());
+  probe_multi_.reset(curl().multi_init());
+  probe_easy_.reset(curl().easy_init());
   if (!multi_ || !probe_multi_ || !probe_easy_) {
     r.stop_reason = "error";
     r.error = makeError("internal", "libcurl handle allocation failed");
     return r;
   }
   applyCommonOptions(probe_easy_.get(), p_.options, headers_.get(), probe_errbuf_);
-  curl_easy_setopt(probe_easy_.get(), CURLOPT_URL, p_.endpoints.latency.c_str());
-  curl_easy_setopt(probe_easy_.get(), CURLOPT_WRITEFUNCTION, onDiscard);
-  curl_easy_setopt(probe_easy_.get(), CURLOPT_TIMEOUT_MS, kProbeTimeoutMs);
-  if (p_.endpoints.latency_head) curl_easy_setopt(probe_easy_.get(), CURLOPT_NOBODY, 1L);
+  curl().easy_setopt(probe_easy_.get(), CURLOPT_URL, p_.endpoints.latency.c_str());
+  curl().easy_setopt(probe_easy_.get(), CURLOPT_WRITEFUNCTION, onDiscard);
+  curl().easy_setopt(probe_easy_.get(), CURLOPT_TIMEOUT_MS, kProbeTimeoutMs);
+  if (p_.endpoints.latency_head) curl().easy_setopt(probe_easy_.get(), CURLOPT_NOBODY, 1L);
 
   t0_ = clock_.steadyNow();
   last_growth_ = t0_;
@@ -532,14 +570,14 @@ DirectionResult DirectionEngine::run() {
     unsigned n_extra = 0;
     if (probe_active_) {
       long probe_timeout = -1;
-      curl_multi_timeout(probe_multi_.get(), &probe_timeout);
+      curl().multi_timeout(probe_multi_.get(), &probe_timeout);
       if (probe_timeout >= 0) wait_ms = std::min(wait_ms, probe_timeout);
       fd_set rd, wr, ex;
       FD_ZERO(&rd);
       FD_ZERO(&wr);
       FD_ZERO(&ex);
       int maxfd = -1;
-      curl_multi_fdset(probe_multi_.get(), &rd, &wr, &ex, &maxfd);
+      curl().multi_fdset(probe_multi_.get(), &rd, &wr, &ex, &maxfd);
       if (maxfd < 0) wait_ms = std::min(wait_ms, 5L);  // resolving/connecting: poll briefly
       for (int fd = 0; fd <= maxfd && n_extra < 8; ++fd) {
         short ev = 0;
@@ -549,13 +587,13 @@ DirectionResult DirectionEngine::run() {
         if (ev) extra[n_extra++] = curl_waitfd{fd, ev, 0};
       }
     }
-    curl_multi_wait(multi_.get(), n_extra ? extra : nullptr, n_extra, static_cast<int>(wait_ms),
-                    nullptr);
+    curl().multi_wait(multi_.get(), n_extra ? extra : nullptr, n_extra, static_cast<int>(wait_ms),
+                      nullptr);
     int running = 0;
-    curl_multi_perform(multi_.get(), &running);
+    curl().multi_perform(multi_.get(), &running);
     handleFinished();
     if (probe_active_) {
-      curl_multi_perform(probe_multi_.get(), &running);
+      curl().multi_perform(probe_multi_.get(), &running);
       handleProbeFinished();
     }
   }
@@ -570,7 +608,10 @@ DirectionResult DirectionEngine::run() {
   r.ip_capacity_mbps = cap.ip_capacity_bps / 1e6;
   r.peak_mbps = cap.peak_bps / 1e6;
   r.clamped = cap.clamped;
-  r.bytes = sum.bytes;
+  // A download's `bytes` stay what we read, the figure the byte budget bounds (≤ budget +
+  // one callback's chunk); the rate samples count what our TCP had taken, which runs ahead of
+  // that by the data queued in socket buffers (MBs on loopback).
+  r.bytes = p_.download ? download_bytes_ : sum.bytes;
   r.duration_s = sum.duration_s;
   r.warmup_s = sum.warmup_s;
   r.window_s = sum.window_s;

@@ -2,22 +2,23 @@
 // multi handle, driven by DirectionController, plus a loaded-latency probe on a separate
 // connection. Single-threaded: everything runs on the caller's thread.
 //
-// What is counted: download = body bytes delivered to us (the write callback only counts);
-// upload = bytes the server's TCP has received: tcpi_bytes_acked + tcpi_sacked × mss summed
-// over the streams' sockets, read at every sample and once more when a socket closes, never
-// bytes written into socket buffers. Memory is bounded: received data is discarded as it
-// arrives, the upload body comes from one pre-filled 4 MiB buffer.
+// What is counted: download = bytes our TCP received in order (tcpi_bytes_received summed
+// over the streams' sockets, HTTP headers included) — not when this process read them, which a
+// busy CPU delays (DirectionEngine::countedBytes()); upload = bytes the server's TCP has received:
+// tcpi_bytes_acked + tcpi_sacked × mss summed over the streams' sockets, read at every sample and
+// once more when a socket closes, never bytes written into socket buffers. Memory is bounded:
+// received data is discarded as it arrives, the upload body comes from one pre-filled 4 MiB buffer.
 //
 // Sampling: every 100 ms from the loop, and also from inside the transfer callbacks (a single
 // libcurl perform can read for ~0.1 s on loopback), and every 5 ms while an upload drains
 // the last of its budget (a sub-second loopback upload ends on time, not on a 100 ms tick).
 //
 // Byte budget (DirectionController::byteBudget(), adaptive): a download stops taking data
-// once the budget is reached, so bytes ≤ budget + 512 KiB (one callback's chunk); an upload
+// once what it has read reaches the budget, and its record's `bytes` are what it read, so
+// bytes ≤ budget + 512 KiB (one callback's chunk); on the wire it also cost what its TCP had
+// received but not handed up yet (≤ the streams' windows); an upload
 // never hands libcurl more body than the budget, so bytes ≤ budget + the HTTP request
-// headers (+ < 1 MSS per stream from counting SACKed segments as full). On the wire a
-// download also costs what the server had already sent into our receive buffers when we
-// stop (≤ the streams' TCP windows).
+// headers (+ < 1 MSS per stream from counting SACKed segments as full).
 #pragma once
 
 #include <atomic>

@@ -46,19 +46,19 @@ size_t collectBody(char* data, size_t size, size_t n, void* ud) {
 Result<IdleLatency> measureIdleLatency(const Endpoints& endpoints, const ThroughputOptions& options,
                                        int count, double budget_s, const Clock& clock,
                                        const std::atomic<bool>* cancel) {
-  if (!ensureCurlGlobalInit()) return makeError("internal", "libcurl initialisation failed");
-  EasyPtr easy(curl_easy_init());
+  if (Status loaded = ensureCurlGlobalInit(); !loaded) return loaded.error();
+  EasyPtr easy(curl().easy_init());
   if (!easy) return makeError("internal", "libcurl easy handle allocation failed");
   SlistPtr headers = makeRequestHeaders();
   char errbuf[CURL_ERROR_SIZE];
   applyCommonOptions(easy.get(), options, headers.get(), errbuf);
   BodySink sink;
-  curl_easy_setopt(easy.get(), CURLOPT_URL, endpoints.latency.c_str());
-  curl_easy_setopt(easy.get(), CURLOPT_WRITEFUNCTION, collectBody);
-  curl_easy_setopt(easy.get(), CURLOPT_WRITEDATA, &sink);
-  curl_easy_setopt(easy.get(), CURLOPT_HEADERFUNCTION, countHeader);
-  curl_easy_setopt(easy.get(), CURLOPT_HEADERDATA, &sink);
-  if (endpoints.latency_head) curl_easy_setopt(easy.get(), CURLOPT_NOBODY, 1L);
+  curl().easy_setopt(easy.get(), CURLOPT_URL, endpoints.latency.c_str());
+  curl().easy_setopt(easy.get(), CURLOPT_WRITEFUNCTION, collectBody);
+  curl().easy_setopt(easy.get(), CURLOPT_WRITEDATA, &sink);
+  curl().easy_setopt(easy.get(), CURLOPT_HEADERFUNCTION, countHeader);
+  curl().easy_setopt(easy.get(), CURLOPT_HEADERDATA, &sink);
+  if (endpoints.latency_head) curl().easy_setopt(easy.get(), CURLOPT_NOBODY, 1L);
 
   IdleLatency out;
   const SteadyTime start = clock.steadyNow();
@@ -67,13 +67,13 @@ Result<IdleLatency> measureIdleLatency(const Endpoints& endpoints, const Through
     const double used_s = std::chrono::duration<double>(clock.steadyNow() - start).count();
     const double left_ms = (budget_s - used_s) * 1000.0;
     if (left_ms < 50) break;
-    curl_easy_setopt(easy.get(), CURLOPT_TIMEOUT_MS,
-                     static_cast<long>(std::min<double>(
-                         i == 0 ? kFirstProbeTimeoutMs : kProbeTimeoutMs, left_ms)));
+    curl().easy_setopt(easy.get(), CURLOPT_TIMEOUT_MS,
+                       static_cast<long>(std::min<double>(
+                           i == 0 ? kFirstProbeTimeoutMs : kProbeTimeoutMs, left_ms)));
     sink.body.clear();
     sink.header_bytes = 0;
     errbuf[0] = '\0';
-    CURLcode rc = curl_easy_perform(easy.get());
+    CURLcode rc = curl().easy_perform(easy.get());
     if (rc != CURLE_OK && sink.header_overflow) {
       return makeError("protocol", "server " + hostPort(endpoints.latency) +
                                        " sent more than 64 KiB of response headers: is it a "
@@ -82,17 +82,17 @@ Result<IdleLatency> measureIdleLatency(const Endpoints& endpoints, const Through
     if (rc != CURLE_OK) {
       if (!out.samples_ms.empty() && rc == CURLE_OPERATION_TIMEDOUT) break;  // budget ran out
       long os_errno = 0, status = 0;
-      curl_easy_getinfo(easy.get(), CURLINFO_OS_ERRNO, &os_errno);
-      curl_easy_getinfo(easy.get(), CURLINFO_RESPONSE_CODE, &status);
+      curl().easy_getinfo(easy.get(), CURLINFO_OS_ERRNO, &os_errno);
+      curl().easy_getinfo(easy.get(), CURLINFO_RESPONSE_CODE, &status);
       return classifyCurlFailure(rc, os_errno, status, endpoints.latency, errbuf, "latency probe");
     }
     curl_off_t pre = 0, ttfb = 0;
-    curl_easy_getinfo(easy.get(), CURLINFO_PRETRANSFER_TIME_T, &pre);
-    curl_easy_getinfo(easy.get(), CURLINFO_STARTTRANSFER_TIME_T, &ttfb);
+    curl().easy_getinfo(easy.get(), CURLINFO_PRETRANSFER_TIME_T, &pre);
+    curl().easy_getinfo(easy.get(), CURLINFO_STARTTRANSFER_TIME_T, &ttfb);
     out.samples_ms.push_back(static_cast<double>(std::max<curl_off_t>(0, ttfb - pre)) / 1000.0);
     if (i == 0) {
       char* ip = nullptr;
-      if (curl_easy_getinfo(easy.get(), CURLINFO_PRIMARY_IP, &ip) == CURLE_OK && ip) {
+      if (curl().easy_getinfo(easy.get(), CURLINFO_PRIMARY_IP, &ip) == CURLE_OK && ip) {
         out.server_ip = ip;
         out.ip_family = out.server_ip.find(':') != std::string::npos ? 6 : 4;
       }
@@ -107,16 +107,17 @@ Result<IdleLatency> measureIdleLatency(const Endpoints& endpoints, const Through
   const double left_ms =
       (budget_s - std::chrono::duration<double>(clock.steadyNow() - start).count()) * 1000.0;
   if (!endpoints.getip.empty() && left_ms >= 100 && !(cancel && cancel->load())) {
-    curl_easy_setopt(easy.get(), CURLOPT_URL, endpoints.getip.c_str());
-    curl_easy_setopt(easy.get(), CURLOPT_NOBODY, 0L);
-    curl_easy_setopt(easy.get(), CURLOPT_HTTPGET, 1L);
-    curl_easy_setopt(easy.get(), CURLOPT_TIMEOUT_MS,
-                     static_cast<long>(std::min<double>(kProbeTimeoutMs, left_ms)));
+    curl().easy_setopt(easy.get(), CURLOPT_URL, endpoints.getip.c_str());
+    curl().easy_setopt(easy.get(), CURLOPT_NOBODY, 0L);
+    curl().easy_setopt(easy.get(), CURLOPT_HTTPGET, 1L);
+    curl().easy_setopt(easy.get(), CURLOPT_TIMEOUT_MS,
+                       static_cast<long>(std::min<double>(kProbeTimeoutMs, left_ms)));
     sink.body.clear();
     sink.header_bytes = 0;
     long status = 0;
-    if (curl_easy_perform(easy.get()) == CURLE_OK &&
-        curl_easy_getinfo(easy.get(), CURLINFO_RESPONSE_CODE, &status) == CURLE_OK && status == 200)
+    if (curl().easy_perform(easy.get()) == CURLE_OK &&
+        curl().easy_getinfo(easy.get(), CURLINFO_RESPONSE_CODE, &status) == CURLE_OK &&
+        status == 200)
       out.public_ip = publicIpFromGetIp(sink.body);
   }
   return out;

@@ -17,11 +17,13 @@ struct ServerSpec {
   std::string download_url;
   std::string upload_url;
   // kind "librespeed": paths under url, LibreSpeed's dlURL/ulURL/pingURL/getIpURL; "" = its
-  // defaults garbage.php, empty.php, empty.php, getIP.php.
-  std::string dl_url;
-  std::string ul_url;
-  std::string ping_url;
-  std::string getip_url;
+  // defaults garbage.php, empty.php, empty.php, getIP.php. Optional, hence initialised: a
+  // spec written {name, kind, url, download_url, upload_url} leaves them "" on purpose
+  // (-Wmissing-field-initializers names only members without a default).
+  std::string dl_url{};
+  std::string ul_url{};
+  std::string ping_url{};
+  std::string getip_url{};
 };
 
 struct ThroughputOptions {

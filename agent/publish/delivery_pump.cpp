@@ -12,7 +12,7 @@ namespace {
 
 uint64_t seedFor(const DeliveryOptions& o) {
   if (o.jitter_seed != 0) return o.jitter_seed;
-  return std::hash<std::string>{}(o.status.device_id) | 1;
+  return std::hash<std::string>{}(o.status.identity.device_id) | 1;
 }
 
 // Caps the acked-but-not-contiguous set; dropping an entry only costs one extra re-send.
@@ -44,7 +44,17 @@ DeliveryPump::~DeliveryPump() {
   publisher_.setListener(nullptr);
 }
 
-void DeliveryPump::onRecordAppended() { pump(); }
+void DeliveryPump::onRecordAppended(const journal::StoredRecord& record) {
+  // Queued only if it is the very next seq after what is queued or sent, so ahead_ stays the
+  // contiguous run after cursor_ that a journal read would have produced; bounded by the
+  // window like a read batch. Anything else is left to the journal read in pump().
+  const uint64_t expected = ahead_.empty() ? cursor_ + 1 : ahead_.back().seq + 1;
+  if (connected_ && record.seq == expected && ahead_.size() < options_.max_in_flight) {
+    ahead_.push_back(record);
+    ++stats_.handed_over;
+  }
+  pump();
+}
 
 void DeliveryPump::tick() {
   const SteadyTime now = clock_.steadyNow();
@@ -78,10 +88,11 @@ void DeliveryPump::onConnected() {
   }
   reconnect_backoff_.reset();
   const auto& st = options_.status;
-  publisher_.publish(topicFor(options_.topic_prefix, st.school_id, st.device_id, "status"),
-                     statusOnlineJson(st, clock_.wallNow()), 1, true, [](bool ok) {
-                       if (!ok) spdlog::warn("mqtt: retained online status was not acknowledged");
-                     });
+  publisher_.publish(
+      topicFor(options_.topic_prefix, st.identity.school_id, st.identity.device_id, "status"),
+      statusOnlineJson(st, clock_.wallNow()), 1, true, [](bool ok) {
+        if (!ok) spdlog::warn("mqtt: retained online status was not acknowledged");
+      });
   restartFromDelivered();
   pump();
 }
@@ -150,8 +161,8 @@ void DeliveryPump::pump() {
     }
     if (!bucket_.tryTake()) return;
     const auto& st = options_.status;
-    const std::string topic =
-        topicFor(options_.topic_prefix, st.school_id, st.device_id, topicKindFor(rec.kind));
+    const std::string topic = topicFor(options_.topic_prefix, st.identity.school_id,
+                                       st.identity.device_id, topicKindFor(rec.kind));
     const uint64_t seq = rec.seq;
     const uint64_t epoch = epoch_;
     in_flight_.push_back({seq, false});

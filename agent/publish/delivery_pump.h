@@ -23,7 +23,7 @@
 // Threads: every method runs on the owner thread (the daemon's loop); the Publisher delivers
 // its notifications there (publisher.h). The daemon calls tick() from a timer (every
 // ~200 ms is plenty: it only matters while waiting for tokens or a reconnect deadline) and
-// onRecordAppended() after each journal append. The Publisher must outlive the pump.
+// onRecordAppended(record) after each journal append. The Publisher must outlive the pump.
 #pragma once
 
 #include <chrono>
@@ -57,8 +57,9 @@ struct DeliveryStats {
   uint64_t last_seq = 0;       // journal's highest seq
   uint64_t delivered_seq = 0;  // contiguous acknowledged position
   size_t in_flight = 0;
-  uint64_t published = 0;  // publish() calls for records
-  uint64_t resent = 0;     // of which re-sends of a seq sent before
+  uint64_t published = 0;    // publish() calls for records
+  uint64_t resent = 0;       // of which re-sends of a seq sent before
+  uint64_t handed_over = 0;  // records queued from onRecordAppended's bytes, not read back
   uint64_t acked = 0;
   uint64_t failed = 0;  // on_done(false)
   uint64_t connects = 0;
@@ -76,8 +77,11 @@ class DeliveryPump final : public PublisherListener {
   DeliveryPump(const DeliveryPump&) = delete;
   DeliveryPump& operator=(const DeliveryPump&) = delete;
 
-  // A record was appended to the journal: send it if the window and the bucket allow.
-  void onRecordAppended();
+  // A record was just appended to the journal: send it if the window and the bucket allow.
+  // When the pump is caught up, these are the bytes it publishes (no journal read-back);
+  // the journal is read only to replay what this path did not carry (a backlog, a
+  // reconnect, a record that arrived while the window was full).
+  void onRecordAppended(const journal::StoredRecord& record);
   // Timer: starts a due (re)connect attempt; resumes sending after a token/pause wait.
   void tick();
   DeliveryStats stats() const;

@@ -5,6 +5,7 @@
 #include <map>
 #include <mutex>
 
+#include <MQTTAsync.h>
 #include <mqtt/async_client.h>
 #include <spdlog/spdlog.h>
 
@@ -222,7 +223,8 @@ class PahoPublisher final : public Publisher {
   }
 
   std::string statusTopic() const {
-    return topicFor(settings_.topic_prefix, status_.school_id, status_.device_id, "status");
+    return topicFor(settings_.topic_prefix, status_.identity.school_id, status_.identity.device_id,
+                    "status");
   }
 
   void buildConnectOptions() {
@@ -371,6 +373,12 @@ class PahoPublisher final : public Publisher {
 
 }  // namespace
 
+void initMqttLibraryAtStart() {
+  MQTTAsync_init_options init = MQTTAsync_init_options_initializer;
+  init.do_openssl_init = 0;
+  MQTTAsync_global_init(&init);
+}
+
 Result<std::unique_ptr<Publisher>> makePahoPublisher(const ConnectSettings& settings,
                                                      const StatusInfo& status, Post post,
                                                      const Clock& clock) {
@@ -388,7 +396,7 @@ Result<std::unique_ptr<Publisher>> makePahoPublisher(const ConnectSettings& sett
 Result<std::unique_ptr<Publisher>> makePahoPublisher(const config::MqttConfig& mqtt,
                                                      const StatusInfo& status, Post post,
                                                      const Clock& clock) {
-  auto s = makeConnectSettings(mqtt, status.device_id);
+  auto s = makeConnectSettings(mqtt, status.identity.device_id);
   if (!s) return s.error();
   return makePahoPublisher(s.value(), status, std::move(post), clock);
 }

@@ -26,6 +26,16 @@
 
 namespace uplinkprobe::publish {
 
+// Tells the Paho C library not to initialise OpenSSL itself. Paho does that by default when
+// its first client is created, for tcp:// brokers too: SSL_library_init, every error string,
+// every algorithm and openssl.cnf — 1.3 MB of libcrypto/libssl pages and heap in an idle
+// daemon (docs/benchmarks.md, issue 16 item 6). OpenSSL ≥ 1.1 initialises itself on first
+// use, so an ssl:// broker still works (tests/integration/publish/mqtt_security_test.cpp).
+// Contract (Paho's MQTTAsync_global_init): call at program start, before any Paho client
+// exists and before any thread that could create one — it re-initialises Paho's global
+// mutexes. Calling it later, or not at all, is a memory cost, never a behaviour change.
+void initMqttLibraryAtStart();
+
 // Logs settings.warnings (and insecure_skip_verify, loudly) once. Errors only for a Paho
 // client that cannot be created (e.g. a malformed URI); never for an absent broker.
 Result<std::unique_ptr<Publisher>> makePahoPublisher(const ConnectSettings& settings,

@@ -5,17 +5,13 @@
 
 #include <string>
 
+#include "agent/config/config.h"
 #include "common/clock.h"
 
 namespace uplinkprobe::publish {
 
 struct StatusInfo {
-  std::string device_id;
-  std::string school_id;
-  std::string school_name;
-  std::string region;
-  std::string county;
-  std::string carrier;
+  config::IdentityConfig identity;  // the device's [identity], as configured
   std::string agent_version;
   std::string started_at;   // RFC 3339, process start
   std::string config_hash;  // config::configHash() of the running config

@@ -6,6 +6,7 @@
 #include <set>
 
 #include "common/time_format.h"
+#include "record/throughput_figures.h"
 
 namespace uplinkprobe::verdict {
 namespace {
@@ -95,9 +96,10 @@ nlohmann::json summarizeDay(const std::vector<nlohmann::json>& records, const Lo
       if (!is_counted) continue;
       ++counted;
       if (auto v = numberAt(r, "download", "goodput_mbps")) down_good.push_back(*v);
-      if (auto v = numberAt(r, "download", "ip_capacity_mbps")) down_cap.push_back(*v);
+      // Method "udp" records (issue 17) hold it in udp.download / udp.upload.
+      if (auto v = record::ipCapacityMbps(r, "download")) down_cap.push_back(*v);
       if (auto v = numberAt(r, "upload", "goodput_mbps")) up_good.push_back(*v);
-      if (auto v = numberAt(r, "upload", "ip_capacity_mbps")) up_cap.push_back(*v);
+      if (auto v = record::ipCapacityMbps(r, "upload")) up_cap.push_back(*v);
       if (auto v = numberAt(r, "latency", "idle_ms")) idle.push_back(*v);
       if (auto v = numberAt(r, "latency", "loaded_ms")) loaded.push_back(*v);
     } else if (kind == "event") {

@@ -2,15 +2,18 @@
 
 #include <algorithm>
 
+#include "record/throughput_figures.h"
+
 namespace uplinkprobe::verdict {
 namespace {
 
-std::optional<double> number(const nlohmann::json& obj, const char* dir, const char* key) {
-  if (!obj.contains(dir) || !obj[dir].is_object()) return std::nullopt;
-  const auto& d = obj[dir];
-  if (!d.contains(key) || !d[key].is_number()) return std::nullopt;
-  if (d.contains("error") && !d["error"].is_null()) return std::nullopt;
-  return d[key].get<double>();
+// A direction's IP capacity where the record's method keeps it (record/throughput_figures.h),
+// not judged when that direction failed.
+std::optional<double> judgedCapacity(const nlohmann::json& r, const char* dir) {
+  const nlohmann::json* d = record::capacityDirection(r, dir);
+  if (d == nullptr) return std::nullopt;
+  if (d->contains("error") && !(*d)["error"].is_null()) return std::nullopt;
+  return record::ipCapacityMbps(r, dir);
 }
 
 }  // namespace
@@ -21,6 +24,7 @@ VerdictInputs verdictInputsFromConfig(const config::TargetConfig& t,
   in.down_target_mbps = target_override ? *target_override : t.effectiveDownMbps();
   in.up_target_mbps = t.contracted_up_mbps;
   in.tolerance_pct = t.tolerance_pct;
+  in.method = t.method;
   return in;
 }
 
@@ -30,12 +34,13 @@ nlohmann::json judgeThroughput(const nlohmann::json& r, const VerdictInputs& in)
   v["basis"] = "ip_capacity_mbps";
   v["target_mbps"] = in.down_target_mbps;
   v["tolerance_pct"] = in.tolerance_pct;
-  auto down = number(r, "download", "ip_capacity_mbps");
+  const std::string method = r.value("method", "tcp");
+  auto down = judgedCapacity(r, "download");
   v["measured_mbps"] = down ? nlohmann::json(*down) : nlohmann::json(nullptr);
   v["meets_target"] =
       down ? nlohmann::json(*down >= in.down_target_mbps * factor) : nlohmann::json(nullptr);
   if (in.up_target_mbps > 0) {
-    auto up = number(r, "upload", "ip_capacity_mbps");
+    auto up = judgedCapacity(r, "upload");
     v["up_target_mbps"] = in.up_target_mbps;
     v["up_measured_mbps"] = up ? nlohmann::json(*up) : nlohmann::json(nullptr);
     v["up_meets_target"] =
@@ -52,6 +57,7 @@ nlohmann::json judgeThroughput(const nlohmann::json& r, const VerdictInputs& in)
     if (cross > std::max(1.0, *down * in.cross_traffic_share_max))
       unfair.push_back("cross_traffic");
   }
+  if (in.method != "both" && in.method != method) unfair.push_back("method_not_target");
   v["counted"] = unfair.empty();
   v["unfair_reasons"] = unfair;
   return v;

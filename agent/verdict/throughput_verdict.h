@@ -12,6 +12,7 @@
 
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <string>
 
 #include "agent/config/config.h"
 
@@ -23,6 +24,11 @@ struct VerdictInputs {
   double tolerance_pct = 0;
   // Competing traffic above this share of the measured rate makes a result unfair.
   double cross_traffic_share_max = 0.05;
+  // [target] method: "tcp", "udp" or "both". A record of another method (its `method`,
+  // absent = "tcp") is judged but not counted (unfair reason "method_not_target"): a UDP IP
+  // capacity and a TCP goodput are different evidence, and the school's target names which
+  // one counts.
+  std::string method = "tcp";
 };
 
 VerdictInputs verdictInputsFromConfig(const config::TargetConfig& t,

@@ -8,14 +8,10 @@
 #include <string>
 #include <vector>
 
+#include "common/exit_codes.h"
 #include "common/result.h"
 
 namespace uplinkprobe::collector::cli {
-
-inline constexpr int kExitOk = 0;
-inline constexpr int kExitError = 2;
-inline constexpr int kExitUsage = 64;
-inline constexpr int kExitBadConfig = 78;
 
 struct Args {
   std::set<std::string> flags;

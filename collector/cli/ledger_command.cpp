@@ -20,6 +20,7 @@
 namespace uplinkprobe::collector::cli {
 namespace {
 
+#ifndef UPLINKPROBE_HAVE_EXPORT
 // JSON of the table (array of objects keyed by column) when collector/export is not built.
 std::string tableJson(const LedgerTable& t) {
   nlohmann::json arr = nlohmann::json::array();
@@ -40,6 +41,7 @@ std::string tableJson(const LedgerTable& t) {
   }
   return arr.dump(2) + "\n";
 }
+#endif
 
 }  // namespace
 

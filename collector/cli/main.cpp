@@ -7,7 +7,7 @@
 
 #include "collector/cli/args.h"
 #include "collector/cli/commands.h"
-#include "collector/control/control_commands.h"
+#include "collector/cli/control_commands.h"
 #include "common/version.h"
 
 namespace {
@@ -36,6 +36,7 @@ constexpr const char* kUsage =
 }  // namespace
 
 int main(int argc, char** argv) {
+  using namespace uplinkprobe;
   using namespace uplinkprobe::collector::cli;
   if (argc < 2) {
     std::fputs(kUsage, stderr);

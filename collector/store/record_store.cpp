@@ -9,6 +9,7 @@
 #include "collector/store/schema.h"
 #include "collector/store/test_days.h"
 #include "common/time_format.h"
+#include "record/throughput_figures.h"
 
 namespace uplinkprobe::collector {
 namespace {
@@ -45,6 +46,11 @@ Value num(const json& j, std::initializer_list<const char*> keys) {
   const json* v = path(j, keys);
   if (!v || !v->is_number()) return std::monostate{};
   return v->get<double>();
+}
+
+Value capacity(const json& j, const char* direction) {
+  const auto v = record::ipCapacityMbps(j, direction);
+  return v ? Value(*v) : Value(std::monostate{});
 }
 
 Value boolean(const json& j, std::initializer_list<const char*> keys) {
@@ -371,9 +377,10 @@ Result<BatchOutcome> RecordStore::commitBatch(const std::vector<ValidRecord>& re
         if (db::isNull(err)) err = text(j, {"download", "error", "kind"});
         Value counted = boolean(j, {"verdict", "counted"});
         Value meets = boolean(j, {"verdict", "meets_target"});
-        // Read once: the tests row and the test_days roll-up carry the same values.
-        const Value down_ip = num(j, {"download", "ip_capacity_mbps"});
-        const Value up_ip = num(j, {"upload", "ip_capacity_mbps"});
+        // Read once: the tests row and the test_days roll-up carry the same values. Where the
+        // figure is depends on the record's method (udp: udp.download/udp.upload).
+        const Value down_ip = capacity(j, "download");
+        const Value up_ip = capacity(j, "upload");
         for (auto&& v :
              {Value(k.device), Value(k.journal), Value(k.seq), Value(k.school), Value(k.ts_ms),
               Value(int64_t{local.minute_of_week}), down_ip, up_ip,

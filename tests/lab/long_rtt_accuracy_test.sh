@@ -15,9 +15,7 @@ set -uo pipefail
 src="${UPLINKPROBE_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}"
 source "$src/tests/lab/lib/netlab.sh"
 source "$src/tests/lab/lib/measure.sh"
-netlab_require_root_or_skip
-measure_find_bins || { echo "FAIL: binaries missing (UPLINKPROBE_BUILD_DIR=${UPLINKPROBE_BUILD_DIR:-unset})"; exit 1; }
-netlab_tundelay_bin >/dev/null || { echo "FAIL: tundelay not built"; exit 1; }
+measure_require_lab
 
 runs="${LONG_RTT_RUNS:-2}"
 # DOWN/UP/RTT[/LIMIT]: LIMIT = the download tbf queue in bytes instead of netlab's 2 × BDP.

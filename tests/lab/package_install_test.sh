@@ -106,6 +106,9 @@ for b in "$WORK/x/usr/bin/uplinkprobe" "$WORK/x/usr/bin/uplinkprobe-server"; do
   fi
 done
 [ "$failures" = 0 ] && ok "binaries hardened and stripped"
+# libcurl is dlopen()ed (no DT_NEEDED), so shlibdeps cannot add it: the package must name it.
+dpkg-deb -f "$AGENT_DEB" Depends | grep -Eq '(^|, )libcurl4 ' ||
+  fail "the agent package does not depend on libcurl4: $(dpkg-deb -f "$AGENT_DEB" Depends)"
 
 # ---- 4./5. install ----
 echo "== dpkg -i"

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include <cstdlib>
+#include <filesystem>
 #include <regex>
 #include <string>
 #include <vector>
@@ -85,7 +86,10 @@ class CommissionTest : public ::testing::Test {
   void TearDown() override {
     server_.reset();
     broker_.reset();
-    if (std::getenv("UPLINKPROBE_KEEP_TMP") == nullptr) std::system(("rm -rf " + dir_).c_str());
+    if (std::getenv("UPLINKPROBE_KEEP_TMP") == nullptr) {
+      std::error_code ec;
+      std::filesystem::remove_all(dir_, ec);
+    }
   }
 
   std::string config() const { return dir_ + "/uplinkprobe.toml"; }

@@ -38,7 +38,9 @@ class StateDirSymlinks : public ::testing::Test {
     writeFile(target(), kSecret);
     ASSERT_EQ(::chmod(target().c_str(), 0600), 0);
     ASSERT_EQ(::stat(target().c_str(), &before_), 0);
-    if (::geteuid() == 0) ASSERT_EQ(::chown(state().c_str(), kServiceUid, kServiceUid), 0);
+    if (::geteuid() == 0) {
+      ASSERT_EQ(::chown(state().c_str(), kServiceUid, kServiceUid), 0);
+    }
     server_ = std::make_unique<ChildProcess>(
         std::vector<std::string>{UPLINKPROBE_SERVER_BIN, "--listen", "127.0.0.1:0"},
         path("server.out"), path("server.err"));
@@ -229,7 +231,9 @@ TEST_F(StateDirSymlinks, CommissionAsRootRunsTestAndJournalAsTheServiceAccount) 
   const std::string err = readFile(path("commission.err"));
   EXPECT_TRUE(code == 0 || code == 1) << code << out << err;
   EXPECT_NE(out.find("journal:    " + state() + " seq 1-2"), std::string::npos) << out << err;
-  if (root) EXPECT_NE(out.find("run as user nobody"), std::string::npos) << out;
+  if (root) {
+    EXPECT_NE(out.find("run as user nobody"), std::string::npos) << out;
+  }
   for (const char* name : {"", "journal.state", "journal.lock", kFirstSegment}) {
     struct stat st {};
     const std::string p = std::string(name).empty() ? state() : state() + "/" + name;

@@ -84,7 +84,9 @@ TEST(JournalKill9, EveryAcknowledgedRecordSurvivesAndSeqNeverRepeats) {
       prev = r.seq;
       present.insert(r.seq);
       auto it = acked.find(r.seq);
-      if (it != acked.end()) EXPECT_EQ(r.json.size(), it->second);
+      if (it != acked.end()) {
+        EXPECT_EQ(r.json.size(), it->second);
+      }
       auto j = nlohmann::json::parse(r.json);
       EXPECT_EQ(j["id"], "kill9:" + (*ro)->journalId() + ":" + std::to_string(r.seq));
     }

@@ -157,7 +157,9 @@ class NginxTest : public ::testing::Test {
         std::vector<std::string>{"/usr/sbin/nginx", "-p", dir_.string(), "-c",
                                  (dir_ / "nginx.conf").string(), "-g", "daemon off;"});
     ASSERT_TRUE(waitForPort(port_, std::chrono::seconds(5))) << "nginx did not start";
-    if (have_tls_) ASSERT_TRUE(waitForPort(tls_port_, std::chrono::seconds(5)));
+    if (have_tls_) {
+      ASSERT_TRUE(waitForPort(tls_port_, std::chrono::seconds(5)));
+    }
   }
   void TearDown() override {
     nginx_.reset();

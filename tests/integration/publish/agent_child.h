@@ -71,7 +71,7 @@ inline pid_t spawnChild(const ChildSpec& s) {
   m.uri = s.uri;
   m.topic_prefix = s.prefix;
   m.keepalive_s = s.keepalive_s;
-  StatusInfo info{"dev1", "sch1", "", "", "", "", "0.1.0", "", "hash"};
+  StatusInfo info{{"dev1", "sch1", "", "", "", ""}, "0.1.0", "", "hash"};
   EventQueue loop;
   auto pub = makePahoPublisher(m, info, loop.poster(), clock);
   if (!pub) ::_exit(4);
@@ -94,7 +94,7 @@ inline pid_t spawnChild(const ChildSpec& s) {
                                    {"device_id", "dev1"},
                                    {"school_id", "sch1"},
                                    {"pid", ::getpid()}});
-      if (r) pump.onRecordAppended();
+      if (r) pump.onRecordAppended(*r);
       next_append += std::chrono::milliseconds(s.interval_ms);
     }
   }

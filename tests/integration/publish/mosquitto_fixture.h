@@ -17,6 +17,7 @@
 #include <condition_variable>
 #include <cstdlib>
 #include <deque>
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <map>
@@ -81,7 +82,8 @@ class Mosquitto {
   ~Mosquitto() {
     stop(SIGKILL);
     if (std::getenv("UPLINKPROBE_KEEP_TMP") == nullptr) {
-      std::system(("rm -rf " + dir_).c_str());
+      std::error_code ec;
+      std::filesystem::remove_all(dir_, ec);
     }
   }
   bool start() {

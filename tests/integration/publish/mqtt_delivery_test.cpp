@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 
 #include <cstdlib>
+#include <filesystem>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -27,7 +28,7 @@ using testing::Subscriber;
 
 testing::ChildHook child_hook;  // must run before gtest: re-executed child agents
 
-StatusInfo info() { return StatusInfo{"dev1", "sch1", "School 1", "", "", "", "0.1.0", "", "h"}; }
+StatusInfo info() { return StatusInfo{{"dev1", "sch1", "School 1", "", "", ""}, "0.1.0", "", "h"}; }
 
 DeliveryOptions pumpOptions(const std::string& prefix = "itest/v1") {
   DeliveryOptions o;
@@ -113,8 +114,9 @@ TEST(MqttDelivery, EverySeqArrivesInOrderAcrossABrokerOutage) {
     int n = 0;
     auto produce = [&](int count, std::chrono::milliseconds every) {
       for (int i = 0; i < count; ++i) {
-        ASSERT_TRUE(journal->append(record(++n)).ok());
-        pump.onRecordAppended();
+        auto r = journal->append(record(++n));
+        ASSERT_TRUE(r.ok());
+        pump.onRecordAppended(*r);
         loop.runUntil(nullptr, every, tick);
       }
     };
@@ -158,8 +160,9 @@ TEST(MqttDelivery, BrokerAbsentAtStartThenRecordsArriveWhenItAppears) {
   DeliveryPump pump(*journal, **pub, SystemClock::instance(), pumpOptions());
   auto tick = [&] { pump.tick(); };
   for (int i = 1; i <= 15; ++i) {
-    ASSERT_TRUE(journal->append(record(i)).ok());
-    pump.onRecordAppended();
+    auto r = journal->append(record(i));
+    ASSERT_TRUE(r.ok());
+    pump.onRecordAppended(*r);
     loop.runUntil(nullptr, 100ms, tick);
   }
   EXPECT_GE(pump.stats().connect_failures, 2u) << "retries while the broker is absent";
@@ -175,12 +178,13 @@ TEST(MqttDelivery, BrokerAbsentAtStartThenRecordsArriveWhenItAppears) {
 TEST(MqttDelivery, WrongPasswordIsReportedAndRetriedWithoutCrash) {
   const std::string dir = testing::makeTempDir();
   ASSERT_EQ(std::system(("mosquitto_passwd -c -b " + dir + "/passwd dev1 right-pw").c_str()), 0);
-  std::system(("chmod 0644 " + dir + "/passwd").c_str());  // mosquitto runs as another user
+  // mosquitto runs as another user
+  ASSERT_EQ(std::system(("chmod 0644 " + dir + "/passwd").c_str()), 0);
   Mosquitto broker("allow_anonymous false\npassword_file " + dir + "/passwd\n", dir);
   ASSERT_TRUE(broker.start()) << broker.log();
   std::ofstream(dir + "/wrong") << "wrong-pw\n";
   std::ofstream(dir + "/right") << "right-pw\n";
-  std::system(("chmod 0600 " + dir + "/wrong " + dir + "/right").c_str());
+  ASSERT_EQ(std::system(("chmod 0600 " + dir + "/wrong " + dir + "/right").c_str()), 0);
   for (int version : {4, 5}) {
     auto journal = journal::makeMemoryJournal("dev1");
     ASSERT_TRUE(journal->append(record(1)).ok());
@@ -255,7 +259,7 @@ TEST(MqttDelivery, LastWillTurnsStatusOfflineWhenAgentIsKilledAndOnlineAgainOnRe
   EXPECT_TRUE(sub.waitFor([&](auto&) { return states().back() == "online"; }, 10s));
   ::kill(child, SIGKILL);
   ::waitpid(child, nullptr, 0);
-  std::system(("rm -rf " + jdir).c_str());
+  std::filesystem::remove_all(jdir);
 }
 
 TEST(MqttDelivery, RepeatedKillNineLosesNoSeq) {
@@ -301,7 +305,7 @@ TEST(MqttDelivery, RepeatedKillNineLosesNoSeq) {
     std::printf("%d kills, %zu records journaled, %zu messages received\n", kills, bytes.size(),
                 received(sub).size());
   }
-  std::system(("rm -rf " + jdir).c_str());
+  std::filesystem::remove_all(jdir);
 }
 
 }  // namespace

@@ -13,6 +13,15 @@ MEASURE_PORT=8080
 MEASURE_IPERF_SECONDS="${MEASURE_IPERF_SECONDS:-8}"   # measured seconds, after 2 s omitted
 MEASURE_AGENT_TIMEOUT_S=60
 
+# The preamble of a measuring lab: root and namespaces (else "CANNOT RUN", failing), the agent
+# and server binaries, and tundelay. Exits 1 with what is missing: a lab that passed without
+# the thing it tests would hide a broken build.
+measure_require_lab() {
+  netlab_require_root_or_skip
+  measure_find_bins || { echo "FAIL: binaries missing (UPLINKPROBE_BUILD_DIR=${UPLINKPROBE_BUILD_DIR:-unset})"; exit 1; }
+  netlab_tundelay_bin >/dev/null || { echo "FAIL: tundelay not built"; exit 1; }
+}
+
 # Locates the binaries: $UPLINKPROBE_BIN / $UPLINKPROBE_SERVER_BIN, else the build directory
 # ($UPLINKPROBE_BUILD_DIR). Prints what is missing and returns 1.
 measure_find_bins() {

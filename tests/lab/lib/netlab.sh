@@ -193,8 +193,11 @@ netlab_up() {
 }
 
 # tbf parameters for RATE_MBIT with RTT_MS of path delay. Prints "BURST_BYTES LIMIT_BYTES".
-# burst: ~1 ms of tokens, at least 4 full frames (a smaller bucket under-reads because of timer
-# granularity); limit: the queue must hold 2 × BDP (+ a floor) or TCP never fills the pipe at
+# burst: ~4 ms of tokens, at least 4 full frames. tbf caps the tokens saved at the burst, so a
+# dequeue timer that fires late loses link time: 1 ms was enough here, but on CI's VM iperf3
+# and uplinkprobe both read 2-3 % under a 50 Mbit ceiling at +0 ms. 4 ms covers a VM's timer
+# lateness; after idle it lets 4 ms of data through at once, 0.2 % of a 2 s window, inside the
+# 0.5 % over-read margin and discarded with the warm-up anyway. limit: the queue must hold 2 × BDP (+ a floor) or TCP never fills the pipe at
 # 40 ms RTT and the lab under-reads, blaming the tool under test for the lab's queue.
 netlab_tbf_params() {
   local rate_mbit="$1" rtt_ms="${2:-0}"
@@ -202,7 +205,7 @@ netlab_tbf_params() {
 import sys
 rate = float(sys.argv[1]) * 1e6 / 8.0   # bytes/s
 rtt = float(sys.argv[2]) / 1000.0
-burst = max(int(rate * 0.001), 4 * 1514)
+burst = max(int(rate * 0.004), 4 * 1514)
 bdp = rate * (rtt + 0.005)
 limit = max(int(2 * bdp), 256 * 1024)
 print(burst, limit)

@@ -70,8 +70,12 @@ TEST(DisplayFormat, WrapLineNeverPassesEightyColumns) {
     const size_t nl = out.find('\n', start);
     ASSERT_NE(nl, std::string::npos);
     const std::string line = out.substr(start, nl - start);
-    if (line.find(url) == std::string::npos) EXPECT_LE(displayWidth(line), kMaxColumns) << line;
-    if (lines++ > 0) EXPECT_EQ(line.rfind("          ", 0), 0u) << line;
+    if (line.find(url) == std::string::npos) {
+      EXPECT_LE(displayWidth(line), kMaxColumns) << line;
+    }
+    if (lines++ > 0) {
+      EXPECT_EQ(line.rfind("          ", 0), 0u) << line;
+    }
     start = nl + 1;
   }
   EXPECT_GT(lines, 3);

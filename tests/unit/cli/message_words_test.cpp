@@ -64,9 +64,12 @@ TEST(MessageWords, ValidationPlaceholdersAndArgumentErrorsHaveAPattern) {
   ASSERT_TRUE(c);
   const auto v = daemon::validate(*c);
   ASSERT_GE(v.errors.size(), 2u);
-  for (const auto& e : v.errors)
-    if (e.find("placeholder") != std::string::npos) EXPECT_TRUE(messageKnown(e)) << e;
-  for (const std::vector<std::string> argv :
+  for (const auto& e : v.errors) {
+    if (e.find("placeholder") != std::string::npos) {
+      EXPECT_TRUE(messageKnown(e)) << e;
+    }
+  }
+  for (const std::vector<std::string>& argv :
        {std::vector<std::string>{"--bogus"}, {"--config"}, {"--json=1"}, {"stray"}}) {
     auto p = parseArgs(argv, {"--json"}, {"--config"});
     ASSERT_FALSE(p);

@@ -36,5 +36,16 @@ TEST(RecordLine, OneVerdictVocabularyAndACleanStopIsNotADownAgent) {
   EXPECT_NE(formatRecordLine(stop).find("agent stopped cleanly"), std::string::npos);
 }
 
+// A method "udp" record (issue 17) shows its UDP IP capacity, not TCP's null directions.
+TEST(RecordLine, UdpRecordsShowTheirIpCapacity) {
+  const std::string udp =
+      R"({"kind":"throughput","seq":10,"ts":"2026-12-02T01:53:27.123Z","error":null,)"
+      R"("method":"udp","download":null,"upload":null,)"
+      R"("udp":{"download":{"ip_capacity_mbps":48.5},"upload":{"ip_capacity_mbps":9.5}},)"
+      R"("verdict":{"meets_target":true,"counted":true}})";
+  const std::string line = formatRecordLine(udp);
+  EXPECT_NE(line.find("down 48.5 Mbps up 9.50 Mbps"), std::string::npos) << line;
+}
+
 }  // namespace
 }  // namespace uplinkprobe::cli

@@ -149,7 +149,9 @@ TEST_P(LedgerTest, OpenAlertsRollUp) {
   ASSERT_TRUE(l);
   EXPECT_EQ(row(*l, "S1").open_alerts, 2);
   for (const auto& g : l->groups)
-    if (g.group == "电信") EXPECT_EQ(g.open_alerts, 2);
+    if (g.group == "电信") {
+      EXPECT_EQ(g.open_alerts, 2);
+    }
 }
 
 // The ledger reads counted tests from the test_days roll-up; its answer must be what a scan

@@ -62,6 +62,33 @@ TEST_P(RecordStoreTest, StoresOnceAndCountsResentCopies) {
   EXPECT_EQ(c->stored, 1u);
 }
 
+// Method "udp" records (issue 17) keep TCP's download/upload null and their IP capacity in
+// udp.download / udp.upload: the tests row and the ledger's daily roll-up read it there.
+TEST_P(RecordStoreTest, UdpRecordsCountWithTheirUdpIpCapacity) {
+  const int64_t t = utcMs(2026, 12, 1, 2, 0);  // Tue 10:00 Beijing
+  auto udp = throughputRecord("S1", "D1", "j1", 1, t, 0, 0);
+  udp["method"] = "udp";
+  udp["download"] = nullptr;
+  udp["upload"] = nullptr;
+  udp["udp"] = {{"download", {{"ip_capacity_mbps", 48.5}, {"error", nullptr}}},
+                {"upload", {{"ip_capacity_mbps", 9.5}, {"error", nullptr}}}};
+  udp["verdict"] = {{"target_mbps", 50}, {"meets_target", true}, {"counted", true}};
+  auto a = store_->commitBatch(
+      {valid(udp), valid(throughputRecord("S1", "D1", "j1", 2, t + 1000, 90, 30))}, {});
+  ASSERT_TRUE(a) << a.error().message;
+  EXPECT_EQ(count("SELECT CAST(down_ip_mbps * 10 AS INTEGER) FROM tests WHERE seq = 1"), 485);
+  EXPECT_EQ(count("SELECT CAST(up_ip_mbps * 10 AS INTEGER) FROM tests WHERE seq = 1"), 95);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM tests WHERE seq = 1 AND down_goodput_mbps IS NULL"), 1);
+  // The TCP record beside it is read from download/upload as before.
+  EXPECT_EQ(count("SELECT CAST(down_ip_mbps AS INTEGER) FROM tests WHERE seq = 2"), 90);
+  // The day's roll-up of counted tests carries the UDP figure too.
+  auto packed = db_->query("SELECT packed FROM test_days WHERE school_id = 'S1'");
+  ASSERT_TRUE(packed) << packed.error().message;
+  ASSERT_EQ(packed->rows.size(), 1u);
+  EXPECT_NE(db::asText(packed->rows[0][0]).value_or("").find(",48.5,9.5,"), std::string::npos)
+      << db::asText(packed->rows[0][0]).value_or("");
+}
+
 TEST_P(RecordStoreTest, HolesAndGapsShowPerJournal) {
   const int64_t t = utcMs(2026, 12, 1, 2, 0);
   std::vector<ValidRecord> batch;

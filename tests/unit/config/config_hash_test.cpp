@@ -29,7 +29,8 @@ std::vector<Value> candidates(const KeyDef& k, const Value& current) {
       for (std::string c :
            {s + "x", std::string("x") + s, std::string("UTC"), std::string("Europe/Berlin"),
             std::string("http://example.net/"), std::string("ssl://example.net:8883"),
-            std::string("http"), std::string("librespeed"), std::string("10.0.0.1"), std::string()})
+            std::string("http"), std::string("librespeed"), std::string("10.0.0.1"),
+            std::string("udp"), std::string()})
         out.emplace_back(c);
       break;
     }

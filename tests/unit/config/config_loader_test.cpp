@@ -86,6 +86,49 @@ TEST(ConfigLoader, RunNeedsIdentityAndServers) {
   EXPECT_NE(c.error().message.find("needs download_url and upload_url"), std::string::npos);
 }
 
+// [target] method (issue 17): "tcp" by default; "udp" and "both" need a udpst server, and
+// the message says what to add; any other value names the key and the allowed values.
+TEST(ConfigLoader, TargetMethod) {
+  auto c = loadConfigString(kGood, "t.toml", Purpose::kRun);
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  EXPECT_EQ(c->target.method, "tcp");
+
+  const std::string with_udpst =
+      "[[servers]]\nname = \"u\"\nkind = \"udpst\"\nurl = \"udpst://127.0.0.1:24601\"\n";
+  for (const char* m : {"tcp", "udp", "both"}) {
+    const std::string text =
+        "[identity]\ndevice_id = \"d\"\nschool_id = \"s\"\n[target]\n"
+        "method = \"" +
+        std::string(m) + "\"\n" + with_udpst;
+    auto ok = loadConfigString(text, "t.toml", Purpose::kRun);
+    ASSERT_TRUE(ok.ok()) << m << ": " << ok.error().message;
+    EXPECT_EQ(ok->target.method, m);
+  }
+
+  c = loadConfigString("[target]\nmethod = \"quic\"\n", "f.toml", Purpose::kTest);
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.error().message,
+            "f.toml line 2: [target] method: \"quic\": expected \"tcp\", \"udp\" or \"both\"");
+  c = loadConfigString("[target]\nmethod = \"\"\n", "f.toml", Purpose::kTest);
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.error().message.find("[target] method"), std::string::npos) << c.error().message;
+
+  // UDP without a udpst server: refused for run/check-config, with what to add.
+  const std::string no_udpst =
+      "[identity]\ndevice_id = \"d\"\nschool_id = \"s\"\n[target]\n"
+      "method = \"both\"\n[[servers]]\nname = \"a\"\n"
+      "url = \"http://127.0.0.1:8080/\"\n";
+  c = loadConfigString(no_udpst, "f.toml", Purpose::kRun);
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.error().message.rfind("f.toml line 5: [target] method: \"both\" needs a UDP server: "
+                                    "add a [[servers]] entry with kind = \"udpst\"",
+                                    0),
+            0u)
+      << c.error().message;
+  // `uplinkprobe test` may name the server with --server udpst://….
+  EXPECT_TRUE(loadConfigString(no_udpst, "f.toml", Purpose::kTest).ok());
+}
+
 TEST(ConfigLoader, MissingFileIsClear) {
   auto c = loadConfigFile("/nonexistent/uplinkprobe.toml", Purpose::kRun);
   ASSERT_FALSE(c.ok());

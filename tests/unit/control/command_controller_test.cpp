@@ -10,6 +10,14 @@
 namespace uplinkprobe::control {
 namespace {
 
+config::ServerConfig librespeedServer(const std::string& name, const std::string& url) {
+  config::ServerConfig s;
+  s.name = name;
+  s.kind = "librespeed";
+  s.url = url;
+  return s;
+}
+
 using namespace std::chrono_literals;
 
 class MemoryStore final : public ReplayStore {
@@ -60,7 +68,7 @@ class ControllerTest : public ::testing::Test {
  protected:
   ControllerTest() {
     actions.cfg.identity = {"dev-1", "sch-1", "School", "Changchun", "Nanguan", "carrier"};
-    actions.cfg.servers.push_back({"local", "librespeed", "http://127.0.0.1:8080/", "", ""});
+    actions.cfg.servers.push_back(librespeedServer("local", "http://127.0.0.1:8080/"));
     key = *record::PrivateKey::generate();
     other_key = *record::PrivateKey::generate();
     makeController();

@@ -13,10 +13,18 @@
 namespace uplinkprobe::control {
 namespace {
 
+config::ServerConfig librespeedServer(const std::string& name, const std::string& url) {
+  config::ServerConfig s;
+  s.name = name;
+  s.kind = "librespeed";
+  s.url = url;
+  return s;
+}
+
 config::Config cfgWithServers() {
   config::Config c;
-  c.servers.push_back({"local", "librespeed", "http://127.0.0.1:8080/", "", ""});
-  c.servers.push_back({"city", "librespeed", "http://10.0.0.1/", "", ""});
+  c.servers.push_back(librespeedServer("local", "http://127.0.0.1:8080/"));
+  c.servers.push_back(librespeedServer("city", "http://10.0.0.1/"));
   return c;
 }
 

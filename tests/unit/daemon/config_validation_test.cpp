@@ -83,6 +83,34 @@ TEST_F(ConfigValidation, RefusesTheExampleIdentityPointingToCommission) {
   EXPECT_NE(v.errors[0].find("uplinkprobe commission"), std::string::npos) << v.errors[0];
 }
 
+// [target] method "udp"/"both": the UDP server's key is read as the daemon reads it at each
+// slot, so a missing key file or a key_id it does not hold is refused now instead of being
+// journaled as a failed test at every slot. A TCP target leaves the entry to
+// `uplinkprobe test --method udp`, run by whoever reads the file then.
+TEST_F(ConfigValidation, TheScheduledUdpServersKeyIsReadAsTheDaemonReadsIt) {
+  const std::string keys = (dir_ / "udpst.keys").string();
+  std::ofstream(keys) << "3,labkey\n";
+  const std::string missing = (dir_ / "missing.keys").string();
+  auto udp = [&](const std::string& method, const std::string& file, int id) {
+    return load("[target]\nmethod = \"" + method +
+                "\"\n[[servers]]\nname = \"u\"\nkind = \"udpst\"\n"
+                "url = \"udpst://127.0.0.1:24601\"\nkey_file = \"" +
+                file + "\"\nkey_id = " + std::to_string(id) + "\n");
+  };
+  auto v = validate(udp("both", keys, 3));
+  EXPECT_TRUE(v.ok()) << v.summary();
+  v = validate(udp("udp", keys, 4));
+  ASSERT_EQ(v.errors.size(), 1u) << v.summary();
+  EXPECT_NE(v.errors[0].find("[[servers]] #2 key_id: " + keys + ": no key with id 4"),
+            std::string::npos)
+      << v.errors[0];
+  v = validate(udp("udp", missing, 3));
+  ASSERT_EQ(v.errors.size(), 1u) << v.summary();
+  EXPECT_NE(v.errors[0].find("[[servers]] #2 key_file: \"" + missing + "\""), std::string::npos)
+      << v.errors[0];
+  EXPECT_TRUE(validate(udp("tcp", missing, 3)).ok());
+}
+
 TEST_F(ConfigValidation, FilesMustExistAndStorageMustBeCreatable) {
   std::ofstream(dir_ / "afile") << "x";
   auto v =

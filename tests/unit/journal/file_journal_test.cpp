@@ -27,6 +27,7 @@ class FileJournalTest : public ::testing::Test {
     JournalOptions o;
     o.dir = dir_.path() + "/j";
     o.device_id = "dev1";
+    o.school_id = "sch1";
     return o;
   }
   std::unique_ptr<Journal> open(JournalOptions o) {
@@ -317,6 +318,12 @@ TEST_F(FileJournalTest, EvictsDeliveredFirstThenReportsGap) {
   ASSERT_GE(gaps.size(), 1u);
   EXPECT_EQ(gaps[0]["reason"], "storage_full");
   EXPECT_EQ(gaps[0]["first_seq"], 21);
+  // The journal's own record carries the whole envelope every record has (RecordFactory):
+  // the collector validates it against the same envelope schema.
+  for (const char* field : {"schema", "kind", "id", "journal_id", "seq", "device_id", "school_id",
+                            "ts", "clock_synced", "boot_id", "mono_s", "agent_version"})
+    EXPECT_TRUE(gaps[0].contains(field)) << field;
+  EXPECT_EQ(gaps[0]["school_id"], "sch1");
   uint64_t gap_total = 0;
   for (auto& g : gaps) gap_total += g["count"].get<uint64_t>();
   // Every seq is either still readable or inside a gap.

@@ -55,6 +55,15 @@ inline void writeFile(const std::string& path, const std::string& data) {
   out << data;
 }
 
+// Puts in place of the file at `path` a symlink to a copy of it at `copy` (the same bytes,
+// but a journal opens with O_NOFOLLOW and must refuse it); restore with
+// std::filesystem::rename(copy, path), which replaces the link.
+inline void replaceBySymlinkToCopy(const std::string& path, const std::string& copy) {
+  std::filesystem::copy_file(path, copy);
+  std::filesystem::remove(path);
+  std::filesystem::create_symlink(copy, path);
+}
+
 // A read fault for JournalOptions::read_at: while `armed`, the record whose JSON holds
 // "n":victim cannot be read — with `eio` the read fails with EIO; otherwise the file seems
 // to end in the middle of that record (a short read: half its bytes, then EOF).

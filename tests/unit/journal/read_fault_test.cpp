@@ -4,15 +4,19 @@
 #include <gtest/gtest.h>
 
 #include <cerrno>
+#include <filesystem>
 #include <set>
 
 #include "agent/journal/journal.h"
+#include "agent/journal/segment_files.h"
 #include "tests/unit/journal/journal_test_util.h"
 
 namespace uplinkprobe::journal {
 namespace {
 
 using testing::ReadFault;
+using testing::replaceBySymlinkToCopy;
+using testing::segmentFiles;
 using testing::TempDir;
 
 nlohmann::json rec(const std::string& kind, int n) {
@@ -90,6 +94,32 @@ TEST_F(ReadFaultTest, ReadOnlyJournalNeverSkipsEither) {
   EXPECT_EQ((*ro)->readFailures(), 1u);
   fault_.armed = false;
   EXPECT_EQ(seqs((*ro)->read(2, 100)), (std::vector<uint64_t>{3, 4, 5}));
+}
+
+// The writer's own read stops at a segment it cannot open (a symlink planted in its place
+// is never followed) and goes on once the file is back.
+TEST_F(ReadFaultTest, UnopenableSegmentStopsTheWritersReadToo) {
+  fault_.armed = false;
+  JournalOptions o = opts();
+  o.segment_bytes = 16 * 1024;
+  auto j = openWith(o);
+  fill(*j, 400);
+  const auto files = segmentFiles(o.dir);
+  ASSERT_GE(files.size(), 3u);
+  const auto all = seqs(j->read(0, 100000));
+  const std::string copy = dir_.path() + "/copy";
+  replaceBySymlinkToCopy(files[1], copy);
+  const auto before = seqs(j->read(0, 100000));
+  ASSERT_FALSE(before.empty());
+  ASSERT_LT(before.size(), all.size());
+  EXPECT_EQ(before, std::vector<uint64_t>(all.begin(), all.begin() + before.size()));
+  EXPECT_NE(segmentFiles(o.dir)[1].find(segmentName(before.back() + 1)), std::string::npos)
+      << "stopped where the planted segment starts";
+  EXPECT_TRUE(j->read(before.back(), 100000).empty());
+  EXPECT_EQ(j->readFailures(), 1u);
+  std::filesystem::rename(copy, files[1]);
+  EXPECT_EQ(seqs(j->read(0, 100000)), all);
+  EXPECT_EQ(j->readFailures(), 1u);
 }
 
 // Read-only paging seeks by segment name and extends its index with appended bytes only.

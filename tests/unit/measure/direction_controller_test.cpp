@@ -262,6 +262,12 @@ TEST(DirectionController, WindowRttsIsTheWindowInPathRtts) {
   unknown.max_bytes = 1'000'000'000;
   EXPECT_EQ(
       drive(unknown, [](double t, int) { return shapedLink(t, 19.13e6); }).summary.window_rtts, 0);
+  // A loopback path's idle RTT (2 µs read in a lab) is below what the probe resolves: not
+  // reported, instead of a window of a million RTTs.
+  ControllerConfig lan = unknown;
+  lan.rtt_s = 0.000002;
+  EXPECT_EQ(drive(lan, [](double t, int) { return shapedLink(t, 19.13e6); }).summary.window_rtts,
+            0);
 }
 
 TEST(DirectionController, BudgetGrowsToTheCeilingOnAMultiGbitLink) {

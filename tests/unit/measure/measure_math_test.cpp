@@ -10,6 +10,18 @@
 namespace uplinkprobe::measure {
 namespace {
 
+// A server as the config gives it; LibreSpeed's own paths (dl_url …) stay at their defaults.
+ServerSpec spec(std::string name, std::string kind, std::string url, std::string download_url,
+                std::string upload_url) {
+  ServerSpec s;
+  s.name = std::move(name);
+  s.kind = std::move(kind);
+  s.url = std::move(url);
+  s.download_url = std::move(download_url);
+  s.upload_url = std::move(upload_url);
+  return s;
+}
+
 TEST(Capacity, HeaderOverheadFromMss) {
   SegmentShape v4{1448, true, 4};
   EXPECT_EQ(headerBytes(v4), 52);
@@ -69,7 +81,7 @@ TEST(LinkContext, ClientLimitedThreshold) {
 }
 
 TEST(Endpoints, LibrespeedAndHttpKinds) {
-  auto l = endpointsFor(ServerSpec{"a", "librespeed", "http://127.0.0.1:8080", "", ""});
+  auto l = endpointsFor(spec("a", "librespeed", "http://127.0.0.1:8080", "", ""));
   ASSERT_TRUE(l.ok());
   // LibreSpeed's defaults: the PHP backend's names, which the Go backend and ours also serve.
   EXPECT_EQ(l->download, "http://127.0.0.1:8080/garbage.php?ckSize=100");
@@ -77,19 +89,19 @@ TEST(Endpoints, LibrespeedAndHttpKinds) {
   EXPECT_EQ(l->latency, "http://127.0.0.1:8080/empty.php");  // pingURL, not getIP
   EXPECT_EQ(l->getip, "http://127.0.0.1:8080/getIP.php");
   EXPECT_FALSE(l->latency_head);
-  auto h = endpointsFor(ServerSpec{"b", "http", "", "http://x/f.bin", "http://x/up"});
+  auto h = endpointsFor(spec("b", "http", "", "http://x/f.bin", "http://x/up"));
   ASSERT_TRUE(h.ok());
   EXPECT_EQ(h->download, "http://x/f.bin");
   EXPECT_TRUE(h->latency_head);
   EXPECT_EQ(h->getip, "");
-  EXPECT_EQ(endpointsFor(ServerSpec{"c", "ftp", "ftp://x/", "", ""}).error().kind, "protocol");
-  EXPECT_EQ(endpointsFor(ServerSpec{"d", "librespeed", "x:80", "", ""}).error().kind, "protocol");
+  EXPECT_EQ(endpointsFor(spec("c", "ftp", "ftp://x/", "", "")).error().kind, "protocol");
+  EXPECT_EQ(endpointsFor(spec("d", "librespeed", "x:80", "", "")).error().kind, "protocol");
 }
 
 TEST(Endpoints, LibrespeedServerEntryPaths) {
   // A LibreSpeed server-list entry for the Go backend under a sub-path, as its web UI joins
   // them (server + path; a missing "/" after server is added as speedtest.js does).
-  ServerSpec go{"go", "librespeed", "https://speed.example.cn/speedtest", "", ""};
+  ServerSpec go = spec("go", "librespeed", "https://speed.example.cn/speedtest", "", "");
   go.dl_url = "backend/garbage";
   go.ul_url = "backend/empty";
   go.ping_url = "backend/empty";
@@ -101,7 +113,7 @@ TEST(Endpoints, LibrespeedServerEntryPaths) {
   EXPECT_EQ(e->latency, "https://speed.example.cn/speedtest/backend/empty");
   EXPECT_EQ(e->getip, "https://speed.example.cn/speedtest/backend/getIP");
   // A dlURL that already has a query gets ckSize with "&" (LibreSpeed's url_sep).
-  ServerSpec q{"q", "librespeed", "http://h/", "", ""};
+  ServerSpec q = spec("q", "librespeed", "http://h/", "", "");
   q.dl_url = "garbage.php?cors=true";
   EXPECT_EQ(endpointsFor(q)->download, "http://h/garbage.php?cors=true&ckSize=100");
 }

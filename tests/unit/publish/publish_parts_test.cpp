@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 
@@ -63,8 +64,9 @@ TEST(TokenBucket, RefillsAtRateUpToBurst) {
 }
 
 TEST(StatusMessage, OnlineAndOffline) {
-  StatusInfo info{"dev",      "sch",      "No. 1 School", "Jilin",
-                  "Chaoyang", "carrierX", "0.1.0",        "2026-11-28T12:00:00+08:00",
+  StatusInfo info{{"dev", "sch", "No. 1 School", "Jilin", "Chaoyang", "carrierX"},
+                  "0.1.0",
+                  "2026-11-28T12:00:00+08:00",
                   "abc123"};
   ManualClock clock;
   auto on = nlohmann::json::parse(statusOnlineJson(info, clock.wallNow()));
@@ -88,7 +90,10 @@ class ConnectSettingsTest : public ::testing::Test {
     ASSERT_NE(mkdtemp(tmpl), nullptr);
     dir = tmpl;
   }
-  void TearDown() override { std::system(("rm -rf " + dir).c_str()); }
+  void TearDown() override {
+    std::error_code ec;
+    std::filesystem::remove_all(dir, ec);
+  }
   std::string write(const std::string& name, const std::string& body, mode_t mode = 0600) {
     std::string p = dir + "/" + name;
     std::ofstream(p) << body;
@@ -115,7 +120,9 @@ TEST_F(ConnectSettingsTest, UriSchemesAndDefaultsPorts) {
     m.uri = bad;
     auto r = makeConnectSettings(m, "dev");
     EXPECT_FALSE(r.ok()) << bad;
-    if (!r.ok()) EXPECT_EQ(r.error().kind, "config");
+    if (!r.ok()) {
+      EXPECT_EQ(r.error().kind, "config");
+    }
   }
   m.uri = "tcp://h:1";
   EXPECT_FALSE(makeConnectSettings(m, "").ok());

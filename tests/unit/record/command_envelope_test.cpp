@@ -162,7 +162,9 @@ TEST(CommandEnvelope, ParseRefusesBadForms) {
     bad[i](j);
     auto r = parseCommand(j.dump());
     EXPECT_FALSE(r) << "case #" << i << ": " << j.dump();
-    if (!r) EXPECT_EQ(r.error().kind, "malformed");
+    if (!r) {
+      EXPECT_EQ(r.error().kind, "malformed");
+    }
   }
   EXPECT_FALSE(parseCommand("not json"));
   EXPECT_FALSE(parseCommand(std::string(kMaxCommandBytes + 1, ' ')));

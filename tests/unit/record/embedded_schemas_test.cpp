@@ -92,7 +92,7 @@ TEST_F(EmbeddedSchemas, AvailabilityFromPeriodStats) {
 
 TEST_F(EmbeddedSchemas, StatusPayloads) {
   publish::StatusInfo info{
-      "dev1", "sch1", "School", "Jilin", "", "", "0.1.0", "2026-11-28T00:00:00.000Z", "abc"};
+      {"dev1", "sch1", "School", "Jilin", "", ""}, "0.1.0", "2026-11-28T00:00:00.000Z", "abc"};
   expectValid("status", nlohmann::json::parse(publish::statusOnlineJson(info, clock.wallNow())));
   expectValid("status",
               nlohmann::json::parse(publish::statusOfflineJson(info, "lwt", clock.wallNow())));

@@ -173,6 +173,39 @@ TEST(SchemaValidator, NumbersCompareExactly) {
   EXPECT_FALSE(integer.validateDocument("t.json", json(true)).ok());
 }
 
+// Exact without a wider floating type: on armhf long double is a double, where these
+// compared wrongly (2^53 + 1 == 2^53, 2^64 - 1 == 2^64, INT64_MAX == 2^63).
+TEST(SchemaValidator, NumbersCompareExactlyAcrossIntegerAndDoubleRanges) {
+  auto valid = [](const char* schema, const char* instance) {
+    auto set = SchemaSet::load({{"t.json", schema}});
+    EXPECT_TRUE(set.ok());
+    return set.ok() && set->validateDocument("t.json", json::parse(instance)).ok();
+  };
+  EXPECT_FALSE(valid(R"({"maximum": 9007199254740992})", "9007199254740993"));
+  EXPECT_TRUE(valid(R"({"maximum": 9007199254740993})", "9007199254740993"));
+  EXPECT_FALSE(valid(R"({"maximum": 9007199254740992.0})", "9007199254740993"));
+  EXPECT_FALSE(valid(R"({"exclusiveMaximum": 18446744073709551615})", "18446744073709551615"));
+  EXPECT_TRUE(valid(R"({"exclusiveMaximum": 18446744073709551616.0})", "18446744073709551615"));
+  EXPECT_TRUE(valid(R"({"exclusiveMaximum": 9223372036854775808.0})", "9223372036854775807"));
+  EXPECT_FALSE(valid(R"({"exclusiveMaximum": 9223372036854775807})", "9223372036854775808.0"));
+  EXPECT_TRUE(valid(R"({"minimum": -9223372036854775808})", "-9223372036854775808"));
+  EXPECT_FALSE(valid(R"({"minimum": -9223372036854775807})", "-9223372036854775808.0"));
+  EXPECT_FALSE(valid(R"({"minimum": -9223372036854775808})", "-1e300"));
+  EXPECT_FALSE(valid(R"({"maximum": 18446744073709551615})", "1e300"));
+  EXPECT_TRUE(valid(R"({"minimum": -1})", "18446744073709551615"));
+  EXPECT_FALSE(valid(R"({"maximum": -1})", "0"));
+  EXPECT_FALSE(valid(R"({"exclusiveMinimum": 3})", "3.0"));
+  EXPECT_TRUE(valid(R"({"exclusiveMinimum": 3})", "3.0000000000000004"));
+  EXPECT_FALSE(valid(R"({"maximum": -3})", "-2.5"));
+  EXPECT_TRUE(valid(R"({"maximum": -2})", "-2.5"));
+  EXPECT_TRUE(valid(R"({"const": 0})", "-0.0"));
+  EXPECT_TRUE(valid(R"({"enum": [1, 18446744073709551615]})", "18446744073709551615"));
+  EXPECT_FALSE(valid(R"({"enum": [18446744073709551614]})", "18446744073709551615"));
+  EXPECT_FALSE(SchemaSet::load({{"t.json", R"({"maxLength": 1000000000000000001})"}}).ok());
+  EXPECT_TRUE(SchemaSet::load({{"t.json", R"({"maxLength": 1000000000000000000})"}}).ok());
+  EXPECT_TRUE(SchemaSet::load({{"t.json", R"({"maxLength": 2.0})"}}).ok());
+}
+
 TEST(SchemaValidator, ErrorCountIsCapped) {
   auto set =
       loadOk({{"t.json", R"({"additionalProperties": false})"}}, SchemaLimits{.max_errors = 3});
@@ -226,6 +259,19 @@ TEST(SchemaValidator, WindowRttsIsAnOptionalNonNegativeNumberPerDirection) {
   rec["download"]["window_rtts"] = -1;
   EXPECT_FALSE(set.validate("throughput", rec).ok());
   rec["download"]["window_rtts"] = "9.6";
+  EXPECT_FALSE(set.validate("throughput", rec).ok());
+}
+
+// [target] method (issue 17): a record of the other method is judged but not counted, with
+// the reason "method_not_target"; a reason outside the enum is still refused.
+TEST(SchemaValidator, MethodNotTargetIsAnUnfairReason) {
+  const SchemaSet& set = SchemaSet::embedded();
+  json rec = throughputRecord();
+  rec["verdict"]["counted"] = false;
+  rec["verdict"]["unfair_reasons"] = json::array({"method_not_target"});
+  auto v = set.validate("throughput", rec);
+  EXPECT_TRUE(v.ok()) << v.message();
+  rec["verdict"]["unfair_reasons"] = json::array({"not_the_method"});
   EXPECT_FALSE(set.validate("throughput", rec).ok());
 }
 

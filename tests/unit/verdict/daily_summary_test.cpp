@@ -174,6 +174,27 @@ TEST_F(DailySummary, DayWithoutDataInventsNothing) {
   EXPECT_EQ(s["partial"], true);
 }
 
+// A school judged on UDP IP capacity ([target] method "udp", issue 17): its counted records
+// hold the figure in udp.download / udp.upload, and the day's median is taken from there.
+TEST_F(DailySummary, UdpRecordsGiveTheDaysIpCapacity) {
+  auto day = localDayFromDate("2024-05-06");
+  std::vector<nlohmann::json> r;
+  for (double cap : {40.0, 50.0, 60.0}) {
+    auto u = throughput("10:00", 0, 0, 5);
+    u["method"] = "udp";
+    u["download"] = nullptr;
+    u["upload"] = nullptr;
+    u["udp"] = {{"download", {{"ip_capacity_mbps", cap}, {"error", nullptr}}},
+                {"upload", {{"ip_capacity_mbps", cap / 5}, {"error", nullptr}}}};
+    r.push_back(std::move(u));
+  }
+  auto s = summarizeDay(r, *day, day->end, target100());
+  EXPECT_EQ(s["tests"]["counted"], 3);
+  EXPECT_DOUBLE_EQ(s["download"]["ip_capacity_mbps"]["median"].get<double>(), 50.0) << s;
+  EXPECT_DOUBLE_EQ(s["upload"]["ip_capacity_mbps"]["median"].get<double>(), 10.0) << s;
+  EXPECT_DOUBLE_EQ(s["verdict"]["measured_mbps"].get<double>(), 50.0);
+}
+
 TEST_F(DailySummary, DayInProgressAndOpenOutage) {
   auto day = localDayFromDate("2024-05-06");
   std::vector<nlohmann::json> r = {period("00:00", "06:00", 21000, 600),

@@ -62,5 +62,68 @@ TEST(ThroughputVerdict, UploadJudgedOnlyWithAContract) {
   EXPECT_EQ(v["up_meets_target"], false);
 }
 
+// A method "udp" record: TCP's directions null, the IP capacity in `udp`.
+nlohmann::json udpResult(double down_cap, double up_cap) {
+  auto dir = [](double cap) {
+    return nlohmann::json{{"ip_capacity_mbps", cap}, {"loss_pct", 0.1}, {"error", nullptr}};
+  };
+  return {
+      {"method", "udp"},         {"download", nullptr},
+      {"upload", nullptr},       {"udp", {{"download", dir(down_cap)}, {"upload", dir(up_cap)}}},
+      {"cross_traffic_mbps", 0}, {"client_limited", false},
+      {"error", nullptr}};
+}
+
+// [target] method names the evidence that counts: a record of the other method is judged
+// (measured, meets_target) but not counted, so it never opens or closes a breach.
+TEST(ThroughputVerdict, OnlyTheTargetsMethodCounts) {
+  config::TargetConfig t;
+  t.floor_down_mbps = 50;
+  t.contracted_up_mbps = 10;
+  struct Case {
+    const char* method;
+    bool tcp_counted, udp_counted;
+  };
+  for (const Case c :
+       {Case{"tcp", true, false}, Case{"udp", false, true}, Case{"both", true, true}}) {
+    t.method = c.method;
+    const auto in = verdictInputsFromConfig(t, std::nullopt);
+    EXPECT_EQ(in.method, c.method);
+    auto tcp = judgeThroughput(result(60, 12), in);
+    auto udp = judgeThroughput(udpResult(48, 11), in);
+    EXPECT_EQ(tcp["counted"], c.tcp_counted) << c.method;
+    EXPECT_EQ(udp["counted"], c.udp_counted) << c.method;
+    EXPECT_EQ(tcp["unfair_reasons"].size(), c.tcp_counted ? 0u : 1u) << c.method;
+    if (!c.tcp_counted) {
+      EXPECT_EQ(tcp["unfair_reasons"][0], "method_not_target");
+    }
+    if (!c.udp_counted) {
+      EXPECT_EQ(udp["unfair_reasons"][0], "method_not_target");
+    }
+    // Judged all the same: the figure and the comparison stay in the record.
+    EXPECT_EQ(tcp["measured_mbps"], 60);
+    EXPECT_EQ(udp["measured_mbps"], 48);
+    EXPECT_EQ(udp["meets_target"], true);
+    EXPECT_EQ(udp["up_measured_mbps"], 11);
+  }
+  // A record without `method` is an older agent's TCP record.
+  t.method = "udp";
+  auto old = result(60, 12);
+  EXPECT_FALSE(old.contains("method"));
+  EXPECT_EQ(judgeThroughput(old, verdictInputsFromConfig(t, std::nullopt))["unfair_reasons"][0],
+            "method_not_target");
+}
+
+// Other reasons stay beside it: a failed UDP test under a TCP target names both.
+TEST(ThroughputVerdict, MethodNotTargetJoinsTheOtherReasons) {
+  config::TargetConfig t;
+  auto failed = udpResult(0, 0);
+  failed["udp"]["download"]["error"] = {{"kind", "auth"}, {"message", "refused"}};
+  failed["error"] = {{"kind", "auth"}, {"message", "refused"}};
+  auto v = judgeThroughput(failed, verdictInputsFromConfig(t, std::nullopt));
+  EXPECT_EQ(v["counted"], false);
+  EXPECT_EQ(v["unfair_reasons"], nlohmann::json::array({"error", "method_not_target"}));
+}
+
 }  // namespace
 }  // namespace uplinkprobe::verdict

@@ -107,8 +107,9 @@ class CollectorIngest : public ::testing::TestWithParam<std::string> {
     if (!d.ok()) return nullptr;
     std::unique_ptr<collector::db::Database> locker = std::move(*d);
     EXPECT_TRUE(locker->begin().ok());
-    if (locker->dialect() == collector::db::Dialect::kPostgres)
+    if (locker->dialect() == collector::db::Dialect::kPostgres) {
       EXPECT_TRUE(locker->exec("LOCK TABLE records IN EXCLUSIVE MODE").ok());
+    }
     return locker;
   }
   void kill9() {

@@ -115,7 +115,9 @@ TEST(ApiHandler, BadParametersSayWhatToFixAndReadNothing) {
     EXPECT_EQ(r.status, 400) << c.target;
     auto j = json(r);
     EXPECT_EQ(j["error"], "bad_parameter") << c.target;
-    if (*c.parameter) EXPECT_EQ(j["parameter"], c.parameter) << c.target;
+    if (*c.parameter) {
+      EXPECT_EQ(j["parameter"], c.parameter) << c.target;
+    }
     EXPECT_NE(j["message"].get<std::string>().find(c.needle), std::string::npos)
         << c.target << ": " << j["message"];
   }

@@ -1,4 +1,4 @@
-#include "collector/control/control_commands.h"
+#include "collector/cli/control_commands.h"
 
 #include <mqtt/async_client.h>
 #include <pwd.h>
@@ -23,11 +23,6 @@
 
 namespace uplinkprobe::collector::control {
 namespace {
-
-using cli::kExitBadConfig;
-using cli::kExitError;
-using cli::kExitOk;
-using cli::kExitUsage;
 
 constexpr const char* kKeygenUsage =
     "usage: uplinkprobe-collector keygen --out DIR\n"
