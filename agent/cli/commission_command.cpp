@@ -71,6 +71,7 @@
 #include "agent/daemon/measure_options.h"
 #include "agent/journal/journal.h"
 #include "agent/measure/throughput_test.h"
+#include "agent/measure/udp_capacity.h"
 #include "agent/publish/connect_settings.h"
 #include "agent/publish/paho_publisher.h"
 #include "agent/publish/topic.h"
@@ -84,6 +85,7 @@
 #include "platform/state_dir.h"
 #include "record/ed25519.h"
 #include "record/record_factory.h"
+#include "record/throughput_figures.h"
 
 namespace uplinkprobe::cli {
 namespace {
@@ -258,12 +260,6 @@ void matchOwnerOfDir(const std::string& dir) {
   d->chownEntries(0, st.st_uid, st.st_gid);
 }
 
-double num(const nlohmann::json& j, const char* a, const char* b) {
-  if (j.contains(a) && j[a].is_object() && j[a].contains(b) && j[a][b].is_number())
-    return j[a][b].get<double>();
-  return -1;
-}
-
 }  // namespace
 
 // Steps 4-6 (broker, first test, journal and publish): everything that talks to the network
@@ -359,19 +355,42 @@ int connectBroker(const config::Config& cfg, const publish::ConnectSettings& con
 
 // ---- 5. first throughput test, live progress on stderr, judged like `uplinkprobe test` ----
 nlohmann::json firstTest(const config::Config& cfg, record::RecordFactory& factory) {
-  auto opts = daemon::throughputOptionsFromConfig(cfg);
-  std::fprintf(stderr, "%s",
-               wrapLine(tr("test:"),
-                        fmt::format(fmt::runtime(tr("measuring against {} (Ctrl-C to stop)")),
-                                    cfg.servers.front().url),
-                        9)
-                   .c_str());
-  ProgressView view(stderr);
-  auto result = measure::runThroughputTest(
-      opts, SystemClock::instance(), [&](const measure::Progress& p) { view.update(p); },
-      &g_cancel);
-  view.finish();
-  auto rec = factory.make("throughput", result.toJson());
+  // The method the verdict leans on: [target] method "udp" proves the link with an OB-UDPST
+  // test (check-config made sure a udpst server and its key are usable); "tcp" and "both"
+  // with TCP — a "both" probe's first scheduled slot adds the UDP record.
+  const auto udp_server = daemon::firstUdpstServer(cfg);
+  const bool udp = cfg.target.method == "udp" && udp_server.has_value();
+  std::string against = udp ? udp_server->url : std::string();
+  for (const auto& s : cfg.servers) {
+    if (!udp && against.empty() && s.kind != "udpst") against = s.url;
+  }
+  std::fprintf(
+      stderr, "%s",
+      wrapLine(tr("test:"),
+               fmt::format(fmt::runtime(tr("measuring against {} (Ctrl-C to stop)")), against), 9)
+          .c_str());
+  nlohmann::json body;
+  if (udp) {
+    auto options = daemon::udpCapacityOptions(cfg, std::nullopt, *udp_server);
+    if (options) {
+      body = measure::runUdpCapacityTest(*options, SystemClock::instance(), &g_cancel)
+                 .toJson(*options);
+    } else {
+      measure::UdpCapacityOptions named;
+      named.server_name = udp_server->name;
+      named.url = udp_server->url;
+      body = measure::UdpCapacityResult{}.toJson(named);
+      body["error"] = {{"kind", "config"}, {"message", options.error().message}};
+    }
+  } else {
+    ProgressView view(stderr);
+    auto result = measure::runThroughputTest(
+        daemon::throughputOptionsFromConfig(cfg), SystemClock::instance(),
+        [&](const measure::Progress& p) { view.update(p); }, &g_cancel);
+    view.finish();
+    body = result.toJson();
+  }
+  auto rec = factory.make("throughput", std::move(body));
   rec["trigger"] = "commission";
   rec["verdict"] =
       verdict::judgeThroughput(rec, verdict::verdictInputsFromConfig(cfg.target, std::nullopt));
@@ -396,8 +415,8 @@ int journalAndPublish(const config::Config& cfg, record::RecordFactory& factory,
       {"contracted_up_mbps", cfg.target.contracted_up_mbps},
       {"target_mbps", v.value("target_mbps", 0.0)},
       {"meets_target", v.contains("meets_target") ? v["meets_target"] : nlohmann::json()},
-      {"download_mbps", num(rec, "download", "ip_capacity_mbps")},
-      {"upload_mbps", num(rec, "upload", "ip_capacity_mbps")},
+      {"download_mbps", record::ipCapacityMbps(rec, "download").value_or(-1)},
+      {"upload_mbps", record::ipCapacityMbps(rec, "upload").value_or(-1)},
       {"test_error", rec.contains("error") ? rec["error"] : nlohmann::json()},
       {"server", rec.contains("server") ? rec["server"] : nlohmann::json()},
       {"broker", cfg.mqtt.uri},

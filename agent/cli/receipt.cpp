@@ -12,6 +12,7 @@
 #include "agent/config/config_loader.h"
 #include "common/html_escape.h"
 #include "common/time_format.h"
+#include "record/throughput_figures.h"
 
 namespace uplinkprobe::cli {
 namespace {
@@ -63,8 +64,8 @@ std::vector<ReceiptRow> receiptRows(const ReceiptInput& in) {
                                    formatRate(numberAt(r, {"verdict", "target_mbps"})))});
   rows.push_back(
       {tr("measured:"), fmt::format(fmt::runtime(tr("down {}, up {} (IP-layer capacity)")),
-                                    formatRate(numberAt(r, {"download", "ip_capacity_mbps"})),
-                                    formatRate(numberAt(r, {"upload", "ip_capacity_mbps"})))});
+                                    formatRate(record::ipCapacityMbps(r, "download")),
+                                    formatRate(record::ipCapacityMbps(r, "upload")))});
   rows.push_back({tr("verdict:"), headline(r)});
   const bool synced = r.value("clock_synced", false);
   const std::string ts = r.contains("ts") && r["ts"].is_string() ? r["ts"].get<std::string>() : "";

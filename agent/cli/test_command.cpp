@@ -81,31 +81,6 @@ nlohmann::json manualRecord(const config::Config& cfg, nlohmann::json body,
   return rec;
 }
 
-// Human summary of a method "udp" record (the TCP summary reads download/upload).
-std::string udpSummary(const nlohmann::json& rec) {
-  std::string out;
-  const auto& udp = rec["udp"];
-  for (const char* dir : {"download", "upload"}) {
-    if (!udp.contains(dir) || udp[dir].is_null()) continue;
-    const auto& d = udp[dir];
-    const char* label = std::string(dir) == "download" ? tr("UDP download") : tr("UDP upload");
-    if (!d["error"].is_null()) {
-      out += fmt::format("{}: {} {}\n", label, tr("ERROR"),
-                         personMessage(d["error"].value("message", "")));
-      continue;
-    }
-    out += fmt::format("{}: {:.2f} Mbps {} ({} {:.2f} %, {} {})\n", label,
-                       d.value("ip_capacity_mbps", 0.0), tr("IP capacity"), tr("loss"),
-                       d.value("loss_pct", 0.0), d["sub_intervals"].size(), tr("sub-intervals"));
-  }
-  const auto& v = rec["verdict"];
-  if (v["meets_target"].is_boolean()) {
-    out += fmt::format("{}: {}\n", tr("verdict"),
-                       v["meets_target"].get<bool>() ? tr("PASS") : tr("BELOW TARGET"));
-  }
-  return out;
-}
-
 // `--method udp`: one OB-UDPST test per direction against a udpst:// server.
 int udpTest(const config::Config& cfg, const ParsedArgs& a, std::optional<double> target,
             const std::optional<std::string>& config_path);
@@ -213,7 +188,7 @@ int udpTest(const config::Config& cfg, const ParsedArgs& a, std::optional<double
     if (server.key_file.empty()) return usage(tr("--key-id needs --key-file"));
     server.key_id = static_cast<int>(key_id);
   }
-  auto made = daemon::udpCapacityOptions(cfg.target, target, server);
+  auto made = daemon::udpCapacityOptions(cfg, target, server);
   if (!made) {
     const auto& kind = made.error().kind;
     if (kind == "url") return usage(std::string("--server: ") + tr("expected udpst://HOST[:PORT]"));
@@ -234,7 +209,7 @@ int udpTest(const config::Config& cfg, const ParsedArgs& a, std::optional<double
   if (json) {
     std::printf("%s\n", rec.dump().c_str());
   } else {
-    std::fputs(udpSummary(rec).c_str(), stdout);
+    std::fputs(formatTestSummary(rec).c_str(), stdout);
   }
   if (g_cancel.load()) return 130;  // as the TCP test: cancelled (Ctrl-C)
   return exitCodeForRecord(rec);

@@ -7,6 +7,7 @@
 #include "agent/cli/display_format.h"
 #include "agent/cli/i18n.h"
 #include "agent/cli/json_fields.h"
+#include "agent/cli/message_words.h"
 #include "agent/cli/verdict_words.h"
 
 namespace uplinkprobe::cli {
@@ -53,6 +54,37 @@ std::string targetLine(const std::string& dir, std::optional<double> measured,
 std::string latency(std::optional<double> ms) {
   if (ms && *ms == 0) return "<0.01 ms";
   return formatMs(ms);
+}
+
+// Human summary of a method "udp" record (the TCP summary reads download/upload). Every
+// field is looked up, never assumed: the record may come from a journal of another version.
+std::string udpSummaryText(const nlohmann::json& rec) {
+  std::string out;
+  const nlohmann::json& udp = rec["udp"];  // formatTestSummary() checked it is an object
+  for (const char* dir : {"download", "upload"}) {
+    if (!udp.contains(dir) || !udp[dir].is_object()) continue;
+    const nlohmann::json& d = udp[dir];
+    const char* label = std::string(dir) == "download" ? tr("UDP download") : tr("UDP upload");
+    if (hasError(d)) {
+      out +=
+          fmt::format("{}: {} {}\n", label, tr("ERROR"), personMessage(str(d["error"], "message")));
+      continue;
+    }
+    const size_t subs = d.contains("sub_intervals") && d["sub_intervals"].is_array()
+                            ? d["sub_intervals"].size()
+                            : 0;
+    out += fmt::format("{}: {:.2f} Mbps {} ({} {:.2f} %, {} {})\n", label,
+                       numberAt(d, {"ip_capacity_mbps"}).value_or(0), tr("IP capacity"), tr("loss"),
+                       numberAt(d, {"loss_pct"}).value_or(0), subs, tr("sub-intervals"));
+  }
+  if (rec.contains("verdict") && rec["verdict"].is_object()) {
+    const nlohmann::json& v = rec["verdict"];
+    if (v.contains("meets_target") && v["meets_target"].is_boolean()) {
+      out += fmt::format("{}: {}\n", tr("verdict"),
+                         v["meets_target"].get<bool>() ? tr("PASS") : tr("BELOW TARGET"));
+    }
+  }
+  return out;
 }
 
 }  // namespace
@@ -110,7 +142,11 @@ static std::string summaryText(const nlohmann::json& r) {
 
 // Server names, URLs, the public IP the server reported and error messages came from outside:
 // no control characters reach the terminal.
-std::string formatTestSummary(const nlohmann::json& r) { return terminalSafe(summaryText(r)); }
+std::string formatTestSummary(const nlohmann::json& r) {
+  const bool udp = r.is_object() && r.value("method", "tcp") == "udp" && r.contains("udp") &&
+                   r["udp"].is_object();
+  return terminalSafe(udp ? udpSummaryText(r) : summaryText(r));
+}
 
 int exitCodeForRecord(const nlohmann::json& r) { return exitCodeFor(outcomeOf(r)); }
 

@@ -8,6 +8,7 @@
 
 namespace uplinkprobe::cli {
 
+// A method "udp" record (OB-UDPST) gets the UDP figures: IP capacity, loss, sub-intervals.
 std::string formatTestSummary(const nlohmann::json& record);
 // 2 when the test failed, 130 when cancelled, 1 when any judged direction is below its
 // target, else 0 (verdict_words.h exitCodeFor).

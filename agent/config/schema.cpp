@@ -235,7 +235,8 @@ std::vector<KeyDef> buildSchema() {
        1, 2000, false, real(&C::throughput, &ThroughputConfig::max_mb_per_direction)},
       {"throughput", "max_mb_ceiling", VT::kDouble, "400",
        "Hard ceiling of the data budget per direction in MB; set it equal to "
-       "max_mb_per_direction for a fixed cap (metered links).",
+       "max_mb_per_direction for a fixed cap (metered links). A UDP test (method udp) is "
+       "shortened to fit it and needs 5 s at 1.2 x the target.",
        1, 4000, false, real(&C::throughput, &ThroughputConfig::max_mb_ceiling)},
       {"throughput", "streams_start", VT::kInt, "4", "Parallel TCP streams at start.", 1, 32, false,
        integer(&C::throughput, &ThroughputConfig::streams_start)},

@@ -36,7 +36,7 @@ Result<Command> parseVerb(const std::string& verb, const nlohmann::json& args,
                           const config::Config& cfg) {
   if (!args.is_object()) return invalid("args must be an object");
   if (verb == "run_test") {
-    if (auto e = onlyMembers(args, {"direction", "server"})) return *e;
+    if (auto e = onlyMembers(args, {"direction", "server", "method"})) return *e;
     RunTest t;
     if (auto it = args.find("direction"); it != args.end()) {
       const std::string d = it->is_string() ? it->get<std::string>() : "";
@@ -48,15 +48,33 @@ Result<Command> parseVerb(const std::string& verb, const nlohmann::json& args,
         return invalid("direction: expected \"both\", \"download\" or \"upload\"");
       }
     }
+    std::optional<bool> asked_udp;
+    if (auto it = args.find("method"); it != args.end()) {
+      const std::string m = it->is_string() ? it->get<std::string>() : "";
+      if (m != "tcp" && m != "udp") return invalid("method: expected \"tcp\" or \"udp\"");
+      asked_udp = m == "udp";
+    }
+    const config::ServerConfig* named = nullptr;
     if (auto it = args.find("server"); it != args.end()) {
       if (!it->is_string()) return invalid("server: expected the name of a [[servers]] entry");
       t.server = it->get<std::string>();
-      bool known = false;
-      for (const auto& s : cfg.servers) known = known || s.name == t.server;
+      for (const auto& s : cfg.servers) {
+        if (s.name == t.server) named = &s;
+      }
       // Names only, never a URL: the probe cannot be pointed at an arbitrary host.
-      if (!known) return invalid("server: no [[servers]] entry is named \"" + t.server + "\"");
+      if (named == nullptr)
+        return invalid("server: no [[servers]] entry is named \"" + t.server + "\"");
     }
-    if (cfg.servers.empty()) return invalid("no [[servers]] configured");
+    t.udp = asked_udp ? *asked_udp : (named ? named->kind == "udpst" : cfg.target.method == "udp");
+    if (named && (named->kind == "udpst") != t.udp)
+      return invalid(
+          "server: \"" + t.server + "\" is a " +
+          (t.udp ? "TCP server, not for method udp" : "UDP (udpst) server, not for method tcp"));
+    bool any = false;
+    for (const auto& s : cfg.servers) any = any || (s.kind == "udpst") == t.udp;
+    if (!any)
+      return invalid(t.udp ? "method udp: no [[servers]] entry with kind = \"udpst\""
+                           : "no [[servers]] configured for a TCP test");
     return Command(t);
   }
   if (verb == "set_schedule") {
@@ -120,6 +138,10 @@ nlohmann::json reportableConfig(const config::Config& c) {
     if (!s.url.empty()) j["url"] = s.url;
     if (!s.download_url.empty()) j["download_url"] = s.download_url;
     if (!s.upload_url.empty()) j["upload_url"] = s.upload_url;
+    if (s.kind == "udpst") {  // the key itself and its file's path stay on the probe
+      j["authenticated"] = !s.key_file.empty();
+      j["key_id"] = s.key_id;
+    }
     servers.push_back(std::move(j));
   }
   const auto& i = c.identity;
@@ -140,7 +162,8 @@ nlohmann::json reportableConfig(const config::Config& c) {
        {{"floor_down_mbps", c.target.floor_down_mbps},
         {"contracted_down_mbps", c.target.contracted_down_mbps},
         {"contracted_up_mbps", c.target.contracted_up_mbps},
-        {"tolerance_pct", c.target.tolerance_pct}}},
+        {"tolerance_pct", c.target.tolerance_pct},
+        {"method", c.target.method}}},
       {"servers", servers},
       {"throughput",
        {{"max_seconds", t.max_seconds},

@@ -16,11 +16,16 @@
 
 namespace uplinkprobe::control {
 
-// run_test {"direction": "both"|"download"|"upload", "server": "<[[servers]] name>"}
+// run_test {"direction": "both"|"download"|"upload", "server": "<[[servers]] name>",
+//           "method": "tcp"|"udp"}
+// One command is one test and one record. The method is the one asked; without it, the
+// named server's (kind "udpst" is UDP), else the one [target] method's verdict leans on
+// ("udp" → UDP; "tcp" and "both" → TCP).
 struct RunTest {
   bool download = true;
   bool upload = true;
-  std::string server;  // "" = the configured servers in order
+  std::string server;  // "" = the configured servers of the method, in order
+  bool udp = false;
 };
 // set_schedule {"tests_per_day": 0..96, "windows": ["HH:MM-HH:MM", …]} (at least one)
 struct SetSchedule {

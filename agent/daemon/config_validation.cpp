@@ -220,9 +220,13 @@ Validation validate(const config::Config& c, const ValidationOptions& options) {
           break;
         }
       }
-      if (auto o = udpCapacityOptions(c.target, std::nullopt, *firstUdpstServer(c)); !o)
-        at(o.error().kind == "key_id" ? "key_id" : (o.error().kind == "url" ? "url" : "key_file"),
-           o.error().message);
+      if (auto o = udpCapacityOptions(c, std::nullopt, *firstUdpstServer(c)); !o) {
+        if (o.error().kind == "budget")
+          error("throughput", "max_mb_ceiling", o.error().message);
+        else
+          at(o.error().kind == "key_id" ? "key_id" : (o.error().kind == "url" ? "url" : "key_file"),
+             o.error().message);
+      }
       break;  // scheduled tests use the first one
     }
   }

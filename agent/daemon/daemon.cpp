@@ -346,7 +346,7 @@ struct Daemon::Impl {
     if (method != "udp") return tcpJob(throughputOptionsFromConfig(cfg));
     auto server = firstUdpstServer(cfg);
     Result<measure::UdpCapacityOptions> options =
-        server ? udpCapacityOptions(cfg.target, std::nullopt, *server)
+        server ? udpCapacityOptions(cfg, std::nullopt, *server)
                : Result<measure::UdpCapacityOptions>(
                      makeError("config", "no [[servers]] entry with kind = \"udpst\""));
     if (options) return udpJob(std::move(*options));
@@ -669,16 +669,37 @@ struct Daemon::Impl {
                                   " GB is used up"));
       return;
     }
-    auto options = throughputOptionsFromConfig(cfg);
-    options.download = t.download;
-    options.upload = t.upload;
-    if (!t.server.empty())
-      std::erase_if(options.servers, [&](const auto& s) { return s.name != t.server; });
+    ThroughputRunner::Job job;
+    if (t.udp) {
+      // parseVerb() checked that the named server (else some [[servers]] entry) is udpst.
+      std::optional<UdpServerChoice> server = firstUdpstServer(cfg);
+      for (const auto& s : cfg.servers) {
+        if (s.name == t.server && s.kind == "udpst")
+          server = UdpServerChoice{s.name, s.url, s.key_file, s.key_id};
+      }
+      auto options = server ? udpCapacityOptions(cfg, std::nullopt, *server)
+                            : Result<measure::UdpCapacityOptions>(makeError(
+                                  "config", "no [[servers]] entry with kind = \"udpst\""));
+      if (!options) {
+        finish(Outcome::refused(Refusal::kFailed, options.error().message));
+        return;
+      }
+      options->download = t.download;
+      options->upload = t.upload;
+      job = udpJob(std::move(*options));
+    } else {
+      auto options = throughputOptionsFromConfig(cfg);
+      options.download = t.download;
+      options.upload = t.upload;
+      if (!t.server.empty())
+        std::erase_if(options.servers, [&](const auto& s) { return s.name != t.server; });
+      job = tcpJob(std::move(options));
+    }
     // A remote test runs now: no window, no cross-traffic deferral. A scheduled test that was
     // due (or sampling cross traffic) is re-planned when this one ends (onTestDone).
     test_timer.cancel();
-    const bool started = runner->start(
-        tcpJob(std::move(options)), [this, now, command_id, finish](nlohmann::json body) {
+    const bool started =
+        runner->start(std::move(job), [this, now, command_id, finish](nlohmann::json body) {
           auto stored = onTestDone(now, std::move(body), command_id);
           if (!stored) {
             finish(Outcome::refused(Refusal::kFailed, "the journal refused the result"));

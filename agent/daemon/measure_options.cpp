@@ -51,9 +51,19 @@ std::optional<UdpServerChoice> firstUdpstServer(const config::Config& c) {
   return std::nullopt;
 }
 
-Result<measure::UdpCapacityOptions> udpCapacityOptions(const config::TargetConfig& t,
+int udpTestSeconds(int max_mbps, double ceiling_mb) {
+  constexpr int kProtocolDefault = 10;
+  // 5 % above maxBandwidth for the IP/UDP/OB-UDPST headers a sender adds to its payload rate.
+  const double bytes_per_s = std::max(max_mbps, 1) * 1e6 / 8 * 1.05;
+  const double fits = std::floor(ceiling_mb * 1e6 / bytes_per_s);
+  if (fits < kMinUdpTestSeconds) return 0;
+  return static_cast<int>(std::min<double>(fits, kProtocolDefault));
+}
+
+Result<measure::UdpCapacityOptions> udpCapacityOptions(const config::Config& c,
                                                        std::optional<double> target_override,
                                                        const UdpServerChoice& server) {
+  const config::TargetConfig& t = c.target;
   measure::UdpCapacityOptions o;
   o.server_name = server.name;
   if (!measure::parseUdpstUrl(server.url, o.host, o.port))
@@ -73,6 +83,18 @@ Result<measure::UdpCapacityOptions> udpCapacityOptions(const config::TargetConfi
   const double up = t.contracted_up_mbps > 0 ? t.contracted_up_mbps : down;
   o.max_mbps_down = static_cast<int>(std::clamp(std::ceil(down * 1.2), 1.0, 32767.0));
   o.max_mbps_up = static_cast<int>(std::clamp(std::ceil(up * 1.2), 1.0, 32767.0));
+  const double ceiling_mb = c.throughput.max_mb_ceiling;
+  o.seconds = udpTestSeconds(std::max(o.max_mbps_down, o.max_mbps_up), ceiling_mb);
+  if (o.seconds == 0) {
+    const int need = static_cast<int>(std::ceil(std::max(o.max_mbps_down, o.max_mbps_up) * 1e6 / 8 *
+                                                1.05 * kMinUdpTestSeconds / 1e6));
+    return makeError(
+        "budget", std::to_string(static_cast<long long>(ceiling_mb)) +
+                      " MB cannot hold a UDP test: " + std::to_string(kMinUdpTestSeconds) +
+                      " s at " + std::to_string(std::max(o.max_mbps_down, o.max_mbps_up)) +
+                      " Mbit/s needs " + std::to_string(need) +
+                      " MB; raise [throughput] max_mb_ceiling to at least " + std::to_string(need));
+  }
   return o;
 }
 

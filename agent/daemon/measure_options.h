@@ -34,11 +34,19 @@ std::optional<UdpServerChoice> firstUdpstServer(const config::Config& c);
 // maxBandwidth per direction = 1.2 × the download target (`target_override`, else [target]'s
 // effective one) and 1.2 × the upload contract (else the download target), so the server
 // never loads the link far above what the school pays for (issue 17 item 3).
+// The test time per direction is the protocol's 10 s, shortened so that maxBandwidth for that
+// time fits [throughput] max_mb_ceiling: a UDP test cannot stop early as a TCP one does, so
+// the byte budget bounds its length (udpTestSeconds()).
 // Errors by kind: "url" (not udpst://HOST[:PORT]), "config" (the key file cannot be read or
-// parsed), "key_id" (no such key in the file).
-Result<measure::UdpCapacityOptions> udpCapacityOptions(const config::TargetConfig& t,
+// parsed), "key_id" (no such key in the file), "budget" (max_mb_ceiling cannot hold the
+// protocol's shortest test, 5 s, at maxBandwidth).
+Result<measure::UdpCapacityOptions> udpCapacityOptions(const config::Config& c,
                                                        std::optional<double> target_override,
                                                        const UdpServerChoice& server);
+// Seconds of a UDP test per direction at `max_mbps` within `ceiling_mb` (10^6 bytes), at most
+// 10; below kMinUdpTestSeconds the budget cannot hold a test (0 is returned).
+inline constexpr int kMinUdpTestSeconds = 5;  // OB-UDPST's shortest testIntTime
+int udpTestSeconds(int max_mbps, double ceiling_mb);
 // The one journal of the device ([storage] dir): the daemon, `commission` and `test` all
 // write into it, so they share one journal_id and one seq space.
 journal::JournalOptions journalOptionsFromConfig(const config::Config& c);

@@ -35,7 +35,7 @@ constexpr const char* kCommandUsage =
     "         VERB [name=value ...]\n"
     "  Signs VERB and publishes it (QoS 1) to every matching device's command topic, then\n"
     "  prints the answers (command_done / command_refused events) as they arrive.\n"
-    "  verbs: run_test [direction=both|download|upload] [server=NAME]\n"
+    "  verbs: run_test [direction=both|download|upload] [server=NAME] [method=tcp|udp]\n"
     "         set_schedule [tests_per_day=N] [windows=HH:MM-HH:MM,...]\n"
     "         set_target [floor_down_mbps=N] [contracted_down_mbps=N] [contracted_up_mbps=N]\n"
     "                    [tolerance_pct=N]\n"

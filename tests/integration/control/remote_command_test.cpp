@@ -302,6 +302,66 @@ TEST_F(RemoteCommand, SignedRunTestMakesARemoteThroughputRecordAndRefusalsDoNoth
   EXPECT_EQ(daemon_->wait(10s), 0);
 }
 
+// run_test follows the method (issue 17): method "udp" runs an OB-UDPST test against the
+// probe's udpst server and journals one method "udp" record; a byte ceiling that cannot hold
+// the shortest UDP test is refused before any datagram is sent.
+TEST_F(RemoteCommand, RunTestWithMethodUdpRunsAnObUdpstTest) {
+  ChildProcess udpst({UPLINKPROBE_SERVER_BIN, "--listen", "127.0.0.1:0", "--udpst-listen",
+                      "127.0.0.1:0", "--udpst-no-auth", "--udpst-max-seconds", "5"},
+                     path("udpst.out"), path("udpst.err"));
+  std::smatch m;
+  std::string out;
+  ASSERT_TRUE(testing::waitFor(
+      [&] {
+        out = udpst.out();
+        return std::regex_search(out, m, std::regex("udpst listening 127\\.0\\.0\\.1:(\\d+)"));
+      },
+      10s))
+      << udpst.err();
+  const std::string udp_server =
+      "[[servers]]\nname = \"udp\"\nkind = \"udpst\"\n"
+      "url = \"udpst://127.0.0.1:" +
+      m[1].str() + "\"\n";
+  // The fixture's 4 MB ceiling cannot hold 5 s at 1.2 × the default 100 Mbit/s target.
+  testing::writeFile(cfg_, config() + udp_server);
+  startDaemon();
+  auto c = command("run_test", {{"method", "udp"}, {"direction", "download"}});
+  publish(sign(c));
+  auto refused = answer(c.command_id);
+  EXPECT_EQ(refused.value("event", ""), "command_refused") << refused.dump();
+  EXPECT_EQ(refused.value("reason", ""), "failed") << refused.dump();
+  EXPECT_NE(refused.dump().find("max_mb_ceiling"), std::string::npos) << refused.dump();
+  daemon_->signal(SIGTERM);
+  EXPECT_EQ(daemon_->wait(10s), 0);
+
+  // A 2 Mbit/s target asks 3 Mbit/s: 4 MB hold the server's 5 s.
+  testing::writeFile(cfg_, config() + "[target]\nfloor_down_mbps = 2\n" + udp_server);
+  startDaemon();
+  c = command("run_test", {{"method", "udp"}, {"direction", "download"}});
+  publish(sign(c));
+  auto done = answer(c.command_id, 40s);
+  EXPECT_EQ(done.value("event", ""), "command_done") << done.dump();
+  auto tests = records("throughput");
+  ASSERT_EQ(tests.size(), 1u);
+  EXPECT_EQ(tests[0]["method"], "udp");
+  EXPECT_EQ(tests[0]["trigger"], "remote");
+  EXPECT_EQ(tests[0]["command_id"], c.command_id);
+  EXPECT_EQ(done["record_id"], tests[0]["id"]);
+  EXPECT_EQ(tests[0]["server"]["name"], "udp");
+  ASSERT_TRUE(tests[0]["udp"]["download"].is_object()) << tests[0].dump();
+  EXPECT_TRUE(tests[0]["udp"]["download"]["error"].is_null()) << tests[0].dump();
+  EXPECT_GT(tests[0]["udp"]["download"]["ip_capacity_mbps"].get<double>(), 0);
+  EXPECT_TRUE(tests[0]["udp"]["upload"].is_null()) << "download-only was asked for";
+  // A TCP server named for method udp is refused, and runs nothing.
+  c = command("run_test", {{"method", "udp"}, {"server", "loopback"}});
+  expectRefused(sign(c), c.command_id, "invalid_arguments");
+  std::this_thread::sleep_for(1s);
+  EXPECT_EQ(records("throughput").size(), 1u);
+  expectSchemaValid();
+  daemon_->signal(SIGTERM);
+  EXPECT_EQ(daemon_->wait(10s), 0);
+}
+
 TEST_F(RemoteCommand, SetScheduleSurvivesARestartAndKill9NeverRunsACommandTwice) {
   startDaemon();
   // A window far from now, so the new schedule cannot start a test during this test.

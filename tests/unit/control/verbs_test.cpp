@@ -42,6 +42,36 @@ TEST(ParseVerb, RunTestDirectionAndNamedServerOnly) {
   EXPECT_FALSE(parseVerb("run_test", nlohmann::json::object(), config::Config{}));
 }
 
+// The method follows what was asked, else the named server's kind, else [target] method;
+// a server of the other method, or a method without a server of its kind, is refused.
+TEST(ParseVerb, RunTestFollowsTheMethod) {
+  auto cfg = cfgWithServers();
+  config::ServerConfig udpst;
+  udpst.name = "lab";
+  udpst.kind = "udpst";
+  udpst.url = "udpst://10.0.0.2:25000";
+  EXPECT_FALSE(std::get<RunTest>(*parseVerb("run_test", nlohmann::json::object(), cfg)).udp);
+  auto no_udp = parseVerb("run_test", {{"method", "udp"}}, cfg);
+  ASSERT_FALSE(no_udp);
+  EXPECT_NE(no_udp.error().message.find("kind = \"udpst\""), std::string::npos);
+  cfg.servers.push_back(udpst);
+  EXPECT_TRUE(std::get<RunTest>(*parseVerb("run_test", {{"method", "udp"}}, cfg)).udp);
+  EXPECT_TRUE(std::get<RunTest>(*parseVerb("run_test", {{"server", "lab"}}, cfg)).udp);
+  EXPECT_FALSE(std::get<RunTest>(*parseVerb("run_test", {{"method", "tcp"}}, cfg)).udp);
+  cfg.target.method = "udp";
+  EXPECT_TRUE(std::get<RunTest>(*parseVerb("run_test", nlohmann::json::object(), cfg)).udp);
+  EXPECT_FALSE(std::get<RunTest>(*parseVerb("run_test", {{"server", "city"}}, cfg)).udp);
+  cfg.target.method = "both";
+  EXPECT_FALSE(std::get<RunTest>(*parseVerb("run_test", nlohmann::json::object(), cfg)).udp);
+  EXPECT_FALSE(parseVerb("run_test", {{"method", "udp"}, {"server", "city"}}, cfg));
+  EXPECT_FALSE(parseVerb("run_test", {{"method", "tcp"}, {"server", "lab"}}, cfg));
+  EXPECT_FALSE(parseVerb("run_test", {{"method", "both"}}, cfg));
+  EXPECT_FALSE(parseVerb("run_test", {{"method", 1}}, cfg));
+  config::Config only_udp;
+  only_udp.servers.push_back(udpst);
+  EXPECT_FALSE(parseVerb("run_test", {{"method", "tcp"}}, only_udp));
+}
+
 TEST(ParseVerb, ScheduleTargetAndArgumentFreeVerbs) {
   auto cfg = cfgWithServers();
   EXPECT_TRUE(parseVerb("set_schedule", {{"tests_per_day", 0}}, cfg));
@@ -65,10 +95,24 @@ TEST(ReportableConfig, LeavesSecretsOut) {
   cfg.mqtt.key_file = "/etc/uplinkprobe/client.key";
   cfg.throughput.proxy = "http://user:secret@proxy:3128";
   cfg.control.trusted_keys = {"/etc/uplinkprobe/ops.pub"};
-  const std::string dump = reportableConfig(cfg).dump();
-  for (const char* secret : {"dev-user", "mqtt.password", "client.key", "secret", "ops.pub"})
+  config::ServerConfig udpst;
+  udpst.name = "lab";
+  udpst.kind = "udpst";
+  udpst.url = "udpst://10.0.0.2:25000";
+  udpst.key_file = "/etc/uplinkprobe/udpst.keys";
+  udpst.key_id = 7;
+  cfg.servers.push_back(udpst);
+  cfg.target.method = "both";
+  const nlohmann::json reported = reportableConfig(cfg);
+  const std::string dump = reported.dump();
+  for (const char* secret :
+       {"dev-user", "mqtt.password", "client.key", "secret", "ops.pub", "udpst.keys"})
     EXPECT_EQ(dump.find(secret), std::string::npos) << secret;
   EXPECT_NE(dump.find("http://10.0.0.1/"), std::string::npos);
+  // What an operator needs to read a UDP verdict: the method and whether the server is keyed.
+  EXPECT_EQ(reported["target"]["method"], "both");
+  EXPECT_EQ(reported["servers"][2]["authenticated"], true);
+  EXPECT_EQ(reported["servers"][2]["key_id"], 7);
 }
 
 class ConfigEditTest : public ::testing::Test {

@@ -109,6 +109,15 @@ TEST_F(ConfigValidation, TheScheduledUdpServersKeyIsReadAsTheDaemonReadsIt) {
   EXPECT_NE(v.errors[0].find("[[servers]] #2 key_file: \"" + missing + "\""), std::string::npos)
       << v.errors[0];
   EXPECT_TRUE(validate(udp("tcp", missing, 3)).ok());
+  // A byte ceiling that cannot hold the shortest UDP test (5 s at 1.2 × the 100 Mbit/s floor
+  // = 79 MB) is refused at the key that needs raising, not at every scheduled slot.
+  v =
+      validate(load("[target]\nmethod = \"udp\"\n[throughput]\nmax_mb_per_direction = 20\n"
+                    "max_mb_ceiling = 20\n[[servers]]\nname = \"u\"\nkind = \"udpst\"\n"
+                    "url = \"udpst://127.0.0.1:24601\"\n"));
+  ASSERT_EQ(v.errors.size(), 1u) << v.summary();
+  EXPECT_NE(v.errors[0].find("[throughput] max_mb_ceiling"), std::string::npos) << v.errors[0];
+  EXPECT_NE(v.errors[0].find("at least 79"), std::string::npos) << v.errors[0];
 }
 
 TEST_F(ConfigValidation, FilesMustExistAndStorageMustBeCreatable) {

@@ -314,6 +314,22 @@ class InitScript(unittest.TestCase):
         self.assertTrue(AGENT, "UPLINKPROBE_BIN (set by ctest) must name the agent")
         self.assertEqual(checked.returncode, 0, checked.stdout + checked.stderr)
 
+    def test_a_udpst_server_and_the_method_reach_the_toml(self):
+        values = uci_values()
+        values["UCI_identity_device_id"] = "jl-0042-p1"
+        values["UCI_identity_school_id"] = "220102-0042"
+        values["UCI_target_method"] = "both"
+        values["UCI_SERVERS"] += " server9"
+        values.update({"UCI_server9_name": "udp", "UCI_server9_kind": "udpst",
+                       "UCI_server9_url": "udpst://127.0.0.1:25000", "UCI_server9_key_id": "7"})
+        r, text, _, _, checked = self.generate(values)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        doc = tomllib.loads(text)
+        self.assertEqual(doc["target"]["method"], "both")
+        self.assertEqual(doc["servers"][1], {"name": "udp", "kind": "udpst",
+                                             "url": "udpst://127.0.0.1:25000", "key_id": 7})
+        self.assertEqual(checked.returncode, 0, checked.stdout + checked.stderr)
+
     def test_the_shipped_placeholder_identity_is_refused_by_check_config(self):
         r, text, _, _, checked = self.generate(uci_values())
         self.assertEqual(r.returncode, 0, r.stderr)

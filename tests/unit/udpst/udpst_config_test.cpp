@@ -74,7 +74,7 @@ TEST(UdpstConfig, UdpOptionsFromTheFirstUdpstServer) {
   auto server = daemon::firstUdpstServer(*c);
   ASSERT_TRUE(server.has_value());
   EXPECT_EQ(server->name, "lab");
-  auto o = daemon::udpCapacityOptions(c->target, std::nullopt, *server);
+  auto o = daemon::udpCapacityOptions(*c, std::nullopt, *server);
   ASSERT_TRUE(o.ok()) << o.error().message;
   EXPECT_EQ(o->server_name, "lab");
   EXPECT_EQ(o->host, "198.18.2.2");
@@ -84,22 +84,35 @@ TEST(UdpstConfig, UdpOptionsFromTheFirstUdpstServer) {
   EXPECT_EQ(o->max_mbps_down, 60);  // 50 × 1.2
   EXPECT_EQ(o->max_mbps_up, 12);    // 10 × 1.2
   EXPECT_TRUE(o->download && o->upload);
+  EXPECT_EQ(o->seconds, 10);  // 60 Mbit/s for 10 s is far inside the 400 MB ceiling
   // --target overrides the download target; no upload contract: the download target.
   c->target.contracted_up_mbps = 0;
-  o = daemon::udpCapacityOptions(c->target, 100.0, *server);
+  o = daemon::udpCapacityOptions(*c, 100.0, *server);
   ASSERT_TRUE(o.ok());
   EXPECT_EQ(o->max_mbps_down, 120);
   EXPECT_EQ(o->max_mbps_up, 120);
+  // The byte ceiling bounds the test time: 120 Mbit/s (+5 % headers) is 15.75 MB/s, so
+  // 100 MB hold 6 s; 78 MB cannot hold the shortest test (5 s = 78.75 MB).
+  c->throughput.max_mb_ceiling = 100;
+  o = daemon::udpCapacityOptions(*c, 100.0, *server);
+  ASSERT_TRUE(o.ok());
+  EXPECT_EQ(o->seconds, 6);
+  c->throughput.max_mb_ceiling = 78;
+  o = daemon::udpCapacityOptions(*c, 100.0, *server);
+  ASSERT_FALSE(o.ok());
+  EXPECT_EQ(o.error().kind, "budget");
+  EXPECT_NE(o.error().message.find("at least 79"), std::string::npos) << o.error().message;
+  c->throughput.max_mb_ceiling = 400;
   // Errors by kind, for the CLI's messages and exit codes.
   server->key_id = 4;
-  EXPECT_EQ(daemon::udpCapacityOptions(c->target, std::nullopt, *server).error().kind, "key_id");
+  EXPECT_EQ(daemon::udpCapacityOptions(*c, std::nullopt, *server).error().kind, "key_id");
   server->key_file = (dir / "missing").string();
-  EXPECT_EQ(daemon::udpCapacityOptions(c->target, std::nullopt, *server).error().kind, "config");
+  EXPECT_EQ(daemon::udpCapacityOptions(*c, std::nullopt, *server).error().kind, "config");
   server->url = "http://x/";
-  EXPECT_EQ(daemon::udpCapacityOptions(c->target, std::nullopt, *server).error().kind, "url");
+  EXPECT_EQ(daemon::udpCapacityOptions(*c, std::nullopt, *server).error().kind, "url");
   // No key file: an unauthenticated test (servers started with --udpst-no-auth).
   daemon::UdpServerChoice open{"open", "udpst://127.0.0.1", "", 0};
-  o = daemon::udpCapacityOptions(c->target, std::nullopt, open);
+  o = daemon::udpCapacityOptions(*c, std::nullopt, open);
   ASSERT_TRUE(o.ok());
   EXPECT_FALSE(o->key.has_value());
   EXPECT_FALSE(daemon::firstUdpstServer(Config{}).has_value());
