@@ -16,15 +16,15 @@
 namespace uplinkprobe::journal {
 
 Result<std::unique_ptr<ReadOnlyJournal>> ReadOnlyJournal::open(const std::string& dir,
-                                                               ReadAt read_at) {
+                                                               ReadAt read_at, ReadAt scan_at) {
   auto opened = platform::StateDir::open(dir);
   if (!opened) return makeError("io", "journal: no journal directory " + dir);
   return std::unique_ptr<ReadOnlyJournal>(
-      new ReadOnlyJournal(std::move(*opened), std::move(read_at)));
+      new ReadOnlyJournal(std::move(*opened), std::move(read_at), std::move(scan_at)));
 }
 
-ReadOnlyJournal::ReadOnlyJournal(platform::StateDir dir, ReadAt read_at)
-    : dir_(std::move(dir)), reader_(std::move(read_at)) {}
+ReadOnlyJournal::ReadOnlyJournal(platform::StateDir dir, ReadAt read_at, ReadAt scan_at)
+    : dir_(std::move(dir)), reader_(std::move(read_at)), scan_at_(std::move(scan_at)) {}
 
 Result<StoredRecord> ReadOnlyJournal::append(nlohmann::json) {
   return makeError("journal", "journal: opened read-only");
@@ -70,9 +70,9 @@ int ReadOnlyJournal::refreshLocked(uint64_t name_seq, const std::string& path, u
   if (size > seg.scanned) {
     // Only the bytes after the last indexed frame; a tail still being written is left for
     // the next refresh.
-    auto bytes = readSegmentBytes(fd, seg.scanned, size - seg.scanned, path);
+    auto bytes = readSegmentBytes(fd, seg.scanned, size - seg.scanned, path, scan_at_);
     if (!bytes) {
-      spdlog::error("{}", bytes.error().message);
+      *unreadable = bytes.error().message;
       return fd;  // what was indexed before stays readable
     }
     const uint64_t floor = std::max(min_seq, seg.frames.empty() ? 0 : seg.frames.back().seq);
@@ -132,6 +132,13 @@ std::vector<StoredRecord> ReadOnlyJournal::read(uint64_t since_seq, size_t max_c
       out.push_back(std::move(r));
     }
     ::close(fd);
+    if (!unreadable.empty() && out.size() < max_count) {
+      // The segment's unindexed tail could not be read: going on to the next segment would
+      // skip its records (a reader that advances past them would never see them). The batch
+      // ends after what was indexed, counted once at the first seq not returned.
+      reader_.noteFailure(std::max(since_seq, prev_last) + 1, path, unreadable);
+      return out;
+    }
   }
   return out;
 }

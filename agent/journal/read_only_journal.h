@@ -13,7 +13,9 @@
 //   refreshes only the segments it reads, so paging costs one segment scan per page.
 // - Reads never skip a record whose bytes cannot be read (Journal::read): a segment that
 //   exists but cannot be opened (permissions, a symlink planted in its place) ends the
-//   batch before its records and is counted in readFailures(). Only a segment that vanished
+//   batch before its records and is counted in readFailures(); so do bytes appended to a
+//   segment that cannot be read while indexing them (the batch ends after the records
+//   indexed before, never goes on into the next segment). Only a segment that vanished
 //   between listing and opening (ENOENT) is passed over: it was evicted, its records are
 //   gone, not unread.
 //
@@ -36,9 +38,11 @@ namespace uplinkprobe::journal {
 
 class ReadOnlyJournal final : public Journal {
  public:
-  // Error{"io"} when dir is not an existing directory.
+  // Error{"io"} when dir is not an existing directory. `read_at` reads one record's bytes,
+  // `scan_at` the bytes a segment's index is built from (both empty = ::pread): test seams.
   static Result<std::unique_ptr<ReadOnlyJournal>> open(const std::string& dir,
-                                                       ReadAt read_at = nullptr);
+                                                       ReadAt read_at = nullptr,
+                                                       ReadAt scan_at = nullptr);
 
   Result<StoredRecord> append(nlohmann::json record) override;
   std::vector<StoredRecord> read(uint64_t since_seq, size_t max_count,
@@ -51,7 +55,7 @@ class ReadOnlyJournal final : public Journal {
   Status flush() override { return Status::Ok(); }
 
  private:
-  ReadOnlyJournal(platform::StateDir dir, ReadAt read_at);
+  ReadOnlyJournal(platform::StateDir dir, ReadAt read_at, ReadAt scan_at);
 
   // One segment file's index as far as it was scanned.
   struct FollowedSegment {
@@ -62,7 +66,9 @@ class ReadOnlyJournal final : public Journal {
   // Opens the segment and indexes the bytes appended since the last call; returns the fd
   // (the caller closes it), or -1: *unreadable is empty when the file is gone (ENOENT:
   // evicted under us), else why it exists but cannot be opened or examined (EACCES, a
-  // symlink, not a regular file). Frames must have seqs above min_seq.
+  // symlink, not a regular file). Frames must have seqs above min_seq. When the fd is
+  // returned but the bytes appended since the last index could not be read, *unreadable says
+  // why: the frames indexed before are readable, what follows them is not (yet).
   int refreshLocked(uint64_t name_seq, const std::string& path, uint64_t min_seq,
                     std::string* unreadable) const;
 
@@ -73,6 +79,7 @@ class ReadOnlyJournal final : public Journal {
   mutable std::map<uint64_t, FollowedSegment> segments_;  // by segment name seq
   mutable KindTable kinds_;
   mutable RecordReader reader_;
+  ReadAt scan_at_;
 };
 
 }  // namespace uplinkprobe::journal

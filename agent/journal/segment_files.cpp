@@ -50,12 +50,14 @@ Result<std::vector<std::pair<uint64_t, std::string>>> listSegments(const platfor
   return out;
 }
 
-Result<std::string> readSegmentBytes(int fd, uint64_t offset, uint64_t max,
-                                     const std::string& path) {
+Result<std::string> readSegmentBytes(int fd, uint64_t offset, uint64_t max, const std::string& path,
+                                     const ReadAt& read_at) {
   std::string buf(std::min(max, kMaxScanBytes), '\0');
   size_t got = 0;
   while (got < buf.size()) {
-    ssize_t n = ::pread(fd, buf.data() + got, buf.size() - got, static_cast<off_t>(offset + got));
+    const auto at = static_cast<off_t>(offset + got);
+    ssize_t n = read_at ? read_at(fd, buf.data() + got, buf.size() - got, at)
+                        : ::pread(fd, buf.data() + got, buf.size() - got, at);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) return makeError("io", "journal: cannot read " + path + ": " + std::strerror(errno));
     if (n == 0) break;

@@ -30,10 +30,10 @@ std::optional<uint64_t> parseSegmentName(const std::string& name);
 // (first seq of the name, path) of every segment file, ascending.
 Result<std::vector<std::pair<uint64_t, std::string>>> listSegments(const platform::StateDir& dir);
 
-// Up to `max` bytes of an open segment from `offset` on, fewer at its end. Error{"io"} naming
-// `path` on a read error.
-Result<std::string> readSegmentBytes(int fd, uint64_t offset, uint64_t max,
-                                     const std::string& path);
+// Up to `max` bytes of an open segment from `offset` on, fewer at its end, through the
+// ReadAt seam (empty = ::pread). Error{"io"} naming `path` on a read error.
+Result<std::string> readSegmentBytes(int fd, uint64_t offset, uint64_t max, const std::string& path,
+                                     const ReadAt& read_at = nullptr);
 
 // Where one record's JSON bytes are: ~32 bytes per record (64k records at 64 MiB).
 struct IndexEntry {

@@ -229,5 +229,42 @@ TEST_F(ReadOnlySegmentFailureTest, AnEvictedSegmentIsPassedOverWithoutAFailure) 
   EXPECT_EQ((*ro)->readFailures(), 0u);
 }
 
+// Bytes appended to a segment that cannot be read while indexing them (an I/O error) end
+// the batch after the records indexed before: the read does not go on into the writer's next
+// segment, which would skip the unread records for a reader paging on the last seq it got.
+TEST_F(ReadOnlyJournalTest, AnUnreadableTailEndsTheBatchBeforeTheNextSegment) {
+  JournalOptions o = opts_;
+  o.segment_bytes = 16 * 1024;
+  auto w = writer(o);
+  ASSERT_NE(w, nullptr);
+  ASSERT_TRUE(w->append(rec(1)).ok());
+  // Fails the index scans of a segment's appended tail (offset > 0); the first scan of a
+  // segment and every record read pass.
+  bool fail_tail_scans = false;
+  auto ro = ReadOnlyJournal::open(o.dir, nullptr, [&](int fd, void* buf, size_t len, off_t off) {
+    if (fail_tail_scans && off > 0) {
+      errno = EIO;
+      return ssize_t{-1};
+    }
+    return ::pread(fd, buf, len, off);
+  });
+  ASSERT_TRUE(ro.ok());
+  EXPECT_EQ(seqs((*ro)->read(0, 100000)), range(1, 1));  // its segment indexed up to seq 1
+  // The writer fills that segment and goes on in a new one.
+  const size_t segments = segmentFiles(o.dir).size();
+  for (int n = 2; n < 2000 && segmentFiles(o.dir).size() == segments; ++n)
+    ASSERT_TRUE(w->append(rec(n)).ok());
+  ASSERT_GT(segmentFiles(o.dir).size(), segments);
+  ASSERT_TRUE(w->append(rec(0)).ok());
+  const uint64_t last = w->lastSeq();
+  fail_tail_scans = true;
+  EXPECT_TRUE((*ro)->read(1, 100000).empty());
+  EXPECT_EQ((*ro)->readFailures(), 1u);
+  EXPECT_TRUE((*ro)->read(1, 100000).empty());
+  EXPECT_EQ((*ro)->readFailures(), 1u);  // the retry is not counted again
+  fail_tail_scans = false;
+  EXPECT_EQ(seqs((*ro)->read(1, 100000)), range(2, last));
+}
+
 }  // namespace
 }  // namespace uplinkprobe::journal
