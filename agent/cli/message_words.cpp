@@ -70,6 +70,10 @@ const Pattern kPatterns[] = {
      N_("\"{}\" is example-config's placeholder; run `uplinkprobe commission --config {}` to "
         "set this school's identity")},
     {R"re(not a regular file)re", N_("not a regular file")},
+    // agent/daemon/measure_options.cpp (udpCapacityOptions)
+    {R"re((\d+) MB cannot hold a UDP test: (\d+) s at (\d+) Mbit/s needs (\d+) MB; raise \[throughput\] max_mb_ceiling to at least (\d+))re",
+     N_("{} MB cannot hold a UDP test: {} s at {} Mbit/s needs {} MB; raise [throughput] "
+        "max_mb_ceiling to at least {}")},
     {R"re(not readable by user (\S+) \(mode (.*)\))re", N_("not readable by user {} (mode {})")},
     {R"re(directory (.*) is not searchable by user (\S+) \(mode (.*)\))re",
      N_("directory {} is not searchable by user {} (mode {})")},

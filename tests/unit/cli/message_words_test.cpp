@@ -69,6 +69,19 @@ TEST(MessageWords, ValidationPlaceholdersAndArgumentErrorsHaveAPattern) {
       EXPECT_TRUE(messageKnown(e)) << e;
     }
   }
+  // A UDP target whose byte ceiling cannot hold the shortest test (measure_options.cpp).
+  auto udp = config::loadConfigString(
+      "[target]\nfloor_down_mbps = 1000\nmethod = \"udp\"\n[[servers]]\nname = \"u\"\n"
+      "kind = \"udpst\"\nurl = \"udpst://127.0.0.1:25000\"\n",
+      "/etc/uplinkprobe/uplinkprobe.toml", config::Purpose::kTest);
+  ASSERT_TRUE(udp) << udp.error().message;
+  bool budget_seen = false;
+  for (const auto& e : daemon::validate(*udp).errors) {
+    if (e.find("max_mb_ceiling") == std::string::npos) continue;
+    budget_seen = true;
+    EXPECT_TRUE(messageKnown(e)) << e;
+  }
+  EXPECT_TRUE(budget_seen);
   for (const std::vector<std::string>& argv :
        {std::vector<std::string>{"--bogus"}, {"--config"}, {"--json=1"}, {"stray"}}) {
     auto p = parseArgs(argv, {"--json"}, {"--config"});
