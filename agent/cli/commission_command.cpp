@@ -371,17 +371,10 @@ nlohmann::json firstTest(const config::Config& cfg, record::RecordFactory& facto
           .c_str());
   nlohmann::json body;
   if (udp) {
-    auto options = daemon::udpCapacityOptions(cfg, std::nullopt, *udp_server);
-    if (options) {
-      body = measure::runUdpCapacityTest(*options, SystemClock::instance(), &g_cancel)
-                 .toJson(*options);
-    } else {
-      measure::UdpCapacityOptions named;
-      named.server_name = udp_server->name;
-      named.url = udp_server->url;
-      body = measure::UdpCapacityResult{}.toJson(named);
-      body["error"] = {{"kind", "config"}, {"message", options.error().message}};
-    }
+    auto options = daemon::udpCapacityOptionsFor(cfg, udp_server->name);
+    body = options ? measure::runUdpCapacityTest(*options, SystemClock::instance(), &g_cancel)
+                         .toJson(*options)
+                   : daemon::udpNotStartedBody(cfg, udp_server->name, options.error().message);
   } else {
     ProgressView view(stderr);
     auto result = measure::runThroughputTest(

@@ -344,19 +344,9 @@ struct Daemon::Impl {
   // the configuration was checked) give a failed method "udp" record, never a silent skip.
   ThroughputRunner::Job jobFor(const std::string& method) {
     if (method != "udp") return tcpJob(throughputOptionsFromConfig(cfg));
-    auto server = firstUdpstServer(cfg);
-    Result<measure::UdpCapacityOptions> options =
-        server ? udpCapacityOptions(cfg, std::nullopt, *server)
-               : Result<measure::UdpCapacityOptions>(
-                     makeError("config", "no [[servers]] entry with kind = \"udpst\""));
+    auto options = udpCapacityOptionsFor(cfg, "");
     if (options) return udpJob(std::move(*options));
-    measure::UdpCapacityOptions named;
-    if (server) {
-      named.server_name = server->name;
-      named.url = server->url;
-    }
-    nlohmann::json body = measure::UdpCapacityResult{}.toJson(named);
-    body["error"] = {{"kind", "config"}, {"message", options.error().message}};
+    nlohmann::json body = udpNotStartedBody(cfg, "", options.error().message);
     spdlog::error("UDP test not started: {}", options.error().message);
     return [body](const Clock&, const std::atomic<bool>*) { return body; };
   }
@@ -672,14 +662,7 @@ struct Daemon::Impl {
     ThroughputRunner::Job job;
     if (t.udp) {
       // parseVerb() checked that the named server (else some [[servers]] entry) is udpst.
-      std::optional<UdpServerChoice> server = firstUdpstServer(cfg);
-      for (const auto& s : cfg.servers) {
-        if (s.name == t.server && s.kind == "udpst")
-          server = UdpServerChoice{s.name, s.url, s.key_file, s.key_id};
-      }
-      auto options = server ? udpCapacityOptions(cfg, std::nullopt, *server)
-                            : Result<measure::UdpCapacityOptions>(makeError(
-                                  "config", "no [[servers]] entry with kind = \"udpst\""));
+      auto options = udpCapacityOptionsFor(cfg, t.server);
       if (!options) {
         finish(Outcome::refused(Refusal::kFailed, options.error().message));
         return;

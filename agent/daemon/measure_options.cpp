@@ -45,17 +45,26 @@ std::vector<std::string> slotMethods(const std::string& target_method) {
   return {"tcp"};
 }
 
-std::optional<UdpServerChoice> firstUdpstServer(const config::Config& c) {
+std::optional<UdpServerChoice> udpstServer(const config::Config& c, const std::string& name) {
   for (const auto& s : c.servers)
-    if (s.kind == "udpst") return UdpServerChoice{s.name, s.url, s.key_file, s.key_id};
+    if (s.kind == "udpst" && (name.empty() || s.name == name))
+      return UdpServerChoice{s.name, s.url, s.key_file, s.key_id};
   return std::nullopt;
 }
 
+std::optional<UdpServerChoice> firstUdpstServer(const config::Config& c) {
+  return udpstServer(c, "");
+}
+
+namespace {
+// Bytes a UDP test sends per second at `max_mbps`: 5 % above maxBandwidth for the
+// IP/UDP/OB-UDPST headers a sender adds to its payload rate.
+double udpBytesPerSecond(int max_mbps) { return std::max(max_mbps, 1) * 1e6 / 8 * 1.05; }
+}  // namespace
+
 int udpTestSeconds(int max_mbps, double ceiling_mb) {
   constexpr int kProtocolDefault = 10;
-  // 5 % above maxBandwidth for the IP/UDP/OB-UDPST headers a sender adds to its payload rate.
-  const double bytes_per_s = std::max(max_mbps, 1) * 1e6 / 8 * 1.05;
-  const double fits = std::floor(ceiling_mb * 1e6 / bytes_per_s);
+  const double fits = std::floor(ceiling_mb * 1e6 / udpBytesPerSecond(max_mbps));
   if (fits < kMinUdpTestSeconds) return 0;
   return static_cast<int>(std::min<double>(fits, kProtocolDefault));
 }
@@ -84,18 +93,37 @@ Result<measure::UdpCapacityOptions> udpCapacityOptions(const config::Config& c,
   o.max_mbps_down = static_cast<int>(std::clamp(std::ceil(down * 1.2), 1.0, 32767.0));
   o.max_mbps_up = static_cast<int>(std::clamp(std::ceil(up * 1.2), 1.0, 32767.0));
   const double ceiling_mb = c.throughput.max_mb_ceiling;
-  o.seconds = udpTestSeconds(std::max(o.max_mbps_down, o.max_mbps_up), ceiling_mb);
+  const int max_mbps = std::max(o.max_mbps_down, o.max_mbps_up);
+  o.seconds = udpTestSeconds(max_mbps, ceiling_mb);
   if (o.seconds == 0) {
-    const int need = static_cast<int>(std::ceil(std::max(o.max_mbps_down, o.max_mbps_up) * 1e6 / 8 *
-                                                1.05 * kMinUdpTestSeconds / 1e6));
-    return makeError(
-        "budget", std::to_string(static_cast<long long>(ceiling_mb)) +
-                      " MB cannot hold a UDP test: " + std::to_string(kMinUdpTestSeconds) +
-                      " s at " + std::to_string(std::max(o.max_mbps_down, o.max_mbps_up)) +
-                      " Mbit/s needs " + std::to_string(need) +
-                      " MB; raise [throughput] max_mb_ceiling to at least " + std::to_string(need));
+    const std::string need = std::to_string(
+        static_cast<long long>(std::ceil(udpBytesPerSecond(max_mbps) * kMinUdpTestSeconds / 1e6)));
+    return makeError("budget",
+                     std::to_string(static_cast<long long>(ceiling_mb)) +
+                         " MB cannot hold a UDP test: " + std::to_string(kMinUdpTestSeconds) +
+                         " s at " + std::to_string(max_mbps) + " Mbit/s needs " + need +
+                         " MB; raise [throughput] max_mb_ceiling to at least " + need);
   }
   return o;
+}
+
+Result<measure::UdpCapacityOptions> udpCapacityOptionsFor(const config::Config& c,
+                                                          const std::string& server_name) {
+  auto server = udpstServer(c, server_name);
+  if (!server) return makeError("config", "no [[servers]] entry with kind = \"udpst\"");
+  return udpCapacityOptions(c, std::nullopt, *server);
+}
+
+nlohmann::json udpNotStartedBody(const config::Config& c, const std::string& server_name,
+                                 const std::string& message) {
+  measure::UdpCapacityOptions named;
+  if (auto server = udpstServer(c, server_name)) {
+    named.server_name = server->name;
+    named.url = server->url;
+  }
+  nlohmann::json body = measure::UdpCapacityResult{}.toJson(named);
+  body["error"] = {{"kind", "config"}, {"message", message}};
+  return body;
 }
 
 journal::JournalOptions journalOptionsFromConfig(const config::Config& c) {

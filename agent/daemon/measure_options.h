@@ -27,7 +27,9 @@ struct UdpServerChoice {
   std::string key_file;  // udpst's -K format; "" = no authentication
   int key_id = 0;
 };
-// The first [[servers]] kind "udpst" (the one UDP tests use), if any.
+// The [[servers]] kind "udpst" entry named `name` ("" = the first one, which scheduled UDP
+// tests use), if any.
+std::optional<UdpServerChoice> udpstServer(const config::Config& c, const std::string& name);
 std::optional<UdpServerChoice> firstUdpstServer(const config::Config& c);
 // Options of one UDP test, shared by `uplinkprobe test --method udp` and the daemon's
 // scheduled tests: the server's URL and key (the key file is read now), both directions,
@@ -43,6 +45,15 @@ std::optional<UdpServerChoice> firstUdpstServer(const config::Config& c);
 Result<measure::UdpCapacityOptions> udpCapacityOptions(const config::Config& c,
                                                        std::optional<double> target_override,
                                                        const UdpServerChoice& server);
+// udpCapacityOptions() against the udpst server named `server_name` ("" = the first one);
+// Error{"config"} when there is none.
+Result<measure::UdpCapacityOptions> udpCapacityOptionsFor(const config::Config& c,
+                                                          const std::string& server_name);
+// The record body of a UDP test whose options could not be made (its key file went missing
+// since the configuration was checked): method "udp", that server named, error kind
+// "config" with `message` — journaled, never a silent skip.
+nlohmann::json udpNotStartedBody(const config::Config& c, const std::string& server_name,
+                                 const std::string& message);
 // Seconds of a UDP test per direction at `max_mbps` within `ceiling_mb` (10^6 bytes), at most
 // 10; below kMinUdpTestSeconds the budget cannot hold a test (0 is returned).
 inline constexpr int kMinUdpTestSeconds = 5;  // OB-UDPST's shortest testIntTime

@@ -129,7 +129,8 @@ TEST_F(MonitorTest, UpstreamDnsAndLocalOutages) {
     if (!runUntil([&] { return !m.outageOpen(); })) return std::nullopt;
     // A round already in flight when the fault began may be the outage's first bad round:
     // its start is then up to one interval before `broken`.
-    return Bounds{held, secondsSince(broken) + 0.2};
+    const double interval = std::chrono::duration<double>(options().interval).count();
+    return Bounds{held, secondsSince(broken) + interval};
   };
 
   // Upstream: the outside target stops answering; gateway and resolver fine.
