@@ -10,6 +10,7 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <nlohmann/json.hpp>
 #include <regex>
 #include <string>
 #include <vector>
@@ -225,6 +226,75 @@ TEST_F(CommissionTest, WritesConfigMeasuresJournalsAndPublishesCommissionedEvent
   auto [check, check_out] =
       runToEnd({UPLINKPROBE_BIN, "check-config", "--config", config()}, dir_ + "/check");
   EXPECT_EQ(check, 0) << check_out;
+}
+
+// Issue 17: a probe whose [target] method is "udp" is proven with an OB-UDPST test against a
+// real `uplinkprobe-server --udpst-listen` with a key: the summary shows the UDP figures, the
+// journaled record is method "udp", and the `commissioned` event carries its IP capacities
+// (read through record::ipCapacityMbps; a reader of `download` alone would send -1).
+TEST_F(CommissionTest, AUdpMethodProbeIsProvenWithAUdpTest) {
+  writeFile(dir_ + "/udpst.keys", "5,commission-lab-key\n");
+  ChildProcess udpst({UPLINKPROBE_SERVER_BIN, "--listen", "127.0.0.1:0", "--udpst-listen",
+                      "127.0.0.1:0", "--udpst-key-file", dir_ + "/udpst.keys", "--udpst-max-mbps",
+                      "200", "--udpst-max-seconds", "5"},
+                     dir_ + "/udpst.out", dir_ + "/udpst.err");
+  std::smatch m;
+  std::string listening;
+  ASSERT_TRUE(waitFor(
+      [&] {
+        listening = udpst.out();
+        return std::regex_search(listening, m,
+                                 std::regex("udpst listening 127\\.0\\.0\\.1:(\\d+)"));
+      },
+      std::chrono::seconds(10)))
+      << udpst.err();
+  const std::string udp_url = "udpst://127.0.0.1:" + m[1].str();
+  std::string cfg = readFile(config());
+  const std::string tcp_method = "method = \"tcp\"\n";
+  auto at = cfg.find(tcp_method);
+  ASSERT_NE(at, std::string::npos) << cfg;
+  cfg.replace(at, tcp_method.size(), "method = \"udp\"\n");
+  cfg += "\n[[servers]]\nname = \"lab-udp\"\nkind = \"udpst\"\nurl = \"" + udp_url +
+         "\"\nkey_file = \"" + dir_ + "/udpst.keys\"\nkey_id = 5\n";
+  writeFile(config(), cfg);
+
+  ChildProcess sub(
+      {"/usr/bin/mosquitto_sub", "-h", "127.0.0.1", "-p", std::to_string(port_), "-u", "probe",
+       "-P", "s3cret", "-q", "1", "-v", "-C", "1", "-W", "60", "-t", "uplinkprobe/v1/+/+/event"},
+      dir_ + "/sub.out", dir_ + "/sub.err");
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));  // let it subscribe
+  ChildProcess run(commission(dir_ + "/good.pw"), dir_ + "/run.out", dir_ + "/run.err");
+  auto code = run.wait(std::chrono::seconds(90));
+  ASSERT_TRUE(code.has_value()) << "commission did not finish within 90 s";
+  const std::string out = run.out(), err = run.err();
+  EXPECT_TRUE(*code == 0 || *code == 1) << "exit " << *code << "\n" << out << err;
+  EXPECT_NE(err.find("measuring against " + udp_url), std::string::npos) << err;
+  EXPECT_TRUE(std::regex_search(
+      out, std::regex("UDP download: [0-9]+\\.[0-9]{2} Mbps IP capacity \\(loss [0-9.]+ %, "
+                      "[1-9][0-9]* sub-intervals\\)")))
+      << out << err;
+  EXPECT_NE(out.find("UDP upload: "), std::string::npos) << out;
+  EXPECT_NE(out.find("records delivered (PUBACK)"), std::string::npos) << out << err;
+
+  auto [records, records_out] =
+      runToEnd({UPLINKPROBE_BIN, "records", "--kind", "throughput", "--json", "--config", config()},
+               dir_ + "/records");
+  ASSERT_EQ(records, 0) << readFile(dir_ + "/records.err");
+  const auto rec = nlohmann::json::parse(records_out.substr(0, records_out.find('\n')));
+  EXPECT_EQ(rec.value("method", ""), "udp") << records_out;
+  EXPECT_GT(rec["udp"]["download"].value("ip_capacity_mbps", 0.0), 0) << records_out;
+  EXPECT_TRUE(rec["download"].is_null()) << records_out;
+  EXPECT_NE(records_out.find("\"trigger\":\"commission\""), std::string::npos) << records_out;
+
+  ASSERT_TRUE(sub.wait(std::chrono::seconds(30)).has_value());
+  const std::string got = sub.out();
+  EXPECT_NE(got.find("\"event\":\"commissioned\""), std::string::npos) << got;
+  std::smatch down;
+  ASSERT_TRUE(std::regex_search(got, down, std::regex("\"download_mbps\":([-0-9.e+]+)"))) << got;
+  EXPECT_GT(std::stod(down[1].str()), 0) << got;
+  std::smatch up;
+  ASSERT_TRUE(std::regex_search(got, up, std::regex("\"upload_mbps\":([-0-9.e+]+)"))) << got;
+  EXPECT_GT(std::stod(up[1].str()), 0) << got;
 }
 
 // Issue 13: a log line landed inside the receipt. The mqtt client logs while commission
