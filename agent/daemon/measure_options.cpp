@@ -78,6 +78,7 @@ Result<measure::UdpCapacityOptions> udpCapacityOptions(const config::Config& c,
   if (!measure::parseUdpstUrl(server.url, o.host, o.port))
     return makeError("url", "\"" + server.url + "\": expected udpst://HOST[:PORT]");
   o.url = server.url;
+  o.wan_interface = c.throughput.wan_interface;
   if (!server.key_file.empty()) {
     auto keys = udpst::KeyTable::load(server.key_file);
     if (!keys) return makeError("config", keys.error().message);

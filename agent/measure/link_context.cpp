@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "platform/default_route.h"
+
 namespace uplinkprobe::measure {
 
 namespace {
@@ -28,6 +30,20 @@ std::optional<double> crossTrafficBps(const std::optional<platform::NetdevCounte
 
 bool isClientLimited(std::optional<double> engine_thread_cpu_pct) {
   return engine_thread_cpu_pct && *engine_thread_cpu_pct >= kClientLimitedThreadPct;
+}
+
+std::string wanInterface(const std::string& configured, int ip_family) {
+  if (!configured.empty()) return configured;
+  if (ip_family != 6) {
+    if (auto r = platform::defaultRoute(4)) return r->interface;
+  }
+  if (auto r = platform::defaultRoute(6)) return r->interface;
+  return "";
+}
+
+int boundByNicSpeed(int wanted_mbps, std::optional<int> nic_speed_mbps) {
+  if (!nic_speed_mbps || *nic_speed_mbps <= 0) return wanted_mbps;
+  return std::min(wanted_mbps, *nic_speed_mbps);
 }
 
 }  // namespace uplinkprobe::measure

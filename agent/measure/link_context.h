@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 
 #include "platform/netdev_counters.h"
 
@@ -30,5 +31,14 @@ std::optional<double> crossTrafficBps(const std::optional<platform::NetdevCounte
 // room for the poll wake-ups that a saturated single thread still spends waiting.
 constexpr double kClientLimitedThreadPct = 85.0;
 bool isClientLimited(std::optional<double> engine_thread_cpu_pct);
+
+// The interface a test's traffic leaves by: `configured` ([throughput] wan_interface) when
+// set, else the default route's (IPv4 first unless ip_family is 6); "" when there is none.
+std::string wanInterface(const std::string& configured, int ip_family);
+
+// maxBandwidth to ask a UDP capacity server for: `wanted`, but never above the NIC's link
+// speed when that is known — a 100 Mbit port carries no more whatever the contract says, and
+// every Mbit asked above it is load the server would send only to have it dropped.
+int boundByNicSpeed(int wanted_mbps, std::optional<int> nic_speed_mbps);
 
 }  // namespace uplinkprobe::measure

@@ -33,15 +33,6 @@ bool isServerFailure(const Error& e) {
          e.kind == "protocol";
 }
 
-std::string wanInterface(const ThroughputOptions& o) {
-  if (!o.wan_interface.empty()) return o.wan_interface;
-  if (o.ip_family != 6) {
-    if (auto r = platform::defaultRoute(4)) return r->interface;
-  }
-  if (auto r = platform::defaultRoute(6)) return r->interface;
-  return "";
-}
-
 ControllerConfig controllerConfig(const ThroughputOptions& o) {
   ControllerConfig c;
   c.max_seconds = std::clamp(o.max_seconds, 1.0, 60.0);
@@ -57,7 +48,7 @@ ControllerConfig controllerConfig(const ThroughputOptions& o) {
 ThroughputResult runThroughputTest(const ThroughputOptions& options, const Clock& clock,
                                    const ProgressFn& progress, const std::atomic<bool>* cancel) {
   ThroughputResult res;
-  res.wan_interface = wanInterface(options);
+  res.wan_interface = wanInterface(options.wan_interface, options.ip_family);
   if (!res.wan_interface.empty()) res.nic_speed_mbps = platform::nicSpeedMbps(res.wan_interface);
 
   if (options.servers.empty()) {

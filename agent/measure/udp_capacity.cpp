@@ -4,6 +4,8 @@
 #include <cmath>
 #include <limits>
 
+#include "agent/measure/link_context.h"
+#include "platform/nic_speed.h"
 #include "udpst/receiver_tracker.h"
 
 namespace uplinkprobe::measure {
@@ -139,8 +141,9 @@ nlohmann::json UdpCapacityResult::toJson(const UdpCapacityOptions& o) const {
                  {"ip", nullptr},         {"ip_family", nullptr}, {"public_ip", nullptr}};
   j["servers_tried"] = nlohmann::json::array();
   j["cross_traffic_mbps"] = nullptr;
-  j["wan_interface"] = nullptr;
-  j["nic_speed_mbps"] = nullptr;
+  j["wan_interface"] =
+      wan_interface.empty() ? nlohmann::json(nullptr) : nlohmann::json(wan_interface);
+  j["nic_speed_mbps"] = nic_speed_mbps ? nlohmann::json(*nic_speed_mbps) : nlohmann::json(nullptr);
   j["cpu_pct"] = nullptr;
   j["engine_cpu_pct"] = nullptr;
   j["client_limited"] = false;
@@ -159,6 +162,8 @@ nlohmann::json UdpCapacityResult::toJson(const UdpCapacityOptions& o) const {
 UdpCapacityResult runUdpCapacityTest(const UdpCapacityOptions& o, const Clock& clock,
                                      const std::atomic<bool>* cancel) {
   UdpCapacityResult out;
+  out.wan_interface = wanInterface(o.wan_interface, 0);
+  if (!out.wan_interface.empty()) out.nic_speed_mbps = platform::nicSpeedMbps(out.wan_interface);
   udpst::ClientOptions c;
   c.host = o.host;
   c.port = o.port;
@@ -168,12 +173,12 @@ UdpCapacityResult runUdpCapacityTest(const UdpCapacityOptions& o, const Clock& c
   c.key_id = o.key_id;
   if (o.download && !(cancel && cancel->load())) {
     c.upstream = false;
-    c.max_mbps = o.max_mbps_down;
+    c.max_mbps = boundByNicSpeed(o.max_mbps_down, out.nic_speed_mbps);
     out.download = summarise(udpst::runClientTest(c, clock, cancel));
   }
   if (o.upload && !(cancel && cancel->load())) {
     c.upstream = true;
-    c.max_mbps = o.max_mbps_up;
+    c.max_mbps = boundByNicSpeed(o.max_mbps_up, out.nic_speed_mbps);
     out.upload = summarise(udpst::runClientTest(c, clock, cancel));
   }
   return out;

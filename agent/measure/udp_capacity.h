@@ -27,12 +27,15 @@ struct UdpCapacityOptions {
   std::uint16_t port = udpst::kDefaultControlPort;
   bool download = true;
   bool upload = true;
-  int max_mbps_down = 1000;  // maxBandwidth asked per direction
+  // maxBandwidth asked per direction; runUdpCapacityTest lowers it to the NIC link speed when
+  // that is known (boundByNicSpeed).
+  int max_mbps_down = 1000;
   int max_mbps_up = 1000;
   int seconds = 10;
   std::uint8_t algorithm = udpst::kAlgorithmB;  // see docs/udp-capacity.md "Open"
   std::optional<std::string> key;
   std::uint8_t key_id = 0;
+  std::string wan_interface;  // "" = interface of the default route
 };
 
 struct UdpDirectionResult {
@@ -58,6 +61,8 @@ bool parseUdpstUrl(const std::string& url, std::string& host, std::uint16_t& por
 
 struct UdpCapacityResult {
   std::optional<UdpDirectionResult> download, upload;
+  std::string wan_interface;          // "" when unknown
+  std::optional<int> nic_speed_mbps;  // its link speed: bounds the maxBandwidth asked
   // A full throughput record body (kind "throughput" fields, TCP directions null).
   nlohmann::json toJson(const UdpCapacityOptions& o) const;
   std::uint64_t bytesTotal() const;

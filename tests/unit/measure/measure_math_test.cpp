@@ -80,6 +80,17 @@ TEST(LinkContext, ClientLimitedThreshold) {
   EXPECT_FALSE(isClientLimited(std::nullopt));
 }
 
+// Issue 17: a UDP capacity test asks at most the NIC's link speed (a 200 Mbit contract behind a
+// 100 Mbit port asks 100, not 240); unknown or nonsense speeds leave the target's figure.
+TEST(LinkContext, UdpMaxBandwidthIsBoundedByTheNicSpeed) {
+  EXPECT_EQ(boundByNicSpeed(240, 100), 100);
+  EXPECT_EQ(boundByNicSpeed(120, 1000), 120);
+  EXPECT_EQ(boundByNicSpeed(240, std::nullopt), 240);
+  EXPECT_EQ(boundByNicSpeed(240, 0), 240);
+  EXPECT_EQ(boundByNicSpeed(240, -1), 240);
+  EXPECT_EQ(wanInterface("eth1", 4), "eth1");  // [throughput] wan_interface wins
+}
+
 TEST(Endpoints, LibrespeedAndHttpKinds) {
   auto l = endpointsFor(spec("a", "librespeed", "http://127.0.0.1:8080", "", ""));
   ASSERT_TRUE(l.ok());

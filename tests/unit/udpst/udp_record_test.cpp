@@ -48,6 +48,8 @@ TEST(UdpRecord, ValidUnderTheContractAndJudgedOnUdpCapacity) {
   measure::UdpCapacityOptions o;
   o.server_name = "lab";
   o.url = "udpst://198.18.2.2:24601";
+  result.wan_interface = "eth0";
+  result.nic_speed_mbps = 100;
 
   ASSERT_TRUE(result.download.has_value());
   EXPECT_DOUBLE_EQ(result.download->ip_capacity_mbps, 10.0);  // 1000 × 1250 B × 8 / 1 s
@@ -80,6 +82,8 @@ TEST(UdpRecord, ValidUnderTheContractAndJudgedOnUdpCapacity) {
   EXPECT_EQ(wire["udp"]["download"]["sub_intervals"].size(), 2u);
   EXPECT_EQ(wire["udp"]["upload"]["error"]["kind"], "auth");
   EXPECT_EQ(wire["server"]["kind"], "udpst");
+  EXPECT_EQ(wire["wan_interface"], "eth0");  // the port the asked maxBandwidth was bounded by
+  EXPECT_EQ(wire["nic_speed_mbps"], 100);
   EXPECT_EQ(wire["verdict"]["measured_mbps"], 10.0);
   EXPECT_EQ(wire["verdict"]["meets_target"], true);
 
