@@ -10,6 +10,8 @@ constexpr int kRetryThreshAlgoC = 5;
 
 RateAdjuster::RateAdjuster(const RateParams& params) : p_(params) {
   p_.max_index = std::clamp(p_.max_index, 0, p_.table_size - 1);
+  search_max_ = std::min(p_.table_size - 1,
+                         2 * p_.max_index + kHsDeltaBackup * std::max(p_.high_speed_delta, 1));
   if (p_.sr_index_conf != kSrIndexAuto && p_.sr_index_is_start) index_ = p_.sr_index_conf;
   index_ = std::min(index_, p_.max_index);
 }
@@ -94,8 +96,8 @@ int RateAdjuster::adjust(const TrialFeedback& fb) {
       }
     }
   }
-  index_ = std::clamp(index_, 0, p_.max_index);
-  return index_;
+  index_ = std::clamp(index_, 0, search_max_);
+  return index();
 }
 
 }  // namespace uplinkprobe::udpst

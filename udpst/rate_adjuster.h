@@ -5,11 +5,19 @@
 // when not ignored) above seqErrThresh, or delay variation above upperThresh, mean congestion;
 // both under their low marks mean room to grow.
 // Our addition (the reference has it only as the compile-time RATE_LIMITING test option): the
-// index never exceeds `max_index`, the row covering the client's granted maxBandwidth — a
-// client cannot make the server send faster than it was allowed at setup.
+// row *sent* never exceeds `max_index`, the row covering the client's granted maxBandwidth — a
+// client cannot make the server send faster than it was allowed at setup. The search itself
+// runs as the reference's, up to 2 × max_index (+ one back-off): capping the search index
+// instead (sessions 5-8) made Type C's doubling land on the cap rather than beyond it, which
+// changed its retry rhythm so that it never held a whole sub-interval near the link rate —
+// Type C read 2-13 % low on our server and right on the reference's, with the same client
+// (bench/lab/udpst_servers.sh, docs/udp-capacity.md). The bound keeps the search from
+// running far above the cap on a link faster than the grant, whence it would need
+// hundreds of trial intervals to come back down.
 // Thread-safety: none; one instance per test, used on one strand.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 
 #include "udpst/protocol.h"
@@ -48,12 +56,16 @@ struct TrialFeedback {
 class RateAdjuster {
  public:
   explicit RateAdjuster(const RateParams& params);
-  // Applies one trial interval's feedback; returns the new row index.
+  // Applies one trial interval's feedback; returns the row to send (index()).
   int adjust(const TrialFeedback& fb);
-  int index() const { return index_; }
+  // The row to send: the search's row, never above max_index.
+  int index() const { return std::min(index_, p_.max_index); }
+  // Where the rate search is (may be above max_index).
+  int searchIndex() const { return index_; }
 
  private:
   RateParams p_;
+  int search_max_ = 0;
   int index_ = 0;
   int slow_adj_count_ = 0;
   bool algo_c_update_ = false;

@@ -3,6 +3,7 @@
 // and the receiver's counters and sub-intervals with a ManualClock.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 
 #include "common/clock.h"
@@ -105,8 +106,28 @@ TEST(UdpstRateAdjuster, NeverAboveTheGrantedRow) {
   RateParams p = params(kAlgorithmC);
   p.max_index = 30;
   RateAdjuster r(p);
-  for (int i = 0; i < 100; ++i) r.adjust(clean());
+  for (int i = 0; i < 100; ++i) EXPECT_LE(r.adjust(clean()), 30);
   EXPECT_EQ(r.index(), 30);
+  EXPECT_EQ(r.searchIndex(), 90);  // the search stops at 2 × 30 + one back-off (3 × 10)
+}
+
+// The grant caps what is sent, not where the search goes: below twice the grant the search
+// is the reference's row for row. A Type C that reaches the link (row 50 here) and is
+// granted 61 rows jumps 36 -> 72 as the reference does, not 36 -> 61 — landing on the cap
+// changed Type C's retry rhythm and made it read 2-13 % low on shaped links.
+TEST(UdpstRateAdjuster, TheSearchRunsAsTheReferenceBelowTwiceTheGrant) {
+  RateParams capped = params(kAlgorithmC);
+  capped.max_index = 61;
+  RateAdjuster ours(capped);
+  RateAdjuster reference(params(kAlgorithmC));
+  for (int trial = 0; trial < 400; ++trial) {
+    // A 50-row link: loss above it, clean below (what the sender's rate did last trial).
+    const TrialFeedback fb = reference.searchIndex() > 50 ? congested() : clean();
+    const int sent = ours.adjust(fb);
+    reference.adjust(fb);
+    ASSERT_EQ(ours.searchIndex(), reference.searchIndex()) << "trial " << trial;
+    ASSERT_EQ(sent, std::min(reference.searchIndex(), 61)) << "trial " << trial;
+  }
 }
 
 TEST(UdpstRateAdjuster, LossIgnoresReorderingByDefault) {
