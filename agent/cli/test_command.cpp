@@ -88,9 +88,9 @@ int udpTest(const config::Config& cfg, const ParsedArgs& a, std::optional<double
 }  // namespace
 
 int testCommand(const Args& args) {
-  auto parsed =
-      parseArgs(args, {"--json", "--download-only", "--upload-only"},
-                {"--config", "--server", "--target", "--method", "--key-file", "--key-id"});
+  auto parsed = parseArgs(args, {"--json", "--download-only", "--upload-only"},
+                          {"--config", "--server", "--target", "--method", "--key-file", "--key-id",
+                           "--udp-algorithm"});
   if (!parsed) return usage(parsed.error().message);
   const auto& a = *parsed;
   if (a.has("--download-only") && a.has("--upload-only"))
@@ -122,6 +122,7 @@ int testCommand(const Args& args) {
     target = v;
   }
   if (method == "udp") return udpTest(cfg, a, target, config_path);
+  if (a.get("--udp-algorithm")) return usage(tr("--udp-algorithm needs --method udp"));
   if (auto url = a.get("--server")) {
     if (url->rfind("http://", 0) != 0 && url->rfind("https://", 0) != 0)
       return usage(std::string("--server: ") +
@@ -197,6 +198,16 @@ int udpTest(const config::Config& cfg, const ParsedArgs& a, std::optional<double
     return kExitBadConfig;
   }
   measure::UdpCapacityOptions o = std::move(*made);
+  // The load-rate search the server runs: B (TR-471's default, what scheduled tests use) or C
+  // ("multiply and retry", faster to the top on fast links).
+  if (auto algorithm = a.get("--udp-algorithm")) {
+    if (*algorithm == "B" || *algorithm == "b")
+      o.algorithm = udpst::kAlgorithmB;
+    else if (*algorithm == "C" || *algorithm == "c")
+      o.algorithm = udpst::kAlgorithmC;
+    else
+      return usage(std::string("--udp-algorithm: ") + tr("expected B or C"));
+  }
   o.download = !a.has("--upload-only");
   o.upload = !a.has("--download-only");
   const bool json = a.has("--json");

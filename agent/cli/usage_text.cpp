@@ -44,6 +44,7 @@ std::string commandUsage(const std::string& c) {
         "  --method udp UDP IP capacity (BBF TR-471, OB-UDPST) against\n"
         "               --server udpst://HOST[:PORT] (udpst or uplinkprobe-server)\n"
         "  --key-file F --key-id N  the server's key (udpst's key file format)\n"
+        "  --udp-algorithm B|C  the server's rate search: B (TR-471's default) or C\n"
         "  --json       print the record, one JSON line\n"
         "  exit 0 PASS, 1 BELOW TARGET, 2 ERROR, 130 cancelled (Ctrl-C)\n");
   if (c == "run")

@@ -59,6 +59,17 @@ class Catalog(unittest.TestCase):
                 for line in zh[mid].split("\n"):
                     self.assertLessEqual(width(line), 80, line)
 
+    def test_usage_texts_list_the_same_options_once(self):
+        # A usage text's translation once carried a second copy of its older lines, so
+        # `LANG=zh_CN.UTF-8 uplinkprobe test --help` listed --config, --server, … twice.
+        zh = parse_po(os.path.join(SRC, "po/zh_CN.po"))
+        option_lines = re.compile(r"^\s+(--[a-z][a-z0-9-]*)", re.M)
+        for mid in self.extract():
+            if mid not in zh or not option_lines.search(mid):
+                continue
+            with self.subTest(msgid=mid[:60]):
+                self.assertEqual(option_lines.findall(mid), option_lines.findall(zh[mid]))
+
     def test_template_is_current(self):
         self.assertEqual(set(self.extract()), set(parse_po(os.path.join(SRC, "po/uplinkprobe.pot"))),
                          "regenerate po/uplinkprobe.pot (command in po/zh_CN.po)")
