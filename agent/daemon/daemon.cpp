@@ -203,7 +203,8 @@ struct Daemon::Impl {
       return std::nullopt;
     }
     spdlog::info("record {} seq {}{}", kind, stored->seq, stored->durable ? "" : " (memory only)");
-    for (auto& l : listeners) l(*stored);
+    const auto parsed = nlohmann::json::parse(stored->json, nullptr, false);
+    for (auto& l : listeners) l(*stored, parsed);
     return *stored;
   }
 
@@ -419,7 +420,9 @@ struct Daemon::Impl {
     o.status = info;
     o.replay_per_second = cfg.mqtt.replay_per_second;
     pump = std::make_unique<publish::DeliveryPump>(*journal, *publisher, clock, o);
-    listeners.push_back([this](const journal::StoredRecord& r) { pump->onRecordAppended(r); });
+    listeners.push_back([this](const journal::StoredRecord& r, const nlohmann::json&) {
+      pump->onRecordAppended(r);
+    });
     armDelivery();
   }
 
@@ -438,8 +441,7 @@ struct Daemon::Impl {
   void startAlerts() {
     alerts = std::make_unique<verdict::AlertEngine>(verdict::alertRulesFromConfig(cfg.alert));
     auto missing = alerts->rebuild(*journal);
-    listeners.push_back([this](const journal::StoredRecord& r) {
-      auto j = nlohmann::json::parse(r.json, nullptr, false);
+    listeners.push_back([this](const journal::StoredRecord& r, const nlohmann::json& j) {
       if (!j.is_object()) return;
       for (auto& body : alerts->onRecord(j)) emit("alert", std::move(body));
       if (r.kind == "alert") emit("alert_state", alerts->state());
@@ -800,9 +802,8 @@ int Daemon::run() {
   d.waitSignals();
   d.armTestTimer();
   d.armHeartbeat();
-  d.listeners.push_back([&d](const journal::StoredRecord& r) {
+  d.listeners.push_back([&d](const journal::StoredRecord& r, const nlohmann::json& j) {
     if (r.kind != "throughput") return;
-    auto j = nlohmann::json::parse(r.json, nullptr, false);
     if (j.is_object()) d.last_test_summary = daemon::testSummary(j);
     d.writeStatus(true, false);
   });

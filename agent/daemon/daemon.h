@@ -14,13 +14,17 @@
 #include <memory>
 #include <string>
 
+#include <nlohmann/json.hpp>
 #include "agent/config/config.h"
 #include "agent/journal/journal.h"
 
 namespace uplinkprobe::daemon {
 
-// Called on the loop after each record is journaled (MQTT delivery, alerts, tests).
-using JournaledListener = std::function<void(const journal::StoredRecord&)>;
+// Called on the loop after each record is journaled (MQTT delivery, alerts, tests), with the
+// stored bytes and those bytes parsed once for every listener (a non-object when they do not
+// parse, which the journal never writes).
+using JournaledListener =
+    std::function<void(const journal::StoredRecord&, const nlohmann::json& record)>;
 
 class Daemon {
  public:
