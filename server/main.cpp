@@ -1,9 +1,12 @@
 // uplinkprobe-server: parse the command line, bind, serve. The routes are in up_server, the
 // HTTP core in up_http.
+#include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <exception>
+#include <functional>
 #include <memory>
+#include <string>
 #include <thread>
 
 #include "common/version.h"
@@ -89,13 +92,35 @@ int main(int argc, char** argv) {
     for (const auto& addr : *bound) std::printf("listening %s\n", addr.c_str());
     if (udpst_bound) std::printf("udpst listening %s\n", udpst_bound->c_str());
     std::fflush(stdout);
+    // The udpst counters go to the log every minute they changed (refusals and replays are
+    // what an operator looks for when a key leaked or someone probes the port) and at stop.
+    asio::steady_timer counters_timer(udpst_io);
+    std::string counters_said;
+    std::function<void()> sayCounters = [&] {
+      counters_timer.expires_after(std::chrono::minutes(1));
+      counters_timer.async_wait([&](const asio::error_code& ec) {
+        if (ec) return;
+        std::string line = countersLine(udpst->counters());
+        if (line != counters_said) {
+          std::printf("%s\n", line.c_str());
+          std::fflush(stdout);
+          counters_said = std::move(line);
+        }
+        sayCounters();
+      });
+    };
     std::thread udpst_thread;
-    if (udpst) udpst_thread = std::thread([&udpst_io] { udpst_io.run(); });
+    if (udpst) {
+      sayCounters();
+      udpst_thread = std::thread([&udpst_io] { udpst_io.run(); });
+    }
     auto st = server.run();
     if (udpst) {
       udpst_io.stop();
       udpst_thread.join();
       udpst->stop();  // the io_context no longer runs: closes the sockets from this thread
+      std::printf("%s\n", countersLine(udpst->counters()).c_str());
+      std::fflush(stdout);
     }
     if (!st) {
       std::fprintf(stderr, "uplinkprobe-server: %s\n", st.error().message.c_str());

@@ -75,6 +75,13 @@ Result<std::string> UdpstServer::bind() {
                       : fmt::format("{}:{}", local.address().to_string(), local.port());
 }
 
+std::string countersLine(const UdpstCounters& c) {
+  return "udpst: accepted " + std::to_string(c.accepted.load()) + ", completed " +
+         std::to_string(c.completed.load()) + ", refused " + std::to_string(c.refused.load()) +
+         ", replayed " + std::to_string(c.replayed.load()) + ", repeated " +
+         std::to_string(c.repeated.load());
+}
+
 void UdpstServer::start() { receiveControl(); }
 
 void UdpstServer::stop() {

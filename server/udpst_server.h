@@ -4,15 +4,16 @@
 // - a key table is required unless the operator passed --udpst-no-auth (labs); a setup
 //   request without authentication, with a wrong key, outside ±5 s, or repeating a
 //   (keyId, authUnixTime, digest) already seen is refused (AUTHREQ / AUTHFAIL / AUTHTIME);
-// - maxBandwidth is required and capped per client (CAPEXC above max_mbps); the rate search
-//   never goes above the granted row; duration is capped at max_seconds;
+// - maxBandwidth is required and capped per client (CAPEXC above max_mbps); the row sent
+//   never goes above the granted row (rate_adjuster.h); duration is capped at max_seconds;
 // - at most max_tests_per_address tests per client address and max_tests in all (CONNFAIL),
 //   and the granted bandwidth of all running tests stays within total_mbps (CAPEXC);
 // - load goes only to the address and port that sent an authenticated activation to the
 //   test port handed out (the test socket is connected to it; activations from another IP
 //   than the setup's are ignored), and a test port that gets no activation in 3 s is closed;
 // - a test ends when the peer's PDUs stop for 3 s (watchdog).
-// Refusals and accepted tests are counted (counters()).
+// Refusals and accepted tests are counted (counters()); `uplinkprobe-server` prints them
+// (countersLine()) every minute they changed and when it stops, for the operator's log.
 // Thread-safety: runs on the given io_context, one thread; counters() from any thread.
 #pragma once
 
@@ -54,6 +55,9 @@ struct UdpstCounters {
   std::atomic<std::uint64_t> completed{0};
   std::atomic<std::uint64_t> repeated{0};  // setup requests answered again (answer lost)
 };
+
+// "udpst: accepted A, completed C, refused R, replayed P, repeated Q" (a snapshot).
+std::string countersLine(const UdpstCounters& c);
 
 class UdpstServer {
  public:

@@ -89,5 +89,22 @@ TEST_F(UdpTestCommand, AWrongAlgorithmOrATcpTestWithOneIsAUsageError) {
       << testing::readFile(path("tcp.err"));
 }
 
+// The server's counters reach the operator's log: at stop it prints what it accepted and
+// refused (a client with a key the server does not hold is refused, not served).
+TEST_F(UdpTestCommand, TheServerSaysItsCountersWhenItStops) {
+  testing::writeFile(path("other.keys"), "9,not-the-servers-key\n");
+  auto args = udpTest({});
+  args[7] = path("other.keys");  // --key-file
+  auto [refused, refused_out] = runToEnd(args, path("refused"), 60s);
+  EXPECT_EQ(refused, 2) << refused_out;
+  auto [code, out] = runToEnd(udpTest({}), path("served"), 60s);
+  EXPECT_TRUE(code == 0 || code == 1) << out;
+  server_->signal(SIGTERM);
+  ASSERT_TRUE(server_->wait(10s).has_value());
+  EXPECT_NE(server_->out().find("udpst: accepted 1, completed 1, refused 1, replayed 0"),
+            std::string::npos)
+      << server_->out() << server_->err();
+}
+
 }  // namespace
 }  // namespace uplinkprobe
