@@ -94,6 +94,25 @@ class CommissionTest : public ::testing::Test {
   }
 
   std::string config() const { return dir_ + "/uplinkprobe.toml"; }
+
+  // Starts a subscriber on the event topic (before commission, so that it sees the
+  // `commissioned` event), runs commission with the good password to its end and checks it
+  // commissioned: exit 0 or 1, either way (loopback speed is not what these tests are
+  // about). Its stdout and stderr are left in out_ and err_.
+  void commissionWatchingEvents(std::unique_ptr<ChildProcess>& sub) {
+    sub = std::make_unique<ChildProcess>(
+        std::vector<std::string>{"/usr/bin/mosquitto_sub", "-h", "127.0.0.1", "-p",
+                                 std::to_string(port_), "-u", "probe", "-P", "s3cret", "-q", "1",
+                                 "-v", "-C", "1", "-W", "60", "-t", "uplinkprobe/v1/+/+/event"},
+        dir_ + "/sub.out", dir_ + "/sub.err");
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));  // let it subscribe
+    ChildProcess run(commission(dir_ + "/good.pw"), dir_ + "/run.out", dir_ + "/run.err");
+    auto code = run.wait(std::chrono::seconds(90));
+    ASSERT_TRUE(code.has_value()) << "commission did not finish within 90 s";
+    out_ = run.out();
+    err_ = run.err();
+    EXPECT_TRUE(*code == 0 || *code == 1) << "exit " << *code << "\n" << out_ << err_;
+  }
   std::vector<std::string> commission(const std::string& password_file) const {
     return {UPLINKPROBE_BIN,
             "commission",
@@ -128,24 +147,16 @@ class CommissionTest : public ::testing::Test {
   }
 
   std::string dir_;
+  std::string out_, err_;  // of the last commissionWatchingEvents()
   int port_ = 0;
   std::unique_ptr<ChildProcess> broker_;
   std::unique_ptr<uplinkprobe::server::testing::ServerProcess> server_;
 };
 
 TEST_F(CommissionTest, WritesConfigMeasuresJournalsAndPublishesCommissionedEvent) {
-  ChildProcess sub(
-      {"/usr/bin/mosquitto_sub", "-h", "127.0.0.1", "-p", std::to_string(port_), "-u", "probe",
-       "-P", "s3cret", "-q", "1", "-v", "-C", "1", "-W", "60", "-t", "uplinkprobe/v1/+/+/event"},
-      dir_ + "/sub.out", dir_ + "/sub.err");
-  std::this_thread::sleep_for(std::chrono::milliseconds(500));  // let it subscribe
-
-  ChildProcess run(commission(dir_ + "/good.pw"), dir_ + "/run.out", dir_ + "/run.err");
-  auto code = run.wait(std::chrono::seconds(90));
-  ASSERT_TRUE(code.has_value()) << "commission did not finish within 90 s";
-  const std::string out = run.out(), err = run.err();
-  // 0 or 1: commissioned either way (loopback speed is not what this test is about).
-  EXPECT_TRUE(*code == 0 || *code == 1) << "exit " << *code << "\n" << out << err;
+  std::unique_ptr<ChildProcess> sub;
+  ASSERT_NO_FATAL_FAILURE(commissionWatchingEvents(sub));
+  const std::string &out = out_, &err = err_;
 
   EXPECT_NE(out.find("=== uplinkprobe commissioning receipt ==="), std::string::npos) << out;
   EXPECT_NE(out.find("school:     Nanhu Primary (220102-0042), Changchun / Nanguan"),
@@ -159,8 +170,8 @@ TEST_F(CommissionTest, WritesConfigMeasuresJournalsAndPublishesCommissionedEvent
   EXPECT_NE(out.find("journal:    " + dir_ + "/state seq 1-2"), std::string::npos) << out;
   EXPECT_NE(out.find("clock "), std::string::npos) << out;
 
-  ASSERT_TRUE(sub.wait(std::chrono::seconds(30)).has_value());
-  const std::string got = sub.out();
+  ASSERT_TRUE(sub->wait(std::chrono::seconds(30)).has_value());
+  const std::string got = sub->out();
   EXPECT_NE(got.find("uplinkprobe/v1/220102-0042/jl-0042-p1/event "), std::string::npos) << got;
   EXPECT_NE(got.find("\"event\":\"commissioned\""), std::string::npos) << got;
   // The commissioning journal is the daemon's: its id names the journal (issue 9).
@@ -258,16 +269,9 @@ TEST_F(CommissionTest, AUdpMethodProbeIsProvenWithAUdpTest) {
          "\"\nkey_file = \"" + dir_ + "/udpst.keys\"\nkey_id = 5\n";
   writeFile(config(), cfg);
 
-  ChildProcess sub(
-      {"/usr/bin/mosquitto_sub", "-h", "127.0.0.1", "-p", std::to_string(port_), "-u", "probe",
-       "-P", "s3cret", "-q", "1", "-v", "-C", "1", "-W", "60", "-t", "uplinkprobe/v1/+/+/event"},
-      dir_ + "/sub.out", dir_ + "/sub.err");
-  std::this_thread::sleep_for(std::chrono::milliseconds(500));  // let it subscribe
-  ChildProcess run(commission(dir_ + "/good.pw"), dir_ + "/run.out", dir_ + "/run.err");
-  auto code = run.wait(std::chrono::seconds(90));
-  ASSERT_TRUE(code.has_value()) << "commission did not finish within 90 s";
-  const std::string out = run.out(), err = run.err();
-  EXPECT_TRUE(*code == 0 || *code == 1) << "exit " << *code << "\n" << out << err;
+  std::unique_ptr<ChildProcess> sub;
+  ASSERT_NO_FATAL_FAILURE(commissionWatchingEvents(sub));
+  const std::string &out = out_, &err = err_;
   EXPECT_NE(err.find("measuring against " + udp_url), std::string::npos) << err;
   EXPECT_TRUE(std::regex_search(
       out, std::regex("UDP download: [0-9]+\\.[0-9]{2} Mbps IP capacity \\(loss [0-9.]+ %, "
@@ -286,8 +290,8 @@ TEST_F(CommissionTest, AUdpMethodProbeIsProvenWithAUdpTest) {
   EXPECT_TRUE(rec["download"].is_null()) << records_out;
   EXPECT_NE(records_out.find("\"trigger\":\"commission\""), std::string::npos) << records_out;
 
-  ASSERT_TRUE(sub.wait(std::chrono::seconds(30)).has_value());
-  const std::string got = sub.out();
+  ASSERT_TRUE(sub->wait(std::chrono::seconds(30)).has_value());
+  const std::string got = sub->out();
   EXPECT_NE(got.find("\"event\":\"commissioned\""), std::string::npos) << got;
   std::smatch down;
   ASSERT_TRUE(std::regex_search(got, down, std::regex("\"download_mbps\":([-0-9.e+]+)"))) << got;
