@@ -9,17 +9,12 @@
 #include "agent/config/config_loader.h"
 #include "agent/control/config_change.h"
 #include "agent/control/verbs.h"
+#include "tests/support/server_config.h"
 
 namespace uplinkprobe::control {
 namespace {
 
-config::ServerConfig librespeedServer(const std::string& name, const std::string& url) {
-  config::ServerConfig s;
-  s.name = name;
-  s.kind = "librespeed";
-  s.url = url;
-  return s;
-}
+using uplinkprobe::testing::librespeedServer;
 
 config::Config cfgWithServers() {
   config::Config c;
