@@ -103,7 +103,9 @@ class Journal {
   // that has none yet (written before journal ids existed and not opened read-write since).
   // (Not pure: test doubles that never assign ids need not implement it.)
   virtual std::string journalId() const { return ""; }
-  // Highest seq assigned so far (0 = none).
+  // Highest seq assigned so far (0 = none). A read-only view that cannot read its newest
+  // records says at least the first of them, never only the last it could read
+  // (read_only_journal.h).
   virtual uint64_t lastSeq() const = 0;
   // Every record with seq <= deliveredSeq() was acknowledged by the broker.
   virtual uint64_t deliveredSeq() const = 0;

@@ -151,10 +151,23 @@ uint64_t ReadOnlyJournal::lastSeq() const {
     const auto& [name_seq, path] = (*list)[i];
     std::string unreadable;
     const int fd = refreshLocked(name_seq, path, name_seq > 0 ? name_seq - 1 : 0, &unreadable);
-    if (fd < 0) continue;
-    ::close(fd);
-    const auto& frames = segments_[name_seq].frames;
-    if (!frames.empty()) return frames.back().seq;
+    if (fd < 0 && unreadable.empty()) continue;  // evicted under us: gone, not unread
+    // The seq after the last one indexed here: the first this segment holds but the view
+    // could not read (when `unreadable`), since the writer appends nothing else to it.
+    uint64_t next = std::max<uint64_t>(name_seq, 1);
+    if (fd >= 0) {
+      ::close(fd);
+      const auto& frames = segments_[name_seq].frames;
+      if (!frames.empty()) next = frames.back().seq + 1;
+      if (unreadable.empty()) {
+        if (!frames.empty()) return frames.back().seq;
+        continue;  // a segment started but not written to yet
+      }
+    }
+    // It holds records that cannot be read (it cannot be opened, or bytes appended to it
+    // cannot be read): not an older segment's last seq, which would tell a caller that pages
+    // up to lastSeq() that it has read everything (header).
+    return next;
   }
   return 0;
 }

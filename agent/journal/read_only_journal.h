@@ -18,6 +18,18 @@
 //   indexed before, never goes on into the next segment). Only a segment that vanished
 //   between listing and opening (ENOENT) is passed over: it was evicted, its records are
 //   gone, not unread.
+// - lastSeq() never passes over records it cannot read either. It is the last seq of the
+//   newest segment, as read() returns it; when that segment is there but cannot be opened,
+//   or bytes appended to it cannot be read while indexing them, it is the first seq the view
+//   could not read (the segment's first seq, or the one after its last indexed frame), not
+//   the last readable seq. The last readable one would tell a caller that pages up to
+//   lastSeq(), or reads only while lastSeq() is above its cursor (the delivery pump), that
+//   it has read everything: it would stop before the unread records for good. The seq
+//   reported was assigned by the writer (it appended those bytes or started that segment for
+//   it) and is above every readable one, so such a caller goes on to read(), which ends the
+//   batch before it and counts the failure; nothing is counted by lastSeq() itself. The
+//   writer never gives such a seq again: its own lastSeq() is the seq it assigned last, and
+//   reopening it over a segment it cannot read fails (openFileJournal, Error{"io"}).
 //
 // Threads: every method may be called from any thread (one internal mutex).
 #pragma once

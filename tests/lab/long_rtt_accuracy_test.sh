@@ -53,66 +53,8 @@ for p in $profiles; do
   echo "tbf drops (download): $(netlab_rtr tc -s qdisc show dev rc | grep -o 'dropped [0-9]*')" >&2
 done
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
-python3 - "$results" "$results.records" <<'PY'
-import json, sys
-rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
-records = []
-try:
-    text = open(sys.argv[2]).read()
-    dec = json.JSONDecoder()
-    i = 0
-    while True:
-        i = text.find("{", i)
-        if i < 0:
-            break
-        rec, i = dec.raw_decode(text, i)
-        records.append(rec)
-except (OSError, ValueError):
-    pass
-print("| profile | dir | ceiling | goodput | vs ceiling % | window s | window RTTs | warm-up s "
-      "| s | MB | streams | stop |")
-print("|---|---|---|---|---|---|---|---|---|---|---|---|")
-failures, checks = [], 0
-def expect(cond, msg):
-    global checks
-    checks += 1
-    if not cond:
-        failures.append(msg)
-n = 0
-for r in rows:
-    if r.get("tool") != "uplinkprobe":
-        continue
-    rec = records[n // 2] if n // 2 < len(records) else {}
-    n += 1
-    part = rec.get(r["direction"]) or {}
-    g, c = r.get("goodput_mbps"), r["ceiling_mbps"]
-    where = "%s %s" % (r["profile"], r["direction"])
-    mb = part.get("bytes")
-    print("| %s | %s | %.2f | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
-        r["profile"], r["direction"][:4], c, "–" if g is None else "%.2f" % g,
-        "–" if g is None else "%+.2f" % ((g - c) / c * 100), part.get("window_s"),
-        part.get("window_rtts"), part.get("warmup_s"), part.get("duration_s"),
-        "–" if mb is None else "%.1f" % (mb / 1e6), part.get("streams"),
-        part.get("stop_reason")))
-    expect(not r.get("error"), "%s: error %s" % (where, r.get("error")))
-    expect(g is not None, "%s: no goodput" % where)
-    if g is None:
-        continue
-    # The record rounds to 0.01 Mbps: a goodput exactly at the ceiling may print 0.005 above.
-    expect(g <= c + 0.005, "%s: goodput %.3f above the ceiling %.3f" % (where, g, c))
-    # "B queue" in the label: the shallow-queue profile (see the top of this file).
-    low = 10 if "B queue" in r["profile"] else 3
-    expect(g >= c * (1 - low / 100.0),
-           "%s: goodput %.3f more than %d %% below the ceiling %.3f" % (where, g, low, c))
-    expect(isinstance(part.get("window_rtts"), (int, float)) and part["window_rtts"] > 0,
-           "%s: no window_rtts in the record" % where)
-for f in failures:
-    print("FAIL: " + f)
-print("%d checks, %d failed" % (checks, len(failures)))
-print("long_rtt_accuracy: %s" % ("1 passed, 0 failed" if not failures and checks else
-                                 "0 passed, 1 failed"))
-sys.exit(1 if failures or not checks else 0)
-PY
+# The table, the checks (thresholds above; labresults.py, long-rtt-check) and the closing line.
+python3 "$src/tests/lab/lib/labresults.py" long-rtt-check "$results" "$results.records"
 rc=$?
 [ $rc -ne 0 ] && { echo "--- raw records ---"; head -c 20000 "$results.records"; echo; }
 exit $rc

@@ -42,56 +42,12 @@ for p in $profiles; do
     timeout 120 ip netns exec "$NETLAB_NS_CLI" "$MEASURE_AGENT_BIN" test \
       --server "http://$NETLAB_SRV_IP:8080/" --json >"$tcp" 2>"$tcp.err"
   fi
-  python3 - "$p" "$udp" "$tcp" >>"$results" <<'PY'
-import json, sys
-def load(path):
-    try:
-        return json.load(open(path))
-    except (OSError, ValueError):
-        return {}
-print(json.dumps({"profile": sys.argv[1], "udp": load(sys.argv[2]), "tcp": load(sys.argv[3])}))
-PY
+  python3 "$src/tests/lab/lib/labresults.py" udp-line "$p" "$udp" "$tcp" >>"$results"
 done
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 summary="$NETLAB_TMP/summary.txt"
-python3 - "$results" >"$summary" <<'PY'
-import json, sys
-rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
-print("| profile | dir | expected | UDP IP capacity | vs expected % | UDP loss % | sub-intervals "
-      "| TCP IP capacity | TCP goodput |")
-print("|---|---|---|---|---|---|---|---|---|")
-failures, checks = [], 0
-def expect(cond, msg):
-    global checks
-    checks += 1
-    if not cond:
-        failures.append(msg)
-for r in rows:
-    down, up, rtt, loss = r["profile"].split("/")
-    udp = (r["udp"].get("udp") or {})
-    for d, rate in (("download", float(down)), ("upload", float(up))):
-        part = udp.get(d) or {}
-        tcp = r["tcp"].get(d) or {}
-        exp = rate * 1500.0 / 1514.0
-        cap = part.get("ip_capacity_mbps")
-        where = "%s %s" % (r["profile"], d)
-        print("| %s | %s | %.2f | %s | %s | %s | %s | %s | %s |" % (
-            r["profile"], d[:4], exp, cap, "–" if cap is None else "%+.2f" % ((cap - exp) / exp * 100),
-            part.get("loss_pct"), len(part.get("sub_intervals") or []),
-            tcp.get("ip_capacity_mbps"), tcp.get("goodput_mbps")))
-        expect(part and not part.get("error"), "%s: error %s" % (where, part.get("error")))
-        if cap is None:
-            continue
-        tol = 0.05 if float(loss) > 0 else 0.02
-        expect(abs(cap - exp) <= exp * tol,
-               "%s: UDP IP capacity %.2f not within %d %% of %.2f" % (where, cap, tol * 100, exp))
-        expect(cap <= rate * 1.01, "%s: UDP IP capacity %.2f above the link rate" % (where, cap))
-for f in failures:
-    print("FAIL: " + f)
-print("%d checks, %d failed" % (checks, len(failures)))
-print("udp_capacity: %s" % ("1 passed, 0 failed" if not failures and checks else "0 passed, 1 failed"))
-sys.exit(1 if failures or not checks else 0)
-PY
+# The table, the checks (thresholds above; labresults.py, udp-check) and the closing line.
+python3 "$src/tests/lab/lib/labresults.py" udp-check "$results" >"$summary"
 rc=$?
 [ $rc -ne 0 ] && { echo "--- raw ---"; head -c 6000 "$results"; echo; cat "$NETLAB_TMP"/udp.json.err 2>/dev/null | tail -5; }
 cat "$summary"  # the table and any FAIL line last: a CI log shows its tail

@@ -14,11 +14,14 @@
 #include "agent/cli/display_format.h"
 #include "tests/integration/server/server_harness.h"
 #include "tests/support/cli_run.h"
+#include "tests/support/temp_dir.h"
 
 #include <nlohmann/json.hpp>
 
 namespace uplinkprobe {
 namespace {
+
+using uplinkprobe::testing::TempDir;
 
 namespace fs = std::filesystem;
 using testing::CliResult;
@@ -38,10 +41,6 @@ void expectFits(const std::string& what, const std::string& text) {
 class OutputWidth : public ::testing::TestWithParam<const char*> {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("up-width-" + std::to_string(getpid()) + "-" + std::string(GetParam()).substr(0, 2));
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
     env_ = {{"LANG", GetParam()}, {"TZ", "Asia/Shanghai"}};
     auto ex = run({UPLINKPROBE_BIN, "example-config"});
     ASSERT_EQ(ex.code, 0);
@@ -51,7 +50,6 @@ class OutputWidth : public ::testing::TestWithParam<const char*> {
     ex.out.replace(at, from.size(), "dir = \"" + (dir_ / "state").string() + "\"");
     testing::writeFile(config(), ex.out);
   }
-  void TearDown() override { fs::remove_all(dir_); }
 
   std::string config() const { return (dir_ / "agent.toml").string(); }
   bool chinese() const { return std::string(GetParam()).rfind("zh", 0) == 0; }
@@ -66,7 +64,7 @@ class OutputWidth : public ::testing::TestWithParam<const char*> {
     return r;
   }
 
-  fs::path dir_;
+  TempDir dir_{"up-width-"};
   std::map<std::string, std::string> env_;
 };
 

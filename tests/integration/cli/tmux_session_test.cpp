@@ -15,9 +15,12 @@
 #include "agent/cli/display_format.h"
 #include "tests/integration/server/server_harness.h"
 #include "tests/support/cli_run.h"
+#include "tests/support/temp_dir.h"
 
 namespace uplinkprobe {
 namespace {
+
+using uplinkprobe::testing::TempDir;
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
@@ -26,10 +29,6 @@ class TmuxSession : public ::testing::TestWithParam<const char*> {
  protected:
   void SetUp() override {
     ASSERT_TRUE(fs::exists("/usr/bin/tmux")) << "tmux missing: scripts/install-deps.sh";
-    dir_ = fs::temp_directory_path() /
-           ("up-tmux-" + std::to_string(getpid()) + "-" + std::string(GetParam()).substr(0, 2));
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
     session_ = "uptest" + std::to_string(getpid()) + std::string(GetParam()).substr(0, 2);
     auto ex = testing::runCli({UPLINKPROBE_BIN, "example-config"}, {}, scratch());
     ASSERT_EQ(ex.code, 0);
@@ -39,10 +38,7 @@ class TmuxSession : public ::testing::TestWithParam<const char*> {
     ex.out.replace(at, from.size(), "dir = \"" + (dir_ / "state").string() + "\"");
     testing::writeFile(config(), ex.out);
   }
-  void TearDown() override {
-    tmux({"kill-session", "-t", session_});
-    fs::remove_all(dir_);
-  }
+  void TearDown() override { tmux({"kill-session", "-t", session_}); }
 
   std::string scratch() const { return (dir_ / "cmd").string(); }
   std::string config() const { return (dir_ / "agent.toml").string(); }
@@ -77,7 +73,7 @@ class TmuxSession : public ::testing::TestWithParam<const char*> {
     tmux({"send-keys", "-t", session_, "Enter"});
   }
 
-  fs::path dir_;
+  TempDir dir_{"up-tmux-"};
   std::string session_;
 };
 

@@ -12,6 +12,7 @@
 #include "collector/store/schema.h"
 #include "tests/support/child_process.h"
 #include "tests/support/collector_records.h"
+#include "tests/support/temp_dir.h"
 
 namespace uplinkprobe::testing {
 namespace {
@@ -21,9 +22,6 @@ const std::string kBin = UPLINKPROBE_COLLECTOR_BIN;
 class CollectorCli : public ::testing::Test {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/up-collector-cli-XXXXXX";
-    ASSERT_TRUE(mkdtemp(tmpl));
-    dir_ = tmpl;
     config_ = dir_ + "/collector.toml";
     writeConfig("");
   }
@@ -33,14 +31,15 @@ class CollectorCli : public ::testing::Test {
                            "[ledger]\ntimezone = \"Asia/Shanghai\"\n" +
                            ledger_extra);
   }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
   std::pair<int, std::string> run(std::vector<std::string> args) {
     args.insert(args.begin(), kBin);
     return runToEnd(args, dir_ + "/cmd");
   }
   std::string err() { return readFile(dir_ + "/cmd.err"); }
 
-  std::string dir_, config_;
+  TempDir tmp_{"up-collector-cli-"};
+  const std::string dir_ = tmp_.path();
+  std::string config_;
 };
 
 TEST_F(CollectorCli, UsageErrorsExit64) {

@@ -11,9 +11,12 @@
 #include <set>
 
 #include "tests/support/child_process.h"
+#include "tests/support/temp_dir.h"
 
 namespace uplinkprobe {
 namespace {
+
+using uplinkprobe::testing::TempDir;
 
 using namespace std::chrono_literals;
 using testing::ChildProcess;
@@ -21,11 +24,6 @@ using testing::ChildProcess;
 class DaemonLifecycle : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("uplinkprobe-daemon-" + std::to_string(getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
     server_ = std::make_unique<ChildProcess>(
         std::vector<std::string>{UPLINKPROBE_SERVER_BIN, "--listen", "127.0.0.1:0"},
         path("server.out"), path("server.err"));
@@ -38,10 +36,7 @@ class DaemonLifecycle : public ::testing::Test {
         10s));
     port_ = m[1];
   }
-  void TearDown() override {
-    server_.reset();
-    std::filesystem::remove_all(dir_);
-  }
+  void TearDown() override { server_.reset(); }
   std::string path(const std::string& name) const { return (dir_ / name).string(); }
 
   std::string config(int interval_s, const std::string& extra = "") const {
@@ -79,7 +74,7 @@ class DaemonLifecycle : public ::testing::Test {
     return v;
   }
 
-  std::filesystem::path dir_;
+  TempDir dir_{"uplinkprobe-daemon-"};
   std::unique_ptr<ChildProcess> server_;
   std::string out_, port_;
   int starts_ = 0;

@@ -10,9 +10,12 @@
 #include <regex>
 
 #include "tests/support/child_process.h"
+#include "tests/support/temp_dir.h"
 
 namespace uplinkprobe {
 namespace {
+
+using uplinkprobe::testing::TempDir;
 
 using namespace std::chrono_literals;
 using testing::ChildProcess;
@@ -20,11 +23,6 @@ using testing::ChildProcess;
 class DaemonMethod : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("uplinkprobe-method-" + std::to_string(getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
     testing::writeFile(path("udpst.keys"), "7,method-lab-key\n");
     server_ = std::make_unique<ChildProcess>(
         std::vector<std::string>{UPLINKPROBE_SERVER_BIN, "--listen", "127.0.0.1:0",
@@ -45,10 +43,7 @@ class DaemonMethod : public ::testing::Test {
     http_port_ = http[2];
     udp_port_ = udp[1];
   }
-  void TearDown() override {
-    server_.reset();
-    std::filesystem::remove_all(dir_);
-  }
+  void TearDown() override { server_.reset(); }
   std::string path(const std::string& name) const { return (dir_ / name).string(); }
 
   // interval_s = 100: the first slot within 11 s of the start (1 s + the device's splay of
@@ -111,7 +106,7 @@ class DaemonMethod : public ::testing::Test {
     return v;
   }
 
-  std::filesystem::path dir_;
+  TempDir dir_{"uplinkprobe-method-"};
   std::unique_ptr<ChildProcess> server_;
   std::string out_, http_port_, udp_port_;
 };

@@ -16,9 +16,12 @@
 
 #include "tests/integration/publish/mosquitto_fixture.h"
 #include "tests/support/child_process.h"
+#include "tests/support/temp_dir.h"
 
 namespace uplinkprobe {
 namespace {
+
+using uplinkprobe::testing::TempDir;
 
 using namespace std::chrono_literals;
 using testing::ChildProcess;
@@ -51,15 +54,7 @@ std::vector<std::string> httpStackIn(const std::set<std::string>& objects) {
 
 class IdleFootprint : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("uplinkprobe-idle-" + std::to_string(getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
-    ASSERT_TRUE(broker_.start());
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
+  void SetUp() override { ASSERT_TRUE(broker_.start()); }
   std::string path(const std::string& name) const { return (dir_ / name).string(); }
 
   // Availability probes on loopback only; `schedule` is the [schedule] section's body.
@@ -79,7 +74,7 @@ class IdleFootprint : public ::testing::Test {
            "[mqtt]\nuri = \"" + broker_.uri() + "\"\n[storage]\ndir = \"" + path("state") + "\"\n";
   }
 
-  std::filesystem::path dir_;
+  TempDir dir_{"uplinkprobe-idle-"};
   publish::testing::Mosquitto broker_;
 };
 

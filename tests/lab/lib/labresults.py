@@ -12,6 +12,12 @@ Subcommands:
   uplinkprobe FILE.json --tag JSON     print the lines (download, upload) for one record
   table RESULTS                        markdown table (bench/accuracy.sh)
   check RESULTS [--max-mb 60 --max-s 8 --cost-rate 100]   assertions; exit 1 on any failure
+  udp-line PROFILE UDP.json TCP.json   one line of tests/lab/udp_capacity_test.sh's results
+  udp-check RESULTS                    its table and checks; exit 1 on any failure
+  long-rtt-check RESULTS RECORDS       tests/lab/long_rtt_accuracy_test.sh's table and checks
+The lab tests' own thresholds are in the functions named after them (udp_check, long_rtt_check)
+and described at the top of each test script; what they share (reading the agent's records,
+counting checks, the markdown table, the closing line CI reads) is here once.
 Stdlib only.
 """
 import argparse
@@ -73,6 +79,71 @@ def cmd_uplinkprobe(args):
         print(json.dumps(line))
 
 
+def read_json(path):
+    """The one JSON document in PATH (an `uplinkprobe test --json` record), {} when the file is
+    missing or holds no JSON: a run that failed is judged by the checks, never skipped."""
+    try:
+        with open(path) as f:
+            return json.load(f)
+    except (OSError, ValueError):
+        return {}
+
+
+def read_records(path):
+    """Every JSON object in PATH in order — records appended one run after another (measure.sh's
+    RESULTS.records), text between them skipped. Stops at the first one that does not parse,
+    keeping those before it; a missing file is []."""
+    records = []
+    try:
+        with open(path) as f:
+            text = f.read()
+        dec = json.JSONDecoder()
+        i = 0
+        while True:
+            i = text.find("{", i)
+            if i < 0:
+                break
+            rec, i = dec.raw_decode(text, i)
+            records.append(rec)
+    except (OSError, ValueError):
+        pass
+    return records
+
+
+class Checks:
+    """Counts expectations and keeps the messages of those that failed."""
+
+    def __init__(self):
+        self.checks = 0
+        self.failures = []
+
+    def expect(self, cond, msg):
+        self.checks += 1
+        if not cond:
+            self.failures.append(msg)
+
+    def report(self, name=None):
+        """Prints each FAIL line, "N checks, N failed" and, with NAME, the closing line in the
+        form CI summaries read. Returns the exit code: 1 on a failure or when nothing was
+        checked (a lab that measured nothing has not passed)."""
+        for f in self.failures:
+            print("FAIL: " + f)
+        print("%d checks, %d failed" % (self.checks, len(self.failures)))
+        ok = not self.failures and self.checks > 0
+        if name:
+            print("%s: %s" % (name, "1 passed, 0 failed" if ok else "0 passed, 1 failed"))
+        return 0 if ok else 1
+
+
+def print_header(columns):
+    print("| " + " | ".join(columns) + " |")
+    print("|" + "---|" * len(columns))
+
+
+def print_row(cells):
+    print("| " + " | ".join("%s" % (c,) for c in cells) + " |")
+
+
 def load(path):
     rows = []
     with open(path) as f:
@@ -111,9 +182,9 @@ def fmt(v, spec="%.2f"):
 
 def cmd_table(args):
     rows = load(args.results)
-    print("| profile | dir | ceiling Mbps | iperf3 -P4 mean | uplinkprobe mean | err vs ceiling % "
-          "| err vs iperf3 % | spread % | MB used | seconds | streams | stop reasons |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+    print_header(["profile", "dir", "ceiling Mbps", "iperf3 -P4 mean", "uplinkprobe mean",
+                  "err vs ceiling %", "err vs iperf3 %", "spread %", "MB used", "seconds",
+                  "streams", "stop reasons"])
     for (profile, d), g in groups(rows).items():
         ip = good(g["iperf3"])
         up = good(g["uplinkprobe"])
@@ -140,15 +211,8 @@ def cmd_table(args):
 
 def cmd_check(args):
     rows = load(args.results)
-    failures = []
-    checks = 0
-
-    def expect(cond, msg):
-        nonlocal checks
-        checks += 1
-        if not cond:
-            failures.append(msg)
-
+    checks = Checks()
+    expect = checks.expect
     for (profile, d), g in groups(rows).items():
         where = "%s %s" % (profile, d)
         c = g["ceiling"]
@@ -205,10 +269,98 @@ def cmd_check(args):
                 if r.get("duration_s") is not None:
                     expect(r["duration_s"] <= args.max_s,
                            "%s: took %.2f s > %.0f s" % (where, r["duration_s"], args.max_s))
-    for f in failures:
-        print("FAIL: " + f)
-    print("%d checks, %d failed" % (checks, len(failures)))
-    return 1 if failures or checks == 0 else 0
+    return checks.report()
+
+
+def cmd_udp_line(args):
+    """One line of udp_capacity_test.sh's results: the profile DOWN/UP/RTT_MS/LOSS_PCT, the UDP
+    record and the TCP record of the same link ({} for a run that printed none)."""
+    print(json.dumps({"profile": args.profile, "udp": read_json(args.udp),
+                      "tcp": read_json(args.tcp)}))
+
+
+UDP_CEILING_FACTOR = 1500.0 / 1514.0  # the lab's tbf counts 1514-byte frames
+UDP_TOLERANCE_LOSSY = 0.05            # within 5 % of the ceiling on lossy links
+UDP_TOLERANCE_CLEAN = 0.02            # 2 % on clean ones
+UDP_ABOVE_RATE = 1.01                 # never above the link rate × 1.01
+
+
+def cmd_udp_check(args):
+    """tests/lab/udp_capacity_test.sh: UDP IP capacity per direction against rate × 1500/1514."""
+    rows = load(args.results)
+    print_header(["profile", "dir", "expected", "UDP IP capacity", "vs expected %", "UDP loss %",
+                  "sub-intervals", "TCP IP capacity", "TCP goodput"])
+    checks = Checks()
+    expect = checks.expect
+    for r in rows:
+        down, up, rtt, loss = r["profile"].split("/")
+        udp = (r["udp"].get("udp") or {})
+        for d, rate in (("download", float(down)), ("upload", float(up))):
+            part = udp.get(d) or {}
+            tcp = r["tcp"].get(d) or {}
+            exp = rate * UDP_CEILING_FACTOR
+            cap = part.get("ip_capacity_mbps")
+            where = "%s %s" % (r["profile"], d)
+            print_row([r["profile"], d[:4], "%.2f" % exp, cap,
+                       fmt(None if cap is None else pct(cap, exp), "%+.2f"), part.get("loss_pct"),
+                       len(part.get("sub_intervals") or []), tcp.get("ip_capacity_mbps"),
+                       tcp.get("goodput_mbps")])
+            expect(part and not part.get("error"), "%s: error %s" % (where, part.get("error")))
+            if cap is None:
+                continue
+            tol = UDP_TOLERANCE_LOSSY if float(loss) > 0 else UDP_TOLERANCE_CLEAN
+            expect(abs(cap - exp) <= exp * tol,
+                   "%s: UDP IP capacity %.2f not within %d %% of %.2f" % (where, cap, tol * 100,
+                                                                        exp))
+            expect(cap <= rate * UDP_ABOVE_RATE,
+                   "%s: UDP IP capacity %.2f above the link rate" % (where, cap))
+    return checks.report("udp_capacity")
+
+
+LONG_RTT_ROUNDING_MBPS = 0.005  # the record rounds to 0.01 Mbps
+LONG_RTT_LOW_CLEAN_PCT = 3      # at most 3 % below the ceiling on the clean long paths
+LONG_RTT_LOW_SHALLOW_PCT = 10   # 10 % on the shallow download queue ("B queue" in the label)
+
+
+def cmd_long_rtt_check(args):
+    """tests/lab/long_rtt_accuracy_test.sh: goodput never above the ceiling, within 3 % (10 % on
+    the shallow queue) below it, and window_rtts in every direction's record. RECORDS is the
+    raw records, one `uplinkprobe test --json` a run, in the order of RESULTS' lines."""
+    rows = load(args.results)
+    records = read_records(args.records)
+    print_header(["profile", "dir", "ceiling", "goodput", "vs ceiling %", "window s",
+                  "window RTTs", "warm-up s", "s", "MB", "streams", "stop"])
+    checks = Checks()
+    expect = checks.expect
+    n = 0
+    for r in rows:
+        if r.get("tool") != "uplinkprobe":
+            continue
+        # Two lines (download, upload) a record.
+        rec = records[n // 2] if n // 2 < len(records) else {}
+        n += 1
+        part = rec.get(r["direction"]) or {}
+        g, c = r.get("goodput_mbps"), r["ceiling_mbps"]
+        where = "%s %s" % (r["profile"], r["direction"])
+        mb = part.get("bytes")
+        print_row([r["profile"], r["direction"][:4], "%.2f" % c, fmt(g),
+                   fmt(None if g is None else pct(g, c), "%+.2f"), part.get("window_s"),
+                   part.get("window_rtts"), part.get("warmup_s"), part.get("duration_s"),
+                   fmt(None if mb is None else mb / 1e6, "%.1f"), part.get("streams"),
+                   part.get("stop_reason")])
+        expect(not r.get("error"), "%s: error %s" % (where, r.get("error")))
+        expect(g is not None, "%s: no goodput" % where)
+        if g is None:
+            continue
+        # A goodput exactly at the ceiling may print 0.005 above: the record's rounding.
+        expect(g <= c + LONG_RTT_ROUNDING_MBPS,
+               "%s: goodput %.3f above the ceiling %.3f" % (where, g, c))
+        low = LONG_RTT_LOW_SHALLOW_PCT if "B queue" in r["profile"] else LONG_RTT_LOW_CLEAN_PCT
+        expect(g >= c * (1 - low / 100.0),
+               "%s: goodput %.3f more than %d %% below the ceiling %.3f" % (where, g, low, c))
+        expect(isinstance(part.get("window_rtts"), (int, float)) and part["window_rtts"] > 0,
+               "%s: no window_rtts in the record" % where)
+    return checks.report("long_rtt_accuracy")
 
 
 def main():
@@ -228,9 +380,19 @@ def main():
     p.add_argument("--profile", help="check only this profile")
     p.add_argument("--cost-rate", type=float, default=100,
                    help="download rate (Mbit) of the profiles whose data/time cost is checked")
+    p = sub.add_parser("udp-line")
+    p.add_argument("profile")
+    p.add_argument("udp")
+    p.add_argument("tcp")
+    p = sub.add_parser("udp-check")
+    p.add_argument("results")
+    p = sub.add_parser("long-rtt-check")
+    p.add_argument("results")
+    p.add_argument("records")
     args = ap.parse_args()
     return {"iperf3": cmd_iperf3, "uplinkprobe": cmd_uplinkprobe, "table": cmd_table,
-            "check": cmd_check}[args.cmd](args) or 0
+            "check": cmd_check, "udp-line": cmd_udp_line, "udp-check": cmd_udp_check,
+            "long-rtt-check": cmd_long_rtt_check}[args.cmd](args) or 0
 
 
 if __name__ == "__main__":

@@ -18,9 +18,12 @@
 #include "agent/cli/receipt_store.h"
 #include "agent/config/config_loader.h"
 #include "agent/config/schema.h"
+#include "tests/support/temp_dir.h"
 
 namespace uplinkprobe::cli {
 namespace {
+
+using uplinkprobe::testing::TempDir;
 
 namespace fs = std::filesystem;
 
@@ -54,17 +57,12 @@ nlohmann::json throughputRecord() {
 class ReceiptTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("up-receipt-" + std::to_string(::getpid()));
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
     cfg_ = hostileConfig();
     in_ = {
         &cfg_,        throughputRecord(), "0.1.0", "tcp://b:1883 connected", "/var/lib/u seq 7-8",
         "not started"};
   }
-  void TearDown() override { fs::remove_all(dir_); }
-
-  fs::path dir_;
+  TempDir dir_{"up-receipt-"};
   config::Config cfg_;
   ReceiptInput in_;
 };
@@ -136,31 +134,31 @@ TEST_F(ReceiptTest, HtmlPageEscapesEveryValueAndCarriesTheQrCodeOfIdAndDigest) {
 
 TEST_F(ReceiptTest, SavedFilesAreNotWorldReadableAndOnlyTheLastOnesAreKept) {
   for (uint64_t seq = 1; seq <= kKeptReceipts + 5; ++seq)
-    ASSERT_TRUE(saveReceipt(dir_.string(), seq * 2, "text " + std::to_string(seq), "<p>html</p>"));
-  auto saved = listReceipts(dir_.string());
+    ASSERT_TRUE(saveReceipt(dir_.path(), seq * 2, "text " + std::to_string(seq), "<p>html</p>"));
+  auto saved = listReceipts(dir_.path());
   ASSERT_TRUE(saved);
   ASSERT_EQ(saved->size(), kKeptReceipts);
   EXPECT_EQ(saved->front(), 12u);
   EXPECT_EQ(saved->back(), 2 * (kKeptReceipts + 5));
   size_t files = 0;
-  for (const auto& e : fs::directory_iterator(dir_)) {
+  for (const auto& e : fs::directory_iterator(dir_.path())) {
     ++files;
     struct stat st {};
     ASSERT_EQ(::stat(e.path().c_str(), &st), 0);
     EXPECT_EQ(st.st_mode & 07777, 0640u) << e.path();
   }
   EXPECT_EQ(files, 2 * kKeptReceipts) << "the .html goes with its .txt";
-  auto text = loadReceipt(dir_.string(), 50, false);
+  auto text = loadReceipt(dir_.path(), 50, false);
   ASSERT_TRUE(text);
   EXPECT_EQ(*text, "text 25");
   bool missing = false;
-  EXPECT_FALSE(loadReceipt(dir_.string(), 2, false, &missing));
+  EXPECT_FALSE(loadReceipt(dir_.path(), 2, false, &missing));
   EXPECT_TRUE(missing);
   // A symlink planted at a receipt's name is replaced, never written through.
   const fs::path victim = dir_ / "victim";
   { std::ofstream(victim) << "keep"; }
   fs::create_symlink(victim, dir_ / "receipt-99.txt");
-  ASSERT_TRUE(saveReceipt(dir_.string(), 99, "new", "<p/>"));
+  ASSERT_TRUE(saveReceipt(dir_.path(), 99, "new", "<p/>"));
   std::ifstream v(victim);
   std::string got((std::istreambuf_iterator<char>(v)), std::istreambuf_iterator<char>());
   EXPECT_EQ(got, "keep");

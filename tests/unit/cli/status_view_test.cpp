@@ -11,9 +11,12 @@
 #include "agent/daemon/state_file.h"
 #include "agent/daemon/status_file.h"
 #include "common/time_format.h"
+#include "tests/support/temp_dir.h"
 
 namespace uplinkprobe::cli {
 namespace {
+
+using uplinkprobe::testing::TempDir;
 
 const WallTime kNow = *parseRfc3339("2026-12-02T06:00:00Z");
 
@@ -91,9 +94,7 @@ TEST(StatusView, NotRunningIsTwo) {
 }
 
 TEST(StatusWriter, WritesOnChangeAndAtLeastEveryFiveMinutesOnly) {
-  const auto dir =
-      std::filesystem::temp_directory_path() / ("up-status-" + std::to_string(::getpid()));
-  std::filesystem::create_directories(dir);
+  const TempDir dir("up-status-");
   const std::string path = (dir / daemon::kStatusFileName).string();
   daemon::StatusWriter w(path);
   const SteadyTime t0{};
@@ -108,7 +109,6 @@ TEST(StatusWriter, WritesOnChangeAndAtLeastEveryFiveMinutesOnly) {
   ASSERT_TRUE(back);
   EXPECT_EQ((*back)["x"], 2);
   EXPECT_EQ((*back)["updated_at"], "2026-12-02T06:05:10.000Z");
-  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

@@ -10,18 +10,17 @@
 
 #include "collector/store/schema.h"
 #include "tests/support/collector_db.h"
+#include "tests/support/temp_dir.h"
 
 namespace uplinkprobe::collector::control {
 namespace {
 
+using uplinkprobe::testing::TempDir;
+
 class IssuerFiles : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() / ("up-issuer-" + std::to_string(::getpid()));
-    std::filesystem::remove_all(dir_);
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
-  std::filesystem::path dir_;
+  TempDir tmp_{"up-issuer-"};
+  const std::filesystem::path dir_ = tmp_ / "keys";  // not there until a test makes it
 };
 
 TEST_F(IssuerFiles, KeygenWritesAPrivate0600KeyAndNeverOverwrites) {

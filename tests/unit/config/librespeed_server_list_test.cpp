@@ -8,9 +8,12 @@
 #include <fstream>
 
 #include "agent/config/config_loader.h"
+#include "tests/support/temp_dir.h"
 
 namespace uplinkprobe::config {
 namespace {
+
+using uplinkprobe::testing::TempDir;
 
 namespace fs = std::filesystem;
 
@@ -76,13 +79,8 @@ TEST(LibrespeedServerList, RefusalsNameTheFileTheEntryAndTheField) {
 
 class ServersFileTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("uplinkprobe-serverlist-" + std::to_string(getpid()));
-    fs::create_directories(dir_);
-    std::ofstream(dir_ / "servers.json") << kList;
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-  fs::path dir_;
+  void SetUp() override { std::ofstream(dir_ / "servers.json") << kList; }
+  TempDir dir_{"uplinkprobe-serverlist-"};
 };
 
 TEST_F(ServersFileTest, EntriesJoinTheTomlServersAndRelativePathsAreFromTheConfigDirectory) {

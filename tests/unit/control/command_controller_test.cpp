@@ -6,17 +6,12 @@
 #include <gtest/gtest.h>
 
 #include "common/time_format.h"
+#include "tests/support/server_config.h"
 
 namespace uplinkprobe::control {
 namespace {
 
-config::ServerConfig librespeedServer(const std::string& name, const std::string& url) {
-  config::ServerConfig s;
-  s.name = name;
-  s.kind = "librespeed";
-  s.url = url;
-  return s;
-}
+using uplinkprobe::testing::librespeedServer;
 
 using namespace std::chrono_literals;
 

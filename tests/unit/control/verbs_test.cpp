@@ -9,17 +9,14 @@
 #include "agent/config/config_loader.h"
 #include "agent/control/config_change.h"
 #include "agent/control/verbs.h"
+#include "tests/support/server_config.h"
+#include "tests/support/temp_dir.h"
 
 namespace uplinkprobe::control {
 namespace {
 
-config::ServerConfig librespeedServer(const std::string& name, const std::string& url) {
-  config::ServerConfig s;
-  s.name = name;
-  s.kind = "librespeed";
-  s.url = url;
-  return s;
-}
+using uplinkprobe::testing::librespeedServer;
+using uplinkprobe::testing::TempDir;
 
 config::Config cfgWithServers() {
   config::Config c;
@@ -118,9 +115,6 @@ TEST(ReportableConfig, LeavesSecretsOut) {
 class ConfigEditTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ =
-        std::filesystem::temp_directory_path() / ("up-control-edit-" + std::to_string(::getpid()));
-    std::filesystem::remove_all(dir_);
     std::filesystem::create_directories(dir_ / "state");
     path_ = (dir_ / "uplinkprobe.toml").string();
     remote_ = (dir_ / "state" / "remote.toml").string();
@@ -134,12 +128,11 @@ class ConfigEditTest : public ::testing::Test {
         (dir_ / "state").string() + "\"\n";
     std::ofstream(path_) << text_;
   }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
   std::string read(const std::string& p) {
     std::ifstream in(p);
     return std::string(std::istreambuf_iterator<char>(in), {});
   }
-  std::filesystem::path dir_;
+  TempDir dir_{"up-control-edit-"};
   std::string path_, remote_, text_;
 };
 

@@ -8,21 +8,17 @@
 
 #include "agent/config/config_loader.h"
 #include "agent/config/schema.h"
+#include "tests/support/temp_dir.h"
 
 namespace uplinkprobe::daemon {
 namespace {
+
+using uplinkprobe::testing::TempDir;
 
 namespace fs = std::filesystem;
 
 class ConfigValidation : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("upvalidate-" + std::to_string(getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
   config::Config load(const std::string& extra) {
     const std::string text =
         "[identity]\ndevice_id = \"dev-1\"\nschool_id = \"school-1\"\n"
@@ -33,7 +29,7 @@ class ConfigValidation : public ::testing::Test {
     EXPECT_TRUE(c.ok()) << c.error().message;
     return c.ok() ? *c : config::Config{};
   }
-  fs::path dir_;
+  TempDir dir_{"upvalidate-"};
 };
 
 TEST_F(ConfigValidation, AcceptsAGoodConfig) {

@@ -1,4 +1,4 @@
-// Helpers for journal tests: a fresh temporary directory and raw file access.
+// Helpers for journal tests: raw file access (and TempDir, tests/support/temp_dir.h).
 #pragma once
 
 #include <dirent.h>
@@ -14,24 +14,11 @@
 #include <vector>
 
 #include "agent/journal/journal.h"
+#include "tests/support/temp_dir.h"
 
 namespace uplinkprobe::journal::testing {
 
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "upjournalXXXXXX").string();
-    path_ = ::mkdtemp(tmpl.data());
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
+using uplinkprobe::testing::TempDir;
 
 inline std::vector<std::string> segmentFiles(const std::string& dir) {
   std::vector<std::string> out;

@@ -266,5 +266,55 @@ TEST_F(ReadOnlyJournalTest, AnUnreadableTailEndsTheBatchBeforeTheNextSegment) {
   EXPECT_EQ(seqs((*ro)->read(1, 100000)), range(2, last));
 }
 
+// lastSeq() over a newest segment whose appended bytes cannot be read: not the last seq it
+// could read, which would tell a reader paging up to lastSeq() that it has everything, but
+// the first one it could not (a seq the writer assigned), so the reader goes on to read(),
+// which ends the batch there and counts it; the whole journal once the bytes read again.
+TEST_F(ReadOnlyJournalTest, AnUnreadableNewestTailIsNotTheEndOfTheJournal) {
+  auto w = writer(opts_);
+  ASSERT_NE(w, nullptr);
+  ASSERT_TRUE(w->append(rec(1)).ok());
+  bool fail_tail_scans = false;  // as in AnUnreadableTailEndsTheBatchBeforeTheNextSegment
+  auto ro =
+      ReadOnlyJournal::open(opts_.dir, nullptr, [&](int fd, void* buf, size_t len, off_t off) {
+        if (fail_tail_scans && off > 0) {
+          errno = EIO;
+          return ssize_t{-1};
+        }
+        return ::pread(fd, buf, len, off);
+      });
+  ASSERT_TRUE(ro.ok());
+  EXPECT_EQ((*ro)->lastSeq(), 1u);  // its one segment indexed up to seq 1
+  for (int n = 2; n <= 5; ++n) ASSERT_TRUE(w->append(rec(n)).ok());
+  ASSERT_EQ(segmentFiles(opts_.dir).size(), 1u);
+  fail_tail_scans = true;
+  EXPECT_EQ((*ro)->lastSeq(), 2u);
+  // A reader paging up to lastSeq() has not got there: it reads, and the batch ends at seq 2.
+  EXPECT_TRUE((*ro)->read(1, 100000).empty());
+  EXPECT_EQ((*ro)->readFailures(), 1u);
+  EXPECT_EQ((*ro)->lastSeq(), 2u);
+  fail_tail_scans = false;
+  EXPECT_EQ((*ro)->lastSeq(), w->lastSeq());
+  EXPECT_EQ(seqs((*ro)->read(1, 100000)), range(2, 5));
+}
+
+// The same for a newest segment that is there but cannot be opened (a symlink planted in its
+// place): lastSeq() is its first seq, not the older segment's last; the old behaviour would
+// end a reader's paging before the whole newest segment.
+TEST_F(ReadOnlySegmentFailureTest, AnUnopenableNewestSegmentIsNotTheEndOfTheJournal) {
+  const std::string newest = files_.back();
+  const uint64_t newest_first = firstSeqOf(newest);
+  const std::string copy = dir_.path() + "/newest-copy";
+  replaceBySymlinkToCopy(newest, copy);
+  auto ro = reader();
+  ASSERT_NE(ro, nullptr);
+  EXPECT_EQ(ro->lastSeq(), newest_first);
+  EXPECT_EQ(seqs(ro->read(0, 100000)), range(1, newest_first - 1));
+  EXPECT_EQ(ro->readFailures(), 1u);
+  std::filesystem::rename(copy, newest);  // the real file back
+  EXPECT_EQ(ro->lastSeq(), last_);
+  EXPECT_EQ(seqs(ro->read(newest_first - 1, 100000)), range(newest_first, last_));
+}
+
 }  // namespace
 }  // namespace uplinkprobe::journal

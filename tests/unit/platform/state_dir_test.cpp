@@ -9,24 +9,22 @@
 #include <fstream>
 
 #include "platform/atomic_file.h"
+#include "tests/support/temp_dir.h"
 
 namespace uplinkprobe::platform {
 namespace {
 
+using uplinkprobe::testing::TempDir;
+
 class StateDirTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    root_ = std::filesystem::temp_directory_path() /
-            ("up-statedir-" + std::to_string(getpid()) + "-" +
-             ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(root_);
     std::filesystem::create_directories(root_ / "state");
     write(target(), "secret\n");
     auto d = StateDir::open((root_ / "state").string());
     ASSERT_TRUE(d.ok());
     dir_ = std::move(*d);
   }
-  void TearDown() override { std::filesystem::remove_all(root_); }
   static void write(const std::string& p, const std::string& text) { std::ofstream(p) << text; }
   static std::string read(const std::string& p) {
     std::ifstream in(p);
@@ -35,7 +33,7 @@ class StateDirTest : public ::testing::Test {
   std::string target() const { return (root_ / "target").string(); }
   std::string in(const char* name) const { return (root_ / "state" / name).string(); }
 
-  std::filesystem::path root_;
+  TempDir root_{"up-statedir-"};
   StateDir dir_;
 };
 

@@ -12,9 +12,12 @@
 #include "agent/publish/status_message.h"
 #include "agent/publish/token_bucket.h"
 #include "agent/publish/topic.h"
+#include "tests/support/temp_dir.h"
 
 namespace uplinkprobe::publish {
 namespace {
+
+using uplinkprobe::testing::TempDir;
 
 TEST(Topic, LayoutAndSanitising) {
   EXPECT_EQ(topicFor("uplinkprobe/v1", "220102-001", "dev-a", "throughput"),
@@ -85,22 +88,13 @@ TEST(StatusMessage, OnlineAndOffline) {
 
 class ConnectSettingsTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/up-publish-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    dir = tmpl;
-  }
-  void TearDown() override {
-    std::error_code ec;
-    std::filesystem::remove_all(dir, ec);
-  }
   std::string write(const std::string& name, const std::string& body, mode_t mode = 0600) {
-    std::string p = dir + "/" + name;
+    std::string p = (dir / name).string();
     std::ofstream(p) << body;
     chmod(p.c_str(), mode);
     return p;
   }
-  std::string dir;
+  TempDir dir{"up-publish-"};
 };
 
 TEST_F(ConnectSettingsTest, UriSchemesAndDefaultsPorts) {
@@ -149,7 +143,7 @@ TEST_F(ConnectSettingsTest, PasswordFileStrippedAndChecked) {
   for (auto& w : s->warnings) warned_open |= w.find("readable by every") != std::string::npos;
   EXPECT_TRUE(warned_open);
 
-  m.password_file = dir + "/missing";
+  m.password_file = (dir / "missing").string();
   auto r = makeConnectSettings(m, "dev");
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.error().message.find("missing"), std::string::npos);
@@ -172,7 +166,7 @@ TEST_F(ConnectSettingsTest, TlsFilesChecked) {
   EXPECT_FALSE(s->insecure_skip_verify);
   m.cert_file = write("c.pem", "x");
   EXPECT_FALSE(makeConnectSettings(m, "dev").ok()) << "cert without key";
-  m.key_file = dir + "/nokey.pem";
+  m.key_file = (dir / "nokey.pem").string();
   EXPECT_FALSE(makeConnectSettings(m, "dev").ok()) << "unreadable key";
   m.key_file = write("k.pem", "x");
   EXPECT_TRUE(makeConnectSettings(m, "dev").ok());

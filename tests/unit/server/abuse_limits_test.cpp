@@ -10,9 +10,12 @@
 #include "server/access_log.h"
 #include "server/client_budget.h"
 #include "server/router.h"
+#include "tests/support/temp_dir.h"
 
 namespace uplinkprobe::server {
 namespace {
+
+using uplinkprobe::testing::TempDir;
 
 using namespace std::chrono_literals;
 constexpr std::uint64_t kMiB = 1024 * 1024;
@@ -68,19 +71,11 @@ TEST(ClientBudget, RefusesOverTheWindowAndForgetsAfterIt) {
 
 class AccessLogTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("up-access-" + std::to_string(getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
   static std::string read(const std::filesystem::path& p) {
     std::ifstream in(p);
     return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   }
-  std::filesystem::path dir_;
+  TempDir dir_{"up-access-"};
 };
 
 TEST_F(AccessLogTest, HandlerLogsNetworksNotAddressesAndAppliesTheBudget) {

@@ -8,9 +8,12 @@
 
 #include "agent/config/config_loader.h"
 #include "agent/daemon/measure_options.h"
+#include "tests/support/temp_dir.h"
 
 namespace uplinkprobe::config {
 namespace {
+
+using uplinkprobe::testing::TempDir;
 
 TEST(UdpstConfig, ServerWithKey) {
   auto c = loadConfigString(
@@ -56,9 +59,7 @@ TEST(UdpstConfig, SlotMethods) {
 // One builder of UDP test options for `uplinkprobe test --method udp` and the daemon: the
 // first udpst server, its key read from key_file, maxBandwidth = 1.2 × the targets.
 TEST(UdpstConfig, UdpOptionsFromTheFirstUdpstServer) {
-  const auto dir =
-      std::filesystem::temp_directory_path() / ("udpst-config-" + std::to_string(::getpid()));
-  std::filesystem::create_directories(dir);
+  const TempDir dir("udpst-config-");
   const std::string keys = (dir / "udpst.keys").string();
   std::ofstream(keys) << "3,labkey\n9,other\n";
   auto c = loadConfigString(
@@ -116,7 +117,6 @@ TEST(UdpstConfig, UdpOptionsFromTheFirstUdpstServer) {
   ASSERT_TRUE(o.ok());
   EXPECT_FALSE(o->key.has_value());
   EXPECT_FALSE(daemon::firstUdpstServer(Config{}).has_value());
-  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

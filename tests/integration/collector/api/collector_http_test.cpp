@@ -16,6 +16,7 @@
 #include "tests/support/child_process.h"
 #include "tests/support/collector_db.h"
 #include "tests/support/collector_records.h"
+#include "tests/support/temp_dir.h"
 
 namespace uplinkprobe::testing {
 namespace {
@@ -53,9 +54,6 @@ Reply get(const std::string& url) {
 class CollectorHttp : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/up-collector-http-XXXXXX";
-    ASSERT_TRUE(mkdtemp(tmpl));
-    dir_ = tmpl;
     if (GetParam() == "sqlite") {
       url_ = "sqlite://" + dir_ + "/ledger.db";
     } else {
@@ -86,7 +84,6 @@ class CollectorHttp : public ::testing::TestWithParam<std::string> {
     auto r = store.commitBatch(b, {});
     ASSERT_TRUE(r) << r.error().message;
   }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
 
   std::string config(const std::string& listen, bool allow_remote) {
     std::string path = dir_ + "/collector.toml";
@@ -115,7 +112,9 @@ class CollectorHttp : public ::testing::TestWithParam<std::string> {
     return found ? "http://" + address : "";
   }
 
-  std::string dir_, url_;
+  TempDir tmp_{"up-collector-http-"};
+  const std::string dir_ = tmp_.path();
+  std::string url_;
 };
 
 TEST_P(CollectorHttp, ServesLedgerRecordsExportsAndMetrics) {

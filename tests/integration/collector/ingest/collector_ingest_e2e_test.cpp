@@ -19,6 +19,7 @@
 #include "tests/integration/publish/mosquitto_fixture.h"
 #include "tests/support/child_process.h"
 #include "tests/support/collector_db.h"
+#include "tests/support/temp_dir.h"
 
 namespace uplinkprobe::testing {
 namespace {
@@ -51,9 +52,6 @@ int sh(const std::string& cmd) { return std::system(cmd.c_str()); }
 class CollectorIngest : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/up-ingest-e2e-XXXXXX";
-    ASSERT_TRUE(mkdtemp(tmpl));
-    dir_ = tmpl;
     ASSERT_TRUE(broker_.start()) << broker_.log();
     if (GetParam() == "sqlite") {
       url_ = "sqlite://" + dir_ + "/ledger.db";
@@ -74,7 +72,6 @@ class CollectorIngest : public ::testing::TestWithParam<std::string> {
     collector_.reset();
     if (HasFailure())
       std::fprintf(stderr, "collector stderr:\n%s\n", readFile(dir_ + "/c.err").c_str());
-    std::filesystem::remove_all(dir_);
   }
 
   std::size_t subacks() {
@@ -162,7 +159,9 @@ class CollectorIngest : public ::testing::TestWithParam<std::string> {
   }
 
   Mosquitto broker_;
-  std::string dir_, url_;
+  TempDir tmp_{"up-ingest-e2e-"};
+  const std::string dir_ = tmp_.path();
+  std::string url_;
   std::unique_ptr<ChildProcess> collector_;
   std::unique_ptr<collector::db::Database> db_;
 };

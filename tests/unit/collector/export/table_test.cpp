@@ -11,9 +11,12 @@
 
 #include "collector/registry/csv_reader.h"
 #include "collector/registry/xlsx_reader.h"
+#include "tests/support/temp_dir.h"
 
 namespace uplinkprobe::collector {
 namespace {
+
+using uplinkprobe::testing::TempDir;
 
 namespace fs = std::filesystem;
 
@@ -121,13 +124,7 @@ TEST(WriteTable, RowShapeIsChecked) {
 
 class WriteXlsx : public ::testing::Test {
  protected:
-  void SetUp() override {
-    std::string tmpl = (fs::temp_directory_path() / "table-xlsx-XXXXXX").string();
-    ASSERT_NE(mkdtemp(tmpl.data()), nullptr);
-    dir_ = tmpl;
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-  fs::path dir_;
+  TempDir dir_{"table-xlsx-"};
 };
 
 TEST_F(WriteXlsx, ReadBackTypesBoldFrozenHeaderAndWidths) {

@@ -15,21 +15,17 @@
 
 #include "collector/registry/csv_reader.h"
 #include "collector/registry/xlsx_reader.h"
+#include "tests/support/temp_dir.h"
 
 namespace uplinkprobe::collector {
 namespace {
+
+using uplinkprobe::testing::TempDir;
 
 namespace fs = std::filesystem;
 
 class SchoolSheet : public ::testing::Test {
  protected:
-  void SetUp() override {
-    std::string tmpl = (fs::temp_directory_path() / "school-sheet-XXXXXX").string();
-    ASSERT_NE(mkdtemp(tmpl.data()), nullptr);
-    dir_ = tmpl;
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
   fs::path write(const std::string& name, const std::string& bytes) {
     fs::path p = dir_ / name;
     std::ofstream(p, std::ios::binary) << bytes;
@@ -119,7 +115,7 @@ class SchoolSheet : public ::testing::Test {
 </Relationships>)";
   }
 
-  fs::path dir_;
+  TempDir dir_{"school-sheet-"};
 };
 
 const std::string kBom = "\xEF\xBB\xBF";
