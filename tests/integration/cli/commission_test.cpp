@@ -18,6 +18,7 @@
 #include "record/ed25519.h"
 #include "tests/integration/server/server_harness.h"
 #include "tests/support/child_process.h"
+#include "tests/support/udpst_server.h"
 
 namespace {
 
@@ -245,21 +246,13 @@ TEST_F(CommissionTest, WritesConfigMeasuresJournalsAndPublishesCommissionedEvent
 // (read through record::ipCapacityMbps; a reader of `download` alone would send -1).
 TEST_F(CommissionTest, AUdpMethodProbeIsProvenWithAUdpTest) {
   writeFile(dir_ + "/udpst.keys", "5,commission-lab-key\n");
-  ChildProcess udpst({UPLINKPROBE_SERVER_BIN, "--listen", "127.0.0.1:0", "--udpst-listen",
-                      "127.0.0.1:0", "--udpst-key-file", dir_ + "/udpst.keys", "--udpst-max-mbps",
-                      "200", "--udpst-max-seconds", "5"},
-                     dir_ + "/udpst.out", dir_ + "/udpst.err");
-  std::smatch m;
-  std::string listening;
-  ASSERT_TRUE(waitFor(
-      [&] {
-        listening = udpst.out();
-        return std::regex_search(listening, m,
-                                 std::regex("udpst listening 127\\.0\\.0\\.1:(\\d+)"));
-      },
-      std::chrono::seconds(10)))
-      << udpst.err();
-  const std::string udp_url = "udpst://127.0.0.1:" + m[1].str();
+  std::string why;
+  auto udpst = uplinkprobe::testing::startUdpstServer(
+      {"--udpst-key-file", dir_ + "/udpst.keys", "--udpst-max-mbps", "200", "--udpst-max-seconds",
+       "5"},
+      dir_ + "/udpst", &why);
+  ASSERT_TRUE(udpst) << why;
+  const std::string udp_url = udpst->url();
   std::string cfg = readFile(config());
   const std::string tcp_method = "method = \"tcp\"\n";
   auto at = cfg.find(tcp_method);

@@ -9,6 +9,7 @@
 #include <regex>
 
 #include "tests/support/child_process.h"
+#include "tests/support/udpst_server.h"
 
 namespace uplinkprobe {
 namespace {
@@ -26,22 +27,13 @@ class UdpTestCommand : public ::testing::Test {
     std::filesystem::remove_all(dir_);
     std::filesystem::create_directories(dir_);
     testing::writeFile(path("udpst.keys"), "9,cli-lab-key\n");
-    server_ = std::make_unique<ChildProcess>(
-        std::vector<std::string>{UPLINKPROBE_SERVER_BIN, "--listen", "127.0.0.1:0",
-                                 "--udpst-listen", "127.0.0.1:0", "--udpst-key-file",
-                                 path("udpst.keys"), "--udpst-max-mbps", "50",
-                                 "--udpst-max-seconds", "5"},
-        path("server.out"), path("server.err"));
-    std::smatch udp;
-    std::string out;
-    ASSERT_TRUE(testing::waitFor(
-        [&] {
-          out = server_->out();
-          return std::regex_search(out, udp, std::regex("udpst listening 127\\.0\\.0\\.1:(\\d+)"));
-        },
-        10s))
-        << server_->err();
-    url_ = "udpst://127.0.0.1:" + udp[1].str();
+    std::string why;
+    auto server = testing::startUdpstServer({"--udpst-key-file", path("udpst.keys"),
+                                             "--udpst-max-mbps", "50", "--udpst-max-seconds", "5"},
+                                            path("server"), &why);
+    ASSERT_TRUE(server) << why;
+    url_ = server->url();
+    server_ = std::move(server->process);
   }
   void TearDown() override {
     server_.reset();

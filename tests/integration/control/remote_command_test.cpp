@@ -24,6 +24,7 @@
 #include "record/schema_validator.h"
 #include "tests/integration/publish/mosquitto_fixture.h"
 #include "tests/support/child_process.h"
+#include "tests/support/udpst_server.h"
 
 namespace uplinkprobe {
 namespace {
@@ -306,22 +307,14 @@ TEST_F(RemoteCommand, SignedRunTestMakesARemoteThroughputRecordAndRefusalsDoNoth
 // probe's udpst server and journals one method "udp" record; a byte ceiling that cannot hold
 // the shortest UDP test is refused before any datagram is sent.
 TEST_F(RemoteCommand, RunTestWithMethodUdpRunsAnObUdpstTest) {
-  ChildProcess udpst({UPLINKPROBE_SERVER_BIN, "--listen", "127.0.0.1:0", "--udpst-listen",
-                      "127.0.0.1:0", "--udpst-no-auth", "--udpst-max-seconds", "5"},
-                     path("udpst.out"), path("udpst.err"));
-  std::smatch m;
-  std::string out;
-  ASSERT_TRUE(testing::waitFor(
-      [&] {
-        out = udpst.out();
-        return std::regex_search(out, m, std::regex("udpst listening 127\\.0\\.0\\.1:(\\d+)"));
-      },
-      10s))
-      << udpst.err();
+  std::string why;
+  auto udpst = testing::startUdpstServer({"--udpst-no-auth", "--udpst-max-seconds", "5"},
+                                         path("udpst"), &why);
+  ASSERT_TRUE(udpst) << why;
   const std::string udp_server =
       "[[servers]]\nname = \"udp\"\nkind = \"udpst\"\n"
-      "url = \"udpst://127.0.0.1:" +
-      m[1].str() + "\"\n";
+      "url = \"" +
+      udpst->url() + "\"\n";
   // The fixture's 4 MB ceiling cannot hold 5 s at 1.2 × the default 100 Mbit/s target.
   testing::writeFile(cfg_, config() + udp_server);
   startDaemon();

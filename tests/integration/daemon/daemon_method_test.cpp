@@ -11,6 +11,7 @@
 
 #include "tests/support/child_process.h"
 #include "tests/support/temp_dir.h"
+#include "tests/support/udpst_server.h"
 
 namespace uplinkprobe {
 namespace {
@@ -24,24 +25,14 @@ class DaemonMethod : public ::testing::Test {
  protected:
   void SetUp() override {
     testing::writeFile(path("udpst.keys"), "7,method-lab-key\n");
-    server_ = std::make_unique<ChildProcess>(
-        std::vector<std::string>{UPLINKPROBE_SERVER_BIN, "--listen", "127.0.0.1:0",
-                                 "--udpst-listen", "127.0.0.1:0", "--udpst-key-file",
-                                 path("udpst.keys"), "--udpst-max-mbps", "50",
-                                 "--udpst-max-seconds", "5"},
-        path("server.out"), path("server.err"));
-    std::smatch http, udp;
-    ASSERT_TRUE(testing::waitFor(
-        [&] {
-          out_ = server_->out();
-          return std::regex_search(out_, http,
-                                   std::regex("(^|\n)listening 127\\.0\\.0\\.1:(\\d+)")) &&
-                 std::regex_search(out_, udp, std::regex("udpst listening 127\\.0\\.0\\.1:(\\d+)"));
-        },
-        10s))
-        << server_->err();
-    http_port_ = http[2];
-    udp_port_ = udp[1];
+    std::string why;
+    auto server = testing::startUdpstServer({"--udpst-key-file", path("udpst.keys"),
+                                             "--udpst-max-mbps", "50", "--udpst-max-seconds", "5"},
+                                            path("server"), &why);
+    ASSERT_TRUE(server) << why;
+    http_port_ = server->http_port;
+    udp_port_ = server->udp_port;
+    server_ = std::move(server->process);
   }
   void TearDown() override { server_.reset(); }
   std::string path(const std::string& name) const { return (dir_ / name).string(); }
