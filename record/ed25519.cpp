@@ -1,51 +1,98 @@
 #include "record/ed25519.h"
 
-#include <openssl/bio.h>
-#include <openssl/err.h>
-#include <openssl/evp.h>
-#include <openssl/pem.h>
-#include <openssl/sha.h>
+#include <sodium.h>
 
 #include <cstdio>
+#include <cstring>
 #include <fstream>
+#include <vector>
 
 namespace uplinkprobe::record {
 namespace {
 
-std::shared_ptr<void> own(EVP_PKEY* k) {
-  return std::shared_ptr<void>(k, [](void* p) { EVP_PKEY_free(static_cast<EVP_PKEY*>(p)); });
+// DER of the only two key encodings there are for Ed25519 (RFC 8410), all but the 32 key
+// bytes fixed; they are what `openssl genpkey -algorithm ed25519` and `openssl pkey -pubout`
+// write:
+//   PrivateKeyInfo SEQUENCE { INTEGER 0, AlgorithmIdentifier { OID 1.3.101.112 },
+//                             OCTET STRING { OCTET STRING (32-byte seed) } }
+//   SubjectPublicKeyInfo SEQUENCE { AlgorithmIdentifier { OID 1.3.101.112 },
+//                                   BIT STRING (0 unused bits, 32-byte key) }
+constexpr unsigned char kPkcs8Prefix[] = {0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06,
+                                          0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20};
+constexpr unsigned char kSpkiPrefix[] = {0x30, 0x2a, 0x30, 0x05, 0x06, 0x03,
+                                         0x2b, 0x65, 0x70, 0x03, 0x21, 0x00};
+constexpr size_t kMaxPem = 65536;
+constexpr const char* kPrivateLabel = "PRIVATE KEY";
+constexpr const char* kPublicLabel = "PUBLIC KEY";
+
+// sodium_init() once per process (thread-safe, idempotent): it picks the implementations and
+// readies the random source (getrandom(2), else /dev/urandom); it fails only when there is no
+// random source at all. Only generate() needs randomness; the others call it as libsodium
+// asks of any caller.
+bool sodiumReady() {
+  static const bool ready = sodium_init() >= 0;
+  return ready;
 }
 
-EVP_PKEY* pk(const std::shared_ptr<void>& p) { return static_cast<EVP_PKEY*>(p.get()); }
-
-std::string opensslError() {
-  unsigned long e = ERR_get_error();
-  ERR_clear_error();
-  if (e == 0) return "unknown OpenSSL error";
-  char buf[256];
-  ERR_error_string_n(e, buf, sizeof buf);
-  return buf;
+// The DER inside one PEM block labelled `label`: the BEGIN line, base64 lines, the END line,
+// nothing else but blank lines around it ('\r' before a newline is accepted). The body may be
+// wrapped at any width; its base64 must be canonical (base64Decode). Anything else — another
+// label, text around the block, a second block, headers (encrypted PEM) — is refused.
+Result<std::string> pemBody(std::string_view pem, const std::string& label) {
+  const std::string begin = "-----BEGIN " + label + "-----";
+  const std::string end = "-----END " + label + "-----";
+  const auto bad = [&](const std::string& why) {
+    return makeError("key", "not a PEM \"" + begin + "\" block: " + why);
+  };
+  std::vector<std::string_view> lines;
+  size_t pos = 0;
+  while (pos < pem.size()) {
+    size_t nl = pem.find('\n', pos);
+    std::string_view line =
+        pem.substr(pos, nl == std::string_view::npos ? std::string_view::npos : nl - pos);
+    pos = nl == std::string_view::npos ? pem.size() : nl + 1;
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    lines.push_back(line);
+  }
+  size_t first = 0;
+  while (first < lines.size() && lines[first].empty()) ++first;
+  size_t last = lines.size();
+  while (last > first && lines[last - 1].empty()) --last;
+  if (first == last) return bad("empty");
+  if (lines[first] != begin) {
+    if (lines[first].substr(0, 11) == "-----BEGIN ")
+      return bad("it is a \"" + std::string(lines[first]) + "\" block");
+    return bad("it does not start with that line");
+  }
+  if (last - first < 3 || lines[last - 1] != end) return bad("no \"" + end + "\" line after it");
+  std::string b64;
+  for (size_t i = first + 1; i + 1 < last; ++i) {
+    if (lines[i].empty() || lines[i].find(':') != std::string_view::npos)
+      return bad("line " + std::to_string(i + 1) + " is not base64 (an encrypted key?)");
+    b64.append(lines[i]);
+  }
+  auto der = base64Decode(b64);
+  if (!der) return bad("line " + std::to_string(first + 2) + " on is not base64");
+  return *der;
 }
 
-Result<RawPublicKey> rawPublic(EVP_PKEY* k) {
-  RawPublicKey raw{};
-  size_t len = raw.size();
-  if (EVP_PKEY_get_raw_public_key(k, raw.data(), &len) != 1 || len != raw.size())
-    return makeError("key", "cannot extract the Ed25519 public key: " + opensslError());
-  return raw;
+std::string pemOf(const std::string& label, std::string_view der) {
+  const std::string b64 = base64Encode(der);
+  std::string out = "-----BEGIN " + label + "-----\n";
+  for (size_t i = 0; i < b64.size(); i += 64) out += b64.substr(i, 64) + "\n";
+  out += "-----END " + label + "-----\n";
+  return out;
 }
 
-std::string bioText(BIO* bio) {
-  char* data = nullptr;
-  long n = BIO_get_mem_data(bio, &data);
-  return n > 0 ? std::string(data, static_cast<size_t>(n)) : std::string();
+bool hasPrefix(const std::string& der, const unsigned char* prefix, size_t n) {
+  return der.size() >= n && std::memcmp(der.data(), prefix, n) == 0;
 }
 
 }  // namespace
 
 std::string keyIdOf(const RawPublicKey& raw) {
-  unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256(raw.data(), raw.size(), digest);
+  unsigned char digest[crypto_hash_sha256_BYTES];
+  crypto_hash_sha256(digest, raw.data(), raw.size());
   std::string out;
   char hex[3];
   for (int i = 0; i < 8; ++i) {
@@ -56,123 +103,102 @@ std::string keyIdOf(const RawPublicKey& raw) {
 }
 
 Result<PublicKey> PublicKey::fromRaw(const RawPublicKey& raw) {
-  EVP_PKEY* k = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nullptr, raw.data(), raw.size());
-  if (k == nullptr) return makeError("key", "not an Ed25519 public key: " + opensslError());
+  // Any 32 bytes, as OpenSSL's EVP_PKEY_new_raw_public_key took them: a key that is not a
+  // point on the curve (or one of small order) never verifies a signature.
   PublicKey p;
-  p.pkey_ = own(k);
   p.raw_ = raw;
   p.key_id_ = keyIdOf(raw);
   return p;
 }
 
 Result<PublicKey> PublicKey::fromPem(std::string_view pem) {
-  if (pem.size() > 65536) return makeError("key", "PEM text larger than 64 KiB");
-  BIO* bio = BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size()));
-  if (bio == nullptr) return makeError("key", "out of memory");
-  EVP_PKEY* k = PEM_read_bio_PUBKEY(bio, nullptr, nullptr, nullptr);
-  BIO_free(bio);
-  if (k == nullptr)
-    return makeError("key",
-                     "not a PEM public key (\"-----BEGIN PUBLIC KEY-----\"): " + opensslError());
-  auto owned = own(k);
-  if (EVP_PKEY_get_id(k) != EVP_PKEY_ED25519)
+  if (pem.size() > kMaxPem) return makeError("key", "PEM text larger than 64 KiB");
+  auto der = pemBody(pem, kPublicLabel);
+  if (!der) return der.error();
+  if (der->size() != sizeof kSpkiPrefix + 32 || !hasPrefix(*der, kSpkiPrefix, sizeof kSpkiPrefix))
     return makeError("key",
                      "the public key is not Ed25519 (make one with `uplinkprobe-collector "
                      "keygen` or `openssl genpkey -algorithm ed25519`)");
-  auto raw = rawPublic(k);
-  if (!raw) return raw.error();
-  PublicKey p;
-  p.pkey_ = owned;
-  p.raw_ = *raw;
-  p.key_id_ = keyIdOf(*raw);
-  return p;
+  RawPublicKey raw{};
+  std::memcpy(raw.data(), der->data() + sizeof kSpkiPrefix, raw.size());
+  return fromRaw(raw);
 }
 
 std::string PublicKey::pem() const {
-  BIO* bio = BIO_new(BIO_s_mem());
-  if (bio == nullptr) return "";
-  std::string out;
-  if (PEM_write_bio_PUBKEY(bio, pk(pkey_)) == 1) out = bioText(bio);
-  BIO_free(bio);
-  return out;
+  std::string der(reinterpret_cast<const char*>(kSpkiPrefix), sizeof kSpkiPrefix);
+  der.append(reinterpret_cast<const char*>(raw_.data()), raw_.size());
+  return pemOf(kPublicLabel, der);
 }
 
 bool PublicKey::verify(std::string_view message, std::string_view signature) const {
-  if (!pkey_ || signature.size() != 64) return false;
-  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-  if (ctx == nullptr) return false;
-  bool ok = EVP_DigestVerifyInit(ctx, nullptr, nullptr, nullptr, pk(pkey_)) == 1 &&
-            EVP_DigestVerify(
-                ctx, reinterpret_cast<const unsigned char*>(signature.data()), signature.size(),
-                reinterpret_cast<const unsigned char*>(message.data()), message.size()) == 1;
-  EVP_MD_CTX_free(ctx);
-  ERR_clear_error();
-  return ok;
+  if (key_id_.empty() || signature.size() != crypto_sign_ed25519_BYTES || !sodiumReady())
+    return false;
+  return crypto_sign_ed25519_verify_detached(
+             reinterpret_cast<const unsigned char*>(signature.data()),
+             reinterpret_cast<const unsigned char*>(message.data()), message.size(),
+             raw_.data()) == 0;
 }
 
 Result<PrivateKey> PrivateKey::generate() {
-  EVP_PKEY* k = nullptr;
-  EVP_PKEY_CTX* ctx = EVP_PKEY_CTX_new_id(EVP_PKEY_ED25519, nullptr);
-  const bool ok = ctx != nullptr && EVP_PKEY_keygen_init(ctx) == 1 && EVP_PKEY_keygen(ctx, &k) == 1;
-  EVP_PKEY_CTX_free(ctx);
-  if (!ok) return makeError("key", "Ed25519 key generation failed: " + opensslError());
-  return adopt(k);
+  if (!sodiumReady())
+    return makeError("key", "Ed25519 key generation failed: libsodium has no random source");
+  unsigned char seed[crypto_sign_ed25519_SEEDBYTES];
+  randombytes_buf(seed, sizeof seed);
+  auto key = fromSeed(seed);
+  sodium_memzero(seed, sizeof seed);
+  return key;
 }
 
-Result<PrivateKey> PrivateKey::adopt(void* evp_pkey) {
-  auto* k = static_cast<EVP_PKEY*>(evp_pkey);
-  auto owned = own(k);
-  auto raw = rawPublic(k);
-  if (!raw) return raw.error();
-  auto pub = PublicKey::fromRaw(*raw);
+Result<PrivateKey> PrivateKey::fromSeed(const unsigned char* seed) {
+  if (!sodiumReady()) return makeError("key", "libsodium failed to initialise");
+  auto secret = std::shared_ptr<SecretKey>(new SecretKey{}, [](SecretKey* k) {
+    sodium_memzero(k->data(), k->size());
+    delete k;
+  });
+  RawPublicKey raw{};
+  if (crypto_sign_ed25519_seed_keypair(raw.data(), secret->data(), seed) != 0)
+    return makeError("key", "Ed25519 key derivation failed");
+  auto pub = PublicKey::fromRaw(raw);
   if (!pub) return pub.error();
   PrivateKey p;
-  p.pkey_ = owned;
+  p.secret_ = std::move(secret);
   p.public_ = *pub;
   return p;
 }
 
 Result<PrivateKey> PrivateKey::fromPem(std::string_view pem) {
-  if (pem.size() > 65536) return makeError("key", "PEM text larger than 64 KiB");
-  BIO* bio = BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size()));
-  if (bio == nullptr) return makeError("key", "out of memory");
-  // No passphrase callback: an encrypted key fails here instead of prompting on a terminal.
-  EVP_PKEY* k = PEM_read_bio_PrivateKey(
-      bio, nullptr, [](char*, int, int, void*) { return 0; }, nullptr);
-  BIO_free(bio);
-  if (k == nullptr)
-    return makeError(
-        "key",
-        "not an unencrypted PEM private key (\"-----BEGIN PRIVATE KEY-----\"): " + opensslError());
-  if (EVP_PKEY_get_id(k) != EVP_PKEY_ED25519) {
-    EVP_PKEY_free(k);
+  if (pem.size() > kMaxPem) return makeError("key", "PEM text larger than 64 KiB");
+  auto der = pemBody(pem, kPrivateLabel);
+  if (!der) return der.error();
+  if (der->size() != sizeof kPkcs8Prefix + crypto_sign_ed25519_SEEDBYTES ||
+      !hasPrefix(*der, kPkcs8Prefix, sizeof kPkcs8Prefix)) {
+    sodium_memzero(der->data(), der->size());
     return makeError("key", "the private key is not Ed25519");
   }
-  return adopt(k);
+  auto key = fromSeed(reinterpret_cast<const unsigned char*>(der->data()) + sizeof kPkcs8Prefix);
+  sodium_memzero(der->data(), der->size());
+  return key;
 }
 
 std::string PrivateKey::pem() const {
-  BIO* bio = BIO_new(BIO_s_mem());
-  if (bio == nullptr) return "";
-  std::string out;
-  if (PEM_write_bio_PrivateKey(bio, pk(pkey_), nullptr, nullptr, 0, nullptr, nullptr) == 1)
-    out = bioText(bio);
-  BIO_free(bio);
+  if (!secret_) return "";
+  std::string der(reinterpret_cast<const char*>(kPkcs8Prefix), sizeof kPkcs8Prefix);
+  // libsodium's secret key is seed || public key.
+  der.append(reinterpret_cast<const char*>(secret_->data()), crypto_sign_ed25519_SEEDBYTES);
+  std::string out = pemOf(kPrivateLabel, der);
+  sodium_memzero(der.data(), der.size());
   return out;
 }
 
 Result<std::string> PrivateKey::sign(std::string_view message) const {
-  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-  if (ctx == nullptr) return makeError("key", "out of memory");
-  std::string sig(64, '\0');
-  size_t len = sig.size();
-  const bool ok =
-      EVP_DigestSignInit(ctx, nullptr, nullptr, nullptr, pk(pkey_)) == 1 &&
-      EVP_DigestSign(ctx, reinterpret_cast<unsigned char*>(sig.data()), &len,
-                     reinterpret_cast<const unsigned char*>(message.data()), message.size()) == 1 &&
-      len == 64;
-  EVP_MD_CTX_free(ctx);
-  if (!ok) return makeError("key", "Ed25519 signing failed: " + opensslError());
+  if (!secret_) return makeError("key", "Ed25519 signing failed: no key");
+  std::string sig(crypto_sign_ed25519_BYTES, '\0');
+  unsigned long long len = 0;
+  if (crypto_sign_ed25519_detached(reinterpret_cast<unsigned char*>(sig.data()), &len,
+                                   reinterpret_cast<const unsigned char*>(message.data()),
+                                   message.size(), secret_->data()) != 0 ||
+      len != crypto_sign_ed25519_BYTES)
+    return makeError("key", "Ed25519 signing failed");
   return sig;
 }
 

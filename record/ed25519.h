@@ -1,11 +1,15 @@
 // Ed25519 keys, signatures and key ids for signed remote commands (docs/control.md), on
-// OpenSSL 3 EVP (EVP_PKEY_ED25519, EVP_DigestSign/EVP_DigestVerify with a NULL digest: Ed25519
-// hashes internally, "pure" mode, no pre-hash). Used by the agent (verify) and the collector
-// (generate, sign); no OpenSSL type leaves ed25519.cpp.
+// libsodium (crypto_sign_ed25519_*: RFC 8032 "pure" Ed25519, no pre-hash; crypto_hash_sha256
+// for key ids). Used by the agent (verify) and the collector (generate, sign); no libsodium
+// type leaves ed25519.cpp. No OpenSSL: the agent and the server do not map libcrypto for it.
 //
-// Key files are PEM, the same as `openssl genpkey -algorithm ed25519`:
-//   private: PKCS#8 "-----BEGIN PRIVATE KEY-----"
-//   public:  SubjectPublicKeyInfo "-----BEGIN PUBLIC KEY-----"
+// Key files are PEM, byte for byte what `openssl genpkey -algorithm ed25519` and
+// `openssl pkey -pubout` write (RFC 8410 encodings, base64 in 64-character lines):
+//   private: PKCS#8 "-----BEGIN PRIVATE KEY-----", DER 302e020100300506032b657004220420 ‖ seed
+//   public:  SubjectPublicKeyInfo "-----BEGIN PUBLIC KEY-----", DER 302a300506032b6570032100 ‖ key
+// Reading is strict: one block of the expected label, blank lines (and CRLF) around it only,
+// exactly that DER; anything else (another key type, an encrypted or v2 PKCS#8 key, text
+// around the block) is an error of kind "key". PEM text is limited to 64 KiB.
 // Key id: the first 16 lowercase hex characters of SHA-256 over the raw 32-byte public key
 // (so another tool derives it from the key alone).
 //
@@ -37,14 +41,13 @@ class PublicKey {
   bool verify(std::string_view message, std::string_view signature) const;
 
  private:
-  std::shared_ptr<void> pkey_;  // EVP_PKEY*
   RawPublicKey raw_{};
   std::string key_id_;
 };
 
 class PrivateKey {
  public:
-  // A fresh key from the OpenSSL CSPRNG.
+  // A fresh key: a 32-byte seed from libsodium's randombytes (getrandom(2) on Linux).
   static Result<PrivateKey> generate();
   static Result<PrivateKey> fromPem(std::string_view pem);
   const PublicKey& publicKey() const { return public_; }
@@ -53,11 +56,12 @@ class PrivateKey {
   Result<std::string> sign(std::string_view message) const;
 
  private:
-  // Takes ownership of an Ed25519 EVP_PKEY* (as void*: OpenSSL stays out of this header)
-  // and derives its public key.
-  static Result<PrivateKey> adopt(void* evp_pkey);
+  // libsodium's 64-byte secret key: seed ‖ public key; wiped when the last copy goes.
+  using SecretKey = std::array<uint8_t, 64>;
+  // The key pair of a 32-byte seed (RFC 8032 section 5.1.5).
+  static Result<PrivateKey> fromSeed(const unsigned char* seed);
 
-  std::shared_ptr<void> pkey_;  // EVP_PKEY*
+  std::shared_ptr<const SecretKey> secret_;
   PublicKey public_;
 };
 

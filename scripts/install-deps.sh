@@ -26,11 +26,13 @@ test_pkgs=(
 # Not here, on purpose: libpq-dev:arm64 (not Multi-Arch: same — it would REMOVE the amd64
 # libpq-dev the collector builds with; the arm64 collector links libpq5:arm64 instead, see
 # cmake/toolchains/aarch64-linux-gnu.cmake) and the collector's libraries for armhf.
+# libsodium-dev: the agent and the server link its archive (record, udpst: Ed25519, HMAC).
 cross_common=(libcurl4-openssl-dev libpaho-mqttpp-dev libpaho-mqtt-dev libspdlog-dev libfmt-dev
-  libgtest-dev libgmock-dev libtomlplusplus-dev libsystemd-dev libssl-dev libqrencode-dev)
+  libgtest-dev libgmock-dev libtomlplusplus-dev libsystemd-dev libssl-dev libqrencode-dev
+  libsodium-dev)
 cross_pkgs=(crossbuild-essential-arm64 crossbuild-essential-armhf qemu-user-static binfmt-support)
 for p in "${cross_common[@]}"; do cross_pkgs+=("$p:arm64" "$p:armhf"); done
-for p in libsqlite3-dev libpq5 libxlsxwriter-dev libminizip-dev zlib1g-dev libsodium-dev; do
+for p in libsqlite3-dev libpq5 libxlsxwriter-dev libminizip-dev zlib1g-dev; do
   cross_pkgs+=("$p:arm64")
 done
 

@@ -1,15 +1,12 @@
 #include "udpst/auth.h"
 
 #include <fmt/format.h>
-#include <openssl/core_names.h>
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
-#include <openssl/kdf.h>
-#include <openssl/params.h>
+#include <sodium.h>
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
+#include <string_view>
 
 namespace uplinkprobe::udpst {
 namespace {
@@ -19,12 +16,53 @@ constexpr std::size_t kKeyIdOffset = 37;   // from authMode
 constexpr std::size_t kTimeOffset = 1;     // from authMode
 constexpr std::size_t kAuthTailSize = 41;  // authMode .. checkSum
 
+static_assert(crypto_auth_hmacsha256_BYTES == sizeof(Key32));
+
 Key32 hmac(const Key32& key, std::span<const std::uint8_t> data) {
   Key32 out{};
-  unsigned int len = 0;
-  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), data.data(), data.size(), out.data(),
-       &len);
+  crypto_auth_hmacsha256_state st;
+  crypto_auth_hmacsha256_init(&st, key.data(), key.size());
+  crypto_auth_hmacsha256_update(&st, data.data(), data.size());
+  crypto_auth_hmacsha256_final(&st, out.data());
+  sodium_memzero(&st, sizeof st);
   return out;
+}
+
+// KBKDF, NIST SP 800-108 counter mode with HMAC-SHA256 as the PRF, as OpenSSL 3's "KBKDF"
+// computes it with the parameters the reference passes (mode COUNTER, salt = label, info =
+// context, use-L and use-separator on, the default 32-bit counter): block i (from 1) is
+//   HMAC(key, [i]_32be ‖ label ‖ 0x00 ‖ context ‖ [L]_32be),  L = out.size() * 8 bits,
+// the output the concatenation of the blocks, cut to out.size().
+void kbkdfCounterHmacSha256(std::string_view key, std::string_view label, std::string_view context,
+                            std::span<std::uint8_t> out) {
+  const auto be32 = [](std::uint32_t v) {
+    return std::array<std::uint8_t, 4>{
+        static_cast<std::uint8_t>(v >> 24), static_cast<std::uint8_t>(v >> 16),
+        static_cast<std::uint8_t>(v >> 8), static_cast<std::uint8_t>(v)};
+  };
+  const auto bits = be32(static_cast<std::uint32_t>(out.size() * 8));
+  const std::uint8_t separator = 0;
+  std::size_t done = 0;
+  for (std::uint32_t i = 1; done < out.size(); ++i) {
+    const auto counter = be32(i);
+    crypto_auth_hmacsha256_state st;
+    crypto_auth_hmacsha256_init(&st, reinterpret_cast<const unsigned char*>(key.data()),
+                                key.size());
+    crypto_auth_hmacsha256_update(&st, counter.data(), counter.size());
+    crypto_auth_hmacsha256_update(&st, reinterpret_cast<const unsigned char*>(label.data()),
+                                  label.size());
+    crypto_auth_hmacsha256_update(&st, &separator, 1);
+    crypto_auth_hmacsha256_update(&st, reinterpret_cast<const unsigned char*>(context.data()),
+                                  context.size());
+    crypto_auth_hmacsha256_update(&st, bits.data(), bits.size());
+    Key32 block{};
+    crypto_auth_hmacsha256_final(&st, block.data());
+    sodium_memzero(&st, sizeof st);
+    const std::size_t n = std::min(block.size(), out.size() - done);
+    std::copy_n(block.begin(), n, out.begin() + static_cast<std::ptrdiff_t>(done));
+    sodium_memzero(block.data(), block.size());
+    done += n;
+  }
 }
 
 }  // namespace
@@ -33,37 +71,13 @@ Result<DerivedKeys> deriveKeys(const std::string& shared_key, std::uint32_t auth
   if (shared_key.empty() || shared_key.size() > kMaxKeyLength) {
     return makeError("auth", "udpst key must be 1-64 characters");
   }
-  EVP_KDF* kdf = EVP_KDF_fetch(nullptr, "KBKDF", nullptr);
-  if (kdf == nullptr) return makeError("auth", "OpenSSL has no KBKDF");
-  EVP_KDF_CTX* ctx = EVP_KDF_CTX_new(kdf);
-  EVP_KDF_free(kdf);
-  if (ctx == nullptr) return makeError("auth", "OpenSSL KBKDF context failed");
-  std::string context = std::to_string(auth_unix_time);
-  std::string key = shared_key;
-  char mode[] = "COUNTER";
-  char mac[] = "HMAC";
-  char digest[] = "SHA256";
-  char salt[] = "UDPSTP";
-  int one = 1;
-  OSSL_PARAM params[] = {
-      OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_MODE, mode, 0),
-      OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_MAC, mac, 0),
-      OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, digest, 0),
-      OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, key.data(), key.size()),
-      OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT, salt, 6),
-      OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, context.data(), context.size()),
-      OSSL_PARAM_construct_int(OSSL_KDF_PARAM_KBKDF_USE_L, &one),
-      OSSL_PARAM_construct_int(OSSL_KDF_PARAM_KBKDF_USE_SEPARATOR, &one),
-      OSSL_PARAM_construct_end()};
+  const std::string context = std::to_string(auth_unix_time);
   std::array<std::uint8_t, 64> material{};
-  int rc = EVP_KDF_derive(ctx, material.data(), material.size(), params);
-  EVP_KDF_CTX_free(ctx);
-  OPENSSL_cleanse(key.data(), key.size());
-  if (rc < 1) return makeError("auth", "OpenSSL KBKDF derivation failed");
+  kbkdfCounterHmacSha256(shared_key, "UDPSTP", context, material);
   DerivedKeys out;
   std::copy(material.begin(), material.begin() + 32, out.client.begin());
   std::copy(material.begin() + 32, material.end(), out.server.begin());
-  OPENSSL_cleanse(material.data(), material.size());
+  sodium_memzero(material.data(), material.size());
   return out;
 }
 
@@ -93,7 +107,7 @@ bool digestMatches(std::span<const std::uint8_t> pdu, std::size_t off, const Key
   copy[copy.size() - 2] = 0;
   copy[copy.size() - 1] = 0;
   Key32 d = hmac(key, copy);
-  return CRYPTO_memcmp(d.data(), pdu.data() + off + kDigestOffset, d.size()) == 0;
+  return sodium_memcmp(d.data(), pdu.data() + off + kDigestOffset, d.size()) == 0;
 }
 
 std::uint32_t authUnixTime(std::span<const std::uint8_t> pdu, std::size_t off) {

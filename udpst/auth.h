@@ -9,6 +9,9 @@
 // - a receiver accepts a digest only within ±5 s of its own clock (kAuthTimeWindowS).
 // Key files use the reference's format: "<keyId>,<key>" per line, '#' comments, blanks ignored,
 // ids 0-255, keys of 1-64 characters.
+// HMAC-SHA256 is libsodium's (crypto_auth_hmacsha256_*, keys of any length), the KBKDF is
+// written out in auth.cpp on top of it, bit for bit what OpenSSL 3's KBKDF gave; no OpenSSL.
+// (libsodium's SHA-256 needs no sodium_init(): no CPU dispatch, no randomness.)
 // Thread-safety: pure functions; KeyTable is immutable after load.
 #pragma once
 

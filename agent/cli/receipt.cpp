@@ -1,7 +1,7 @@
 #include "agent/cli/receipt.h"
 
 #include <fmt/format.h>
-#include <openssl/evp.h>
+#include <sodium.h>
 
 #include <algorithm>
 
@@ -93,12 +93,12 @@ std::string formatReceipt(const ReceiptInput& in) {
          renderRows(rows, labelWidth(rows));
 }
 
+// libsodium's SHA-256: no sodium_init() needed (no CPU dispatch, no randomness).
 std::string sha256Hex(const std::string& text) {
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  if (EVP_Digest(text.data(), text.size(), md, &len, EVP_sha256(), nullptr) != 1) return "";
+  unsigned char md[crypto_hash_sha256_BYTES];
+  crypto_hash_sha256(md, reinterpret_cast<const unsigned char*>(text.data()), text.size());
   std::string hex;
-  for (unsigned int i = 0; i < len; ++i) hex += fmt::format("{:02x}", md[i]);
+  for (unsigned char b : md) hex += fmt::format("{:02x}", b);
   return hex;
 }
 

@@ -32,7 +32,7 @@ AGENT = os.environ.get("UPLINKPROBE_BIN")
 
 # Packages of OpenWrt's own feeds (base, packages) that this feed may depend on.
 OPENWRT_PACKAGES = {"libstdcpp", "libcurl", "libopenssl", "libfmt", "libqrencode", "zoneinfo-asia",
-                    "nlohmannjson", "gettext-full/host", "libpthread", "librt"}
+                    "nlohmannjson", "gettext-full/host", "libpthread", "librt", "libsodium"}
 # Shared libraries the agent dlopen()s (soname -> OpenWrt package): not in DT_NEEDED.
 DLOPENED = {"libcurl.so.4": "libcurl"}
 # Shared library (soname stem) -> the OpenWrt package that provides it; None: the toolchain.
@@ -41,7 +41,7 @@ SANITIZER_RUNTIMES = {"libasan", "libubsan", "liblsan", "libtsan"}
 LIBRARY_PACKAGE = {"libcurl": "libcurl", "libpaho-mqttpp3": "libpaho-mqtt-cpp",
                    "libpaho-mqtt3as": "libpaho-mqtt-c", "libspdlog": "libspdlog",
                    "libfmt": "libfmt", "libcrypto": "libopenssl", "libssl": "libopenssl",
-                   "libqrencode": "libqrencode", "libstdc++": "libstdcpp", "libc": None, "libm": None, "libgcc_s": None,
+                   "libqrencode": "libqrencode", "libsodium": "libsodium", "libstdc++": "libstdcpp", "libc": None, "libm": None, "libgcc_s": None,
                    "ld-linux-x86-64": None, "ld-linux-aarch64": None, "ld-linux-armhf": None,
                    # header-only on OpenWrt (PKG_BUILD_DEPENDS tomlplusplus)
                    "libtomlplusplus": "tomlplusplus",
