@@ -273,8 +273,8 @@ def cmd_check(args):
 
 
 def cmd_udp_line(args):
-    """One line of udp_capacity_test.sh's results: the profile DOWN/UP/RTT_MS/LOSS_PCT, the UDP
-    record and the TCP record of the same link ({} for a run that printed none)."""
+    """One line of udp_capacity_test.sh's results: the profile DOWN/UP/RTT_MS/LOSS_PCT[/ALGO], the
+    UDP record and the TCP record of the same link ({} for a run that printed none)."""
     print(json.dumps({"profile": args.profile, "udp": read_json(args.udp),
                       "tcp": read_json(args.tcp)}))
 
@@ -293,8 +293,12 @@ def cmd_udp_check(args):
     checks = Checks()
     expect = checks.expect
     for r in rows:
-        down, up, rtt, loss = r["profile"].split("/")
+        down, up, rtt, loss = r["profile"].split("/")[:4]
+        algorithm = (r["profile"].split("/") + ["B"])[4]
         udp = (r["udp"].get("udp") or {})
+        expect(udp.get("rate_algorithm") == algorithm,
+               "%s: rate_algorithm %s, asked %s" % (r["profile"], udp.get("rate_algorithm"),
+                                                     algorithm))
         for d, rate in (("download", float(down)), ("upload", float(up))):
             part = udp.get(d) or {}
             tcp = r["tcp"].get(d) or {}

@@ -300,9 +300,13 @@ netlab_delay() {
   netlab_bg rtr "$NETLAB_TMP/tundelay.log" chrt -f 20 "$bin" --dev tund --delay-ms "$one_way" --queue 16384
   NETLAB_TUNDELAY_PID="$NETLAB_LAST_PID"
   local i
-  for i in $(seq 1 50); do grep -q 'tundelay: running' "$NETLAB_TMP/tundelay.log" 2>/dev/null && break; sleep 0.1; done
-  grep -q 'tundelay: running' "$NETLAB_TMP/tundelay.log" ||
-    netlab_die "tundelay did not start: $(cat "$NETLAB_TMP/tundelay.log")"
+  # 20 s: once (2026-12-03, two builds beside the lab) it had printed nothing after 5 s.
+  for i in $(seq 1 200); do grep -q 'tundelay: running' "$NETLAB_TMP/tundelay.log" 2>/dev/null && break; sleep 0.1; done
+  if ! grep -q 'tundelay: running' "$NETLAB_TMP/tundelay.log"; then
+    local state="exited"
+    kill -0 "$NETLAB_TUNDELAY_PID" 2>/dev/null && state="still running, silent"
+    netlab_die "tundelay did not start in 20 s ($state; load $(cut -d' ' -f1-3 /proc/loadavg)): $(cat "$NETLAB_TMP/tundelay.log")"
+  fi
   netlab_rtr ip rule add iif rc lookup 100 priority 100
   netlab_rtr ip rule add iif rs lookup 100 priority 101
   NETLAB_DELAY_RTT_MS="$rtt"
