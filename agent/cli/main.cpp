@@ -13,15 +13,12 @@
 #include "agent/cli/commands.h"
 #include "agent/cli/i18n.h"
 #include "agent/cli/usage_text.h"
-#include "agent/publish/paho_publisher.h"
 #include "common/exit_codes.h"
 #include "common/version.h"
 
 int main(int argc, char** argv) {
   using namespace uplinkprobe;
   using namespace uplinkprobe::cli;
-  // Before any thread: Paho leaves OpenSSL alone unless a TLS broker needs it (issue 16).
-  uplinkprobe::publish::initMqttLibraryAtStart();
   // --lang zh|en anywhere on the line chooses the language of every command (i18n.h).
   Args all(argv + 1, argv + argc);
   std::optional<Language> lang;

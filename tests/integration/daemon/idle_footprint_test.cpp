@@ -4,6 +4,9 @@
 // a throughput test runs. These tests read the real daemon's /proc/PID/maps rather than
 // assert an RSS figure (figures: bench/idle_rss.sh, docs/benchmarks.md):
 //  - availability only (tests_per_day = 0), broker connected: none of libcurl's chain mapped;
+//    and, the broker being tcp://, the MQTT session runs on Paho's plain library
+//    (libpaho-mqtt3a, agent/publish/mqtt_library.h): neither its TLS variant nor Paho C++
+//    nor libssl is mapped (a wrong variant or a link-time dependency fails here);
 //  - a scheduled test: libcurl is loaded then, and the test measures (the record has a
 //    download figure), so the lazy load is exercised and the first assertion can fail.
 #include <gtest/gtest.h>
@@ -27,7 +30,7 @@ using namespace std::chrono_literals;
 using testing::ChildProcess;
 
 // Shared objects of libcurl's dependency chain on Debian (libcurl4) that nothing else the
-// agent links pulls in. libssl/libcrypto are not listed: Paho's MQTT (TLS) library needs them.
+// agent links pulls in. libssl/libcrypto are not listed: they are checked on their own below.
 const std::vector<std::string> kHttpStack = {"libcurl",        "libgnutls", "librtmp", "libkrb5",
                                              "libgssapi_krb5", "libldap",   "libssh2", "libnghttp2",
                                              "libp11-kit",     "libpsl",    "libidn2"};
@@ -102,6 +105,18 @@ TEST_F(IdleFootprint, AnAvailabilityOnlyDaemonMapsNoneOfTheHttpStack) {
                           [](const std::string& o) { return o.rfind("libpaho-mqtt", 0) == 0; }));
   EXPECT_EQ(httpStackIn(objects), std::vector<std::string>{})
       << "an idle daemon must not map libcurl or its dependencies";
+
+  // tcp:// broker: Paho's library without TLS, and nothing of TLS. (libcrypto is not checked:
+  // the journal's and the UDP test's hashing still link it.)
+  EXPECT_TRUE(std::any_of(objects.begin(), objects.end(), [](const std::string& o) {
+    return o.rfind("libpaho-mqtt3a.so", 0) == 0;
+  })) << "the MQTT session of a tcp:// broker runs on libpaho-mqtt3a";
+  std::vector<std::string> tls;
+  for (const auto& o : objects)
+    for (const char* lib : {"libpaho-mqtt3as.so", "libpaho-mqttpp3.so", "libssl.so"})
+      if (o.rfind(lib, 0) == 0) tls.push_back(o);
+  EXPECT_EQ(tls, std::vector<std::string>{})
+      << "a tcp:// broker must not map Paho's TLS variant, Paho C++ or libssl";
 }
 
 TEST_F(IdleFootprint, AScheduledTestLoadsLibcurlAndMeasures) {

@@ -22,10 +22,6 @@ using testing::EventQueue;
 using testing::Mosquitto;
 using testing::Subscriber;
 
-// As the agent's main() does (issue 16): Paho leaves OpenSSL's initialisation to OpenSSL, so
-// these TLS sessions run the way the binary's do. Static initialisation: before any client.
-[[maybe_unused]] const bool kMqttLibraryInitialised = (initMqttLibraryAtStart(), true);
-
 int sh(const std::string& cmd) { return std::system((cmd + " >/dev/null 2>&1").c_str()); }
 
 StatusInfo info(const std::string& dev = "dev1") {

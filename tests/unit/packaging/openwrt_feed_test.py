@@ -34,12 +34,13 @@ AGENT = os.environ.get("UPLINKPROBE_BIN")
 OPENWRT_PACKAGES = {"libstdcpp", "libcurl", "libopenssl", "libfmt", "libqrencode", "zoneinfo-asia",
                     "nlohmannjson", "gettext-full/host", "libpthread", "librt", "libsodium"}
 # Shared libraries the agent dlopen()s (soname -> OpenWrt package): not in DT_NEEDED.
-DLOPENED = {"libcurl.so.4": "libcurl"}
+DLOPENED = {"libcurl.so.4": "libcurl", "libpaho-mqtt3a.so.1": "libpaho-mqtt-c",
+            "libpaho-mqtt3as.so.1": "libpaho-mqtt-c"}
 # Shared library (soname stem) -> the OpenWrt package that provides it; None: the toolchain.
 # Runtimes of the sanitizer build (scripts/test.sh step 3), not of the agent.
 SANITIZER_RUNTIMES = {"libasan", "libubsan", "liblsan", "libtsan"}
 LIBRARY_PACKAGE = {"libcurl": "libcurl", "libpaho-mqttpp3": "libpaho-mqtt-cpp",
-                   "libpaho-mqtt3as": "libpaho-mqtt-c", "libspdlog": "libspdlog",
+                   "libpaho-mqtt3a": "libpaho-mqtt-c", "libpaho-mqtt3as": "libpaho-mqtt-c", "libspdlog": "libspdlog",
                    "libfmt": "libfmt", "libcrypto": "libopenssl", "libssl": "libopenssl",
                    "libqrencode": "libqrencode", "libsodium": "libsodium", "libstdc++": "libstdcpp", "libc": None, "libm": None, "libgcc_s": None,
                    "ld-linux-x86-64": None, "ld-linux-aarch64": None, "ld-linux-armhf": None,

@@ -1,4 +1,6 @@
-// Topic layout, backoff, token bucket, status payloads and connect settings.
+// Topic layout, backoff, token bucket, status payloads, connect settings and the Paho variant
+// each scheme loads.
+#include <dlfcn.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
@@ -9,6 +11,7 @@
 
 #include "agent/publish/backoff.h"
 #include "agent/publish/connect_settings.h"
+#include "agent/publish/mqtt_library.h"
 #include "agent/publish/status_message.h"
 #include "agent/publish/token_bucket.h"
 #include "agent/publish/topic.h"
@@ -175,6 +178,45 @@ TEST_F(ConnectSettingsTest, TlsFilesChecked) {
   ASSERT_TRUE(s.ok());
   EXPECT_TRUE(s->ca_file.empty());
   EXPECT_FALSE(s->warnings.empty());
+}
+
+// The shared object a loaded function lives in (its path as the dynamic linker has it).
+std::string objectOf(void* function) {
+  Dl_info info{};
+  if (dladdr(function, &info) == 0 || info.dli_fname == nullptr) return "";
+  return std::filesystem::path(info.dli_fname).filename().string();
+}
+
+TEST(MqttLibrary, APlainBrokerLoadsPahoWithoutTlsAndATlsBrokerItsTlsVariant) {
+  // What makePahoPublisher loads: settings.tls, from the scheme (tcp://, mqtt:// -> false).
+  config::MqttConfig m;
+  m.uri = "mqtt://broker";
+  auto plain_settings = makeConnectSettings(m, "dev");
+  ASSERT_TRUE(plain_settings.ok());
+  m.uri = "mqtts://broker";
+  auto tls_settings = makeConnectSettings(m, "dev");
+  ASSERT_TRUE(tls_settings.ok());
+  ASSERT_FALSE(plain_settings->tls);
+  ASSERT_TRUE(tls_settings->tls);
+
+  EXPECT_STREQ(mqttSoname(false), "libpaho-mqtt3a.so.1");
+  EXPECT_STREQ(mqttSoname(true), "libpaho-mqtt3as.so.1");
+  auto plain = loadMqtt(plain_settings->tls);
+  ASSERT_TRUE(plain.ok()) << plain.error().message;
+  auto tls = loadMqtt(tls_settings->tls);
+  ASSERT_TRUE(tls.ok()) << tls.error().message;
+  EXPECT_FALSE(plain.value()->tls);
+  EXPECT_TRUE(tls.value()->tls);
+  // Each table's functions are the variant's own, not the other's (RTLD_LOCAL: both define
+  // the same names).
+  EXPECT_EQ(objectOf(reinterpret_cast<void*>(plain.value()->connect)).rfind("libpaho-mqtt3a.so", 0),
+            0u);
+  EXPECT_EQ(objectOf(reinterpret_cast<void*>(tls.value()->connect)).rfind("libpaho-mqtt3as.so", 0),
+            0u);
+  EXPECT_EQ(objectOf(reinterpret_cast<void*>(plain.value()->send_message)),
+            objectOf(reinterpret_cast<void*>(plain.value()->connect)));
+  // Later calls return the same table.
+  EXPECT_EQ(loadMqtt(false).value(), plain.value());
 }
 
 }  // namespace
