@@ -7,6 +7,8 @@
 #include <mutex>
 #include <string>
 
+#include "platform/dl_symbol.h"
+
 #ifndef UPLINKPROBE_LIBCURL_SONAME
 #define UPLINKPROBE_LIBCURL_SONAME "libcurl.so.4"
 #endif
@@ -19,13 +21,7 @@ CurlLibrary g_library{};
 std::atomic<const CurlLibrary*> g_loaded{nullptr};  // set once, at the end of a good load
 Error g_error;
 
-template <typename F>
-bool bind(void* handle, const char* name, F& slot, std::string& missing) {
-  // POSIX guarantees that a dlsym result converts to a function pointer.
-  slot = reinterpret_cast<F>(dlsym(handle, name));
-  if (!slot) missing += (missing.empty() ? "" : ", ") + std::string(name);
-  return slot != nullptr;
-}
+using platform::bindSymbol;
 
 void load() {
   // RTLD_LOCAL: libcurl's symbols stay out of the global scope (nothing else resolves
@@ -40,30 +36,30 @@ void load() {
   }
   CurlLibrary& l = g_library;
   std::string missing;
-  bind(h, "curl_global_init", l.global_init, missing);
-  bind(h, "curl_easy_init", l.easy_init, missing);
-  bind(h, "curl_easy_cleanup", l.easy_cleanup, missing);
-  bind(h, "curl_easy_setopt", l.easy_setopt, missing);
-  bind(h, "curl_easy_getinfo", l.easy_getinfo, missing);
-  bind(h, "curl_easy_perform", l.easy_perform, missing);
-  bind(h, "curl_easy_pause", l.easy_pause, missing);
-  bind(h, "curl_easy_strerror", l.easy_strerror, missing);
-  bind(h, "curl_multi_init", l.multi_init, missing);
-  bind(h, "curl_multi_cleanup", l.multi_cleanup, missing);
-  bind(h, "curl_multi_add_handle", l.multi_add_handle, missing);
-  bind(h, "curl_multi_remove_handle", l.multi_remove_handle, missing);
-  bind(h, "curl_multi_perform", l.multi_perform, missing);
-  bind(h, "curl_multi_wait", l.multi_wait, missing);
-  bind(h, "curl_multi_timeout", l.multi_timeout, missing);
-  bind(h, "curl_multi_fdset", l.multi_fdset, missing);
-  bind(h, "curl_multi_info_read", l.multi_info_read, missing);
-  bind(h, "curl_slist_append", l.slist_append, missing);
-  bind(h, "curl_slist_free_all", l.slist_free_all, missing);
-  bind(h, "curl_url", l.url, missing);
-  bind(h, "curl_url_cleanup", l.url_cleanup, missing);
-  bind(h, "curl_url_set", l.url_set, missing);
-  bind(h, "curl_url_get", l.url_get, missing);
-  bind(h, "curl_free", l.free, missing);
+  bindSymbol(h, "curl_global_init", l.global_init, missing);
+  bindSymbol(h, "curl_easy_init", l.easy_init, missing);
+  bindSymbol(h, "curl_easy_cleanup", l.easy_cleanup, missing);
+  bindSymbol(h, "curl_easy_setopt", l.easy_setopt, missing);
+  bindSymbol(h, "curl_easy_getinfo", l.easy_getinfo, missing);
+  bindSymbol(h, "curl_easy_perform", l.easy_perform, missing);
+  bindSymbol(h, "curl_easy_pause", l.easy_pause, missing);
+  bindSymbol(h, "curl_easy_strerror", l.easy_strerror, missing);
+  bindSymbol(h, "curl_multi_init", l.multi_init, missing);
+  bindSymbol(h, "curl_multi_cleanup", l.multi_cleanup, missing);
+  bindSymbol(h, "curl_multi_add_handle", l.multi_add_handle, missing);
+  bindSymbol(h, "curl_multi_remove_handle", l.multi_remove_handle, missing);
+  bindSymbol(h, "curl_multi_perform", l.multi_perform, missing);
+  bindSymbol(h, "curl_multi_wait", l.multi_wait, missing);
+  bindSymbol(h, "curl_multi_timeout", l.multi_timeout, missing);
+  bindSymbol(h, "curl_multi_fdset", l.multi_fdset, missing);
+  bindSymbol(h, "curl_multi_info_read", l.multi_info_read, missing);
+  bindSymbol(h, "curl_slist_append", l.slist_append, missing);
+  bindSymbol(h, "curl_slist_free_all", l.slist_free_all, missing);
+  bindSymbol(h, "curl_url", l.url, missing);
+  bindSymbol(h, "curl_url_cleanup", l.url_cleanup, missing);
+  bindSymbol(h, "curl_url_set", l.url_set, missing);
+  bindSymbol(h, "curl_url_get", l.url_get, missing);
+  bindSymbol(h, "curl_free", l.free, missing);
   if (!missing.empty()) {
     g_error = makeError("internal", std::string(UPLINKPROBE_LIBCURL_SONAME) + " lacks " + missing +
                                         ": libcurl 7.85 or newer is needed");

@@ -6,6 +6,8 @@
 #include <mutex>
 #include <string>
 
+#include "platform/dl_symbol.h"
+
 #ifndef UPLINKPROBE_PAHO_MQTT3A_SONAME
 #define UPLINKPROBE_PAHO_MQTT3A_SONAME "libpaho-mqtt3a.so.1"
 #endif
@@ -29,12 +31,7 @@ struct Variant {
 Variant g_plain{UPLINKPROBE_PAHO_MQTT3A_SONAME};
 Variant g_tls{UPLINKPROBE_PAHO_MQTT3AS_SONAME};
 
-template <typename F>
-void bind(void* handle, const char* name, F& slot, std::string& missing) {
-  // POSIX guarantees that a dlsym result converts to a function pointer.
-  slot = reinterpret_cast<F>(dlsym(handle, name));
-  if (!slot) missing += (missing.empty() ? "" : ", ") + std::string(name);
-}
+using platform::bindSymbol;
 
 // The Paho C library already in the process's global scope, if any (its path), and whether it
 // is the TLS variant. Only programs that link Paho themselves have one: the test programs,
@@ -77,21 +74,21 @@ void load(Variant& v, bool tls) {
   MqttLibrary& l = v.library;
   l.tls = linked.empty() ? tls : linked_tls;
   std::string missing;
-  bind(h, "MQTTAsync_global_init", l.global_init, missing);
-  bind(h, "MQTTAsync_createWithOptions", l.create_with_options, missing);
-  bind(h, "MQTTAsync_setCallbacks", l.set_callbacks, missing);
-  bind(h, "MQTTAsync_connect", l.connect, missing);
-  bind(h, "MQTTAsync_isConnected", l.is_connected, missing);
-  bind(h, "MQTTAsync_sendMessage", l.send_message, missing);
-  bind(h, "MQTTAsync_subscribe", l.subscribe, missing);
-  bind(h, "MQTTAsync_waitForCompletion", l.wait_for_completion, missing);
-  bind(h, "MQTTAsync_disconnect", l.disconnect, missing);
-  bind(h, "MQTTAsync_destroy", l.destroy, missing);
-  bind(h, "MQTTAsync_freeMessage", l.free_message, missing);
-  bind(h, "MQTTAsync_free", l.free, missing);
-  bind(h, "MQTTAsync_strerror", l.strerror, missing);
-  bind(h, "MQTTProperties_add", l.properties_add, missing);
-  bind(h, "MQTTProperties_free", l.properties_free, missing);
+  bindSymbol(h, "MQTTAsync_global_init", l.global_init, missing);
+  bindSymbol(h, "MQTTAsync_createWithOptions", l.create_with_options, missing);
+  bindSymbol(h, "MQTTAsync_setCallbacks", l.set_callbacks, missing);
+  bindSymbol(h, "MQTTAsync_connect", l.connect, missing);
+  bindSymbol(h, "MQTTAsync_isConnected", l.is_connected, missing);
+  bindSymbol(h, "MQTTAsync_sendMessage", l.send_message, missing);
+  bindSymbol(h, "MQTTAsync_subscribe", l.subscribe, missing);
+  bindSymbol(h, "MQTTAsync_waitForCompletion", l.wait_for_completion, missing);
+  bindSymbol(h, "MQTTAsync_disconnect", l.disconnect, missing);
+  bindSymbol(h, "MQTTAsync_destroy", l.destroy, missing);
+  bindSymbol(h, "MQTTAsync_freeMessage", l.free_message, missing);
+  bindSymbol(h, "MQTTAsync_free", l.free, missing);
+  bindSymbol(h, "MQTTAsync_strerror", l.strerror, missing);
+  bindSymbol(h, "MQTTProperties_add", l.properties_add, missing);
+  bindSymbol(h, "MQTTProperties_free", l.properties_free, missing);
   if (!missing.empty()) {
     v.error = makeError("internal", std::string(file) + " lacks " + missing +
                                         ": Paho MQTT C 1.3 or newer is needed");
