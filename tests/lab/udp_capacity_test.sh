@@ -7,7 +7,8 @@
 # TR-471's default; then the clean link again with Type C, `--udp-algorithm C`, which read
 # 2-13 % low on our server until the grant capped the search instead of the row sent:
 # docs/udp-capacity.md, "Open" 1). The Type C profile runs no TCP test: its TCP figure is the
-# Type B row's.
+# Type B row's. Type C's upload on the clean link is checked at 5 % (its run-to-run spread,
+# the reference server's too: labresults.py).
 # Expected IP capacity: rate × 1500/1514 per
 # direction — the lab's tbf counts 1514-byte frames; the client's datagrams are 1250 bytes at
 # the IP layer (udpst's default), whose ceiling rate × 1250/1264 is 0.19 % lower, inside the

@@ -282,6 +282,12 @@ def cmd_udp_line(args):
 UDP_CEILING_FACTOR = 1500.0 / 1514.0  # the lab's tbf counts 1514-byte frames
 UDP_TOLERANCE_LOSSY = 0.05            # within 5 % of the ceiling on lossy links
 UDP_TOLERANCE_CLEAN = 0.02            # 2 % on clean ones
+# Type C upstream on a clean 10 Mbit link: its doubling overshoots the small queue (16 % loss)
+# and the best sub-interval varies from run to run, on the reference server as on ours
+# (2026-12-03, reference client, 50/10 +40 ms: ours 9.53-9.87, reference 9.62-9.87 Mbps,
+# i.e. down to -3.8 %; a CI run read -2.09 %). Its check is 5 %; Type C downstream keeps 2 %
+# (-0.18 ... -0.26 % in every run).
+UDP_TOLERANCE_CLEAN_C_UP = 0.05
 UDP_ABOVE_RATE = 1.01                 # never above the link rate × 1.01
 
 
@@ -313,6 +319,8 @@ def cmd_udp_check(args):
             if cap is None:
                 continue
             tol = UDP_TOLERANCE_LOSSY if float(loss) > 0 else UDP_TOLERANCE_CLEAN
+            if float(loss) == 0 and algorithm == "C" and d == "upload":
+                tol = UDP_TOLERANCE_CLEAN_C_UP
             expect(abs(cap - exp) <= exp * tol,
                    "%s: UDP IP capacity %.2f not within %d %% of %.2f" % (where, cap, tol * 100,
                                                                         exp))
