@@ -4,6 +4,7 @@
 // says what to write. Behaviour only, no rates.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <regex>
@@ -86,7 +87,7 @@ TEST_F(UdpTestCommand, AWrongAlgorithmOrATcpTestWithOneIsAUsageError) {
 TEST_F(UdpTestCommand, TheServerSaysItsCountersWhenItStops) {
   testing::writeFile(path("other.keys"), "9,not-the-servers-key\n");
   auto args = udpTest({});
-  args[7] = path("other.keys");  // --key-file
+  *(std::find(args.begin(), args.end(), "--key-file") + 1) = path("other.keys");
   auto [refused, refused_out] = runToEnd(args, path("refused"), 60s);
   EXPECT_EQ(refused, 2) << refused_out;
   auto [code, out] = runToEnd(udpTest({}), path("served"), 60s);
