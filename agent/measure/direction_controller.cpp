@@ -59,6 +59,24 @@ void DirectionController::growBudget(uint64_t bytes) {
   if (wanted > static_cast<double>(budget_)) budget_ = static_cast<uint64_t>(wanted);
 }
 
+void DirectionController::onLoadedLatency(double t_s, double latency_s) {
+  if (!(latency_s >= 0)) return;
+  if (probes_.size() == kKeptProbes) probes_.erase(probes_.begin());
+  probes_.push_back({t_s, latency_s});
+}
+
+bool DirectionController::queueStands() const {
+  if (!(config_.rtt_s >= config_.standing_queue_min_rtt_s)) return false;
+  double lowest = -1;
+  int in_phase = 0;
+  for (auto it = probes_.rbegin(); it != probes_.rend() && in_phase < 2; ++it) {
+    if (it->t_s < phase_start_s_) break;
+    lowest = in_phase == 0 ? it->latency_s : std::min(lowest, it->latency_s);
+    ++in_phase;
+  }
+  return in_phase > 0 && lowest >= config_.rtt_s * (1 + config_.standing_queue_rtts);
+}
+
 void DirectionController::startTrial(double t_s, double rate) {
   int target =
       std::min(config_.streams_max, streams_ + std::min(streams_, config_.max_add_streams));
@@ -97,12 +115,14 @@ ControllerDecision DirectionController::onSample(double t_s, uint64_t bytes, boo
     if (recent_start) before = series_.windowRateBps(*recent_start, config_.half_window_s);
     if (recent && before && *recent > 0 && *recent <= *before * (1 + config_.plateau_rise)) {
       const int streams_before = streams_;
-      // Room to judge another trial: a phase plus a minimal measurement before the cap.
-      const bool time_for_trial =
-          t_s + config_.min_phase_s + config_.min_measure_s <= config_.max_seconds;
+      // Room to judge another trial: a phase plus a minimal measurement before the cap, and a
+      // link not already saturated (a standing queue, see the header).
+      const bool room_for_trial =
+          t_s + config_.min_phase_s + config_.min_measure_s <= config_.max_seconds &&
+          !queueStands();
       if (state_ == State::kRamp) {
         window_start_ = recent_start;
-        if (streams_ < config_.streams_max && time_for_trial) {
+        if (streams_ < config_.streams_max && room_for_trial) {
           startTrial(t_s, *recent);
         } else {
           state_ = State::kMeasure;
@@ -110,7 +130,7 @@ ControllerDecision DirectionController::onSample(double t_s, uint64_t bytes, boo
       } else {  // trial
         if (*recent > rate_before_trial_ * (1 + config_.add_gain)) {
           window_start_ = recent_start;
-          if (streams_ < config_.streams_max && time_for_trial) {
+          if (streams_ < config_.streams_max && room_for_trial) {
             startTrial(t_s, *recent);
           } else {
             state_ = State::kMeasure;

@@ -140,6 +140,7 @@ class DirectionEngine {
   SteadyTime probe_started_{};
   SteadyTime next_probe_{};
   std::vector<double> loaded_ms_;
+  std::size_t reported_probes_ = 0;  // loaded_ms_ entries given to the controller
   SteadyTime t0_{};
   SteadyTime next_sample_{};
   SteadyTime last_growth_{};
@@ -429,6 +430,11 @@ void DirectionEngine::handleProbeFinished() {
     } else if (msg->data.result == CURLE_OPERATION_TIMEDOUT && counts) {
       // A probe that waited the whole timeout is the worst latency there was: keep it.
       loaded_ms_.push_back(static_cast<double>(kProbeTimeoutMs));
+    }
+    // The controller judges from it whether the bottleneck's queue stands (no more streams).
+    if (counts && loaded_ms_.size() > reported_probes_) {
+      controller_.onLoadedLatency(secondsSince(t0_), loaded_ms_.back() / 1000.0);
+      reported_probes_ = loaded_ms_.size();
     }
     curl().multi_remove_handle(probe_multi_.get(), probe_easy_.get());
     probe_active_ = false;

@@ -4,7 +4,8 @@
 # shallow download queue that makes TCP lose packets — `uplinkprobe test` never reads above
 # the TCP goodput ceiling (rate × 1448/1514) and reads within 3 % of it on the clean paths,
 # within 10 % on the shallow queue, in every run, both directions ("above" allows the
-# record's 0.01 Mbps rounding, nothing more). The shallow queue is there for the upper bound:
+# record's 0.01 Mbps rounding and what tbf's bucket lets through above its rate in one
+# window, 0.03 Mbps over 3 s at 20 Mbit; nothing more). The shallow queue is there for the upper bound:
 # it drops packets, and what TCP carries through loss is TCP's property, not the link's
 # (issue 17; the UDP method measures that path) — a CI run read −6.53 % there with 8 streams
 # on an idle machine, the other run −0.04 % with 12. Before the fix

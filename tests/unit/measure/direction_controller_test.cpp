@@ -21,13 +21,16 @@ struct Run {
   int max_step = 0;  // largest number of streams added at once
 };
 
-Run drive(ControllerConfig cfg, const std::function<double(double, int)>& rate_bps) {
+// latency_s(t, streams), when given, is a loaded-latency probe finishing every 0.5 s.
+Run drive(ControllerConfig cfg, const std::function<double(double, int)>& rate_bps,
+          const std::function<double(double, int)>& latency_s = nullptr) {
   DirectionController c(cfg);
   int streams = c.initialStreams();
   double bytes = 0;
   Run run;
   for (int i = 1; i <= 10000; ++i) {
     const double t = i * 0.1;
+    if (latency_s && i % 5 == 0) c.onLoadedLatency(t, latency_s(t, streams));
     bytes += rate_bps(t, streams) * 0.1 / 8;
     auto d = c.onSample(t, static_cast<uint64_t>(bytes));
     streams += d.add_streams;
@@ -75,6 +78,44 @@ TEST(DirectionController, AddsStreamsWhileTheAggregateRises) {
   EXPECT_EQ(run.max_step, 4);
   EXPECT_NEAR(run.summary.goodput_bps, 300e6, 300e6 * 0.01);
   EXPECT_LE(run.summary.goodput_bps, 300e6 * 1.0001);
+}
+
+// A 20 Mbit link at 300 ms whose four streams fill it by 1.5 s; from then on a queue builds.
+double longLinkRate(double t, int) { return 19.13e6 * std::min(1.0, t / 1.5); }
+
+TEST(DirectionController, AStandingQueueOnALongPathStopsAddingStreams) {
+  ControllerConfig cfg;
+  cfg.rtt_s = 0.3;
+  // The probes read 300 ms idle, then 300 + 150 ms once the link is full.
+  auto run = drive(cfg, longLinkRate, [](double t, int) { return t < 1.5 ? 0.3 : 0.45; });
+  EXPECT_EQ(run.streams, 4);  // no trial into a full queue
+  EXPECT_EQ(run.stop, StopReason::kStable);
+  EXPECT_NEAR(run.summary.goodput_bps, 19.13e6, 19.13e6 * 0.002);
+}
+
+TEST(DirectionController, WithoutAStandingQueueALongPathStillTriesStreams) {
+  ControllerConfig cfg;
+  cfg.rtt_s = 0.3;
+  // A loss-limited path: the link is never full, the latency stays at the idle RTT (a little
+  // above it, below the 25 % that says the queue stands).
+  auto run = drive(cfg, longLinkRate, [](double, int) { return 0.36; });
+  EXPECT_EQ(run.streams, 8);
+  // One probe that waited for a retransmission does not make a queue: the lower of the
+  // last two decides.
+  auto one_slow =
+      drive(cfg, longLinkRate, [](double t, int) { return std::fabs(t - 2.5) < 0.01 ? 2.0 : 0.3; });
+  EXPECT_EQ(one_slow.streams, 8);
+  // No probe at all (none finished yet): not known, streams are tried as before.
+  EXPECT_EQ(drive(cfg, longLinkRate).streams, 8);
+}
+
+TEST(DirectionController, OnAShortPathTheQueueDoesNotStopTheTrials) {
+  ControllerConfig cfg;
+  cfg.rtt_s = 0.04;
+  auto run = drive(
+      cfg, [](double t, int) { return shapedLink(t, 95.6e6); },
+      [](double, int) { return 0.2; });  // bufferbloat: 160 ms of queue
+  EXPECT_EQ(run.streams, 8);             // as without probes (FlatLinkStopsStableWithExactGoodput)
 }
 
 TEST(DirectionController, StreamsNeverExceedMax) {
