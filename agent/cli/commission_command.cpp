@@ -85,7 +85,7 @@
 #include "platform/state_dir.h"
 #include "record/ed25519.h"
 #include "record/record_factory.h"
-#include "record/throughput_figures.h"
+#include "record/throughput_record.h"
 
 namespace uplinkprobe::cli {
 namespace {
@@ -397,7 +397,8 @@ nlohmann::json firstTest(const config::Config& cfg, record::RecordFactory& facto
 // waiting for PUBACK. Sets rec["id"], *journal_line and b.line; returns the exit code.
 int journalAndPublish(const config::Config& cfg, record::RecordFactory& factory,
                       nlohmann::json& rec, BrokerSession& b, std::string* journal_line_out) {
-  const auto& v = rec["verdict"];
+  const record::ThroughputRecord test = record::parseThroughputRecord(rec);
+  const record::Verdict v = test.verdict.value_or(record::Verdict{});
   nlohmann::json body = {
       {"event", "commissioned"},
       {"school_name", cfg.identity.school_name},
@@ -406,10 +407,10 @@ int journalAndPublish(const config::Config& cfg, record::RecordFactory& factory,
       {"carrier", cfg.identity.carrier},
       {"contracted_down_mbps", cfg.target.contracted_down_mbps},
       {"contracted_up_mbps", cfg.target.contracted_up_mbps},
-      {"target_mbps", v.value("target_mbps", 0.0)},
-      {"meets_target", v.contains("meets_target") ? v["meets_target"] : nlohmann::json()},
-      {"download_mbps", record::ipCapacityMbps(rec, "download").value_or(-1)},
-      {"upload_mbps", record::ipCapacityMbps(rec, "upload").value_or(-1)},
+      {"target_mbps", v.target_mbps},
+      {"meets_target", v.meets_target ? nlohmann::json(*v.meets_target) : nlohmann::json()},
+      {"download_mbps", test.capacity("download").value_or(-1)},
+      {"upload_mbps", test.capacity("upload").value_or(-1)},
       {"test_error", rec.contains("error") ? rec["error"] : nlohmann::json()},
       {"server", rec.contains("server") ? rec["server"] : nlohmann::json()},
       {"broker", cfg.mqtt.uri},

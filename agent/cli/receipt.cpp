@@ -12,7 +12,7 @@
 #include "agent/config/config_loader.h"
 #include "common/html_escape.h"
 #include "common/time_format.h"
-#include "record/throughput_figures.h"
+#include "record/throughput_record.h"
 
 namespace uplinkprobe::cli {
 namespace {
@@ -62,10 +62,10 @@ std::vector<ReceiptRow> receiptRows(const ReceiptInput& in) {
                                    orUnknown(id.carrier), formatRate(known(t.contracted_down_mbps)),
                                    formatRate(known(t.contracted_up_mbps)),
                                    formatRate(numberAt(r, {"verdict", "target_mbps"})))});
-  rows.push_back(
-      {tr("measured:"), fmt::format(fmt::runtime(tr("down {}, up {} (IP-layer capacity)")),
-                                    formatRate(record::ipCapacityMbps(r, "download")),
-                                    formatRate(record::ipCapacityMbps(r, "upload")))});
+  rows.push_back({tr("measured:"),
+                  fmt::format(fmt::runtime(tr("down {}, up {} (IP-layer capacity)")),
+                              formatRate(record::parseThroughputRecord(r).capacity("download")),
+                              formatRate(record::parseThroughputRecord(r).capacity("upload")))});
   rows.push_back({tr("verdict:"), headline(r)});
   const bool synced = r.value("clock_synced", false);
   const std::string ts = r.contains("ts") && r["ts"].is_string() ? r["ts"].get<std::string>() : "";

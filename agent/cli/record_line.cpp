@@ -11,7 +11,7 @@
 #include "agent/cli/json_fields.h"
 #include "agent/cli/verdict_words.h"
 #include "common/time_format.h"
-#include "record/throughput_figures.h"
+#include "record/throughput_record.h"
 
 namespace uplinkprobe::cli {
 namespace {
@@ -41,10 +41,11 @@ std::string describe(const nlohmann::json& r) {
     const TestOutcome o = outcomeOf(r);
     if (o.outcome == Outcome::kError || o.outcome == Outcome::kCancelled) return headline(r);
     const auto& v = r.value("verdict", nlohmann::json::object());
-    return fmt::format(
-        fmt::runtime(tr("down {} up {} {}{}")), formatRate(record::ipCapacityMbps(r, "download")),
-        formatRate(record::ipCapacityMbps(r, "upload")), unbreakable(outcomeWord(o.outcome)),
-        v.value("counted", true) ? "" : tr(" (not counted)"));
+    return fmt::format(fmt::runtime(tr("down {} up {} {}{}")),
+                       formatRate(record::parseThroughputRecord(r).capacity("download")),
+                       formatRate(record::parseThroughputRecord(r).capacity("upload")),
+                       unbreakable(outcomeWord(o.outcome)),
+                       v.value("counted", true) ? "" : tr(" (not counted)"));
   }
   if (kind == "outage")
     return fmt::format(fmt::runtime(tr("{} outage {} from {}")), str(r, "class"), durationOf(r),

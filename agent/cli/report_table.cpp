@@ -12,7 +12,7 @@
 #include "agent/verdict/daily_summary.h"
 #include "agent/verdict/local_day.h"
 #include "common/time_format.h"
-#include "record/throughput_figures.h"
+#include "record/throughput_record.h"
 
 namespace uplinkprobe::cli {
 namespace {
@@ -147,8 +147,9 @@ std::string formatReportTable(const ReportInput& in, const std::vector<nlohmann:
     s += wrapLine(
         "  ",
         fmt::format(fmt::runtime(tr("{} down {} up {}  {}  [{}]")), shortTime(str(r, "ts")),
-                    formatRate(record::ipCapacityMbps(r, "download")),
-                    formatRate(record::ipCapacityMbps(r, "upload")), judged, str(r, "id")),
+                    formatRate(record::parseThroughputRecord(r).capacity("download")),
+                    formatRate(record::parseThroughputRecord(r).capacity("upload")), judged,
+                    str(r, "id")),
         4, false);
   }
   return s;

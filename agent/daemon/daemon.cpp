@@ -39,6 +39,7 @@
 #include "platform/netdev_counters.h"
 #include "platform/service_notify.h"
 #include "record/record_factory.h"
+#include "record/throughput_record.h"
 
 namespace uplinkprobe::daemon {
 namespace {
@@ -233,11 +234,7 @@ struct Daemon::Impl {
         auto j = nlohmann::json::parse(r.json, nullptr, false);
         if (!j.is_object() || !j.contains("ts") || !j["ts"].is_string()) continue;
         auto ts = parseRfc3339(j["ts"].get<std::string>());
-        if (ts)
-          planner->restoreTest(*ts,
-                               j.contains("bytes_total") && j["bytes_total"].is_number_unsigned()
-                                   ? j["bytes_total"].get<uint64_t>()
-                                   : 0);
+        if (ts) planner->restoreTest(*ts, record::parseThroughputRecord(j).bytes_total.value_or(0));
         last_test_summary = daemon::testSummary(j);
       }
     }
@@ -360,12 +357,11 @@ struct Daemon::Impl {
       body["trigger"] = "remote";
       body["command_id"] = command_id;
     }
-    planner->testDone(started, clock.wallNow(),
-                      body.contains("bytes_total") && body["bytes_total"].is_number_unsigned()
-                          ? body["bytes_total"].get<uint64_t>()
-                          : 0);
+    const record::ThroughputRecord test = record::parseThroughputRecord(body);
+    planner->testDone(started, clock.wallNow(), test.bytes_total.value_or(0));
     body["verdict"] =
-        verdict::judgeThroughput(body, verdict::verdictInputsFromConfig(cfg.target, std::nullopt));
+        verdict::judgeThroughput(test, verdict::verdictInputsFromConfig(cfg.target, std::nullopt))
+            .toJson();
     if (stopping && body.contains("error") && body["error"].is_object() &&
         body["error"].value("kind", "") == "cancelled")
       body["cancelled_by"] = "shutdown";
@@ -690,11 +686,13 @@ struct Daemon::Impl {
             finish(Outcome::refused(Refusal::kFailed, "the journal refused the result"));
             return;
           }
-          auto rec = nlohmann::json::parse(stored->json, nullptr, false);
-          nlohmann::json f = {{"record_id", rec.value("id", "")}};
-          if (rec.contains("verdict") && rec["verdict"].is_object() &&
-              rec["verdict"].contains("meets_target"))
-            f["meets_target"] = rec["verdict"]["meets_target"];
+          const record::ThroughputRecord rec =
+              record::parseThroughputRecord(nlohmann::json::parse(stored->json, nullptr, false));
+          nlohmann::json f = {{"record_id", rec.id}};
+          if (rec.verdict)
+            f["meets_target"] = rec.verdict->meets_target
+                                    ? nlohmann::json(*rec.verdict->meets_target)
+                                    : nlohmann::json();
           finish(Outcome::done(std::move(f)));
         });
     if (!started) finish(Outcome::refused(Refusal::kBusy, "a throughput test is running"));

@@ -5,15 +5,16 @@
 #include "agent/daemon/status_file.h"
 #include "common/time_format.h"
 #include "common/version.h"
-#include "record/throughput_figures.h"
+#include "record/throughput_record.h"
 
 namespace uplinkprobe::daemon {
 
 nlohmann::json testSummary(const nlohmann::json& r) {
   // Where the figure is depends on the record's method (udp: udp.download / udp.upload).
+  const record::ThroughputRecord test = record::parseThroughputRecord(r);
   auto rate = [&](const char* dir) {
-    const nlohmann::json* d = record::capacityDirection(r, dir);
-    return d && d->contains("ip_capacity_mbps") ? (*d)["ip_capacity_mbps"] : nlohmann::json();
+    const auto v = test.capacity(dir);
+    return v ? nlohmann::json(*v) : nlohmann::json();
   };
   return {{"ts", r.value("ts", nlohmann::json())},
           {"id", r.value("id", nlohmann::json())},

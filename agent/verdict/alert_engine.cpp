@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "common/time_format.h"
+#include "record/throughput_record.h"
 
 namespace uplinkprobe::verdict {
 namespace {
@@ -143,17 +144,13 @@ std::vector<nlohmann::json> AlertEngine::process(const nlohmann::json& rec) {
 }
 
 std::vector<nlohmann::json> AlertEngine::onThroughput(const nlohmann::json& rec) {
-  if (!rec.contains("verdict") || !rec["verdict"].is_object()) return {};
-  const auto& v = rec["verdict"];
-  if (v.value("counted", false) != true || !v.contains("meets_target") ||
-      !v["meets_target"].is_boolean())
-    return {};
-  if (v.contains("target_mbps") && v["target_mbps"].is_number())
-    target_mbps_ = v["target_mbps"].get<double>();
-  CountedResult r{str(rec, "id"), v["meets_target"].get<bool>(),
-                  v.contains("measured_mbps") && v["measured_mbps"].is_number()
-                      ? v["measured_mbps"].get<double>()
-                      : 0.0};
+  const record::ThroughputRecord test = record::parseThroughputRecord(rec);
+  if (!test.verdict) return {};
+  const record::Verdict& v = *test.verdict;
+  const std::optional<bool> meets = v.countedMeetsTarget();
+  if (!meets) return {};
+  if (v.target_mbps > 0) target_mbps_ = v.target_mbps;  // 0: the verdict did not say
+  CountedResult r{test.id, *meets, v.measured_mbps.value_or(0.0)};
   auto t = tracker_.onResult(r);
   if (!t) return {};
   const nlohmann::json figures = {{"target_mbps", target_mbps_},

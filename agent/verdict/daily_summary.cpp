@@ -4,9 +4,10 @@
 #include <cmath>
 #include <map>
 #include <set>
+#include <tuple>
 
 #include "common/time_format.h"
-#include "record/throughput_figures.h"
+#include "record/throughput_record.h"
 
 namespace uplinkprobe::verdict {
 namespace {
@@ -17,14 +18,6 @@ double round4(double v) { return std::round(v * 10000.0) / 10000.0; }
 std::optional<WallTime> timeField(const nlohmann::json& r, const char* key) {
   if (!r.contains(key) || !r[key].is_string()) return std::nullopt;
   return parseRfc3339(r[key].get<std::string>());
-}
-
-std::optional<double> numberAt(const nlohmann::json& r, const char* obj, const char* key) {
-  if (!r.contains(obj) || !r[obj].is_object()) return std::nullopt;
-  const auto& o = r[obj];
-  if (o.contains("error") && !o["error"].is_null()) return std::nullopt;
-  if (!o.contains(key) || !o[key].is_number()) return std::nullopt;
-  return o[key].get<double>();
 }
 
 double overlapSeconds(WallTime a, WallTime b, WallTime from, WallTime to) {
@@ -46,8 +39,6 @@ nlohmann::json medianJson(const std::vector<double>& v) {
   auto d = distributionOf(v);
   return d ? nlohmann::json(round2(d->median)) : nlohmann::json(nullptr);
 }
-
-bool hasError(const nlohmann::json& r) { return r.contains("error") && !r["error"].is_null(); }
 
 }  // namespace
 
@@ -87,21 +78,23 @@ nlohmann::json summarizeDay(const std::vector<nlohmann::json>& records, const Lo
     if (kind == "throughput") {
       if (!ts || !inDay(*ts)) continue;
       ++run;
-      if (hasError(r)) ++failed;
-      if (r.contains("bytes_total") && r["bytes_total"].is_number_integer() &&
-          r["bytes_total"].get<int64_t>() > 0)
-        bytes += r["bytes_total"].get<uint64_t>();
-      const bool is_counted = r.contains("verdict") && r["verdict"].is_object() &&
-                              r["verdict"].value("counted", false) == true;
-      if (!is_counted) continue;
+      const record::ThroughputRecord test = record::parseThroughputRecord(r);
+      if (test.failed) ++failed;
+      if (test.bytes_total) bytes += *test.bytes_total;
+      if (!test.verdict || !test.verdict->counted) continue;
       ++counted;
-      if (auto v = numberAt(r, "download", "goodput_mbps")) down_good.push_back(*v);
-      // Method "udp" records (issue 17) hold it in udp.download / udp.upload.
-      if (auto v = record::ipCapacityMbps(r, "download")) down_cap.push_back(*v);
-      if (auto v = numberAt(r, "upload", "goodput_mbps")) up_good.push_back(*v);
-      if (auto v = record::ipCapacityMbps(r, "upload")) up_cap.push_back(*v);
-      if (auto v = numberAt(r, "latency", "idle_ms")) idle.push_back(*v);
-      if (auto v = numberAt(r, "latency", "loaded_ms")) loaded.push_back(*v);
+      // Method "udp" records (issue 17) carry capacities only, where the method keeps them.
+      // A direction that failed gives neither figure (its capacity used to be counted while
+      // its goodput was not).
+      for (auto [dir, good, cap] : {std::tuple{"download", &down_good, &down_cap},
+                                    std::tuple{"upload", &up_good, &up_cap}}) {
+        const record::DirectionFigures* d = test.direction(dir);
+        if (d == nullptr || d->failed) continue;
+        if (d->goodput_mbps) good->push_back(*d->goodput_mbps);
+        if (d->ip_capacity_mbps) cap->push_back(*d->ip_capacity_mbps);
+      }
+      if (test.idle_latency_ms) idle.push_back(*test.idle_latency_ms);
+      if (test.loaded_latency_ms) loaded.push_back(*test.loaded_latency_ms);
     } else if (kind == "event") {
       const std::string ev = r.value("event", "");
       if (ev == "outage_started") {

@@ -15,6 +15,7 @@
 #include <string>
 
 #include "agent/config/config.h"
+#include "record/throughput_record.h"
 
 namespace uplinkprobe::verdict {
 
@@ -34,9 +35,11 @@ struct VerdictInputs {
 VerdictInputs verdictInputsFromConfig(const config::TargetConfig& t,
                                       std::optional<double> target_override);
 
-// Returns the `verdict` object: target_mbps, meets_target (null when not judged),
-// measured_mbps, basis, tolerance_pct, up_target_mbps, up_meets_target, counted,
-// unfair_reasons.
+// The verdict on one test (record/throughput_record.h has its fields and serializer).
+record::Verdict judgeThroughput(const record::ThroughputRecord& result, const VerdictInputs& in);
+
+// The same for a record still in JSON (a body before it is journaled): parses it with
+// record::parseThroughputRecord and returns the `verdict` object to store in it.
 nlohmann::json judgeThroughput(const nlohmann::json& result, const VerdictInputs& in);
 
 }  // namespace uplinkprobe::verdict

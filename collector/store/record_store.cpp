@@ -9,7 +9,7 @@
 #include "collector/store/schema.h"
 #include "collector/store/test_days.h"
 #include "common/time_format.h"
-#include "record/throughput_figures.h"
+#include "record/throughput_record.h"
 
 namespace uplinkprobe::collector {
 namespace {
@@ -49,7 +49,7 @@ Value num(const json& j, std::initializer_list<const char*> keys) {
 }
 
 Value capacity(const json& j, const char* direction) {
-  const auto v = record::ipCapacityMbps(j, direction);
+  const auto v = record::parseThroughputRecord(j).capacity(direction);
   return v ? Value(*v) : Value(std::monostate{});
 }
 

@@ -4,7 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "record/throughput_figures.h"
+#include "record/throughput_record.h"
 
 namespace uplinkprobe::collector::web {
 
@@ -178,8 +178,8 @@ Result<std::optional<SchoolDetail>> WebData::school(const std::string& id, int d
     p.ts_ms = db::asInt(r[0]).value_or(0);
     auto j = nlohmann::json::parse(db::asText(r[1]).value_or("{}"), nullptr, false);
     if (j.is_object()) {
-      p.down = record::ipCapacityMbps(j, "download");
-      p.up = record::ipCapacityMbps(j, "upload");
+      p.down = record::parseThroughputRecord(j).capacity("download");
+      p.up = record::parseThroughputRecord(j).capacity("upload");
       p.idle_ms = jnum(j, "latency", "idle_ms");
       p.loaded_ms = jnum(j, "latency", "loaded_ms");
       if (auto v = j.find("verdict"); v != j.end() && v->is_object()) {

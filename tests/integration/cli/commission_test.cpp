@@ -243,7 +243,7 @@ TEST_F(CommissionTest, WritesConfigMeasuresJournalsAndPublishesCommissionedEvent
 // Issue 17: a probe whose [target] method is "udp" is proven with an OB-UDPST test against a
 // real `uplinkprobe-server --udpst-listen` with a key: the summary shows the UDP figures, the
 // journaled record is method "udp", and the `commissioned` event carries its IP capacities
-// (read through record::ipCapacityMbps; a reader of `download` alone would send -1).
+// (read through record::ThroughputRecord::capacity; a reader of `download` alone would send -1).
 TEST_F(CommissionTest, AUdpMethodProbeIsProvenWithAUdpTest) {
   writeFile(dir_ + "/udpst.keys", "5,commission-lab-key\n");
   std::string why;

@@ -155,6 +155,9 @@ TEST_F(IdleFootprint, AScheduledTestLoadsLibcurlAndMeasures) {
   for (std::string line; std::getline(in, line);) {
     const auto r = nlohmann::json::parse(line);
     if (r.value("kind", "") != "throughput") continue;
+    // interval_s = 2: the next test may have started before SIGTERM, and is then recorded as
+    // cancelled by the shutdown. That is the daemon doing its job; any other error is not.
+    if (r.value("cancelled_by", "") == "shutdown") continue;
     EXPECT_TRUE(!r.contains("error") || r["error"].is_null()) << line;
     measured = measured || (r["download"].is_object() && r["download"].contains("goodput_mbps"));
   }

@@ -205,6 +205,9 @@ TEST_F(NginxTest, ByteCapBoundsTheDataUsed) {
   o.servers.push_back(ServerSpec{"nginx", "http", "", base + "file.bin", base + "up"});
   o.max_mb_per_direction = 30;
   o.max_mb_ceiling = 0;  // a hard cap
+  // The time cap out of reach: on a busy machine loopback has read 11 Mbit/s, and 8 s of
+  // that ended the test at the time cap before 30 MB. The byte cap must end it, at any rate.
+  o.max_seconds = 120;
   auto r = runThroughputTest(o, SystemClock::instance(), nullptr, nullptr);
   ASSERT_FALSE(r.error.has_value()) << r.error->message;
   for (const auto* d : {&r.download, &r.upload}) {
@@ -214,8 +217,9 @@ TEST_F(NginxTest, ByteCapBoundsTheDataUsed) {
     // The margin of direction_runner.h: download one 512 KiB callback chunk; upload the
     // request headers plus < 1 MSS per stream (loopback MSS ≈ 64 KiB, ≤ 16 streams).
     EXPECT_LE((*d)->bytes, 30'000'000u + 2u * 1024 * 1024);
-    // Loopback reaches the cap within a fraction of a second: still a real rate.
-    EXPECT_GT((*d)->goodput_mbps, 100)
+    // No rate is asserted (that belongs to the benchmarks, not to a test on a shared CPU):
+    // only that one was measured.
+    EXPECT_GT((*d)->goodput_mbps, 0)
         << "bytes " << (*d)->bytes << " duration " << (*d)->duration_s << " warmup "
         << (*d)->warmup_s << " window " << (*d)->window_s << " download " << (d == &r.download);
     // short_window is not asserted: whether loopback reaches the cap before a full
