@@ -224,7 +224,7 @@ nlohmann::json SimDevice::throughputBody(WallTime at) {
   r.wan_interface = "eth1";
   r.nic_speed_mbps = 1000;
   if (uni(rng_, 0, 1) < 0.01) {  // a failed test: the server could not be reached
-    r.error = Error{"connect", "connect to " + s.ip + ":8080 timed out after 5 s"};
+    r.error = Error{ErrorKind::kConnect, "connect to " + s.ip + ":8080 timed out after 5 s"};
     r.servers_tried.back().error = r.error;
     r.server = s;
     return r.toJson();

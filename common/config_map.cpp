@@ -70,8 +70,9 @@ Status applyTable(const TomlWalk& w, const toml::table& table, std::string_view 
     for (size_t i = 0; i < w.keys.size(); ++i)
       if (w.keys[i].section == section && w.keys[i].key == key.str()) def = i;
     if (def == w.keys.size())
-      return makeError("config", where(src, node) + ": " + sectionLabel(w, section, index) +
-                                     ": unknown key \"" + std::string(key.str()) + "\"");
+      return makeError(ErrorKind::kConfig, where(src, node) + ": " +
+                                               sectionLabel(w, section, index) +
+                                               ": unknown key \"" + std::string(key.str()) + "\"");
     const KeySpec& k = w.keys[def];
     if (w.on_key && node.source().begin.line > 0)
       w.on_key(section, k.key, index, static_cast<int>(node.source().begin.line));
@@ -88,8 +89,9 @@ Status applyTable(const TomlWalk& w, const toml::table& table, std::string_view 
     }
     if (err.empty()) err = w.assign(def, index, v);
     if (!err.empty())
-      return makeError("config", where(src, node) + ": " + sectionLabel(w, section, index) + " " +
-                                     std::string(key.str()) + ": " + err);
+      return makeError(ErrorKind::kConfig, where(src, node) + ": " +
+                                               sectionLabel(w, section, index) + " " +
+                                               std::string(key.str()) + ": " + err);
   }
   return Status::Ok();
 }
@@ -113,34 +115,39 @@ std::string_view typeName(ValueType t) {
 }
 
 Status walkToml(const std::string& text, const std::string& src, const TomlWalk& w) {
-  if (text.size() > kMaxConfigBytes) return makeError("config", src + ": file larger than 1 MiB");
+  if (text.size() > kMaxConfigBytes)
+    return makeError(ErrorKind::kConfig, src + ": file larger than 1 MiB");
   toml::table root;
   try {
     root = toml::parse(text, src);
   } catch (const toml::parse_error& e) {
-    return makeError("config", src + " line " + std::to_string(e.source().begin.line) + ": " +
-                                   std::string(e.description()));
+    return makeError(ErrorKind::kConfig, src + " line " + std::to_string(e.source().begin.line) +
+                                             ": " + std::string(e.description()));
   }
   for (const auto& [name, node] : root) {
     const std::string section(name.str());
     bool known = false;
     for (const auto& k : w.keys) known = known || k.section == section;
     if (!known)
-      return makeError("config", where(src, node) + ": unknown section [" + section + "]");
+      return makeError(ErrorKind::kConfig,
+                       where(src, node) + ": unknown section [" + section + "]");
     if (w.is_array_section && w.is_array_section(section)) {
       const auto* arr = node.as_array();
-      if (!arr) return makeError("config", where(src, node) + ": write [[" + section + "]]");
+      if (!arr)
+        return makeError(ErrorKind::kConfig, where(src, node) + ": write [[" + section + "]]");
       size_t i = 0;
       for (const auto& e : *arr) {
         const auto* t = e.as_table();
-        if (!t) return makeError("config", where(src, e) + ": write [[" + section + "]]");
+        if (!t) return makeError(ErrorKind::kConfig, where(src, e) + ": write [[" + section + "]]");
         if (w.begin_array_element) w.begin_array_element(section, i);
         if (auto st = applyTable(w, *t, section, i, src); !st) return st.error();
         ++i;
       }
     } else {
       const auto* t = node.as_table();
-      if (!t) return makeError("config", where(src, node) + ": [" + section + "] must be a table");
+      if (!t)
+        return makeError(ErrorKind::kConfig,
+                         where(src, node) + ": [" + section + "] must be a table");
       if (auto st = applyTable(w, *t, section, 0, src); !st) return st.error();
     }
   }
@@ -150,13 +157,14 @@ Status walkToml(const std::string& text, const std::string& src, const TomlWalk&
 Result<std::string> readConfigFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in)
-    return makeError("config", path + ": cannot open (does the file exist and is it readable?)");
+    return makeError(ErrorKind::kConfig,
+                     path + ": cannot open (does the file exist and is it readable?)");
   std::string text;
   char buf[8192];
   while (in.read(buf, sizeof buf) || in.gcount() > 0) {
     text.append(buf, static_cast<size_t>(in.gcount()));
     if (text.size() > kMaxConfigBytes)
-      return makeError("config", path + ": file larger than 1 MiB");
+      return makeError(ErrorKind::kConfig, path + ": file larger than 1 MiB");
   }
   return text;
 }

@@ -10,12 +10,14 @@
 #include <utility>
 #include <variant>
 
+#include "common/error_kind.h"
+
 namespace uplinkprobe {
 
 struct Error {
-  // Short machine-readable class, e.g. "dns", "connect", "tls", "http", "timeout", "config",
-  // "io". Records carry it as error.kind.
-  std::string kind;
+  // Machine-readable class (common/error_kind.h). Records carry errorKindName(kind) as
+  // error.kind.
+  ErrorKind kind = ErrorKind::kInternal;
   std::string message;
 };
 
@@ -56,8 +58,8 @@ class [[nodiscard]] Status {
   std::optional<Error> error_;
 };
 
-inline Error makeError(std::string kind, std::string message) {
-  return Error{std::move(kind), std::move(message)};
+inline Error makeError(ErrorKind kind, std::string message) {
+  return Error{kind, std::move(message)};
 }
 
 }  // namespace uplinkprobe

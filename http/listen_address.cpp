@@ -8,7 +8,7 @@ namespace uplinkprobe::http {
 
 namespace {
 Error bad(std::string_view text, std::string reason) {
-  return makeError("address", std::string(text) + ": " + std::move(reason));
+  return makeError(ErrorKind::kAddress, std::string(text) + ": " + std::move(reason));
 }
 }  // namespace
 

@@ -88,7 +88,7 @@ Result<std::vector<std::string>> Server::bind() {
     asio::ip::tcp::endpoint ep(ip, addr.port);
     auto acceptor = std::make_unique<asio::ip::tcp::acceptor>(*contexts_[0]);
     auto failed = [&](const char* step) {
-      return makeError("bind",
+      return makeError(ErrorKind::kBind,
                        "cannot listen on " + addr.text() + ": " + step + ": " + ec.message());
     };
     if (ec) return failed("address");
@@ -131,9 +131,10 @@ Status Server::run() {
     } catch (const std::system_error& e) {
       // EAGAIN: the unit's TasksMax or RLIMIT_NPROC. Destroying a joinable std::thread would
       // call std::terminate; stop and join the ones already running instead.
-      result = makeError("thread", "cannot start worker thread " + std::to_string(i + 1) + " of " +
-                                       std::to_string(contexts_.size()) + ": " + e.what() +
-                                       " (lower --threads or raise the service's TasksMax)");
+      result = makeError(ErrorKind::kThread,
+                         "cannot start worker thread " + std::to_string(i + 1) + " of " +
+                             std::to_string(contexts_.size()) + ": " + e.what() +
+                             " (lower --threads or raise the service's TasksMax)");
       break;
     }
   }

@@ -9,7 +9,7 @@ Status writeFileAtomic(const std::string& path, const std::string& data, mode_t 
   // PATH or PATH.tmp is replaced or removed, never written through (state_dir.h).
   std::string name;
   auto dir = StateDir::openParentOf(path, &name);
-  if (!dir) return makeError("io", "cannot write " + path + ": " + dir.error().message);
+  if (!dir) return makeError(ErrorKind::kIo, "cannot write " + path + ": " + dir.error().message);
   return dir->writeFileAtomic(name, data, mode, gid);
 }
 

@@ -24,16 +24,16 @@ Result<int> checkDescriptor(int fd, const std::string& path, int flags) {
   if (::fstat(fd, &st) != 0) {
     const int e = errno;
     ::close(fd);
-    return makeError("io", "cannot stat " + path + ": " + errnoText(e));
+    return makeError(ErrorKind::kIo, "cannot stat " + path + ": " + errnoText(e));
   }
   if (!S_ISREG(st.st_mode)) {
     ::close(fd);
-    return makeError("io", path + " is not a regular file; refusing to use it");
+    return makeError(ErrorKind::kIo, path + " is not a regular file; refusing to use it");
   }
   if (writes(flags) && st.st_nlink > 1) {
     ::close(fd);
-    return makeError("io", path + " has " + std::to_string(st.st_nlink) +
-                               " hard links; refusing to write through it");
+    return makeError(ErrorKind::kIo, path + " has " + std::to_string(st.st_nlink) +
+                                         " hard links; refusing to write through it");
   }
   int fl = ::fcntl(fd, F_GETFL);
   if (fl >= 0) (void)::fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
@@ -43,9 +43,10 @@ Result<int> checkDescriptor(int fd, const std::string& path, int flags) {
 Result<std::string> readBounded(int fd, const std::string& path, std::size_t max_bytes) {
   struct stat st {};
   if (::fstat(fd, &st) != 0)
-    return makeError("io", "cannot stat " + path + ": " + errnoText(errno));
+    return makeError(ErrorKind::kIo, "cannot stat " + path + ": " + errnoText(errno));
   if (static_cast<std::uint64_t>(st.st_size) > max_bytes) {
-    return makeError("io", path + " is larger than " + std::to_string(max_bytes) + " bytes");
+    return makeError(ErrorKind::kIo,
+                     path + " is larger than " + std::to_string(max_bytes) + " bytes");
   }
   std::string out;
   out.resize(max_bytes + 1 < 65536 ? max_bytes + 1 : 65536);
@@ -57,12 +58,13 @@ Result<std::string> readBounded(int fd, const std::string& path, std::size_t max
     }
     ssize_t n = ::read(fd, out.data() + got, out.size() - got);
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return makeError("io", "cannot read " + path + ": " + errnoText(errno));
+    if (n < 0) return makeError(ErrorKind::kIo, "cannot read " + path + ": " + errnoText(errno));
     if (n == 0) break;
     got += static_cast<std::size_t>(n);
   }
   if (got > max_bytes) {
-    return makeError("io", path + " is larger than " + std::to_string(max_bytes) + " bytes");
+    return makeError(ErrorKind::kIo,
+                     path + " is larger than " + std::to_string(max_bytes) + " bytes");
   }
   out.resize(got);
   return out;
@@ -96,7 +98,7 @@ Result<StateDir> StateDir::open(const std::string& dir) {
   d.path_ = dir.empty() ? "." : dir;
   d.fd_ = ::open(d.path_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (d.fd_ < 0)
-    return makeError("io", "cannot open directory " + d.path_ + ": " + errnoText(errno));
+    return makeError(ErrorKind::kIo, "cannot open directory " + d.path_ + ": " + errnoText(errno));
   return d;
 }
 
@@ -104,7 +106,7 @@ Result<StateDir> StateDir::openParentOf(const std::string& path, std::string* na
   auto slash = path.rfind('/');
   std::string dir = slash == std::string::npos ? "." : slash == 0 ? "/" : path.substr(0, slash);
   *name = slash == std::string::npos ? path : path.substr(slash + 1);
-  if (!isPlainName(*name)) return makeError("io", "not a file path: " + path);
+  if (!isPlainName(*name)) return makeError(ErrorKind::kIo, "not a file path: " + path);
   return open(dir);
 }
 
@@ -116,16 +118,17 @@ std::string StateDir::pathOf(const std::string& name) const {
 Result<int> StateDir::openFile(const std::string& name, int flags, mode_t mode,
                                bool* missing) const {
   if (missing) *missing = false;
-  if (!isPlainName(name)) return makeError("io", "not a plain file name: " + name);
+  if (!isPlainName(name)) return makeError(ErrorKind::kIo, "not a plain file name: " + name);
   int fd = ::openat(fd_, name.c_str(), flags | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, mode);
   if (fd < 0) {
     const int e = errno;
     if (e == ENOENT && missing) *missing = true;
     if (e == ELOOP) {
-      return makeError("io", pathOf(name) + " is a symbolic link; refusing to follow it");
+      return makeError(ErrorKind::kIo, pathOf(name) + " is a symbolic link; refusing to follow it");
     }
-    if (e == ENXIO) return makeError("io", pathOf(name) + " is not a regular file (FIFO?)");
-    return makeError("io", "cannot open " + pathOf(name) + ": " + errnoText(e));
+    if (e == ENXIO)
+      return makeError(ErrorKind::kIo, pathOf(name) + " is not a regular file (FIFO?)");
+    return makeError(ErrorKind::kIo, "cannot open " + pathOf(name) + ": " + errnoText(e));
   }
   return checkDescriptor(fd, pathOf(name), flags);
 }
@@ -141,15 +144,16 @@ Result<std::string> StateDir::readFile(const std::string& name, std::size_t max_
 
 Status StateDir::writeFileAtomic(const std::string& name, const std::string& data, mode_t mode,
                                  gid_t gid) const {
-  if (!isPlainName(name)) return makeError("io", "not a plain file name: " + name);
+  if (!isPlainName(name)) return makeError(ErrorKind::kIo, "not a plain file name: " + name);
   const std::string tmp = name + ".tmp";
   // Whatever sits at NAME.tmp (a leftover, or a planted symlink) goes; O_EXCL then guarantees
   // that the file written is the one created here.
   if (::unlinkat(fd_, tmp.c_str(), 0) != 0 && errno != ENOENT) {
-    return makeError("io", "cannot remove " + pathOf(tmp) + ": " + errnoText(errno));
+    return makeError(ErrorKind::kIo, "cannot remove " + pathOf(tmp) + ": " + errnoText(errno));
   }
   int fd = ::openat(fd_, tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode);
-  if (fd < 0) return makeError("io", "cannot write " + pathOf(tmp) + ": " + errnoText(errno));
+  if (fd < 0)
+    return makeError(ErrorKind::kIo, "cannot write " + pathOf(tmp) + ": " + errnoText(errno));
   bool ok = ::fchmod(fd, mode) == 0;
   if (gid != static_cast<gid_t>(-1)) ok = ok && ::fchown(fd, static_cast<uid_t>(-1), gid) == 0;
   std::size_t off = 0;
@@ -171,28 +175,29 @@ Status StateDir::writeFileAtomic(const std::string& name, const std::string& dat
   }
   if (!ok) {
     ::unlinkat(fd_, tmp.c_str(), 0);
-    return makeError("io", "cannot write " + pathOf(name) + ": " + errnoText(err));
+    return makeError(ErrorKind::kIo, "cannot write " + pathOf(name) + ": " + errnoText(err));
   }
   sync();
   return Status::Ok();
 }
 
 Status StateDir::remove(const std::string& name) const {
-  if (!isPlainName(name)) return makeError("io", "not a plain file name: " + name);
+  if (!isPlainName(name)) return makeError(ErrorKind::kIo, "not a plain file name: " + name);
   if (::unlinkat(fd_, name.c_str(), 0) != 0 && errno != ENOENT) {
-    return makeError("io", "cannot delete " + pathOf(name) + ": " + errnoText(errno));
+    return makeError(ErrorKind::kIo, "cannot delete " + pathOf(name) + ": " + errnoText(errno));
   }
   return Status::Ok();
 }
 
 Result<std::vector<std::string>> StateDir::list(std::size_t max_entries) const {
   int dup_fd = ::fcntl(fd_, F_DUPFD_CLOEXEC, 0);
-  if (dup_fd < 0) return makeError("io", "cannot list " + path_ + ": " + errnoText(errno));
+  if (dup_fd < 0)
+    return makeError(ErrorKind::kIo, "cannot list " + path_ + ": " + errnoText(errno));
   DIR* d = ::fdopendir(dup_fd);
   if (d == nullptr) {
     const int e = errno;
     ::close(dup_fd);
-    return makeError("io", "cannot list " + path_ + ": " + errnoText(e));
+    return makeError(ErrorKind::kIo, "cannot list " + path_ + ": " + errnoText(e));
   }
   ::rewinddir(d);
   std::vector<std::string> out;
@@ -233,9 +238,9 @@ Result<std::string> readRegularFile(const std::string& path, std::size_t max_byt
     // ENOTDIR: a directory on the way is not there as a directory, so neither is the file.
     if ((e == ENOENT || e == ENOTDIR) && missing) *missing = true;
     if (e == ELOOP && !follow_symlinks) {
-      return makeError("io", path + " is a symbolic link; refusing to follow it");
+      return makeError(ErrorKind::kIo, path + " is a symbolic link; refusing to follow it");
     }
-    return makeError("io", "cannot read " + path + ": " + errnoText(e));
+    return makeError(ErrorKind::kIo, "cannot read " + path + ": " + errnoText(e));
   }
   auto checked = checkDescriptor(fd, path, O_RDONLY);
   if (!checked) return checked.error();

@@ -10,7 +10,7 @@ namespace {
 constexpr int64_t kMaxSafeInteger = (int64_t{1} << 53) - 1;
 constexpr int kMaxDepth = 8;
 
-Error malformed(std::string m) { return makeError("malformed", std::move(m)); }
+Error malformed(std::string m) { return makeError(ErrorKind::kMalformed, std::move(m)); }
 
 // Appends the JCS form of a string; false on invalid UTF-8.
 bool appendString(std::string& out, const std::string& s) {

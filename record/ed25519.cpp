@@ -42,7 +42,7 @@ Result<std::string> pemBody(std::string_view pem, const std::string& label) {
   const std::string begin = "-----BEGIN " + label + "-----";
   const std::string end = "-----END " + label + "-----";
   const auto bad = [&](const std::string& why) {
-    return makeError("key", "not a PEM \"" + begin + "\" block: " + why);
+    return makeError(ErrorKind::kKey, "not a PEM \"" + begin + "\" block: " + why);
   };
   std::vector<std::string_view> lines;
   size_t pos = 0;
@@ -112,11 +112,11 @@ Result<PublicKey> PublicKey::fromRaw(const RawPublicKey& raw) {
 }
 
 Result<PublicKey> PublicKey::fromPem(std::string_view pem) {
-  if (pem.size() > kMaxPem) return makeError("key", "PEM text larger than 64 KiB");
+  if (pem.size() > kMaxPem) return makeError(ErrorKind::kKey, "PEM text larger than 64 KiB");
   auto der = pemBody(pem, kPublicLabel);
   if (!der) return der.error();
   if (der->size() != sizeof kSpkiPrefix + 32 || !hasPrefix(*der, kSpkiPrefix, sizeof kSpkiPrefix))
-    return makeError("key",
+    return makeError(ErrorKind::kKey,
                      "the public key is not Ed25519 (make one with `uplinkprobe-collector "
                      "keygen` or `openssl genpkey -algorithm ed25519`)");
   RawPublicKey raw{};
@@ -141,7 +141,8 @@ bool PublicKey::verify(std::string_view message, std::string_view signature) con
 
 Result<PrivateKey> PrivateKey::generate() {
   if (!sodiumReady())
-    return makeError("key", "Ed25519 key generation failed: libsodium has no random source");
+    return makeError(ErrorKind::kKey,
+                     "Ed25519 key generation failed: libsodium has no random source");
   unsigned char seed[crypto_sign_ed25519_SEEDBYTES];
   randombytes_buf(seed, sizeof seed);
   auto key = fromSeed(seed);
@@ -150,14 +151,14 @@ Result<PrivateKey> PrivateKey::generate() {
 }
 
 Result<PrivateKey> PrivateKey::fromSeed(const unsigned char* seed) {
-  if (!sodiumReady()) return makeError("key", "libsodium failed to initialise");
+  if (!sodiumReady()) return makeError(ErrorKind::kKey, "libsodium failed to initialise");
   auto secret = std::shared_ptr<SecretKey>(new SecretKey{}, [](SecretKey* k) {
     sodium_memzero(k->data(), k->size());
     delete k;
   });
   RawPublicKey raw{};
   if (crypto_sign_ed25519_seed_keypair(raw.data(), secret->data(), seed) != 0)
-    return makeError("key", "Ed25519 key derivation failed");
+    return makeError(ErrorKind::kKey, "Ed25519 key derivation failed");
   auto pub = PublicKey::fromRaw(raw);
   if (!pub) return pub.error();
   PrivateKey p;
@@ -167,13 +168,13 @@ Result<PrivateKey> PrivateKey::fromSeed(const unsigned char* seed) {
 }
 
 Result<PrivateKey> PrivateKey::fromPem(std::string_view pem) {
-  if (pem.size() > kMaxPem) return makeError("key", "PEM text larger than 64 KiB");
+  if (pem.size() > kMaxPem) return makeError(ErrorKind::kKey, "PEM text larger than 64 KiB");
   auto der = pemBody(pem, kPrivateLabel);
   if (!der) return der.error();
   if (der->size() != sizeof kPkcs8Prefix + crypto_sign_ed25519_SEEDBYTES ||
       !hasPrefix(*der, kPkcs8Prefix, sizeof kPkcs8Prefix)) {
     sodium_memzero(der->data(), der->size());
-    return makeError("key", "the private key is not Ed25519");
+    return makeError(ErrorKind::kKey, "the private key is not Ed25519");
   }
   auto key = fromSeed(reinterpret_cast<const unsigned char*>(der->data()) + sizeof kPkcs8Prefix);
   sodium_memzero(der->data(), der->size());
@@ -191,14 +192,14 @@ std::string PrivateKey::pem() const {
 }
 
 Result<std::string> PrivateKey::sign(std::string_view message) const {
-  if (!secret_) return makeError("key", "Ed25519 signing failed: no key");
+  if (!secret_) return makeError(ErrorKind::kKey, "Ed25519 signing failed: no key");
   std::string sig(crypto_sign_ed25519_BYTES, '\0');
   unsigned long long len = 0;
   if (crypto_sign_ed25519_detached(reinterpret_cast<unsigned char*>(sig.data()), &len,
                                    reinterpret_cast<const unsigned char*>(message.data()),
                                    message.size(), secret_->data()) != 0 ||
       len != crypto_sign_ed25519_BYTES)
-    return makeError("key", "Ed25519 signing failed");
+    return makeError(ErrorKind::kKey, "Ed25519 signing failed");
   return sig;
 }
 
@@ -233,7 +234,7 @@ std::string base64Encode(std::string_view bytes) {
 }
 
 Result<std::string> base64Decode(std::string_view text) {
-  auto bad = [] { return makeError("malformed", "not standard base64 with padding"); };
+  auto bad = [] { return makeError(ErrorKind::kMalformed, "not standard base64 with padding"); };
   if (text.size() % 4 != 0) return bad();
   std::string out;
   out.reserve(text.size() / 4 * 3);
@@ -264,13 +265,15 @@ Result<std::string> base64Decode(std::string_view text) {
 
 Result<std::string> readSmallFile(const std::string& path, size_t max_bytes) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) return makeError("io", path + ": cannot open (does it exist, may we read it?)");
+  if (!in)
+    return makeError(ErrorKind::kIo, path + ": cannot open (does it exist, may we read it?)");
   std::string text;
   char buf[4096];
   while (in.read(buf, sizeof buf) || in.gcount() > 0) {
     text.append(buf, static_cast<size_t>(in.gcount()));
     if (text.size() > max_bytes)
-      return makeError("io", path + ": larger than " + std::to_string(max_bytes) + " bytes");
+      return makeError(ErrorKind::kIo,
+                       path + ": larger than " + std::to_string(max_bytes) + " bytes");
   }
   return text;
 }

@@ -1017,11 +1017,11 @@ Result<SchemaSet> SchemaSet::load(const std::vector<Document>& documents, Schema
   impl->limits = limits;
   for (const auto& d : documents) {
     if (d.name.empty() || d.name.find_first_of("/#?%\\") != std::string::npos) {
-      return makeError("schema", "bad schema document name \"" + d.name + "\"");
+      return makeError(ErrorKind::kSchema, "bad schema document name \"" + d.name + "\"");
     }
     json root = json::parse(d.text, nullptr, false);
-    if (root.is_discarded()) return makeError("schema", d.name + ": not valid JSON");
-    if (impl->roots.count(d.name)) return makeError("schema", d.name + ": loaded twice");
+    if (root.is_discarded()) return makeError(ErrorKind::kSchema, d.name + ": not valid JSON");
+    if (impl->roots.count(d.name)) return makeError(ErrorKind::kSchema, d.name + ": loaded twice");
     impl->docs.push_back({d.name, "file:///schema/" + d.name, std::move(root)});
     impl->roots[d.name] = nullptr;
   }
@@ -1037,7 +1037,7 @@ Result<SchemaSet> SchemaSet::load(const std::vector<Document>& documents, Schema
     }
     impl->resolvePending();
   } catch (const LoadError& e) {
-    return makeError("schema", e.message);
+    return makeError(ErrorKind::kSchema, e.message);
   }
   return SchemaSet(std::move(impl));
 }

@@ -17,7 +17,8 @@ Result<std::unique_ptr<AccessLog>> AccessLog::open(const std::string& path,
                                                    std::uint64_t max_bytes) {
   std::unique_ptr<AccessLog> log(new AccessLog(path, max_bytes));
   if (!log->reopen()) {
-    return makeError("io", "cannot open access log " + path + ": " + std::strerror(errno));
+    return makeError(ErrorKind::kIo,
+                     "cannot open access log " + path + ": " + std::strerror(errno));
   }
   return log;
 }

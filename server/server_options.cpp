@@ -35,7 +35,7 @@ constexpr IntFlag kIntFlags[] = {
     {"--udpst-max-tests-per-address", &ServerOptions::udpst_max_tests_per_address, 1, 1000},
 };
 
-Error usage(std::string message) { return makeError("usage", std::move(message)); }
+Error usage(std::string message) { return makeError(ErrorKind::kUsage, std::move(message)); }
 
 bool parseInt(std::string_view s, long long& out) {
   if (s.empty()) return false;

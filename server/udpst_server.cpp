@@ -60,12 +60,13 @@ std::int64_t UdpstServer::unixNow() const {
 Result<std::string> UdpstServer::bind() {
   asio::error_code ec;
   auto addr = asio::ip::make_address(cfg_.host, ec);
-  if (ec) return makeError("usage", "--udpst-listen " + cfg_.host + ": not an IP address");
+  if (ec)
+    return makeError(ErrorKind::kUsage, "--udpst-listen " + cfg_.host + ": not an IP address");
   asio::ip::udp::endpoint ep(addr, cfg_.port);
   control_.open(ep.protocol(), ec);
   if (!ec) control_.bind(ep, ec);
   if (ec) {
-    return makeError("bind",
+    return makeError(ErrorKind::kBind,
                      fmt::format("udpst {}: {}",
                                  ep.port() ? fmt::format("{}:{}", cfg_.host, cfg_.port) : cfg_.host,
                                  ec.message()));

@@ -69,7 +69,7 @@ void kbkdfCounterHmacSha256(std::string_view key, std::string_view label, std::s
 
 Result<DerivedKeys> deriveKeys(const std::string& shared_key, std::uint32_t auth_unix_time) {
   if (shared_key.empty() || shared_key.size() > kMaxKeyLength) {
-    return makeError("auth", "udpst key must be 1-64 characters");
+    return makeError(ErrorKind::kAuth, "udpst key must be 1-64 characters");
   }
   const std::string context = std::to_string(auth_unix_time);
   std::array<std::uint8_t, 64> material{};
@@ -138,7 +138,7 @@ Result<KeyTable> KeyTable::parse(const std::string& text, const std::string& ori
     auto comma = clean.find(',');
     auto where = fmt::format("{} line {}", origin, lineno);
     if (comma == std::string::npos) {
-      return makeError("config", where + ": expected <keyId>,<key>");
+      return makeError(ErrorKind::kConfig, where + ": expected <keyId>,<key>");
     }
     std::string id_text = clean.substr(0, comma);
     std::string key = clean.substr(comma + 1);
@@ -148,28 +148,30 @@ Result<KeyTable> KeyTable::parse(const std::string& text, const std::string& ori
         id_text.find_first_not_of("0123456789") == std::string::npos) {
       id = std::stoi(id_text);
     }
-    if (id < 0 || id > 255) return makeError("config", where + ": key id must be 0-255");
+    if (id < 0 || id > 255) return makeError(ErrorKind::kConfig, where + ": key id must be 0-255");
     if (key.empty() || key.size() > kMaxKeyLength) {
-      return makeError("config", where + ": key must be 1-64 characters");
+      return makeError(ErrorKind::kConfig, where + ": key must be 1-64 characters");
     }
     if (table.keys_.count(static_cast<std::uint8_t>(id)) != 0) {
-      return makeError("config", where + fmt::format(": key id {} given twice", id));
+      return makeError(ErrorKind::kConfig, where + fmt::format(": key id {} given twice", id));
     }
     table.keys_[static_cast<std::uint8_t>(id)] = key;
     if (table.keys_.size() > 256) break;
   }
-  if (table.keys_.empty()) return makeError("config", origin + ": no key in the file");
+  if (table.keys_.empty()) return makeError(ErrorKind::kConfig, origin + ": no key in the file");
   return table;
 }
 
 Result<KeyTable> KeyTable::load(const std::string& path) {
   std::ifstream f(path, std::ios::binary);
-  if (!f) return makeError("config", fmt::format("udpst key file {}: cannot be read", path));
+  if (!f)
+    return makeError(ErrorKind::kConfig, fmt::format("udpst key file {}: cannot be read", path));
   std::string text;
   text.resize(64 * 1024);
   f.read(text.data(), static_cast<std::streamsize>(text.size()));
   text.resize(static_cast<std::size_t>(f.gcount()));
-  if (!f.eof()) return makeError("config", fmt::format("udpst key file {}: over 64 KiB", path));
+  if (!f.eof())
+    return makeError(ErrorKind::kConfig, fmt::format("udpst key file {}: over 64 KiB", path));
   return parse(text, "udpst key file " + path);
 }
 

@@ -81,8 +81,8 @@ std::optional<std::size_t> exchange(asio::io_context& io, udp::socket& s,
 ClientResult runClientTest(const ClientOptions& o, const Clock& clock,
                            const std::atomic<bool>* cancel) {
   ClientResult out;
-  auto fail = [&](std::string kind, std::string msg) {
-    out.error_kind = std::move(kind);
+  auto fail = [&](ErrorKind kind, std::string msg) {
+    out.error_kind = kind;
     out.error = std::move(msg);
     return out;
   };
@@ -92,12 +92,12 @@ ClientResult runClientTest(const ClientOptions& o, const Clock& clock,
   udp::resolver resolver(io);
   auto results = resolver.resolve(o.host, std::to_string(o.port), ec);
   if (ec || results.empty())
-    return fail("dns", fmt::format("{}: cannot resolve ({})", where, ec.message()));
+    return fail(ErrorKind::kDns, fmt::format("{}: cannot resolve ({})", where, ec.message()));
   udp::endpoint server = results.begin()->endpoint();
   udp::socket sock(io);
   sock.open(server.protocol(), ec);
   if (!ec) sock.bind(udp::endpoint(server.protocol(), 0), ec);
-  if (ec) return fail("io", fmt::format("{}: socket: {}", where, ec.message()));
+  if (ec) return fail(ErrorKind::kIo, fmt::format("{}: socket: {}", where, ec.message()));
 
   std::optional<DerivedKeys> keys;
   SetupPdu setup;
@@ -111,7 +111,7 @@ ClientResult runClientTest(const ClientOptions& o, const Clock& clock,
   if (o.key) {
     const std::uint32_t now = unixNow(clock);
     auto derived = deriveKeys(*o.key, now);
-    if (!derived) return fail("auth", where + ": " + derived.error().message);
+    if (!derived) return fail(ErrorKind::kAuth, where + ": " + derived.error().message);
     keys = *derived;
     signPdu(bytes, kSetupAuthModeOffset, keys->client, o.key_id, now);
   }
@@ -132,34 +132,36 @@ ClientResult runClientTest(const ClientOptions& o, const Clock& clock,
         auto d = decodeSetup(got);
         return d && d->cmd_request == kSetupResponse;
       });
-  if (send_ec) return fail("io", fmt::format("{}: send: {}", where, send_ec.message()));
+  if (send_ec) return fail(ErrorKind::kIo, fmt::format("{}: send: {}", where, send_ec.message()));
   if (!n)
-    return fail("timeout", fmt::format("{}: no setup response in {} ms ({} requests sent)", where,
-                                       o.control_timeout.count(), kControlSends));
+    return fail(ErrorKind::kTimeout,
+                fmt::format("{}: no setup response in {} ms ({} requests sent)", where,
+                            o.control_timeout.count(), kControlSends));
   std::span<const std::uint8_t> got(buf.data(), *n);
   auto rsp = decodeSetup(got);
   if (keys && rsp->auth.mode == kAuthMode1 &&
       !digestMatches(got, kSetupAuthModeOffset, keys->server) && rsp->cmd_response == kSrAckOk) {
     // An acceptance we cannot verify is not from a server holding our key.
     return fail(
-        "auth",
+        ErrorKind::kAuth,
         where + ": the setup response does not carry our key's digest (wrong key or key id)");
   }
   if (rsp->cmd_response != kSrAckOk) {
-    std::string kind =
-        (rsp->cmd_response >= kSrAuthNotConfigured && rsp->cmd_response <= kSrAuthTime) ? "auth"
-                                                                                        : "refused";
+    const ErrorKind kind =
+        (rsp->cmd_response >= kSrAuthNotConfigured && rsp->cmd_response <= kSrAuthTime)
+            ? ErrorKind::kAuth
+            : ErrorKind::kRefused;
     return fail(
         kind, fmt::format("{} refused the test: {}", where, setupResponseName(rsp->cmd_response)));
   }
   if (keys && rsp->auth.mode != kAuthMode1)
-    return fail("auth", where + ": unauthenticated setup response");
+    return fail(ErrorKind::kAuth, where + ": unauthenticated setup response");
 
   udp::endpoint test_ep(server.address(), rsp->test_port);
   sock.connect(test_ep, ec);
   if (ec)
-    return fail(
-        "io", fmt::format("{}: connect to test port {}: {}", where, rsp->test_port, ec.message()));
+    return fail(ErrorKind::kIo, fmt::format("{}: connect to test port {}: {}", where,
+                                            rsp->test_port, ec.message()));
   ActivationPdu act;
   act.cmd_request = o.upstream ? kActivateUpstream : kActivateDownstream;
   act.test_int_time = static_cast<std::uint16_t>(std::clamp(o.seconds, 5, 3600));
@@ -179,16 +181,20 @@ ClientResult runClientTest(const ClientOptions& o, const Clock& clock,
       [&](std::span<const std::uint8_t> got) {
         return pduId(got) == kActivationId && decodeActivation(got).ok();
       });  // skips a null request, a repeated setup answer and an early load
-  if (send_ec) return fail("io", fmt::format("{}: send activation: {}", where, send_ec.message()));
+  if (send_ec)
+    return fail(ErrorKind::kIo, fmt::format("{}: send activation: {}", where, send_ec.message()));
   if (!n)
-    return fail("timeout", fmt::format("{}: no test activation response in {} ms ({} sent)", where,
-                                       o.control_timeout.count(), kControlSends));
+    return fail(ErrorKind::kTimeout,
+                fmt::format("{}: no test activation response in {} ms ({} sent)", where,
+                            o.control_timeout.count(), kControlSends));
   std::span<const std::uint8_t> agot(buf.data(), *n);
   if (keys && !digestMatches(agot, kActivationAuthModeOffset, keys->server)) {
-    return fail("auth", where + ": the activation response does not carry our key's digest");
+    return fail(ErrorKind::kAuth,
+                where + ": the activation response does not carry our key's digest");
   }
   auto ta = decodeActivation(agot);
-  if (ta->cmd_response != kTaAckOk) return fail("refused", where + ": test parameters refused");
+  if (ta->cmd_response != kTaAckOk)
+    return fail(ErrorKind::kRefused, where + ": test parameters refused");
   out.granted_seconds = ta->test_int_time;
 
   SessionConfig sc;
@@ -226,7 +232,8 @@ ClientResult runClientTest(const ClientOptions& o, const Clock& clock,
   io.run();
   if (!finished) session->stop("stopped");
   if (!out.session.completed) {
-    out.error_kind = out.session.end_reason == "cancelled" ? "cancelled" : "timeout";
+    out.error_kind =
+        out.session.end_reason == "cancelled" ? ErrorKind::kCancelled : ErrorKind::kTimeout;
     out.error = where + ": test ended without the server's stop (" + out.session.end_reason + ")";
   }
   return out;

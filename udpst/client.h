@@ -41,9 +41,9 @@ struct ClientOptions {
 };
 
 struct ClientResult {
-  std::string error;        // empty when the test ran; else why not (for the record)
-  std::string error_kind;   // "refused", "auth", "timeout", "dns", "io"
-  int granted_seconds = 0;  // test time the server accepted
+  std::string error;                    // empty when the test ran; else why not (for the record)
+  std::optional<ErrorKind> error_kind;  // with error: kRefused, kAuth, kTimeout, kDns, kIo, …
+  int granted_seconds = 0;              // test time the server accepted
   SessionResult session;
 };
 

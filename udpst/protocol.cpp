@@ -137,15 +137,15 @@ std::uint16_t readU16At(std::span<const std::uint8_t> b, std::size_t off) {
 Status checkFrame(std::span<const std::uint8_t> b, std::size_t size, std::uint16_t id,
                   std::size_t checksum_offset, const char* name) {
   if (b.size() != size) {
-    return makeError("protocol",
+    return makeError(ErrorKind::kProtocol,
                      fmt::format("{} PDU: {} bytes, expected {}", name, b.size(), size));
   }
   if (readU16At(b, 0) != id) {
-    return makeError("protocol", fmt::format("{} PDU: id 0x{:04X}, expected 0x{:04X}", name,
-                                             readU16At(b, 0), id));
+    return makeError(ErrorKind::kProtocol, fmt::format("{} PDU: id 0x{:04X}, expected 0x{:04X}",
+                                                       name, readU16At(b, 0), id));
   }
   if (readU16At(b, checksum_offset) != 0 && checksum(b) != 0) {
-    return makeError("protocol", fmt::format("{} PDU: bad header checksum", name));
+    return makeError(ErrorKind::kProtocol, fmt::format("{} PDU: bad header checksum", name));
   }
   return Status::Ok();
 }
@@ -210,7 +210,7 @@ Result<SetupPdu> decodeSetup(std::span<const std::uint8_t> b) {
   readAuth(r, p.auth);
   p.checksum = r.u16();
   if (p.cmd_request != kSetupRequest && p.cmd_request != kSetupResponse) {
-    return makeError("protocol", fmt::format("setup PDU: command {}", p.cmd_request));
+    return makeError(ErrorKind::kProtocol, fmt::format("setup PDU: command {}", p.cmd_request));
   }
   return p;
 }
@@ -306,7 +306,8 @@ Result<ActivationPdu> decodeActivation(std::span<const std::uint8_t> b) {
   readAuth(r, p.auth);
   p.checksum = r.u16();
   if (p.cmd_request != kActivateUpstream && p.cmd_request != kActivateDownstream) {
-    return makeError("protocol", fmt::format("activation PDU: command {}", p.cmd_request));
+    return makeError(ErrorKind::kProtocol,
+                     fmt::format("activation PDU: command {}", p.cmd_request));
   }
   return p;
 }
@@ -331,8 +332,8 @@ void encodeLoadHeader(const LoadHeader& h, std::span<std::uint8_t> out) {
 
 Result<LoadHeader> decodeLoadHeader(std::span<const std::uint8_t> b) {
   if (b.size() < kLoadHeaderSize) {
-    return makeError("protocol", fmt::format("load PDU: {} bytes, at least {} expected", b.size(),
-                                             kLoadHeaderSize));
+    return makeError(ErrorKind::kProtocol, fmt::format("load PDU: {} bytes, at least {} expected",
+                                                       b.size(), kLoadHeaderSize));
   }
   auto head = b.first(kLoadHeaderSize);
   if (auto s = checkFrame(head, kLoadHeaderSize, kLoadId, kLoadHeaderSize - 2, "load"); !s) {
@@ -353,7 +354,7 @@ Result<LoadHeader> decodeLoadHeader(std::span<const std::uint8_t> b) {
   h.rtt_resp_delay = r.u16();
   h.checksum = r.u16();
   if (h.test_action > kActionStop2 || h.rx_stopped > 1) {
-    return makeError("protocol", "load PDU: bad test action or rxStopped");
+    return makeError(ErrorKind::kProtocol, "load PDU: bad test action or rxStopped");
   }
   return h;
 }
@@ -440,7 +441,7 @@ Result<StatusPdu> decodeStatus(std::span<const std::uint8_t> b) {
   r.skip(kStatusSize - 2 - r.pos());
   p.checksum = r.u16();
   if (p.test_action > kActionStop2 || p.rx_stopped > 1) {
-    return makeError("protocol", "status PDU: bad test action or rxStopped");
+    return makeError(ErrorKind::kProtocol, "status PDU: bad test action or rxStopped");
   }
   return p;
 }

@@ -56,7 +56,7 @@ std::optional<asio::ip::udp::endpoint> dnsServerEndpoint(const std::string& s) {
 
 Status checkOptions(const AvailabilityOptions& options) {
   auto config_error = [](const std::string& key, const std::string& m) {
-    return makeError("config", "[availability] " + key + ": " + m);
+    return makeError(ErrorKind::kConfig, "[availability] " + key + ": " + m);
   };
   if (options.interval <= std::chrono::milliseconds(0))
     return config_error("interval_s", "must be > 0");
@@ -375,7 +375,7 @@ nlohmann::json AvailabilityMonitor::persistentState() const {
 
 Status AvailabilityMonitor::restoreState(const nlohmann::json& state) {
   if (!state.is_object() || !state.contains("outage")) {
-    return makeError("state", "availability state: missing 'outage'");
+    return makeError(ErrorKind::kState, "availability state: missing 'outage'");
   }
   return impl_->tracker.restore(state["outage"]);
 }

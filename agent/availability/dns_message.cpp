@@ -11,7 +11,7 @@ namespace {
 constexpr size_t kHeaderSize = 12;
 constexpr size_t kMaxNameLength = 255;  // wire octets, RFC 1035 2.3.4
 
-Error dnsError(std::string message) { return makeError("dns", std::move(message)); }
+Error dnsError(std::string message) { return makeError(ErrorKind::kDns, std::move(message)); }
 
 uint16_t read16(std::span<const uint8_t> p, size_t at) {
   return static_cast<uint16_t>((p[at] << 8) | p[at + 1]);

@@ -195,11 +195,11 @@ nlohmann::json OutageTracker::state() const {
 
 Status OutageTracker::restore(const nlohmann::json& s) {
   if (!s.is_object() || !s.contains("open") || !s["open"].is_boolean()) {
-    return makeError("state", "outage state: missing boolean 'open'");
+    return makeError(ErrorKind::kState, "outage state: missing boolean 'open'");
   }
   if (!s["open"].get<bool>()) return Status::Ok();
   auto fail = [](const std::string& what) {
-    return makeError("state", "outage state: bad or missing '" + what + "'");
+    return makeError(ErrorKind::kState, "outage state: bad or missing '" + what + "'");
   };
   if (!s.contains("start") || !s["start"].is_string()) return fail("start");
   auto start = parseRfc3339(s["start"].get<std::string>());

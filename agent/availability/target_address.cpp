@@ -8,7 +8,7 @@ namespace uplinkprobe::availability {
 
 Result<HostPort> parseHostPort(const std::string& text, uint16_t default_port) {
   auto bad = [&](const std::string& why) {
-    return makeError("config", "target '" + text + "': " + why);
+    return makeError(ErrorKind::kConfig, "target '" + text + "': " + why);
   };
   HostPort hp;
   std::string port_text;

@@ -26,18 +26,18 @@ Result<ParsedArgs> parseArgs(const std::vector<std::string>& args,
       inline_value = true;
     }
     if (flags.count(a)) {
-      if (inline_value) return makeError("usage", a + " takes no value");
+      if (inline_value) return makeError(ErrorKind::kUsage, a + " takes no value");
       out.flags_.insert(a);
     } else if (options.count(a)) {
       if (!inline_value) {
-        if (i + 1 >= args.size()) return makeError("usage", a + " needs a value");
+        if (i + 1 >= args.size()) return makeError(ErrorKind::kUsage, a + " needs a value");
         value = args[++i];
       }
       out.options_[a] = value;
     } else if (a.rfind("-", 0) == 0) {
-      return makeError("usage", "unknown option " + a);
+      return makeError(ErrorKind::kUsage, "unknown option " + a);
     } else {
-      return makeError("usage", "unexpected argument \"" + a + "\"");
+      return makeError(ErrorKind::kUsage, "unexpected argument \"" + a + "\"");
     }
   }
   return out;

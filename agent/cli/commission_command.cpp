@@ -221,16 +221,16 @@ struct BrokerState : publish::PublisherListener {
   }
   void onConnectionLost(const std::string& cause) override {
     state = kLost;
-    error = Error{"connect", "connection lost: " + cause};
+    error = Error{ErrorKind::kConnect, "connection lost: " + cause};
   }
 };
 
 std::string brokerAdvice(const Error& e, const config::Config& cfg) {
-  if (e.kind == "auth")
+  if (e.kind == ErrorKind::kAuth)
     return fmt::format(fmt::runtime(tr("the broker refused user \"{}\": check --username and the "
                                        "password in --password-file with the broker's operator")),
                        cfg.mqtt.username);
-  if (e.kind == "tls")
+  if (e.kind == ErrorKind::kTls)
     return fmt::format(fmt::runtime(tr("TLS to {} failed: check [mqtt] ca_file (the CA that "
                                        "signed the broker's certificate) and the host name in "
                                        "--broker")),
@@ -336,8 +336,9 @@ int connectBroker(const config::Config& cfg, const publish::ConnectSettings& con
   b.loop.runUntil([&] { return b.state.state != BrokerState::kPending; },
                   std::chrono::duration_cast<std::chrono::milliseconds>(kBrokerTimeout));
   if (b.state.state != BrokerState::kConnected) {
-    Error e = b.state.state == BrokerState::kPending ? Error{"connect", tr("no answer within 15 s")}
-                                                     : b.state.error;
+    Error e = b.state.state == BrokerState::kPending
+                  ? Error{ErrorKind::kConnect, tr("no answer within 15 s")}
+                  : b.state.error;
     b.publisher->setListener(nullptr);
     b.publisher.reset();  // never connected: nothing to disconnect
     complainWithFix(fmt::format(fmt::runtime(tr("broker {}: {}")), cfg.mqtt.uri,
@@ -425,7 +426,7 @@ int journalAndPublish(const config::Config& cfg, record::RecordFactory& factory,
     if (!j) {
       std::fprintf(stderr, "uplinkprobe commission: journal %s: %s\n  fix: %s\n", jo.dir.c_str(),
                    j.error().message.c_str(),
-                   j.error().kind == "journal_locked"
+                   j.error().kind == ErrorKind::kJournalLocked
                        ? "another uplinkprobe holds it; stop it: systemctl stop uplinkprobe"
                        : "run as root (sudo), or point [storage] dir at a writable directory");
       exit_code = kExitError;
@@ -525,15 +526,15 @@ Status prepareStateDir(const std::string& dir, const ServiceAccount& account) {
   if (fs::exists(fs::symlink_status(p, ec))) return Status::Ok();
   if (p.has_parent_path()) fs::create_directories(p.parent_path(), ec);
   if (::mkdir(dir.c_str(), 0750) != 0 && errno != EEXIST) {
-    return makeError("io", "cannot create " + dir + ": " + std::strerror(errno));
+    return makeError(ErrorKind::kIo, "cannot create " + dir + ": " + std::strerror(errno));
   }
   int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-  if (fd < 0) return makeError("io", "cannot open " + dir + ": " + std::strerror(errno));
+  if (fd < 0) return makeError(ErrorKind::kIo, "cannot open " + dir + ": " + std::strerror(errno));
   const bool ok = ::fchown(fd, account.uid, account.gid) == 0;
   const int err = errno;
   ::close(fd);
   if (!ok)
-    return makeError("io",
+    return makeError(ErrorKind::kIo,
                      "cannot give " + dir + " to " + account.name + ": " + std::strerror(err));
   return Status::Ok();
 }
@@ -652,7 +653,8 @@ Result<std::vector<std::string>> trustedKeysWith(const std::string& key_file,
   const std::string abs = fs::absolute(fs::path(key_file)).lexically_normal().string();
   auto pem = record::readSmallFile(abs);
   auto key = pem ? record::PublicKey::fromPem(*pem) : Result<record::PublicKey>(pem.error());
-  if (!key) return makeError("usage", "--trust-key " + key_file + ": " + key.error().message);
+  if (!key)
+    return makeError(ErrorKind::kUsage, "--trust-key " + key_file + ": " + key.error().message);
   auto keys = current.control.trusted_keys;
   if (std::find(keys.begin(), keys.end(), abs) == keys.end()) keys.push_back(abs);
   std::printf("control: trusting command key %s (%s)\n", key->keyId().c_str(), abs.c_str());

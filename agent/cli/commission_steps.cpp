@@ -98,7 +98,7 @@ Result<std::map<std::string, std::string>> resolveSettings(const ParsedArgs& arg
         std::string error;
         auto answer = ask(tr(f.prompt), def, &error);
         if (!answer && error.empty())
-          return makeError("usage", "input ended (Ctrl-D); nothing was changed");
+          return makeError(ErrorKind::kUsage, "input ended (Ctrl-D); nothing was changed");
         const std::string why = answer ? answerProblem(f, *answer, example) : error;
         if (!why.empty()) {
           tell(why);
@@ -107,19 +107,22 @@ Result<std::map<std::string, std::string>> resolveSettings(const ParsedArgs& arg
         v = *answer;
         accepted = true;
       }
-      if (!accepted) return makeError("usage", tr("too many invalid answers; nothing was changed"));
+      if (!accepted)
+        return makeError(ErrorKind::kUsage, tr("too many invalid answers; nothing was changed"));
     }
     if (f.number && !parseMbps(v))
       return makeError(
-          "usage", std::string(f.flag) + ": expected a rate in Mbps, e.g. 200 (got \"" + v + "\")");
+          ErrorKind::kUsage,
+          std::string(f.flag) + ": expected a rate in Mbps, e.g. 200 (got \"" + v + "\")");
     value[f.key] = v;
   }
   if (example)
     for (const char* key : {"device_id", "school_id"})
       if (value[key] == currentValue(*example, key))
-        return makeError("usage", std::string("--") + (key[0] == 'd' ? "device-id" : "school-id") +
-                                      ": still the example placeholder \"" + value[key] +
-                                      "\"; give this school's real value");
+        return makeError(ErrorKind::kUsage, std::string("--") +
+                                                (key[0] == 'd' ? "device-id" : "school-id") +
+                                                ": still the example placeholder \"" + value[key] +
+                                                "\"; give this school's real value");
   return value;
 }
 
@@ -129,7 +132,8 @@ Result<std::string> editConfigText(const std::string& original, const ConfigEdit
                  const std::string& literal) -> Status {
     auto edited = config::setTomlKey(text, section, key, literal);
     if (!edited)
-      return makeError("config", "[" + section + "] " + key + ": " + edited.error().message);
+      return makeError(ErrorKind::kConfig,
+                       "[" + section + "] " + key + ": " + edited.error().message);
     text = std::move(*edited);
     return Status::Ok();
   };
@@ -139,7 +143,7 @@ Result<std::string> editConfigText(const std::string& original, const ConfigEdit
     std::string literal = config::tomlQuote(it->second);
     if (f.number) {
       auto mbps = parseMbps(it->second);
-      if (!mbps) return makeError("config", std::string(f.flag) + ": not a rate in Mbps");
+      if (!mbps) return makeError(ErrorKind::kConfig, std::string(f.flag) + ": not a rate in Mbps");
       literal = formatMbps(*mbps);
     }
     if (auto st = set(f.section, f.key, literal); !st) return st.error();

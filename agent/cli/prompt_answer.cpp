@@ -32,12 +32,13 @@ Result<std::string> finishAnswer(const LineRead& read, AnswerKind kind, std::siz
   }
   if (read.too_long || line.size() > max_bytes) {
     if (kind == AnswerKind::kSecret) {
-      return makeError("usage", "the password typed is longer than " + std::to_string(max_bytes) +
-                                    " bytes; nothing was changed (put it in a file and pass "
-                                    "--password-file)");
+      return makeError(ErrorKind::kUsage,
+                       "the password typed is longer than " + std::to_string(max_bytes) +
+                           " bytes; nothing was changed (put it in a file and pass "
+                           "--password-file)");
     }
-    return makeError("usage", "the answer is longer than " + std::to_string(max_bytes) +
-                                  " bytes; nothing was changed");
+    return makeError(ErrorKind::kUsage, "the answer is longer than " + std::to_string(max_bytes) +
+                                            " bytes; nothing was changed");
   }
   return line;
 }

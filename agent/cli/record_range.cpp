@@ -23,9 +23,10 @@ Result<RecordBound> parseBound(const std::string& s, bool until) {
     b.time = *t;
     return b;
   }
-  return makeError("usage", std::string(until ? "--until" : "--since") + " \"" + s + "\": " +
-                                tr("expected a record seq (42), a date (2026-12-01) or a time "
-                                   "(2026-12-01T08:00:00Z)"));
+  return makeError(ErrorKind::kUsage,
+                   std::string(until ? "--until" : "--since") + " \"" + s + "\": " +
+                       tr("expected a record seq (42), a date (2026-12-01) or a time "
+                          "(2026-12-01T08:00:00Z)"));
 }
 
 }  // namespace

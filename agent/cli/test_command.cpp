@@ -191,9 +191,11 @@ int udpTest(const config::Config& cfg, const ParsedArgs& a, std::optional<double
   }
   auto made = daemon::udpCapacityOptions(cfg, target, server);
   if (!made) {
-    const auto& kind = made.error().kind;
-    if (kind == "url") return usage(std::string("--server: ") + tr("expected udpst://HOST[:PORT]"));
-    if (kind == "key_id") return usage(std::string("--key-id: ") + tr("no such key in --key-file"));
+    const ErrorKind kind = made.error().kind;
+    if (kind == ErrorKind::kUrl)
+      return usage(std::string("--server: ") + tr("expected udpst://HOST[:PORT]"));
+    if (kind == ErrorKind::kKeyId)
+      return usage(std::string("--key-id: ") + tr("no such key in --key-file"));
     std::fputs(wrapMessage(personMessage(made.error().message)).c_str(), stderr);
     return kExitBadConfig;
   }

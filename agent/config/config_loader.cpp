@@ -14,10 +14,12 @@ namespace uplinkprobe::config {
 namespace {
 
 Status crossCheck(const Config& c, const std::string& src, Purpose purpose) {
-  auto fail = [&](const std::string& m) { return Status(makeError("config", src + ": " + m)); };
+  auto fail = [&](const std::string& m) {
+    return Status(makeError(ErrorKind::kConfig, src + ": " + m));
+  };
   auto failKey = [&](std::string_view section, std::string_view key, const std::string& m,
                      size_t index = 0) {
-    return Status(makeError("config", keyMessage(c, section, key, m, index)));
+    return Status(makeError(ErrorKind::kConfig, keyMessage(c, section, key, m, index)));
   };
   for (size_t i = 0; i < c.servers.size(); ++i) {
     const auto& s = c.servers[i];
@@ -68,7 +70,7 @@ Status addServersFile(Config& c, const std::string& base_dir) {
   const std::string& file = c.throughput.servers_file;
   if (file.empty()) return Status::Ok();
   auto fail = [&](const std::string& m) {
-    return Status(makeError("config", keyMessage(c, "throughput", "servers_file", m)));
+    return Status(makeError(ErrorKind::kConfig, keyMessage(c, "throughput", "servers_file", m)));
   };
   std::filesystem::path path(file);
   if (path.is_relative() && !base_dir.empty()) path = std::filesystem::path(base_dir) / path;
@@ -143,7 +145,7 @@ Result<Config> loadConfigFile(const std::string& path, Purpose purpose) {
     // `uplinkprobe test` by a user who may not read the service's state directory measures
     // with the file's values; everything that runs or checks the service must see them.
     if (purpose == Purpose::kTest) return cfg;
-    return makeError("config", overrides.error().message);
+    return makeError(ErrorKind::kConfig, overrides.error().message);
   }
   if (overrides->empty()) return cfg;
   auto merged = applyRemoteOverrides(*text, *overrides, overrides_path);

@@ -21,7 +21,7 @@ std::string librespeedPathProblem(const std::string& s) {
 Result<std::vector<ServerConfig>> parseLibrespeedServerList(const std::string& text,
                                                             const std::string& source) {
   auto fail = [&](const std::string& m) -> Result<std::vector<ServerConfig>> {
-    return makeError("config", source + ": " + m);
+    return makeError(ErrorKind::kConfig, source + ": " + m);
   };
   if (text.size() > kMaxServerListBytes)
     return fail("larger than " + std::to_string(kMaxServerListBytes / 1024) + " KiB");

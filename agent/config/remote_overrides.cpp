@@ -60,31 +60,34 @@ Result<std::string> applyRemoteOverrides(const std::string& config_text,
   try {
     root = toml::parse(overrides, overrides_name);
   } catch (const toml::parse_error& e) {
-    return makeError("config", overrides_name + " line " + std::to_string(e.source().begin.line) +
-                                   ": " + std::string(e.description()));
+    return makeError(ErrorKind::kConfig, overrides_name + " line " +
+                                             std::to_string(e.source().begin.line) + ": " +
+                                             std::string(e.description()));
   }
   std::string out = config_text;
   for (const auto& [section_key, section_node] : root) {
     const std::string section(section_key.str());
     const auto* table = section_node.as_table();
     if (!table)
-      return makeError("config",
+      return makeError(ErrorKind::kConfig,
                        overrides_name + lineOf(section_node) + ": " + section +
                            " may not be set remotely (only [schedule] and [target] keys)");
     for (const auto& [key_key, value] : *table) {
       const std::string key(key_key.str());
       if (!allowed(section, key))
-        return makeError("config", overrides_name + lineOf(value) + ": [" + section + "] " + key +
-                                       " may not be set remotely (only tests_per_day, windows, "
-                                       "floor_down_mbps, contracted_down_mbps, "
-                                       "contracted_up_mbps, tolerance_pct)");
+        return makeError(ErrorKind::kConfig,
+                         overrides_name + lineOf(value) + ": [" + section + "] " + key +
+                             " may not be set remotely (only tests_per_day, windows, "
+                             "floor_down_mbps, contracted_down_mbps, "
+                             "contracted_up_mbps, tolerance_pct)");
       auto literal = literalOf(key, value);
       if (!literal)
-        return makeError("config", overrides_name + lineOf(value) + ": [" + section + "] " + key +
-                                       ": expected " +
-                                       (key == "windows" ? "an array of strings" : "an integer"));
+        return makeError(ErrorKind::kConfig,
+                         overrides_name + lineOf(value) + ": [" + section + "] " + key +
+                             ": expected " +
+                             (key == "windows" ? "an array of strings" : "an integer"));
       auto edited = setTomlKey(out, section, key, *literal);
-      if (!edited) return makeError("config", edited.error().message);
+      if (!edited) return makeError(ErrorKind::kConfig, edited.error().message);
       out = std::move(*edited);
     }
   }

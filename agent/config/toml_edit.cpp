@@ -148,7 +148,7 @@ Result<std::string> setTomlKey(const std::string& text, const std::string& secti
     last_key = i;
     if (keyOf(lines[i]) != key) continue;
     if (multiLineValue(lines[i]))
-      return Error{"config",
+      return Error{ErrorKind::kConfig,
                    "[" + section + "] " + key +
                        " spans several lines; edit it by hand, then run commission again"};
     std::string indent = lines[i].substr(0, lines[i].find_first_not_of(" \t"));

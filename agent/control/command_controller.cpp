@@ -65,10 +65,10 @@ void CommandController::onMessage(const std::string& payload) {
   replay_ = std::move(next);
   auto command = parseVerb(env.verb, env.args, actions_.currentConfig());
   if (!command) {
-    refuse(
-        env,
-        command.error().kind == "unknown_verb" ? Refusal::kUnknownVerb : Refusal::kInvalidArguments,
-        command.error().message);
+    refuse(env,
+           command.error().kind == ErrorKind::kUnknownVerb ? Refusal::kUnknownVerb
+                                                           : Refusal::kInvalidArguments,
+           command.error().message);
     return;
   }
   if (!commands_.tryAcquire(clock_.steadyNow())) {

@@ -16,7 +16,7 @@ namespace {
 Result<std::string> setKey(const std::string& text, const char* section, const char* key,
                            const std::string& literal) {
   auto r = config::setTomlKey(text, section, key, literal);
-  if (!r) return makeError("invalid_arguments", r.error().message);
+  if (!r) return makeError(ErrorKind::kInvalidArguments, r.error().message);
   return r;
 }
 
@@ -61,12 +61,12 @@ Result<config::Config> applyRemoteEdit(
     const std::string& config_path,
     const std::function<Result<std::string>(const std::string&)>& edit) {
   auto text = record::readSmallFile(config_path, 1 << 20);
-  if (!text) return makeError("io", text.error().message);
+  if (!text) return makeError(ErrorKind::kIo, text.error().message);
   auto base = config::loadConfigString(*text, config_path, config::Purpose::kRun);
-  if (!base) return makeError("invalid_arguments", base.error().message);
+  if (!base) return makeError(ErrorKind::kInvalidArguments, base.error().message);
   const std::string path = config::remoteOverridesPath(base->storage.dir);
   auto before = config::readRemoteOverrides(path);
-  if (!before) return makeError("io", before.error().message);
+  if (!before) return makeError(ErrorKind::kIo, before.error().message);
   const std::string start =
       before->empty() ? std::string(
                             "# Written by uplinkprobe for signed remote commands (set_schedule,\n"
@@ -77,10 +77,10 @@ Result<config::Config> applyRemoteEdit(
   if (!after) return after.error();
   // The same loading as `uplinkprobe check-config` (Purpose::kRun), overrides included.
   auto merged = config::applyRemoteOverrides(*text, *after, path);
-  if (!merged) return makeError("invalid_arguments", merged.error().message);
+  if (!merged) return makeError(ErrorKind::kInvalidArguments, merged.error().message);
   auto cfg = config::loadConfigString(*merged, config_path + " with " + path, config::Purpose::kRun,
                                       std::filesystem::path(config_path).parent_path().string());
-  if (!cfg) return makeError("invalid_arguments", cfg.error().message);
+  if (!cfg) return makeError(ErrorKind::kInvalidArguments, cfg.error().message);
   cfg->source_path = config_path;
   cfg->remote_overrides_path = path;
   if (*after == *before) return cfg;

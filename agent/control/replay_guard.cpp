@@ -27,11 +27,12 @@ nlohmann::json ReplayState::toJson() const {
 Result<ReplayState> ReplayState::fromJson(const nlohmann::json& j) {
   if (!j.is_object() || j.value("version", 0) != 1 || !j.contains("high_water") ||
       !j["high_water"].is_object())
-    return makeError("io", "replay state: not a version 1 state object");
+    return makeError(ErrorKind::kIo, "replay state: not a version 1 state object");
   ReplayState s;
   for (auto it = j["high_water"].begin(); it != j["high_water"].end(); ++it) {
     if (!it.value().is_number_unsigned())
-      return makeError("io", "replay state: mark of " + it.key() + " is not an unsigned integer");
+      return makeError(ErrorKind::kIo,
+                       "replay state: mark of " + it.key() + " is not an unsigned integer");
     s.hwm_[it.key()] = it.value().get<uint64_t>();
   }
   return s;
@@ -52,9 +53,9 @@ Result<ReplayState> FileReplayStore::load() {
   if (missing) return ReplayState{};
   if (!text) return text.error();
   auto j = nlohmann::json::parse(*text, nullptr, false);
-  if (j.is_discarded()) return makeError("io", path_ + ": not JSON");
+  if (j.is_discarded()) return makeError(ErrorKind::kIo, path_ + ": not JSON");
   auto s = ReplayState::fromJson(j);
-  if (!s) return makeError("io", path_ + ": " + s.error().message);
+  if (!s) return makeError(ErrorKind::kIo, path_ + ": " + s.error().message);
   return s;
 }
 

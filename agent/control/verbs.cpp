@@ -5,7 +5,7 @@
 namespace uplinkprobe::control {
 namespace {
 
-Error invalid(std::string m) { return makeError("invalid_arguments", std::move(m)); }
+Error invalid(std::string m) { return makeError(ErrorKind::kInvalidArguments, std::move(m)); }
 
 // Every member of args must be one of `allowed`.
 std::optional<Error> onlyMembers(const nlohmann::json& args,
@@ -126,9 +126,9 @@ Result<Command> parseVerb(const std::string& verb, const nlohmann::json& args,
     if (verb == "reload") return Command(Reload{});
     return Command(ReportConfig{});
   }
-  return makeError("unknown_verb", "\"" + verb +
-                                       "\" is not one of run_test, set_schedule, "
-                                       "set_target, reload, report_config");
+  return makeError(ErrorKind::kUnknownVerb, "\"" + verb +
+                                                "\" is not one of run_test, set_schedule, "
+                                                "set_target, reload, report_config");
 }
 
 nlohmann::json reportableConfig(const config::Config& c) {

@@ -221,10 +221,12 @@ Validation validate(const config::Config& c, const ValidationOptions& options) {
         }
       }
       if (auto o = udpCapacityOptions(c, std::nullopt, *firstUdpstServer(c)); !o) {
-        if (o.error().kind == "budget")
+        if (o.error().kind == ErrorKind::kBudget)
           error("throughput", "max_mb_ceiling", o.error().message);
         else
-          at(o.error().kind == "key_id" ? "key_id" : (o.error().kind == "url" ? "url" : "key_file"),
+          at(o.error().kind == ErrorKind::kKeyId
+                 ? "key_id"
+                 : (o.error().kind == ErrorKind::kUrl ? "url" : "key_file"),
              o.error().message);
       }
       break;  // scheduled tests use the first one

@@ -363,7 +363,7 @@ struct Daemon::Impl {
         verdict::judgeThroughput(test, verdict::verdictInputsFromConfig(cfg.target, std::nullopt))
             .toJson();
     if (stopping && body.contains("error") && body["error"].is_object() &&
-        body["error"].value("kind", "") == "cancelled")
+        body["error"].value("kind", "") == errorKindName(ErrorKind::kCancelled))
       body["cancelled_by"] = "shutdown";
     auto stored = emit("throughput", std::move(body));
     if (!slot_rest.empty() && command_id.empty()) {
@@ -539,7 +539,7 @@ struct Daemon::Impl {
     spdlog::error("reload refused, keeping the running configuration: {}", reason);
     event("config_reload_failed", {{"reason", reason}, {"config_hash", config::configHash(cfg)}});
     platform::notifyService("STATUS=measuring; last reload refused (see the journal)");
-    return makeError("config", reason);
+    return makeError(ErrorKind::kConfig, reason);
   }
 
   // Makes `next` the running configuration: schedule, gate, alert rules (rebuilt from the
@@ -584,10 +584,12 @@ struct Daemon::Impl {
     std::vector<record::PublicKey> keys;
     for (const auto& path : cfg.control.trusted_keys) {
       auto pem = record::readSmallFile(path);
-      if (!pem) return makeError("config", "[control] trusted_keys: " + pem.error().message);
+      if (!pem)
+        return makeError(ErrorKind::kConfig, "[control] trusted_keys: " + pem.error().message);
       auto key = record::PublicKey::fromPem(*pem);
       if (!key)
-        return makeError("config", "[control] trusted_keys: " + path + ": " + key.error().message);
+        return makeError(ErrorKind::kConfig,
+                         "[control] trusted_keys: " + path + ": " + key.error().message);
       spdlog::info("remote commands: trusting key {} ({})", key->keyId(), path);
       keys.push_back(std::move(*key));
     }
@@ -627,7 +629,7 @@ struct Daemon::Impl {
         return control::editConfigText(text, std::get<control::SetTarget>(c));
       });
       if (!edited) {
-        finish(Outcome::refused(edited.error().kind == "invalid_arguments"
+        finish(Outcome::refused(edited.error().kind == ErrorKind::kInvalidArguments
                                     ? Refusal::kInvalidArguments
                                     : Refusal::kFailed,
                                 edited.error().message));

@@ -76,15 +76,15 @@ Result<measure::UdpCapacityOptions> udpCapacityOptions(const config::Config& c,
   measure::UdpCapacityOptions o;
   o.server_name = server.name;
   if (!measure::parseUdpstUrl(server.url, o.host, o.port))
-    return makeError("url", "\"" + server.url + "\": expected udpst://HOST[:PORT]");
+    return makeError(ErrorKind::kUrl, "\"" + server.url + "\": expected udpst://HOST[:PORT]");
   o.url = server.url;
   o.wan_interface = c.throughput.wan_interface;
   if (!server.key_file.empty()) {
     auto keys = udpst::KeyTable::load(server.key_file);
-    if (!keys) return makeError("config", keys.error().message);
+    if (!keys) return makeError(ErrorKind::kConfig, keys.error().message);
     const std::string* key = keys->find(static_cast<std::uint8_t>(server.key_id));
     if (key == nullptr)
-      return makeError("key_id",
+      return makeError(ErrorKind::kKeyId,
                        server.key_file + ": no key with id " + std::to_string(server.key_id));
     o.key = *key;
     o.key_id = static_cast<std::uint8_t>(server.key_id);
@@ -99,7 +99,7 @@ Result<measure::UdpCapacityOptions> udpCapacityOptions(const config::Config& c,
   if (o.seconds == 0) {
     const std::string need = std::to_string(
         static_cast<long long>(std::ceil(udpBytesPerSecond(max_mbps) * kMinUdpTestSeconds / 1e6)));
-    return makeError("budget",
+    return makeError(ErrorKind::kBudget,
                      std::to_string(static_cast<long long>(ceiling_mb)) +
                          " MB cannot hold a UDP test: " + std::to_string(kMinUdpTestSeconds) +
                          " s at " + std::to_string(max_mbps) + " Mbit/s needs " + need +
@@ -111,7 +111,7 @@ Result<measure::UdpCapacityOptions> udpCapacityOptions(const config::Config& c,
 Result<measure::UdpCapacityOptions> udpCapacityOptionsFor(const config::Config& c,
                                                           const std::string& server_name) {
   auto server = udpstServer(c, server_name);
-  if (!server) return makeError("config", "no [[servers]] entry with kind = \"udpst\"");
+  if (!server) return makeError(ErrorKind::kConfig, "no [[servers]] entry with kind = \"udpst\"");
   return udpCapacityOptions(c, std::nullopt, *server);
 }
 
@@ -123,7 +123,7 @@ nlohmann::json udpNotStartedBody(const config::Config& c, const std::string& ser
     named.url = server->url;
   }
   nlohmann::json body = measure::UdpCapacityResult{}.toJson(named);
-  body["error"] = {{"kind", "config"}, {"message", message}};
+  body["error"] = {{"kind", std::string(errorKindName(ErrorKind::kConfig))}, {"message", message}};
   return body;
 }
 

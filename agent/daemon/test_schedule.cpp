@@ -45,10 +45,11 @@ Result<Window> parseWindow(const std::string& text) {
   int h1, m1, h2, m2;
   char tail;
   if (std::sscanf(text.c_str(), "%2d:%2d-%2d:%2d%c", &h1, &m1, &h2, &m2, &tail) != 4)
-    return makeError("config", "window \"" + text + "\": expected HH:MM-HH:MM");
+    return makeError(ErrorKind::kConfig, "window \"" + text + "\": expected HH:MM-HH:MM");
   Window w{h1 * 60 + m1, h2 * 60 + m2};
   if (h1 > 23 || m1 > 59 || m2 > 59 || w.end_min > 1440 || w.start_min >= w.end_min)
-    return makeError("config", "window \"" + text + "\": start must be before end, within a day");
+    return makeError(ErrorKind::kConfig,
+                     "window \"" + text + "\": start must be before end, within a day");
   return w;
 }
 

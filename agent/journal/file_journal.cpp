@@ -45,11 +45,12 @@ Status mkdirs(const std::string& dir) {
     cur = dir.substr(0, pos);
     if (cur.empty()) continue;
     if (::mkdir(cur.c_str(), 0750) != 0 && errno != EEXIST)
-      return makeError("io", "journal: cannot create directory " + cur + ": " + errnoText());
+      return makeError(ErrorKind::kIo,
+                       "journal: cannot create directory " + cur + ": " + errnoText());
   }
   struct stat st {};
   if (::stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
-    return makeError("io", "journal: " + dir + " is not a directory");
+    return makeError(ErrorKind::kIo, "journal: " + dir + " is not a directory");
   return Status::Ok();
 }
 
@@ -61,13 +62,13 @@ Result<std::string> readSegmentFile(const platform::StateDir& dir, uint64_t name
   auto opened = dir.openFile(segmentName(name_seq), O_RDONLY, 0, missing);
   if (!opened) {
     if (*missing) return std::string();
-    return makeError("io", "journal: " + opened.error().message);
+    return makeError(ErrorKind::kIo, "journal: " + opened.error().message);
   }
   const int fd = *opened;
   struct stat st {};
   if (::fstat(fd, &st) != 0) {
     ::close(fd);
-    return makeError("io", "journal: cannot stat " + path);
+    return makeError(ErrorKind::kIo, "journal: cannot stat " + path);
   }
   auto bytes = readSegmentBytes(fd, 0, static_cast<uint64_t>(st.st_size), path);
   ::close(fd);
@@ -93,7 +94,8 @@ class FileJournal final : public Journal {
   Status open();
 
   Result<StoredRecord> append(nlohmann::json record) override {
-    if (!record.is_object()) return makeError("journal", "journal: record is not a JSON object");
+    if (!record.is_object())
+      return makeError(ErrorKind::kJournal, "journal: record is not a JSON object");
     std::lock_guard<std::mutex> g(mu_);
     drainLocked();
     auto r = appendLocked(std::move(record));
@@ -152,7 +154,7 @@ class FileJournal final : public Journal {
     if (delivered_ != state_.state().delivered || next_seq_ - 1 > state_.state().seq_hwm)
       persistStateLocked();
     if (!pending_.empty())
-      return makeError("io",
+      return makeError(ErrorKind::kIo,
                        "journal: " + std::to_string(pending_.size()) +
                            " records held in memory, disk writes failing: " + last_write_error_);
     return Status::Ok();
@@ -219,13 +221,15 @@ class FileJournal final : public Journal {
     StoredRecord rec;
     rec.seq = seq;
     if (auto k = record.find("kind"); k != record.end() && k->is_string()) rec.kind = *k;
-    if (rec.kind.size() > kMaxKindLen) return makeError("journal", "journal: kind too long");
+    if (rec.kind.size() > kMaxKindLen)
+      return makeError(ErrorKind::kJournal, "journal: kind too long");
     rec.json = record.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     const uint64_t max_json =
         std::min<uint64_t>(kMaxPayload - rec.kind.size(), opts_.max_bytes / 4);
     if (rec.json.size() > max_json)
-      return makeError("journal", "journal: record of " + std::to_string(rec.json.size()) +
-                                      " bytes exceeds the limit of " + std::to_string(max_json));
+      return makeError(ErrorKind::kJournal,
+                       "journal: record of " + std::to_string(rec.json.size()) +
+                           " bytes exceeds the limit of " + std::to_string(max_json));
     next_seq_ = seq + 1;
     if (pending_.empty() && writeLocked(rec)) return rec;
     // The disk refused: keep it in memory; make the seq survive a crash first.
@@ -244,9 +248,9 @@ class FileJournal final : public Journal {
     if (dropped_count_ == 0) dropped_first_ = seq;
     dropped_last_ = seq;
     ++dropped_count_;
-    return makeError("io", "journal: disk write failed (" + last_write_error_ +
-                               ") and memory queue full; seq " + std::to_string(seq) +
-                               " dropped, a gap record will report it");
+    return makeError(ErrorKind::kIo, "journal: disk write failed (" + last_write_error_ +
+                                         ") and memory queue full; seq " + std::to_string(seq) +
+                                         " dropped, a gap record will report it");
   }
 
   // Frees room for `need` bytes, oldest segment first; never the active one.
@@ -378,21 +382,22 @@ class FileJournal final : public Journal {
 };
 
 Status FileJournal::open() {
-  if (opts_.dir.empty()) return makeError("config", "journal: storage dir is empty");
-  if (opts_.max_bytes < kMinMaxBytes) return makeError("config", "journal: max_bytes below 64 KiB");
+  if (opts_.dir.empty()) return makeError(ErrorKind::kConfig, "journal: storage dir is empty");
+  if (opts_.max_bytes < kMinMaxBytes)
+    return makeError(ErrorKind::kConfig, "journal: max_bytes below 64 KiB");
   if (auto st = mkdirs(opts_.dir); !st) return st;
   auto dir = platform::StateDir::open(opts_.dir);
-  if (!dir) return makeError("io", "journal: " + dir.error().message);
+  if (!dir) return makeError(ErrorKind::kIo, "journal: " + dir.error().message);
   dir_ = std::move(*dir);
   auto lock = dir_.openFile("journal.lock", O_RDWR | O_CREAT, 0640);
-  if (!lock) return makeError("io", "journal: " + lock.error().message);
+  if (!lock) return makeError(ErrorKind::kIo, "journal: " + lock.error().message);
   lock_fd_ = *lock;
   if (::flock(lock_fd_, LOCK_EX | LOCK_NB) != 0) {
     char buf[32] = {0};
     ssize_t n = ::pread(lock_fd_, buf, sizeof buf - 1, 0);
     std::string pid = n > 0 ? std::string(buf, static_cast<size_t>(n)) : "?";
     while (!pid.empty() && (pid.back() == '\n')) pid.pop_back();
-    return makeError("journal_locked",
+    return makeError(ErrorKind::kJournalLocked,
                      "journal: " + opts_.dir + " is in use by another writer (pid " + pid + ")");
   }
   std::string pid = std::to_string(::getpid()) + "\n";
@@ -464,12 +469,12 @@ Status FileJournal::open() {
         // A torn tail is an append that never returned: cut it so the next append follows
         // the last valid frame.
         auto opened = dir_.openFile(segmentName(name_seq), O_WRONLY, 0);
-        if (!opened) return makeError("io", "journal: " + opened.error().message);
+        if (!opened) return makeError(ErrorKind::kIo, "journal: " + opened.error().message);
         const int fd = *opened;
         if (::ftruncate(fd, static_cast<off_t>(scan.valid_end)) != 0 || ::fdatasync(fd) != 0) {
           std::string msg = "journal: cannot truncate " + path + ": " + errnoText();
           ::close(fd);
-          return makeError("io", msg);
+          return makeError(ErrorKind::kIo, msg);
         }
         ::close(fd);
         seg.bytes = scan.valid_end;
@@ -504,7 +509,7 @@ Status FileJournal::open() {
   }
   if (!segments_.empty()) {
     auto active = dir_.openFile(segmentName(segments_.back().name_seq), O_WRONLY, 0);
-    if (!active) return makeError("io", "journal: " + active.error().message);
+    if (!active) return makeError(ErrorKind::kIo, "journal: " + active.error().message);
     active_fd_ = *active;
   }
   drainLocked();

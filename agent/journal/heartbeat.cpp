@@ -99,7 +99,7 @@ Status Heartbeat::write(bool clean) {
   // Set even on failure so that a failing disk is retried once per period, not per tick.
   last_write_ = clock_.steadyNow();
   if (auto st = platform::writeFileAtomic(opts_.path, text, 0640); !st) {
-    return makeError("io", "heartbeat: " + st.error().message);
+    return makeError(ErrorKind::kIo, "heartbeat: " + st.error().message);
   }
   return Status::Ok();
 }

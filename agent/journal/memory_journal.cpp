@@ -22,7 +22,8 @@ class MemoryJournal final : public Journal {
   }
 
   Result<StoredRecord> append(nlohmann::json record) override {
-    if (!record.is_object()) return makeError("journal", "journal: record is not a JSON object");
+    if (!record.is_object())
+      return makeError(ErrorKind::kJournal, "journal: record is not a JSON object");
     std::lock_guard<std::mutex> g(mu_);
     const uint64_t seq = records_.size() + 1;
     record["seq"] = seq;

@@ -18,7 +18,7 @@ namespace uplinkprobe::journal {
 Result<std::unique_ptr<ReadOnlyJournal>> ReadOnlyJournal::open(const std::string& dir,
                                                                ReadAt read_at, ReadAt scan_at) {
   auto opened = platform::StateDir::open(dir);
-  if (!opened) return makeError("io", "journal: no journal directory " + dir);
+  if (!opened) return makeError(ErrorKind::kIo, "journal: no journal directory " + dir);
   return std::unique_ptr<ReadOnlyJournal>(
       new ReadOnlyJournal(std::move(*opened), std::move(read_at), std::move(scan_at)));
 }
@@ -27,7 +27,7 @@ ReadOnlyJournal::ReadOnlyJournal(platform::StateDir dir, ReadAt read_at, ReadAt 
     : dir_(std::move(dir)), reader_(std::move(read_at)), scan_at_(std::move(scan_at)) {}
 
 Result<StoredRecord> ReadOnlyJournal::append(nlohmann::json) {
-  return makeError("journal", "journal: opened read-only");
+  return makeError(ErrorKind::kJournal, "journal: opened read-only");
 }
 
 uint64_t ReadOnlyJournal::readFailures() const {

@@ -41,7 +41,7 @@ std::optional<uint64_t> parseSegmentName(const std::string& name) {
 
 Result<std::vector<std::pair<uint64_t, std::string>>> listSegments(const platform::StateDir& dir) {
   auto names = dir.list();
-  if (!names) return makeError("io", "journal: " + names.error().message);
+  if (!names) return makeError(ErrorKind::kIo, "journal: " + names.error().message);
   std::vector<std::pair<uint64_t, std::string>> out;
   for (const auto& name : *names) {
     if (auto first = parseSegmentName(name)) out.emplace_back(*first, dir.pathOf(name));
@@ -59,7 +59,9 @@ Result<std::string> readSegmentBytes(int fd, uint64_t offset, uint64_t max, cons
     ssize_t n = read_at ? read_at(fd, buf.data() + got, buf.size() - got, at)
                         : ::pread(fd, buf.data() + got, buf.size() - got, at);
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return makeError("io", "journal: cannot read " + path + ": " + std::strerror(errno));
+    if (n < 0)
+      return makeError(ErrorKind::kIo,
+                       "journal: cannot read " + path + ": " + std::strerror(errno));
     if (n == 0) break;
     got += static_cast<size_t>(n);
   }

@@ -62,11 +62,11 @@ Result<uint64_t> randomJournalId() {
     ssize_t n = getrandom(&v, sizeof v, 0);
     if (n < 0 && errno == EINTR) continue;
     if (n != static_cast<ssize_t>(sizeof v))
-      return makeError(
-          "io", std::string("journal: getrandom: ") + (n < 0 ? strerror(errno) : "short read"));
+      return makeError(ErrorKind::kIo, std::string("journal: getrandom: ") +
+                                           (n < 0 ? strerror(errno) : "short read"));
     if (v != 0) return v;
   }
-  return makeError("io", "journal: getrandom returned zeros");
+  return makeError(ErrorKind::kIo, "journal: getrandom returned zeros");
 }
 
 Slot loadBest(int fd) {
@@ -107,7 +107,7 @@ Result<StateFile> StateFile::openReadWrite(const platform::StateDir& dir, const 
   const std::string path = dir.pathOf(name);
   f.path_ = path;
   auto fd = dir.openFile(name, O_RDWR | O_CREAT, 0644);
-  if (!fd) return makeError("io", "journal: " + fd.error().message);
+  if (!fd) return makeError(ErrorKind::kIo, "journal: " + fd.error().message);
   f.fd_ = *fd;
   off_t size = lseek(f.fd_, 0, SEEK_END);
   if (size < static_cast<off_t>(2 * kSlot)) {
@@ -124,7 +124,7 @@ Result<StateFile> StateFile::openReadWrite(const platform::StateDir& dir, const 
     encodeSlot(best, buf + kSlot);
     if (pwrite(f.fd_, buf, sizeof buf, 0) != static_cast<ssize_t>(sizeof buf) ||
         fdatasync(f.fd_) != 0)
-      return makeError("io", "journal: cannot write " + path + ": " + strerror(errno));
+      return makeError(ErrorKind::kIo, "journal: cannot write " + path + ": " + strerror(errno));
     dir.sync();
   }
   Slot best = loadBest(f.fd_);
@@ -156,7 +156,7 @@ Status StateFile::store(const JournalState& s) {
   encodeSlot(slot, buf);
   off_t off = static_cast<off_t>((slot.generation % 2) * kSlot);
   if (pwrite(fd_, buf, kSlot, off) != static_cast<ssize_t>(kSlot) || fdatasync(fd_) != 0)
-    return makeError("io", "journal: cannot write " + path_ + ": " + strerror(errno));
+    return makeError(ErrorKind::kIo, "journal: cannot write " + path_ + ": " + strerror(errno));
   generation_ = slot.generation;
   state_ = slot.state;
   return Status::Ok();

@@ -89,32 +89,34 @@ Error classifyCurlFailure(CURLcode code, long os_errno, long http_status, const 
   if (detail.size() > 300) detail.resize(300);
   switch (code) {
     case CURLE_COULDNT_RESOLVE_HOST:
-      return makeError("dns", "cannot resolve the server name in " + url +
-                                  ": check the name and the school's DNS (" + detail + ")");
+      return makeError(ErrorKind::kDns, "cannot resolve the server name in " + url +
+                                            ": check the name and the school's DNS (" + detail +
+                                            ")");
     case CURLE_COULDNT_RESOLVE_PROXY:
-      return makeError("dns", "cannot resolve the configured proxy (" + detail + ")");
+      return makeError(ErrorKind::kDns, "cannot resolve the configured proxy (" + detail + ")");
     case CURLE_COULDNT_CONNECT:
       if (os_errno == ECONNREFUSED)
-        return makeError("connect", "server " + hp +
-                                        " refused the connection: is uplinkprobe-server running "
-                                        "and listening on that port?");
+        return makeError(ErrorKind::kConnect,
+                         "server " + hp +
+                             " refused the connection: is uplinkprobe-server running "
+                             "and listening on that port?");
       return makeError(
-          "connect",
+          ErrorKind::kConnect,
           "cannot connect to server " + hp + " (" +
               (os_errno ? std::string(std::strerror(static_cast<int>(os_errno))) : detail) +
               "): check routing, firewall and the server address");
     case CURLE_INTERFACE_FAILED:
-      return makeError("connect", "cannot use the configured bind_interface/source_address (" +
-                                      detail +
-                                      "): check that it exists and has an address of "
-                                      "the server's IP family");
+      return makeError(ErrorKind::kConnect,
+                       "cannot use the configured bind_interface/source_address (" + detail +
+                           "): check that it exists and has an address of "
+                           "the server's IP family");
     case CURLE_OPERATION_TIMEDOUT:
-      return makeError("timeout", what + " from " + hp + " timed out (" + detail +
-                                      "): the server or the path is not answering");
+      return makeError(ErrorKind::kTimeout, what + " from " + hp + " timed out (" + detail +
+                                                "): the server or the path is not answering");
     case CURLE_HTTP_RETURNED_ERROR:
-      return makeError("http", "server " + hp + " answered HTTP " + std::to_string(http_status) +
-                                   " to the " + what + " request " + url +
-                                   ": check the server url and kind");
+      return makeError(ErrorKind::kHttp, "server " + hp + " answered HTTP " +
+                                             std::to_string(http_status) + " to the " + what +
+                                             " request " + url + ": check the server url and kind");
     case CURLE_SSL_CONNECT_ERROR:
     case CURLE_PEER_FAILED_VERIFICATION:
     case CURLE_SSL_CERTPROBLEM:
@@ -128,8 +130,9 @@ Error classifyCurlFailure(CURLcode code, long os_errno, long http_status, const 
     case CURLE_SSL_INVALIDCERTSTATUS:
     case CURLE_SSL_SHUTDOWN_FAILED:
     case CURLE_USE_SSL_FAILED:
-      return makeError("tls", "TLS with server " + hp + " failed: " + detail +
-                                  " (check ca_file, the server certificate and the clock)");
+      return makeError(ErrorKind::kTls,
+                       "TLS with server " + hp + " failed: " + detail +
+                           " (check ca_file, the server certificate and the clock)");
     case CURLE_UNSUPPORTED_PROTOCOL:
     case CURLE_WEIRD_SERVER_REPLY:
     case CURLE_GOT_NOTHING:
@@ -139,12 +142,13 @@ Error classifyCurlFailure(CURLcode code, long os_errno, long http_status, const 
     case CURLE_BAD_CONTENT_ENCODING:
     case CURLE_HTTP2:
     case CURLE_HTTP2_STREAM:
-      return makeError("protocol", "server " + hp + " broke the HTTP " + what + " exchange (" +
-                                       detail + "): is it a LibreSpeed/HTTP endpoint?");
+      return makeError(ErrorKind::kProtocol, "server " + hp + " broke the HTTP " + what +
+                                                 " exchange (" + detail +
+                                                 "): is it a LibreSpeed/HTTP endpoint?");
     case CURLE_URL_MALFORMAT:
-      return makeError("protocol", "malformed url " + url + " (" + detail + ")");
+      return makeError(ErrorKind::kProtocol, "malformed url " + url + " (" + detail + ")");
     default:
-      return makeError("internal", what + " to " + hp + " failed: " + detail);
+      return makeError(ErrorKind::kInternal, what + " to " + hp + " failed: " + detail);
   }
 }
 

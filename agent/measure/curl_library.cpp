@@ -29,9 +29,10 @@ void load() {
   void* h = dlopen(UPLINKPROBE_LIBCURL_SONAME, RTLD_NOW | RTLD_LOCAL);
   if (!h) {
     const char* why = dlerror();
-    g_error = makeError("internal", std::string("cannot load libcurl (") +
-                                        (why ? why : UPLINKPROBE_LIBCURL_SONAME) +
-                                        "): install the libcurl package (Debian: libcurl4)");
+    g_error =
+        makeError(ErrorKind::kInternal, std::string("cannot load libcurl (") +
+                                            (why ? why : UPLINKPROBE_LIBCURL_SONAME) +
+                                            "): install the libcurl package (Debian: libcurl4)");
     return;
   }
   CurlLibrary& l = g_library;
@@ -61,12 +62,12 @@ void load() {
   bindSymbol(h, "curl_url_get", l.url_get, missing);
   bindSymbol(h, "curl_free", l.free, missing);
   if (!missing.empty()) {
-    g_error = makeError("internal", std::string(UPLINKPROBE_LIBCURL_SONAME) + " lacks " + missing +
-                                        ": libcurl 7.85 or newer is needed");
+    g_error = makeError(ErrorKind::kInternal, std::string(UPLINKPROBE_LIBCURL_SONAME) + " lacks " +
+                                                  missing + ": libcurl 7.85 or newer is needed");
     return;  // the handle stays open: nothing of it was used, and unloading buys nothing
   }
   if (l.global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-    g_error = makeError("internal", "libcurl initialisation failed");
+    g_error = makeError(ErrorKind::kInternal, "libcurl initialisation failed");
     return;
   }
   g_loaded.store(&g_library, std::memory_order_release);

@@ -185,7 +185,7 @@ size_t DirectionEngine::onHeader(char*, size_t size, size_t n, void* ud) {
   const size_t len = size * n;
   s->header_bytes += len;
   if (s->header_bytes > kMaxHeaderBytes) {
-    s->abort = makeError("protocol",
+    s->abort = makeError(ErrorKind::kProtocol,
                          "server " +
                              hostPort(s->engine->p_.download ? s->engine->p_.endpoints.download
                                                              : s->engine->p_.endpoints.upload) +
@@ -281,7 +281,7 @@ void DirectionEngine::restartStream(Stream& s) {
   s.abort.reset();
   s.errbuf[0] = '\0';
   if (curl().multi_add_handle(multi_.get(), s.easy.get()) != CURLM_OK)
-    fatal_ = makeError("internal", "libcurl refused to restart a stream");
+    fatal_ = makeError(ErrorKind::kInternal, "libcurl refused to restart a stream");
 }
 
 void DirectionEngine::refreshSocket(curl_socket_t fd, SocketStats& st) {
@@ -384,13 +384,15 @@ void DirectionEngine::handleFinished() {
                     ? *s->abort
                     : classifyCurlFailure(msg->data.result, os_errno, status, url, s->errbuf, what);
     } else if (status < 200 || status >= 300) {
-      failure = makeError("http", "server " + hostPort(url) + " answered HTTP " +
-                                      std::to_string(status) + " to the " + what + " request " +
-                                      url + " (redirects are not followed: use the final URL)");
+      failure =
+          makeError(ErrorKind::kHttp, "server " + hostPort(url) + " answered HTTP " +
+                                          std::to_string(status) + " to the " + what + " request " +
+                                          url + " (redirects are not followed: use the final URL)");
     } else if (p_.download && s->body_bytes == 0) {
-      failure = makeError("protocol", "server " + hostPort(url) +
-                                          " answered the download request with an empty body: "
-                                          "check download_url");
+      failure =
+          makeError(ErrorKind::kProtocol, "server " + hostPort(url) +
+                                              " answered the download request with an empty body: "
+                                              "check download_url");
     }
     if (!failure) {
       restartStream(*s);
@@ -481,8 +483,8 @@ DirectionResult DirectionEngine::run() {
   const std::string& url = p_.download ? p_.endpoints.download : p_.endpoints.upload;
   if (url.empty()) {
     r.stop_reason = "error";
-    r.error = makeError("protocol", std::string("server has no ") + phase +
-                                        " url configured (kind http needs upload_url)");
+    r.error = makeError(ErrorKind::kProtocol, std::string("server has no ") + phase +
+                                                  " url configured (kind http needs upload_url)");
     return r;
   }
   if (Status loaded = ensureCurlGlobalInit(); !loaded) {
@@ -493,7 +495,7 @@ DirectionResult DirectionEngine::run() {
   headers_ = makeRequestHeaders();
   if (!p_.download && !(payload_ = makeUploadPayload())) {
     r.stop_reason = "error";
-    r.error = makeError("internal", "no memory for the 4 MiB upload payload");
+    r.error = makeError(ErrorKind::kInternal, "no memory for the 4 MiB upload payload");
     return r;
   }
   multi_.reset(curl().multi_init());
@@ -501,7 +503,7 @@ DirectionResult DirectionEngine::run() {
   probe_easy_.reset(curl().easy_init());
   if (!multi_ || !probe_multi_ || !probe_easy_) {
     r.stop_reason = "error";
-    r.error = makeError("internal", "libcurl handle allocation failed");
+    r.error = makeError(ErrorKind::kInternal, "libcurl handle allocation failed");
     return r;
   }
   applyCommonOptions(probe_easy_.get(), p_.options, headers_.get(), probe_errbuf_);
@@ -516,7 +518,7 @@ DirectionResult DirectionEngine::run() {
   SteadyTime next_progress = t0_ + kProgressInterval;
   next_probe_ = t0_ + kProbeInterval;
   for (int i = 0; i < controller_.initialStreams(); ++i) {
-    if (!addStream()) fatal_ = makeError("internal", "libcurl refused a new stream");
+    if (!addStream()) fatal_ = makeError(ErrorKind::kInternal, "libcurl refused a new stream");
   }
   bool cancelled = false;
   while (!fatal_ && stop_ == StopReason::kNone) {
@@ -537,15 +539,15 @@ DirectionResult DirectionEngine::run() {
           duration<double>(now - last_growth_).count() > kUploadDrainS)
         stop_ = StopReason::kByteCap;
       if (stop_ == StopReason::kNone && duration<double>(now - last_growth_).count() > p_.stall_s) {
-        fatal_ =
-            makeError("timeout", std::string("no ") + phase + " data moved for " +
-                                     std::to_string(static_cast<int>(p_.stall_s)) + " s: server " +
-                                     hostPort(url) + " stalled or the link is down");
+        fatal_ = makeError(ErrorKind::kTimeout, std::string("no ") + phase + " data moved for " +
+                                                    std::to_string(static_cast<int>(p_.stall_s)) +
+                                                    " s: server " + hostPort(url) +
+                                                    " stalled or the link is down");
         break;
       }
     }
     for (; pending_add_ > 0; --pending_add_) {
-      if (!addStream()) fatal_ = makeError("internal", "libcurl refused a new stream");
+      if (!addStream()) fatal_ = makeError(ErrorKind::kInternal, "libcurl refused a new stream");
     }
     if (stop_ != StopReason::kNone || fatal_) break;
     resumePausedUploads();
@@ -631,12 +633,12 @@ DirectionResult DirectionEngine::run() {
     r.error = fatal_;
   } else if (cancelled) {
     r.stop_reason = "cancelled";
-    r.error = makeError("cancelled", "test cancelled");
+    r.error = makeError(ErrorKind::kCancelled, "test cancelled");
   } else if (sum.bytes == 0) {
     // A cap reached without a single counted byte is not a measurement.
     r.stop_reason = "error";
-    r.error = makeError("timeout", std::string("no ") + phase + " data from server " +
-                                       hostPort(url) + " within the test time");
+    r.error = makeError(ErrorKind::kTimeout, std::string("no ") + phase + " data from server " +
+                                                 hostPort(url) + " within the test time");
   } else {
     r.stop_reason = stopReasonName(stop_);
   }

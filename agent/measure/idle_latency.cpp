@@ -48,7 +48,7 @@ Result<IdleLatency> measureIdleLatency(const Endpoints& endpoints, const Through
                                        const std::atomic<bool>* cancel) {
   if (Status loaded = ensureCurlGlobalInit(); !loaded) return loaded.error();
   EasyPtr easy(curl().easy_init());
-  if (!easy) return makeError("internal", "libcurl easy handle allocation failed");
+  if (!easy) return makeError(ErrorKind::kInternal, "libcurl easy handle allocation failed");
   SlistPtr headers = makeRequestHeaders();
   char errbuf[CURL_ERROR_SIZE];
   applyCommonOptions(easy.get(), options, headers.get(), errbuf);
@@ -63,7 +63,7 @@ Result<IdleLatency> measureIdleLatency(const Endpoints& endpoints, const Through
   IdleLatency out;
   const SteadyTime start = clock.steadyNow();
   for (int i = 0; i < count; ++i) {
-    if (cancel && cancel->load()) return makeError("cancelled", "test cancelled");
+    if (cancel && cancel->load()) return makeError(ErrorKind::kCancelled, "test cancelled");
     const double used_s = std::chrono::duration<double>(clock.steadyNow() - start).count();
     const double left_ms = (budget_s - used_s) * 1000.0;
     if (left_ms < 50) break;
@@ -75,9 +75,10 @@ Result<IdleLatency> measureIdleLatency(const Endpoints& endpoints, const Through
     errbuf[0] = '\0';
     CURLcode rc = curl().easy_perform(easy.get());
     if (rc != CURLE_OK && sink.header_overflow) {
-      return makeError("protocol", "server " + hostPort(endpoints.latency) +
-                                       " sent more than 64 KiB of response headers: is it a "
-                                       "LibreSpeed/HTTP endpoint?");
+      return makeError(ErrorKind::kProtocol,
+                       "server " + hostPort(endpoints.latency) +
+                           " sent more than 64 KiB of response headers: is it a "
+                           "LibreSpeed/HTTP endpoint?");
     }
     if (rc != CURLE_OK) {
       if (!out.samples_ms.empty() && rc == CURLE_OPERATION_TIMEDOUT) break;  // budget ran out
@@ -99,8 +100,8 @@ Result<IdleLatency> measureIdleLatency(const Endpoints& endpoints, const Through
     }
   }
   if (out.samples_ms.empty())
-    return makeError("timeout", "no latency answer from " + hostPort(endpoints.latency) +
-                                    " within " + std::to_string(budget_s) + " s");
+    return makeError(ErrorKind::kTimeout, "no latency answer from " + hostPort(endpoints.latency) +
+                                              " within " + std::to_string(budget_s) + " s");
   out.median_ms = *median(out.samples_ms);
   // The public IP, once, on the same connection. LibreSpeed's getIP.php answers 500 without
   // its optional GeoIP parts and some deployments drop it: any failure costs only the IP.

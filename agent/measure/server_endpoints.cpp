@@ -12,8 +12,8 @@ bool httpScheme(const std::string& url) {
 }
 
 Error badUrl(const ServerSpec& s, const std::string& key, const std::string& url) {
-  return makeError("protocol", "server \"" + s.name + "\": " + key + " \"" + url +
-                                   "\" must start with http:// or https://");
+  return makeError(ErrorKind::kProtocol, "server \"" + s.name + "\": " + key + " \"" + url +
+                                             "\" must start with http:// or https://");
 }
 
 }  // namespace
@@ -46,8 +46,8 @@ Result<Endpoints> endpointsFor(const ServerSpec& s) {
     e.latency_head = true;
     return e;
   }
-  return makeError("protocol", "server \"" + s.name + "\": unknown kind \"" + s.kind +
-                                   "\" (expected librespeed or http)");
+  return makeError(ErrorKind::kProtocol, "server \"" + s.name + "\": unknown kind \"" + s.kind +
+                                             "\" (expected librespeed or http)");
 }
 
 std::string publicIpFromGetIp(const std::string& body) {

@@ -14,7 +14,7 @@ nlohmann::json optNumber(const std::optional<double>& v) {
 
 nlohmann::json errorJson(const std::optional<Error>& e) {
   if (!e) return nullptr;
-  return {{"kind", e->kind}, {"message", e->message}};
+  return {{"kind", std::string(errorKindName(e->kind))}, {"message", e->message}};
 }
 
 }  // namespace

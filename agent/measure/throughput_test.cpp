@@ -29,8 +29,8 @@ struct Candidate {
 // Failure kinds that mean "this server cannot serve the test" (try the next one), as
 // opposed to a result about the link (timeout, stall) or about us (internal, cancelled).
 bool isServerFailure(const Error& e) {
-  return e.kind == "dns" || e.kind == "connect" || e.kind == "tls" || e.kind == "http" ||
-         e.kind == "protocol";
+  return e.kind == ErrorKind::kDns || e.kind == ErrorKind::kConnect || e.kind == ErrorKind::kTls ||
+         e.kind == ErrorKind::kHttp || e.kind == ErrorKind::kProtocol;
 }
 
 ControllerConfig controllerConfig(const ThroughputOptions& o) {
@@ -52,11 +52,11 @@ ThroughputResult runThroughputTest(const ThroughputOptions& options, const Clock
   if (!res.wan_interface.empty()) res.nic_speed_mbps = platform::nicSpeedMbps(res.wan_interface);
 
   if (options.servers.empty()) {
-    res.error = makeError("internal", "no server configured: add a [[servers]] entry");
+    res.error = makeError(ErrorKind::kInternal, "no server configured: add a [[servers]] entry");
     return res;
   }
   if (!options.download && !options.upload) {
-    res.error = makeError("internal", "neither download nor upload requested");
+    res.error = makeError(ErrorKind::kInternal, "neither download nor upload requested");
     return res;
   }
 
@@ -76,7 +76,7 @@ ThroughputResult runThroughputTest(const ThroughputOptions& options, const Clock
     if (!ep) {
       tried.error = ep.error();
     } else if (left < 0.2) {
-      tried.error = makeError("timeout", "skipped: the latency phase budget was used up");
+      tried.error = makeError(ErrorKind::kTimeout, "skipped: the latency phase budget was used up");
     } else {
       auto idle = measureIdleLatency(
           *ep, options, probes, std::min(left, kLatencyBudgetS / n_servers + 1.0), clock, cancel);
@@ -90,12 +90,12 @@ ThroughputResult runThroughputTest(const ThroughputOptions& options, const Clock
     if (tried.error && !first_error) first_error = tried.error;
     res.servers_tried.push_back(tried);
     if (cancel && cancel->load()) {
-      res.error = makeError("cancelled", "test cancelled");
+      res.error = makeError(ErrorKind::kCancelled, "test cancelled");
       return res;
     }
   }
   if (candidates.empty()) {
-    res.error = first_error ? *first_error : makeError("internal", "no usable server");
+    res.error = first_error ? *first_error : makeError(ErrorKind::kInternal, "no usable server");
     return res;
   }
   std::stable_sort(
@@ -157,7 +157,7 @@ ThroughputResult runThroughputTest(const ThroughputOptions& options, const Clock
     res.upload = first;
   }
   const bool stop_after_first =
-      first->error && (first->error->kind == "cancelled" || (cancel && cancel->load()));
+      first->error && (first->error->kind == ErrorKind::kCancelled || (cancel && cancel->load()));
   if (options.download && options.upload && !stop_after_first) {
     res.upload = runOne(c, false, cross);
   }

@@ -99,7 +99,8 @@ nlohmann::json UdpDirectionResult::toJson() const {
   }
   nlohmann::json err = nullptr;
   if (!error.empty())
-    err = {{"kind", error_kind.empty() ? "udpst" : error_kind}, {"message", error}};
+    err = {{"kind", std::string(errorKindName(error_kind.value_or(ErrorKind::kUdpst)))},
+           {"message", error}};
   return {{"ip_capacity_mbps", round2(ip_capacity_mbps)},
           {"mean_mbps", round2(mean_mbps)},
           {"datagrams", datagrams},
@@ -152,7 +153,9 @@ nlohmann::json UdpCapacityResult::toJson(const UdpCapacityOptions& o) const {
   bool any_ok = (download && download->error.empty()) || (upload && upload->error.empty());
   if (!any_ok) {
     const UdpDirectionResult* d = download ? &*download : (upload ? &*upload : nullptr);
-    if (d) err = {{"kind", d->error_kind.empty() ? "udpst" : d->error_kind}, {"message", d->error}};
+    if (d)
+      err = {{"kind", std::string(errorKindName(d->error_kind.value_or(ErrorKind::kUdpst)))},
+             {"message", d->error}};
   }
   j["error"] = err;
   j["bytes_total"] = bytesTotal();

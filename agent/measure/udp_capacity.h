@@ -49,7 +49,8 @@ struct UdpDirectionResult {
   std::optional<std::uint32_t> rtt_min_ms;
   std::vector<udpst::SubIntervalStats> sub_intervals;
   std::uint64_t bytes_on_wire = 0;  // sent + received, for the data budget
-  std::string error, error_kind;
+  std::string error;
+  std::optional<ErrorKind> error_kind;  // with error; none = ErrorKind::kUdpst in the record
   nlohmann::json toJson() const;
 };
 

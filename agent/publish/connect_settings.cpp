@@ -12,7 +12,7 @@ namespace {
 
 constexpr size_t kMaxSecretBytes = 4096;
 
-Error configError(std::string message) { return makeError("config", std::move(message)); }
+Error configError(std::string message) { return makeError(ErrorKind::kConfig, std::move(message)); }
 
 Status checkReadable(const std::string& key, const std::string& path) {
   // Opened like every later read: O_NONBLOCK (a FIFO cannot hang the check), fstat on the

@@ -101,12 +101,12 @@ void DeliveryPump::onConnectFailed(const Error& error) {
   connecting_ = false;
   connected_ = false;
   ++stats_.connect_failures;
-  stats_.last_error = error.kind + ": " + error.message;
+  stats_.last_error = std::string(errorKindName(error.kind)) + ": " + error.message;
   scheduleReconnect();
   const auto wait =
       std::chrono::duration_cast<std::chrono::milliseconds>(next_attempt_ - clock_.steadyNow());
   spdlog::error("mqtt: connect failed ({}): {}; records stay in the journal; retry {} in {:.1f} s",
-                error.kind, error.message, reconnect_backoff_.attempts() + 1,
+                errorKindName(error.kind), error.message, reconnect_backoff_.attempts() + 1,
                 wait.count() / 1000.0);
 }
 

@@ -55,8 +55,9 @@ void load(Variant& v, bool tls) {
   bool linked_tls = false;
   const std::string linked = linkedPaho(&linked_tls);
   if (!linked.empty() && tls && !linked_tls) {
-    v.error = makeError("internal", "this program links the Paho MQTT C library without TLS (" +
-                                        linked + "): an ssl:// broker needs " + v.soname);
+    v.error =
+        makeError(ErrorKind::kInternal, "this program links the Paho MQTT C library without TLS (" +
+                                            linked + "): an ssl:// broker needs " + v.soname);
     return;
   }
   const char* file = linked.empty() ? v.soname : linked.c_str();
@@ -65,10 +66,10 @@ void load(Variant& v, bool tls) {
   void* h = dlopen(file, RTLD_NOW | RTLD_LOCAL);
   if (!h) {
     const char* why = dlerror();
-    v.error = makeError("internal", std::string("cannot load the Paho MQTT C library (") +
-                                        (why ? why : file) +
-                                        "): install the Paho MQTT C package (Debian: "
-                                        "libpaho-mqtt1.3, OpenWrt: libpaho-mqtt-c)");
+    v.error = makeError(ErrorKind::kInternal, std::string("cannot load the Paho MQTT C library (") +
+                                                  (why ? why : file) +
+                                                  "): install the Paho MQTT C package (Debian: "
+                                                  "libpaho-mqtt1.3, OpenWrt: libpaho-mqtt-c)");
     return;
   }
   MqttLibrary& l = v.library;
@@ -90,8 +91,8 @@ void load(Variant& v, bool tls) {
   bindSymbol(h, "MQTTProperties_add", l.properties_add, missing);
   bindSymbol(h, "MQTTProperties_free", l.properties_free, missing);
   if (!missing.empty()) {
-    v.error = makeError("internal", std::string(file) + " lacks " + missing +
-                                        ": Paho MQTT C 1.3 or newer is needed");
+    v.error = makeError(ErrorKind::kInternal, std::string(file) + " lacks " + missing +
+                                                  ": Paho MQTT C 1.3 or newer is needed");
     return;  // the handle stays open: nothing of it was used, and unloading buys nothing
   }
   if (linked.empty()) {

@@ -139,41 +139,46 @@ Error classifyConnectFailure(int rc, int reason, const ConnectSettings& s) {
   if (s.mqtt_version != 5 || reason < 0x80 || reason > 0xA2) reason = 0;
   // MQTT 3.1.1 CONNACK return codes arrive as rc 1..5, MQTT 5 reason codes as reason >= 0x80.
   if (rc == 4 || reason == 0x86) {
-    return makeError("auth", "broker " + s.uri + " refused user \"" + s.username +
-                                 "\": bad user name or password (check password_file)");
+    return makeError(ErrorKind::kAuth, "broker " + s.uri + " refused user \"" + s.username +
+                                           "\": bad user name or password (check password_file)");
   }
   if (rc == 5 || reason == 0x87) {
     // mosquitto answers a wrong password with "not authorised" too.
-    return makeError("auth", "broker " + s.uri + " refused user \"" + s.username +
-                                 "\" / client \"" + s.client_id +
-                                 "\": not authorised (wrong password in password_file, unknown "
-                                 "user, or certificate/ACL refused)");
+    return makeError(ErrorKind::kAuth,
+                     "broker " + s.uri + " refused user \"" + s.username + "\" / client \"" +
+                         s.client_id +
+                         "\": not authorised (wrong password in password_file, unknown "
+                         "user, or certificate/ACL refused)");
   }
   if (rc == 2 || reason == 0x85) {
-    return makeError("protocol", "broker " + s.uri + " rejected client id \"" + s.client_id + "\"");
+    return makeError(ErrorKind::kProtocol,
+                     "broker " + s.uri + " rejected client id \"" + s.client_id + "\"");
   }
   if (rc == 1 || reason == 0x84) {
-    return makeError("protocol", "broker " + s.uri + " does not accept MQTT protocol version " +
-                                     std::to_string(s.mqtt_version));
+    return makeError(ErrorKind::kProtocol, "broker " + s.uri +
+                                               " does not accept MQTT protocol version " +
+                                               std::to_string(s.mqtt_version));
   }
   if (rc == 3 || reason == 0x88 || reason == 0x89) {
-    return makeError("connect", "broker " + s.uri + " is unavailable or busy");
+    return makeError(ErrorKind::kConnect, "broker " + s.uri + " is unavailable or busy");
   }
   if (reason >= 0x80) {
-    return makeError("protocol", "broker " + s.uri + " refused the connection (reason code " +
-                                     std::to_string(reason) + ")");
+    return makeError(
+        ErrorKind::kProtocol,
+        "broker " + s.uri + " refused the connection (reason code " + std::to_string(reason) + ")");
   }
   if (s.tls) {
-    return makeError("tls", "TCP/TLS connection to " + s.uri +
-                                " failed: broker unreachable, or TLS handshake failed (broker "
-                                "certificate not signed by ca_file \"" +
-                                (s.ca_file.empty() ? std::string("<system store>") : s.ca_file) +
-                                "\", host name mismatch, or client certificate refused)" +
-                                " [paho rc " + std::to_string(rc) + "]");
+    return makeError(ErrorKind::kTls,
+                     "TCP/TLS connection to " + s.uri +
+                         " failed: broker unreachable, or TLS handshake failed (broker "
+                         "certificate not signed by ca_file \"" +
+                         (s.ca_file.empty() ? std::string("<system store>") : s.ca_file) +
+                         "\", host name mismatch, or client certificate refused)" + " [paho rc " +
+                         std::to_string(rc) + "]");
   }
-  return makeError("connect", "TCP connection to " + s.uri +
-                                  " failed: broker down or unreachable [paho rc " +
-                                  std::to_string(rc) + "]");
+  return makeError(ErrorKind::kConnect, "TCP connection to " + s.uri +
+                                            " failed: broker down or unreachable [paho rc " +
+                                            std::to_string(rc) + "]");
 }
 
 // Paho's callbacks (its threads). Defined after PahoPublisher.
@@ -219,11 +224,13 @@ class PahoPublisher final : public Publisher {
                                       MQTTCLIENT_PERSISTENCE_NONE, nullptr, &create);
     if (rc != MQTTASYNC_SUCCESS) {
       client_ = nullptr;
-      return makeError("config", "[mqtt] uri \"" + settings_.uri + "\": " + pahoError(rc));
+      return makeError(ErrorKind::kConfig,
+                       "[mqtt] uri \"" + settings_.uri + "\": " + pahoError(rc));
     }
     rc = lib_.set_callbacks(client_, contextOf(key_), onConnectionLost, onMessageArrived, nullptr);
     if (rc != MQTTASYNC_SUCCESS) {
-      return makeError("internal", "mqtt: cannot install the Paho callbacks: " + pahoError(rc));
+      return makeError(ErrorKind::kInternal,
+                       "mqtt: cannot install the Paho callbacks: " + pahoError(rc));
     }
     will_topic_ = statusTopic();
     will_payload_ = statusOfflineJson(status_, "lwt", clock_.wallNow());

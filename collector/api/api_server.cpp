@@ -8,7 +8,7 @@ Status checkListenPolicy(const ApiServerOptions& options) {
   for (const auto& a : options.listen) {
     if (!a.isLoopback() && !options.allow_remote) {
       return makeError(
-          "config",
+          ErrorKind::kConfig,
           "[http] listen " + a.text() + " is reachable from other machines and " +
               (options.access_control
                    ? std::string("the collector speaks plain HTTP (passwords and session cookies "

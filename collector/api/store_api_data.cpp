@@ -238,7 +238,7 @@ Result<std::optional<std::vector<std::string>>> StoreApiData::records(const Reco
 
 Result<std::string> StoreApiData::ledgerExport(const LedgerQuery& q, ExportFormat format) {
   if (!options_.exporter) {
-    return makeError("export", "no ledger exporter is wired into this collector build");
+    return makeError(ErrorKind::kExport, "no ledger exporter is wired into this collector build");
   }
   std::lock_guard<std::mutex> lock(mu_);
   auto l = compute(grouping(q.by), q.days, "", q.scope);

@@ -40,12 +40,12 @@ std::string passwordProblem(std::string_view password) {
 
 Result<std::string> hashPassword(std::string_view password) {
   initSodium();
-  if (auto p = passwordProblem(password); !p.empty()) return makeError("usage", p);
+  if (auto p = passwordProblem(password); !p.empty()) return makeError(ErrorKind::kUsage, p);
   char out[crypto_pwhash_STRBYTES];
   if (crypto_pwhash_str_alg(out, password.data(), password.size(),
                             crypto_pwhash_OPSLIMIT_INTERACTIVE, crypto_pwhash_MEMLIMIT_INTERACTIVE,
                             crypto_pwhash_ALG_ARGON2ID13) != 0) {
-    return makeError("auth", "argon2id: out of memory hashing the password");
+    return makeError(ErrorKind::kAuth, "argon2id: out of memory hashing the password");
   }
   return std::string(out);
 }

@@ -22,13 +22,14 @@ Result<Scope> parseScope(std::string_view text, std::string_view province_name) 
     s.city = std::string(text.substr(0, slash));
     s.county = std::string(text.substr(slash + 1));
     if (!validName(s.county)) {
-      return makeError("usage", "scope \"" + std::string(text) +
-                                    "\": expected the province, a city, or city/county");
+      return makeError(ErrorKind::kUsage, "scope \"" + std::string(text) +
+                                              "\": expected the province, a city, or city/county");
     }
   }
   if (!validName(s.city)) {
-    return makeError("usage", "scope \"" + std::string(text) +
-                                  "\": expected the province (or *), a city, or city/county");
+    return makeError(ErrorKind::kUsage,
+                     "scope \"" + std::string(text) +
+                         "\": expected the province (or *), a city, or city/county");
   }
   return s;
 }
@@ -61,7 +62,7 @@ Result<Role> parseRole(std::string_view text) {
   if (text == "viewer") return Role::kViewer;
   if (text == "operator") return Role::kOperator;
   if (text == "admin") return Role::kAdmin;
-  return makeError("usage",
+  return makeError(ErrorKind::kUsage,
                    "role must be viewer, operator or admin (got \"" + std::string(text) + "\")");
 }
 

@@ -33,10 +33,10 @@ std::string userNameProblem(const std::string& name) {
 }
 
 Status UserStore::add(const User& u, std::int64_t now_ms) {
-  if (auto p = userNameProblem(u.name); !p.empty()) return makeError("usage", p);
+  if (auto p = userNameProblem(u.name); !p.empty()) return makeError(ErrorKind::kUsage, p);
   auto existing = find(u.name);
   if (!existing) return existing.error();
-  if (*existing) return makeError("exists", "user \"" + u.name + "\" already exists");
+  if (*existing) return makeError(ErrorKind::kExists, "user \"" + u.name + "\" already exists");
   auto r = db_.execute(
       "INSERT INTO users (name, role, scope_city, scope_county, password_hash, created_ms, "
       "updated_ms) VALUES (?, ?, ?, ?, ?, ?, ?)",

@@ -40,21 +40,21 @@ inline Result<Args> parseArgs(const std::vector<std::string>& argv,
         inline_value = true;
       }
       if (flags.count(name)) {
-        if (inline_value) return makeError("usage", name + " takes no value");
+        if (inline_value) return makeError(ErrorKind::kUsage, name + " takes no value");
         a.flags.insert(name);
       } else if (options.count(name)) {
         if (!inline_value) {
-          if (i + 1 >= argv.size()) return makeError("usage", name + " needs a value");
+          if (i + 1 >= argv.size()) return makeError(ErrorKind::kUsage, name + " needs a value");
           value = argv[++i];
         }
-        if (a.options.count(name)) return makeError("usage", name + " given twice");
+        if (a.options.count(name)) return makeError(ErrorKind::kUsage, name + " given twice");
         a.options[name] = value;
       } else {
-        return makeError("usage", "unknown option " + name);
+        return makeError(ErrorKind::kUsage, "unknown option " + name);
       }
     } else {
       if (a.positional.size() >= max_positional)
-        return makeError("usage", "unexpected argument \"" + s + "\"");
+        return makeError(ErrorKind::kUsage, "unexpected argument \"" + s + "\"");
       a.positional.push_back(s);
     }
   }

@@ -211,7 +211,7 @@ int commandCommand(const std::vector<std::string>& argv) {
                              std::move(req), std::chrono::system_clock::now());
   if (!issued) {
     std::fprintf(stderr, "uplinkprobe-collector command: %s\n", issued.error().message.c_str());
-    return issued.error().kind == "usage" ? kExitUsage : kExitError;
+    return issued.error().kind == ErrorKind::kUsage ? kExitUsage : kExitError;
   }
   {
     std::lock_guard<std::mutex> g(mu);

@@ -36,12 +36,13 @@ LedgerOptions ledgerOptions(const ServiceContext& ctx) {
 // A secret file holds one line; bounded read, trailing newline and spaces dropped.
 Result<std::string> readSecret(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) return makeError("config", "[[notify]] secret_file " + path + ": cannot read");
+  if (!in) return makeError(ErrorKind::kConfig, "[[notify]] secret_file " + path + ": cannot read");
   std::string s(4096, '\0');
   in.read(s.data(), static_cast<std::streamsize>(s.size()));
   s.resize(static_cast<std::size_t>(in.gcount()));
   while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
-  if (s.empty()) return makeError("config", "[[notify]] secret_file " + path + " is empty");
+  if (s.empty())
+    return makeError(ErrorKind::kConfig, "[[notify]] secret_file " + path + " is empty");
   return s;
 }
 
@@ -52,12 +53,14 @@ Result<std::vector<notify::NotifyTarget>> notifyTargets(const config::Config& c)
     t.name = n.name;
     t.url = n.url;
     auto f = notify::parseFormat(n.format);
-    if (!f) return makeError("config", "[[notify]] " + n.name + ": unknown format " + n.format);
+    if (!f)
+      return makeError(ErrorKind::kConfig, "[[notify]] " + n.name + ": unknown format " + n.format);
     t.format = *f;
     t.events.clear();
     for (const auto& e : n.events) {
       auto ev = notify::parseEvent(e);
-      if (!ev) return makeError("config", "[[notify]] " + n.name + ": unknown event " + e);
+      if (!ev)
+        return makeError(ErrorKind::kConfig, "[[notify]] " + n.name + ": unknown event " + e);
       t.events.push_back(*ev);
     }
     t.max_per_minute = n.max_per_minute;
@@ -146,7 +149,7 @@ class ApiPart : public ServicePart {
     listen_ = c.http.listen;
     allow_remote_ = c.http.allow_remote;
     auto listen = http::parseListenAddress(c.http.listen);
-    if (!listen) return makeError("config", "[http] listen: " + listen.error().message);
+    if (!listen) return makeError(ErrorKind::kConfig, "[http] listen: " + listen.error().message);
     auto db = ctx_.open_database();
     if (!db) return db.error();
     api::StoreApiDataOptions o;

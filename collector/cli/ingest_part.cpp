@@ -26,7 +26,8 @@ IngestServiceOptions ingestOptions(const config::Config& c, const SchoolHours& s
 
 Status IngestPart::start() {
   auto db = ctx_.open_database();
-  if (!db) return makeError("db", "ingest: cannot open the database: " + db.error().message);
+  if (!db)
+    return makeError(ErrorKind::kDb, "ingest: cannot open the database: " + db.error().message);
   auto listeners = ctx_.committed_listeners;  // fixed from here on
   service_ =
       std::make_unique<IngestService>(*ctx_.io, ingestOptions(*ctx_.config, ctx_.school_hours),

@@ -35,13 +35,15 @@ void setupServiceLogging() {
 // logins would cross the network in clear, and with open_api the API has no login at all.
 Status checkListen(const config::Config& c) {
   auto a = http::parseListenAddress(c.http.listen);
-  if (!a) return makeError("config", c.source_path + ": [http] listen: " + a.error().message);
+  if (!a)
+    return makeError(ErrorKind::kConfig, c.source_path + ": [http] listen: " + a.error().message);
   if (!a->isLoopback() && !c.http.allow_remote)
-    return makeError("config", c.source_path + ": [http] listen \"" + c.http.listen +
-                                   "\" is not a loopback address; the collector speaks plain "
-                                   "HTTP (and with open_api = true answers without login): put "
-                                   "a TLS reverse proxy in front, or set [http] allow_remote = "
-                                   "true to accept that");
+    return makeError(ErrorKind::kConfig,
+                     c.source_path + ": [http] listen \"" + c.http.listen +
+                         "\" is not a loopback address; the collector speaks plain "
+                         "HTTP (and with open_api = true answers without login): put "
+                         "a TLS reverse proxy in front, or set [http] allow_remote = "
+                         "true to accept that");
   if (!a->isLoopback() && !c.http.open_api) {
     spdlog::warn("[http] allow_remote = true: logins to {} cross the network unencrypted",
                  c.http.listen);

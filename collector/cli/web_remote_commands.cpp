@@ -28,10 +28,10 @@ class WebRemoteCommands final : public web::RemoteCommands {
     r.expires_minutes = control_.expires_minutes;
     r.issued_by = user + " via web";
     auto devices = control::resolveTarget(**db, r.target);
-    if (!devices) return makeError("db", devices.error().message);
+    if (!devices) return makeError(ErrorKind::kDb, devices.error().message);
     // Read per press, so a replaced key file is used without a restart.
     auto key = control::loadSigningKey(control_.key_file);
-    if (!key) return makeError("key", key.error().message);
+    if (!key) return makeError(ErrorKind::kKey, key.error().message);
     // The broker last: the local checks above cost nothing, a connection up to 10 s.
     auto client =
         control::connectBroker(mqtt_, mqtt_.client_id + "-web-" + std::to_string(::getpid()));
@@ -45,8 +45,8 @@ class WebRemoteCommands final : public web::RemoteCommands {
     }
     if (!issued) return issued.error();
     if (issued->acknowledged.empty())
-      return makeError(
-          "mqtt", issued->problems.empty() ? "nothing acknowledged" : issued->problems.front());
+      return makeError(ErrorKind::kMqtt, issued->problems.empty() ? "nothing acknowledged"
+                                                                  : issued->problems.front());
     return issued->envelope.command_id;
   }
 

@@ -6,7 +6,9 @@ namespace uplinkprobe::collector::config {
 namespace {
 
 Status crossCheck(const Config& c, const std::string& src) {
-  auto fail = [&](const std::string& m) { return Status(makeError("config", src + ": " + m)); };
+  auto fail = [&](const std::string& m) {
+    return Status(makeError(ErrorKind::kConfig, src + ": " + m));
+  };
   if (!c.mqtt.username.empty() && c.mqtt.password_file.empty())
     return fail("[mqtt] username is set but password_file is not");
   if (c.mqtt.cert_file.empty() != c.mqtt.key_file.empty())

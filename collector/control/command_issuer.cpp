@@ -14,14 +14,14 @@ namespace fs = std::filesystem;
 Result<KeyFiles> generateKeyFiles(const std::string& dir) {
   std::error_code ec;
   fs::create_directories(dir, ec);
-  if (ec) return makeError("io", "cannot create " + dir + ": " + ec.message());
+  if (ec) return makeError(ErrorKind::kIo, "cannot create " + dir + ": " + ec.message());
   KeyFiles f;
   f.private_path = (fs::path(dir) / "command-key.pem").string();
   f.public_path = (fs::path(dir) / "command-key.pub").string();
   if (fs::exists(f.private_path) || fs::exists(f.public_path))
-    return makeError("io", f.private_path +
-                               " already exists; a key is never overwritten "
-                               "(move it away first)");
+    return makeError(ErrorKind::kIo, f.private_path +
+                                         " already exists; a key is never overwritten "
+                                         "(move it away first)");
   auto key = record::PrivateKey::generate();
   if (!key) return key.error();
   if (auto st = platform::writeFileAtomic(f.private_path, key->pem(), 0600); !st) return st.error();
@@ -33,13 +33,14 @@ Result<KeyFiles> generateKeyFiles(const std::string& dir) {
 
 Result<record::PrivateKey> loadSigningKey(const std::string& path) {
   struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) return makeError("io", path + ": cannot open");
+  if (::stat(path.c_str(), &st) != 0) return makeError(ErrorKind::kIo, path + ": cannot open");
   if ((st.st_mode & 077) != 0)
-    return makeError("key", path + ": readable by group or others (chmod 600 " + path + ")");
+    return makeError(ErrorKind::kKey,
+                     path + ": readable by group or others (chmod 600 " + path + ")");
   auto pem = record::readSmallFile(path);
   if (!pem) return pem.error();
   auto key = record::PrivateKey::fromPem(*pem);
-  if (!key) return makeError("key", path + ": " + key.error().message);
+  if (!key) return makeError(ErrorKind::kKey, path + ": " + key.error().message);
   return key;
 }
 
@@ -52,13 +53,13 @@ Result<uint64_t> nextIssuerSeq(const std::string& private_key_path, WallTime now
     try {
       last = std::stoull(*text);
     } catch (const std::exception&) {
-      return makeError("io", path + ": not a number");
+      return makeError(ErrorKind::kIo, path + ": not a number");
     }
   }
   const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch());
   const uint64_t next =
       std::max<uint64_t>(last + 1, static_cast<uint64_t>(std::max<int64_t>(0, ms.count())));
-  if (next >= (uint64_t{1} << 53)) return makeError("io", path + ": counter exhausted");
+  if (next >= (uint64_t{1} << 53)) return makeError(ErrorKind::kIo, path + ": counter exhausted");
   if (auto st = platform::writeFileAtomic(path, std::to_string(next) + "\n", 0600); !st)
     return st.error();
   return next;
@@ -69,9 +70,10 @@ Result<nlohmann::json> parseVerbArgs(const std::vector<std::string>& words) {
   for (const auto& w : words) {
     const auto eq = w.find('=');
     if (eq == std::string::npos || eq == 0)
-      return makeError("usage", "argument \"" + w + "\": expected name=value");
+      return makeError(ErrorKind::kUsage, "argument \"" + w + "\": expected name=value");
     const std::string name = w.substr(0, eq), value = w.substr(eq + 1);
-    if (args.contains(name)) return makeError("usage", "argument " + name + " given twice");
+    if (args.contains(name))
+      return makeError(ErrorKind::kUsage, "argument " + name + " given twice");
     if (name == "windows") {
       nlohmann::json list = nlohmann::json::array();
       size_t start = 0;
@@ -95,7 +97,7 @@ Result<nlohmann::json> parseVerbArgs(const std::vector<std::string>& words) {
 
 Result<std::vector<DeviceAddress>> resolveTarget(db::Database& db,
                                                  const record::CommandTarget& target) {
-  Result<db::Rows> rows = makeError("usage", "no target");
+  Result<db::Rows> rows = makeError(ErrorKind::kUsage, "no target");
   switch (target.kind) {
     case record::TargetKind::kDevice:
       rows =
@@ -126,7 +128,7 @@ Result<std::vector<DeviceAddress>> resolveTarget(db::Database& db,
 Result<std::string> commandTopic(const std::string& prefix, const DeviceAddress& d) {
   for (const std::string* id : {&d.device_id, &d.school_id})
     if (id->empty() || id->find_first_of("/+#") != std::string::npos)
-      return makeError("usage", "id \"" + *id + "\" cannot be a topic level");
+      return makeError(ErrorKind::kUsage, "id \"" + *id + "\" cannot be a topic level");
   return prefix + "/" + d.school_id + "/" + d.device_id + "/cmd";
 }
 

@@ -25,7 +25,7 @@ Result<std::unique_ptr<mqtt::async_client>> connectBroker(const config::MqttConf
   std::string password;
   if (!m.password_file.empty()) {
     auto p = record::readSmallFile(m.password_file);
-    if (!p) return makeError("config", p.error().message);
+    if (!p) return makeError(ErrorKind::kConfig, p.error().message);
     password = *p;
     while (!password.empty() && (password.back() == '\n' || password.back() == '\r'))
       password.pop_back();
@@ -48,10 +48,10 @@ Result<std::unique_ptr<mqtt::async_client>> connectBroker(const config::MqttConf
       opts.set_ssl(std::move(ssl));
     }
     if (!client->connect(opts)->wait_for(kConnectTimeout + std::chrono::seconds(1)))
-      return makeError("mqtt", "broker " + m.uri + ": no CONNACK within 10 s");
+      return makeError(ErrorKind::kMqtt, "broker " + m.uri + ": no CONNACK within 10 s");
     return client;
   } catch (const mqtt::exception& e) {
-    return makeError("mqtt", "broker " + m.uri + ": " + e.what());
+    return makeError(ErrorKind::kMqtt, "broker " + m.uri + ": " + e.what());
   }
 }
 
@@ -60,9 +60,10 @@ Result<Issued> issueCommand(db::Database& db, mqtt::async_client& client,
                             const std::string& key_path, std::vector<DeviceAddress> devices,
                             IssueRequest request, WallTime now) {
   if (devices.empty())
-    return makeError("target", "no device this collector has seen matches " +
-                                   std::string(record::targetMember(request.target.kind)) + " \"" +
-                                   request.target.value + "\"");
+    return makeError(ErrorKind::kTarget,
+                     "no device this collector has seen matches " +
+                         std::string(record::targetMember(request.target.kind)) + " \"" +
+                         request.target.value + "\"");
   Issued out;
   record::CommandEnvelope& env = out.envelope;
   env.command_id = commandId();
@@ -72,16 +73,17 @@ Result<Issued> issueCommand(db::Database& db, mqtt::async_client& client,
   env.issued_at = record::formatCommandTime(now);
   env.expires_at = record::formatCommandTime(now + std::chrono::minutes(request.expires_minutes));
   auto seq = nextIssuerSeq(key_path, now);
-  if (!seq) return makeError("key", seq.error().message);
+  if (!seq) return makeError(ErrorKind::kKey, seq.error().message);
   env.issuer_seq = *seq;
-  if (auto st = record::signCommand(env, key); !st) return makeError("usage", st.error().message);
+  if (auto st = record::signCommand(env, key); !st)
+    return makeError(ErrorKind::kUsage, st.error().message);
   auto payload = record::serializeCommand(env);
-  if (!payload) return makeError("usage", payload.error().message);
+  if (!payload) return makeError(ErrorKind::kUsage, payload.error().message);
   // Audit first: a crash after publishing must still leave the row.
   const int64_t issued_ms =
       std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
   if (auto st = logIssued(db, env, request.issued_by, devices, issued_ms); !st)
-    return makeError("db", "audit log: " + st.error().message + " (nothing sent)");
+    return makeError(ErrorKind::kDb, "audit log: " + st.error().message + " (nothing sent)");
   out.devices = std::move(devices);
   for (const auto& d : out.devices) {
     auto topic = commandTopic(topic_prefix, d);

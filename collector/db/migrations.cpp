@@ -22,9 +22,9 @@ Result<int> migrate(Database& db, const std::vector<Migration>& migrations) {
   int newest_known = 0;
   for (const auto& m : migrations) newest_known = std::max(newest_known, m.version);
   if (current > newest_known)
-    return makeError("db", db.describe() + ": schema version " + std::to_string(current) +
-                               " is newer than this collector knows (" +
-                               std::to_string(newest_known) + "); upgrade the collector");
+    return makeError(ErrorKind::kDb, db.describe() + ": schema version " + std::to_string(current) +
+                                         " is newer than this collector knows (" +
+                                         std::to_string(newest_known) + "); upgrade the collector");
   std::vector<const Migration*> todo;
   // Every known migration not applied yet, also one below the newest applied: versions are
   // reserved by parallel work and may land out of order (3 and 4 landed after 5).
@@ -53,8 +53,8 @@ Result<int> migrate(Database& db, const std::vector<Migration>& migrations) {
       auto again = db.query("SELECT version FROM schema_migrations WHERE version = ?",
                             {int64_t{m->version}});
       if (again && !again->empty()) continue;
-      return makeError("db", "migration " + std::to_string(m->version) + " (" + m->name +
-                                 "): " + st.error().message);
+      return makeError(ErrorKind::kDb, "migration " + std::to_string(m->version) + " (" + m->name +
+                                           "): " + st.error().message);
     }
     current = std::max(current, m->version);
   }

@@ -157,7 +157,7 @@ class PostgresDatabase final : public Database {
       PQreset(conn_);
       names_.clear();
     }
-    return makeError("db", "postgresql: " + m);
+    return makeError(ErrorKind::kDb, "postgresql: " + m);
   }
 
   Result<PgResult> run(std::string_view sql, const Params& params) {
@@ -228,12 +228,12 @@ std::string toDollarPlaceholders(std::string_view sql) {
 
 Result<std::unique_ptr<Database>> openPostgres(const std::string& url, const Options& options) {
   PGconn* c = PQconnectdb(url.c_str());
-  if (!c) return makeError("db", "postgresql: out of memory");
+  if (!c) return makeError(ErrorKind::kDb, "postgresql: out of memory");
   if (PQstatus(c) != CONNECTION_OK) {
     std::string m = PQerrorMessage(c);
     while (!m.empty() && m.back() == '\n') m.pop_back();
     PQfinish(c);
-    return makeError("db", "postgresql: cannot connect to " + redact(url) + ": " + m);
+    return makeError(ErrorKind::kDb, "postgresql: cannot connect to " + redact(url) + ": " + m);
   }
   PQsetNoticeProcessor(c, quietNotices, nullptr);
   auto db = std::make_unique<PostgresDatabase>(c, url);

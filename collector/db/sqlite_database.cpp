@@ -26,7 +26,7 @@ class SqliteDatabase final : public Database {
     if (sqlite3_exec(db_, text.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
       std::string m = err ? err : sqlite3_errmsg(db_);
       sqlite3_free(err);
-      return makeError("db", "sqlite: " + m);
+      return makeError(ErrorKind::kDb, "sqlite: " + m);
     }
     return Status::Ok();
   }
@@ -63,7 +63,8 @@ class SqliteDatabase final : public Database {
     sqlite3_stmt* st = nullptr;
     if (sqlite3_prepare_v3(db_, key.data(), static_cast<int>(key.size()), SQLITE_PREPARE_PERSISTENT,
                            &st, nullptr) != SQLITE_OK)
-      return makeError("db", std::string("sqlite: ") + sqlite3_errmsg(db_) + " in: " + key);
+      return makeError(ErrorKind::kDb,
+                       std::string("sqlite: ") + sqlite3_errmsg(db_) + " in: " + key);
     if (cache_.size() > 256) {  // bounded: statements are a fixed set, this is a safety net
       for (auto& [s, p] : cache_) sqlite3_finalize(p);
       cache_.clear();
@@ -106,9 +107,10 @@ class SqliteDatabase final : public Database {
     sqlite3_reset(st);
     sqlite3_clear_bindings(st);
     if (static_cast<int>(params.size()) != sqlite3_bind_parameter_count(st))
-      return makeError(
-          "db", "sqlite: statement wants " + std::to_string(sqlite3_bind_parameter_count(st)) +
-                    " parameters, got " + std::to_string(params.size()) + ": " + std::string(sql));
+      return makeError(ErrorKind::kDb, "sqlite: statement wants " +
+                                           std::to_string(sqlite3_bind_parameter_count(st)) +
+                                           " parameters, got " + std::to_string(params.size()) +
+                                           ": " + std::string(sql));
     for (size_t i = 0; i < params.size(); ++i) {
       const int idx = static_cast<int>(i + 1);
       const Value& v = params[i];
@@ -124,7 +126,7 @@ class SqliteDatabase final : public Database {
         rc = sqlite3_bind_text64(st, idx, s.data(), s.size(), SQLITE_STATIC, SQLITE_UTF8);
       }
       if (rc != SQLITE_OK)
-        return makeError("db", std::string("sqlite bind: ") + sqlite3_errmsg(db_));
+        return makeError(ErrorKind::kDb, std::string("sqlite bind: ") + sqlite3_errmsg(db_));
     }
     if (out) {
       const int n = sqlite3_column_count(st);
@@ -137,7 +139,7 @@ class SqliteDatabase final : public Database {
       if (rc != SQLITE_ROW) {
         std::string m = sqlite3_errmsg(db_);
         sqlite3_reset(st);
-        return makeError("db", "sqlite: " + m);
+        return makeError(ErrorKind::kDb, "sqlite: " + m);
       }
       if (each) {
         (*each)(StmtRow(st));
@@ -180,13 +182,13 @@ class SqliteDatabase final : public Database {
 
 Result<std::unique_ptr<Database>> openSqlite(const std::string& path, const Options& options) {
   if (options.sqlite_synchronous != "normal" && options.sqlite_synchronous != "full")
-    return makeError("db", "sqlite_synchronous must be \"normal\" or \"full\"");
+    return makeError(ErrorKind::kDb, "sqlite_synchronous must be \"normal\" or \"full\"");
   sqlite3* raw = nullptr;
   const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
   if (sqlite3_open_v2(path.c_str(), &raw, flags, nullptr) != SQLITE_OK) {
     std::string m = raw ? sqlite3_errmsg(raw) : "out of memory";
     sqlite3_close_v2(raw);
-    return makeError("db", "sqlite: cannot open " + path + ": " + m);
+    return makeError(ErrorKind::kDb, "sqlite: cannot open " + path + ": " + m);
   }
   auto db = std::make_unique<SqliteDatabase>(raw, path);
   sqlite3_busy_timeout(raw, options.busy_timeout_ms);

@@ -99,12 +99,12 @@ std::string fixedDecimals(double v, int decimals) {
 }
 
 Status checkShape(const Table& t) {
-  if (t.columns.empty()) return makeError("export", "table has no columns");
+  if (t.columns.empty()) return makeError(ErrorKind::kExport, "table has no columns");
   for (std::size_t r = 0; r < t.rows.size(); ++r) {
     if (t.rows[r].size() != t.columns.size()) {
-      return makeError("export", "row " + std::to_string(r) + " has " +
-                                     std::to_string(t.rows[r].size()) + " cells, expected " +
-                                     std::to_string(t.columns.size()));
+      return makeError(ErrorKind::kExport,
+                       "row " + std::to_string(r) + " has " + std::to_string(t.rows[r].size()) +
+                           " cells, expected " + std::to_string(t.columns.size()));
     }
   }
   return Status::Ok();
@@ -188,7 +188,7 @@ Status writeText(const Table& table, std::ostream& out, const TextOptions& optio
   for (std::size_t c = 0; c < n; ++c) rule[c].assign(width[c], '-');
   emit(rule, nullptr);
   for (std::size_t r = 0; r < text.size(); ++r) emit(text[r], &right[r]);
-  if (!out) return makeError("export", "write failed");
+  if (!out) return makeError(ErrorKind::kExport, "write failed");
   return Status::Ok();
 }
 
@@ -226,7 +226,7 @@ Status writeCsv(const Table& table, std::ostream& out) {
     }
     out << "\r\n";
   }
-  if (!out) return makeError("export", "write failed");
+  if (!out) return makeError(ErrorKind::kExport, "write failed");
   return Status::Ok();
 }
 
@@ -249,7 +249,7 @@ Status writeJson(const Table& table, std::ostream& out, int indent) {
     arr.push_back(std::move(obj));
   }
   out << arr.dump(indent, ' ', false, nlohmann::ordered_json::error_handler_t::replace) << '\n';
-  if (!out) return makeError("export", "write failed");
+  if (!out) return makeError(ErrorKind::kExport, "write failed");
   return Status::Ok();
 }
 
@@ -257,17 +257,17 @@ Status writeXlsx(const Table& table, const std::filesystem::path& file,
                  const std::string& sheet_name) {
   if (auto st = checkShape(table); !st.ok()) return st;
   if (table.rows.size() + 1 > kXlsxMaxRows) {
-    return makeError("export", std::to_string(table.rows.size()) +
-                                   " rows do not fit in one worksheet (1048575 at most)");
+    return makeError(ErrorKind::kExport, std::to_string(table.rows.size()) +
+                                             " rows do not fit in one worksheet (1048575 at most)");
   }
-  if (table.columns.size() > 16384) return makeError("export", "more than 16384 columns");
+  if (table.columns.size() > 16384) return makeError(ErrorKind::kExport, "more than 16384 columns");
   lxw_workbook* wb = workbook_new(file.c_str());
-  if (!wb) return makeError("export", file.string() + ": cannot create workbook");
+  if (!wb) return makeError(ErrorKind::kExport, file.string() + ": cannot create workbook");
   lxw_worksheet* ws = workbook_add_worksheet(wb, sheet_name.c_str());
   if (!ws) {
     workbook_close(wb);
     std::filesystem::remove(file);
-    return makeError("export", "bad sheet name \"" + sheet_name + "\"");
+    return makeError(ErrorKind::kExport, "bad sheet name \"" + sheet_name + "\"");
   }
   lxw_format* bold = workbook_add_format(wb);
   format_set_bold(bold);
@@ -308,7 +308,7 @@ Status writeXlsx(const Table& table, const std::filesystem::path& file,
   lxw_error close_err = workbook_close(wb);
   if (err != LXW_NO_ERROR || close_err != LXW_NO_ERROR) {
     std::filesystem::remove(file);
-    return makeError("export",
+    return makeError(ErrorKind::kExport,
                      file.string() + ": " + lxw_strerror(err != LXW_NO_ERROR ? err : close_err));
   }
   return Status::Ok();
@@ -317,10 +317,11 @@ Status writeXlsx(const Table& table, const std::filesystem::path& file,
 Result<std::string> xlsxBytes(const Table& table, const std::string& sheet_name) {
   std::error_code ec;
   auto dir = std::filesystem::temp_directory_path(ec);
-  if (ec) return makeError("export", "no temporary directory: " + ec.message());
+  if (ec) return makeError(ErrorKind::kExport, "no temporary directory: " + ec.message());
   std::string tmpl = (dir / "uplinkprobe-export-XXXXXX.xlsx").string();
   int fd = mkstemps(tmpl.data(), 5);
-  if (fd < 0) return makeError("export", "cannot create a temporary file in " + dir.string());
+  if (fd < 0)
+    return makeError(ErrorKind::kExport, "cannot create a temporary file in " + dir.string());
   ::close(fd);
   std::filesystem::path path(tmpl);
   Status st = writeXlsx(table, path, sheet_name);
@@ -332,7 +333,7 @@ Result<std::string> xlsxBytes(const Table& table, const std::string& sheet_name)
   std::ostringstream bytes;
   bytes << in.rdbuf();
   std::filesystem::remove(path, ec);
-  if (!in && !in.eof()) return makeError("export", "cannot read back the workbook");
+  if (!in && !in.eof()) return makeError(ErrorKind::kExport, "cannot read back the workbook");
   return bytes.str();
 }
 

@@ -30,7 +30,7 @@ Result<BrokerAddress> parseBrokerUri(const std::string& uri) {
   BrokerAddress a;
   const auto sep = uri.find("://");
   if (sep == std::string::npos) {
-    return makeError("config",
+    return makeError(ErrorKind::kConfig,
                      "mqtt uri '" + uri + "': expected tcp://host:port or ssl://host:port");
   }
   const std::string scheme = uri.substr(0, sep);
@@ -39,17 +39,19 @@ Result<BrokerAddress> parseBrokerUri(const std::string& uri) {
   } else if (scheme == "ssl" || scheme == "mqtts" || scheme == "tls") {
     a.tls = true;
   } else {
-    return makeError("config", "mqtt uri '" + uri + "': unknown scheme " + scheme);
+    return makeError(ErrorKind::kConfig, "mqtt uri '" + uri + "': unknown scheme " + scheme);
   }
   std::string rest = uri.substr(sep + 3);
   if (const auto slash = rest.find('/'); slash != std::string::npos) rest.resize(slash);
   std::string port;
   if (!rest.empty() && rest[0] == '[') {
     const auto close = rest.find(']');
-    if (close == std::string::npos) return makeError("config", "mqtt uri '" + uri + "': bad [v6]");
+    if (close == std::string::npos)
+      return makeError(ErrorKind::kConfig, "mqtt uri '" + uri + "': bad [v6]");
     a.host = rest.substr(1, close - 1);
     if (close + 1 < rest.size()) {
-      if (rest[close + 1] != ':') return makeError("config", "mqtt uri '" + uri + "': bad port");
+      if (rest[close + 1] != ':')
+        return makeError(ErrorKind::kConfig, "mqtt uri '" + uri + "': bad port");
       port = rest.substr(close + 2);
     }
   } else {
@@ -57,11 +59,11 @@ Result<BrokerAddress> parseBrokerUri(const std::string& uri) {
     a.host = rest.substr(0, colon);
     if (colon != std::string::npos) port = rest.substr(colon + 1);
   }
-  if (a.host.empty()) return makeError("config", "mqtt uri '" + uri + "': no host");
+  if (a.host.empty()) return makeError(ErrorKind::kConfig, "mqtt uri '" + uri + "': no host");
   if (port.empty()) port = a.tls ? "8883" : "1883";
   if (port.find_first_not_of("0123456789") != std::string::npos || port.size() > 5 ||
       std::stoi(port) == 0 || std::stoi(port) > 65535) {
-    return makeError("config", "mqtt uri '" + uri + "': bad port " + port);
+    return makeError(ErrorKind::kConfig, "mqtt uri '" + uri + "': bad port " + port);
   }
   a.port = port;
   return a;

@@ -216,7 +216,7 @@ Result<Ledger> computeLedger(db::Database& db, LedgerGrouping by, const LedgerOp
                     });
   if (!st) return st.error();
   if (corrupt)
-    return makeError("db",
+    return makeError(ErrorKind::kDb,
                      "the test_days roll-up holds an entry that does not parse; rebuild it: "
                      "DELETE FROM test_days, then " +
                          testDaysBackfillSql(db.dialect()));

@@ -19,7 +19,7 @@ enum class Outcome { kSent, kRetry, kPermanent };
 
 Outcome judge(const NotifyTarget& t, const Result<WebhookReply>& r, std::string& why) {
   if (!r) {
-    why = r.error().kind + ": " + r.error().message;
+    why = std::string(errorKindName(r.error().kind)) + ": " + r.error().message;
     return Outcome::kRetry;
   }
   long s = r->status;

@@ -16,19 +16,19 @@ std::size_t onData(char* data, std::size_t size, std::size_t n, void* user) {
   return bytes;  // keep reading (and discarding) so the connection stays reusable
 }
 
-const char* errorKind(CURLcode c) {
+ErrorKind errorKind(CURLcode c) {
   switch (c) {
     case CURLE_OPERATION_TIMEDOUT:
-      return "timeout";
+      return ErrorKind::kTimeout;
     case CURLE_COULDNT_CONNECT:
     case CURLE_COULDNT_RESOLVE_HOST:
-      return "connect";
+      return ErrorKind::kConnect;
     case CURLE_SSL_CONNECT_ERROR:
     case CURLE_PEER_FAILED_VERIFICATION:
     case CURLE_SSL_CACERT_BADFILE:
-      return "tls";
+      return ErrorKind::kTls;
     default:
-      return "http";
+      return ErrorKind::kHttp;
   }
 }
 }  // namespace
@@ -44,7 +44,7 @@ Result<WebhookReply> CurlWebhookTransport::post(const std::string& url,
                                                 const std::string& ca_file,
                                                 std::chrono::seconds timeout) {
   CURL* e = static_cast<CURL*>(curl_);
-  if (!e) return makeError("http", "libcurl could not be initialised");
+  if (!e) return makeError(ErrorKind::kHttp, "libcurl could not be initialised");
   curl_easy_reset(e);
   WebhookReply reply;
   curl_slist* headers = curl_slist_append(nullptr, "Content-Type: application/json; charset=utf-8");

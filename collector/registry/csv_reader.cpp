@@ -11,7 +11,7 @@ bool isValidUtf8(std::string_view s) { return utf8::isValid(s); }
 Result<std::vector<CsvRecord>> parseCsv(std::string_view text, const CsvLimits& limits) {
   if (text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);
   if (!isValidUtf8(text)) {
-    return makeError("sheet",
+    return makeError(ErrorKind::kSheet,
                      "the file is not UTF-8 text (Excel's \"CSV (逗号分隔)\" saves GBK): save it "
                      "as \"CSV UTF-8 (逗号分隔)\" or as .xlsx");
   }
@@ -24,7 +24,7 @@ Result<std::vector<CsvRecord>> parseCsv(std::string_view text, const CsvLimits& 
   bool after_quote = false;  // a quoted field just closed: only , or line end may follow
   bool any = false;          // the current record has content (a field or a separator)
   auto fail = [&](const std::string& what) -> Error {
-    return makeError("sheet", "row " + std::to_string(rec.number) + ": " + what);
+    return makeError(ErrorKind::kSheet, "row " + std::to_string(rec.number) + ": " + what);
   };
   auto endField = [&]() -> bool {
     if (rec.fields.size() >= limits.max_fields) return false;

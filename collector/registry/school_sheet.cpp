@@ -169,25 +169,27 @@ Result<std::vector<GridRow>> readGrid(const std::filesystem::path& file,
     return grid;
   }
   if (ext != ".csv") {
-    return makeError("sheet", file.string() + ": use a .csv or .xlsx file (got \"" + ext + "\")");
+    return makeError(ErrorKind::kSheet,
+                     file.string() + ": use a .csv or .xlsx file (got \"" + ext + "\")");
   }
   std::error_code ec;
   auto size = std::filesystem::file_size(file, ec);
-  if (ec) return makeError("sheet", file.string() + ": " + ec.message());
+  if (ec) return makeError(ErrorKind::kSheet, file.string() + ": " + ec.message());
   if (size > limits.max_file_bytes) {
-    return makeError("sheet", file.string() + ": " + std::to_string(size) +
-                                  " bytes, more than the " + std::to_string(limits.max_file_bytes) +
-                                  " allowed");
+    return makeError(ErrorKind::kSheet, file.string() + ": " + std::to_string(size) +
+                                            " bytes, more than the " +
+                                            std::to_string(limits.max_file_bytes) + " allowed");
   }
   std::ifstream in(file, std::ios::binary);
-  if (!in) return makeError("sheet", file.string() + ": cannot open");
+  if (!in) return makeError(ErrorKind::kSheet, file.string() + ": cannot open");
   std::string text(static_cast<std::size_t>(size), '\0');
   in.read(text.data(), static_cast<std::streamsize>(size));
   text.resize(static_cast<std::size_t>(in.gcount()));
   CsvLimits cl;
   cl.max_rows = limits.max_rows + 1;
   auto records = parseCsv(text, cl);
-  if (!records.ok()) return makeError("sheet", file.string() + ": " + records.error().message);
+  if (!records.ok())
+    return makeError(ErrorKind::kSheet, file.string() + ": " + records.error().message);
   for (auto& r : *records) grid.push_back(GridRow{r.number, std::move(r.fields)});
   return grid;
 }
@@ -253,9 +255,10 @@ Result<std::vector<SchoolRow>> readSchoolSheet(const std::filesystem::path& file
     if (header_index != grid->size()) break;
   }
   if (header_index == grid->size()) {
-    return makeError("sheet", where +
-                                  ": no header row naming the school id column (学校代码 or "
-                                  "school_id) in the first 20 rows");
+    return makeError(ErrorKind::kSheet,
+                     where +
+                         ": no header row naming the school id column (学校代码 or "
+                         "school_id) in the first 20 rows");
   }
   const GridRow& header = (*grid)[header_index];
   std::array<int, kFieldCount> column;
@@ -265,10 +268,11 @@ Result<std::vector<SchoolRow>> readSchoolSheet(const std::filesystem::path& file
     auto f = matchHeader(header.cells[c]);
     if (!f) continue;
     if (column[*f] >= 0) {
-      return makeError("sheet", where + " row " + std::to_string(header.row) + ": columns " +
-                                    columnLetter(static_cast<std::size_t>(column[*f])) + " and " +
-                                    columnLetter(c) + " are both " + fields()[*f].chinese + "/" +
-                                    fields()[*f].canonical + "; keep one");
+      return makeError(ErrorKind::kSheet,
+                       where + " row " + std::to_string(header.row) + ": columns " +
+                           columnLetter(static_cast<std::size_t>(column[*f])) + " and " +
+                           columnLetter(c) + " are both " + fields()[*f].chinese + "/" +
+                           fields()[*f].canonical + "; keep one");
     }
     column[*f] = static_cast<int>(c);
     header_text[*f] = trim(header.cells[c]);
@@ -281,8 +285,8 @@ Result<std::vector<SchoolRow>> readSchoolSheet(const std::filesystem::path& file
     }
   }
   if (!missing.empty()) {
-    return makeError(
-        "sheet", where + " row " + std::to_string(header.row) + ": missing column(s) " + missing);
+    return makeError(ErrorKind::kSheet, where + " row " + std::to_string(header.row) +
+                                            ": missing column(s) " + missing);
   }
 
   std::vector<SchoolRow> rows;
@@ -295,7 +299,7 @@ Result<std::vector<SchoolRow>> readSchoolSheet(const std::filesystem::path& file
     for (const auto& c : g.cells) blank = blank && trim(c).empty();
     if (blank) continue;
     if (rows.size() >= limits.max_rows) {
-      return makeError("sheet",
+      return makeError(ErrorKind::kSheet,
                        where + ": more than " + std::to_string(limits.max_rows) + " schools");
     }
     std::vector<std::string> issues;
@@ -357,9 +361,10 @@ Result<std::vector<SchoolRow>> readSchoolSheet(const std::filesystem::path& file
     if (bad_rows > problems.size()) {
       msg += "\n  ... and " + std::to_string(bad_rows - problems.size()) + " more bad rows";
     }
-    return makeError("sheet", msg);
+    return makeError(ErrorKind::kSheet, msg);
   }
-  if (rows.empty()) return makeError("sheet", where + ": no school rows under the header");
+  if (rows.empty())
+    return makeError(ErrorKind::kSheet, where + ": no school rows under the header");
   return rows;
 }
 

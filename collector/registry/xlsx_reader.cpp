@@ -14,7 +14,7 @@
 namespace uplinkprobe::collector {
 namespace {
 
-Error sheetError(std::string message) { return makeError("sheet", std::move(message)); }
+Error sheetError(std::string message) { return makeError(ErrorKind::kSheet, std::move(message)); }
 
 struct UnzCloser {
   void operator()(void* f) const { unzClose(f); }

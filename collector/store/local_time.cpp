@@ -83,7 +83,7 @@ Result<SchoolHours> SchoolHours::parse(const std::vector<std::string>& windows) 
   std::vector<std::pair<int, int>> iv;
   for (const auto& s : windows) {
     Window w;
-    if (auto err = parseWindow(s, w); !err.empty()) return makeError("config", err);
+    if (auto err = parseWindow(s, w); !err.empty()) return makeError(ErrorKind::kConfig, err);
     for (int d = w.day_from; d <= w.day_to; ++d)
       iv.emplace_back(d * 1440 + w.minute_from, d * 1440 + w.minute_to);
   }

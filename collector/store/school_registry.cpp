@@ -23,10 +23,11 @@ Result<ImportOutcome> importSchools(db::Database& db, const std::vector<Registry
   std::set<std::string> ids;
   for (const auto& s : schools) {
     if (s.school_id.empty())
-      return makeError("registry", "row " + std::to_string(s.source_row) + ": no school_id");
+      return makeError(ErrorKind::kRegistry,
+                       "row " + std::to_string(s.source_row) + ": no school_id");
     if (!ids.insert(s.school_id).second)
-      return makeError("registry", "row " + std::to_string(s.source_row) + ": school_id " +
-                                       s.school_id + " appears twice");
+      return makeError(ErrorKind::kRegistry, "row " + std::to_string(s.source_row) +
+                                                 ": school_id " + s.school_id + " appears twice");
   }
   ImportOutcome out;
   auto st = db::inTransaction(db, [&]() -> Status {
@@ -55,8 +56,8 @@ Result<ImportOutcome> importSchools(db::Database& db, const std::vector<Registry
           {s.school_id, s.name, s.province, s.city, s.county, s.stage, s.carrier, s.access,
            opt(s.contracted_down_mbps), opt(s.contracted_up_mbps), int64_t{s.source_row}, now_ms});
       if (!r)
-        return makeError("registry", "row " + std::to_string(s.source_row) + " (" + s.school_id +
-                                         "): " + r.error().message);
+        return makeError(ErrorKind::kRegistry, "row " + std::to_string(s.source_row) + " (" +
+                                                   s.school_id + "): " + r.error().message);
       ++(it == index.end() ? out.inserted : out.updated);
     }
     for (const auto& [id, i] : index)

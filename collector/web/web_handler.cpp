@@ -595,7 +595,7 @@ Response WebHandler::testNow(Call& c, const std::string* body) const {
   if (!issued) {
     spdlog::warn("web: test now for school {} by {}: {}", id, c.session->user,
                  issued.error().message);
-    if (issued.error().kind == "target") return errorPage(c, 409, "error.no_probe");
+    if (issued.error().kind == ErrorKind::kTarget) return errorPage(c, 409, "error.no_probe");
     return errorPage(c, 503, "error.command_failed");
   }
   tests_requested_.fetch_add(1, std::memory_order_relaxed);

@@ -141,7 +141,7 @@ TEST(HostileServer, RefusedPort) {
       ServerSpec{"gone", "librespeed", "http://127.0.0.1:" + std::to_string(port) + "/", "", ""});
   auto t = runTimed(o);
   ASSERT_TRUE(t.r.error.has_value());
-  EXPECT_EQ(t.r.error->kind, "connect");
+  EXPECT_EQ(t.r.error->kind, ErrorKind::kConnect);
   EXPECT_NE(t.r.error->message.find("refused"), std::string::npos) << t.r.error->message;
   EXPECT_LT(t.seconds, kDeadlineS);
   EXPECT_EQ(t.r.toJson()["error"]["kind"], "connect");
@@ -156,7 +156,7 @@ TEST(HostileServer, StallAfterHeaders) {
   });
   auto t = runTimed(httpOptions(srv.url()));
   ASSERT_TRUE(t.r.error.has_value());
-  EXPECT_EQ(t.r.error->kind, "timeout") << t.r.error->message;
+  EXPECT_EQ(t.r.error->kind, ErrorKind::kTimeout) << t.r.error->message;
   ASSERT_TRUE(t.r.download.has_value());
   EXPECT_EQ(t.r.download->stop_reason, "error");
   EXPECT_LT(t.seconds, kDeadlineS);
@@ -171,7 +171,7 @@ TEST(HostileServer, EndlessHeaders) {
   });
   auto t = runTimed(httpOptions(srv.url()));
   ASSERT_TRUE(t.r.error.has_value());
-  EXPECT_EQ(t.r.error->kind, "protocol") << t.r.error->message;
+  EXPECT_EQ(t.r.error->kind, ErrorKind::kProtocol) << t.r.error->message;
   EXPECT_LT(t.seconds, kDeadlineS);
 }
 
@@ -182,7 +182,7 @@ TEST(HostileServer, GarbageStatusLine) {
   });
   auto t = runTimed(httpOptions(srv.url()));
   ASSERT_TRUE(t.r.error.has_value());
-  EXPECT_EQ(t.r.error->kind, "protocol") << t.r.error->message;
+  EXPECT_EQ(t.r.error->kind, ErrorKind::kProtocol) << t.r.error->message;
   EXPECT_LT(t.seconds, kDeadlineS);
 }
 
@@ -195,7 +195,7 @@ TEST(HostileServer, EarlyCloseMidBody) {
   });
   auto t = runTimed(httpOptions(srv.url()));
   ASSERT_TRUE(t.r.error.has_value());
-  EXPECT_EQ(t.r.error->kind, "protocol") << t.r.error->message;
+  EXPECT_EQ(t.r.error->kind, ErrorKind::kProtocol) << t.r.error->message;
   EXPECT_LT(t.seconds, kDeadlineS);
 }
 
@@ -210,7 +210,7 @@ TEST(HostileServer, HttpErrorStatus) {
   });
   auto t = runTimed(httpOptions(srv.url()));
   ASSERT_TRUE(t.r.error.has_value());
-  EXPECT_EQ(t.r.error->kind, "http") << t.r.error->message;
+  EXPECT_EQ(t.r.error->kind, ErrorKind::kHttp) << t.r.error->message;
   EXPECT_NE(t.r.error->message.find("404"), std::string::npos);
   EXPECT_LT(t.seconds, kDeadlineS);
 }
@@ -220,7 +220,7 @@ TEST(HostileServer, DnsFailure) {
   o.servers.push_back(ServerSpec{"nx", "librespeed", "http://no-such-host.invalid/", "", ""});
   auto t = runTimed(o);
   ASSERT_TRUE(t.r.error.has_value());
-  EXPECT_EQ(t.r.error->kind, "dns") << t.r.error->message;
+  EXPECT_EQ(t.r.error->kind, ErrorKind::kDns) << t.r.error->message;
   EXPECT_LT(t.seconds, kDeadlineS);
 }
 
@@ -245,7 +245,7 @@ TEST(HostileServer, CancelStopsPromptly) {
   const double s = std::chrono::duration<double>(Clock_::now() - t0).count();
   canceller.join();
   ASSERT_TRUE(r.error.has_value());
-  EXPECT_EQ(r.error->kind, "cancelled");
+  EXPECT_EQ(r.error->kind, ErrorKind::kCancelled);
   EXPECT_LT(s, 3.0);
 }
 

@@ -165,7 +165,9 @@ TEST_F(PhpBackend, TheBackendUrlAloneMeasuresWithLibrespeedsDefaultPaths) {
   ThroughputOptions o = shortTest();
   o.servers.push_back(ServerSpec{"php", "librespeed", base() + "backend/", "", ""});
   auto r = runThroughputTest(o, SystemClock::instance(), nullptr, nullptr);
-  ASSERT_FALSE(r.error.has_value()) << r.error->kind << ": " << r.error->message << "\n" << logs();
+  ASSERT_FALSE(r.error.has_value())
+      << errorKindName(r.error->kind) << ": " << r.error->message << "\n"
+      << logs();
   expectMeasured(r.download, "download", logs());
   expectMeasured(r.upload, "upload", logs());
   ASSERT_TRUE(r.server.has_value());
@@ -191,7 +193,9 @@ TEST_F(PhpBackend, AServerListEntryWhoseGetIpFailsStillMeasures) {
   o.max_mb_ceiling = limits.max_mb_ceiling;
   ASSERT_EQ(o.servers.size(), 1u);
   auto r = runThroughputTest(o, SystemClock::instance(), nullptr, nullptr);
-  ASSERT_FALSE(r.error.has_value()) << r.error->kind << ": " << r.error->message << "\n" << logs();
+  ASSERT_FALSE(r.error.has_value())
+      << errorKindName(r.error->kind) << ": " << r.error->message << "\n"
+      << logs();
   expectMeasured(r.download, "download", logs());
   expectMeasured(r.upload, "upload", logs());
   ASSERT_TRUE(r.server.has_value());
@@ -237,7 +241,7 @@ TEST(GoBackendPaths, GarbageEmptyGetIpWithoutPhpMeasure) {
   go.getip_url = "getIP";
   o.servers.push_back(go);
   auto r = runThroughputTest(o, SystemClock::instance(), nullptr, nullptr);
-  ASSERT_FALSE(r.error.has_value()) << r.error->kind << ": " << r.error->message;
+  ASSERT_FALSE(r.error.has_value()) << errorKindName(r.error->kind) << ": " << r.error->message;
   expectMeasured(r.download, "download", "");
   expectMeasured(r.upload, "upload", "");
   EXPECT_EQ(r.server->public_ip, "127.0.0.1");

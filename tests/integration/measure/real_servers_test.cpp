@@ -182,7 +182,7 @@ TEST_F(NginxTest, HttpKindDownloadAndUpload) {
   int progress_calls = 0;
   auto r = runThroughputTest(
       o, SystemClock::instance(), [&](const Progress&) { ++progress_calls; }, nullptr);
-  ASSERT_FALSE(r.error.has_value()) << r.error->kind << ": " << r.error->message;
+  ASSERT_FALSE(r.error.has_value()) << errorKindName(r.error->kind) << ": " << r.error->message;
   expectSaneDirection(r.download, "download");
   expectSaneDirection(r.upload, "upload");
   ASSERT_TRUE(r.server.has_value());
@@ -240,7 +240,7 @@ TEST_F(NginxTest, FallsBackToTheNextServer) {
   EXPECT_EQ(r.server->name, "good");
   ASSERT_EQ(r.servers_tried.size(), 2u);
   ASSERT_TRUE(r.servers_tried[0].error.has_value());
-  EXPECT_EQ(r.servers_tried[0].error->kind, "http");
+  EXPECT_EQ(r.servers_tried[0].error->kind, ErrorKind::kHttp);
 }
 
 TEST_F(NginxTest, HttpsVerifiesTheCertificate) {
@@ -252,7 +252,7 @@ TEST_F(NginxTest, HttpsVerifiesTheCertificate) {
   // Unknown CA: refused with a tls error (verification is on by default).
   auto bad = runThroughputTest(o, SystemClock::instance(), nullptr, nullptr);
   ASSERT_TRUE(bad.error.has_value());
-  EXPECT_EQ(bad.error->kind, "tls") << bad.error->message;
+  EXPECT_EQ(bad.error->kind, ErrorKind::kTls) << bad.error->message;
   // With the server's certificate as ca_file: both directions over TLS.
   o.ca_file = (dir_ / "cert.pem").string();
   auto good = runThroughputTest(o, SystemClock::instance(), nullptr, nullptr);
@@ -282,7 +282,7 @@ TEST_F(NginxTest, Ipv6AndSourceAddress) {
   o.upload = false;
   auto bad = runThroughputTest(o, SystemClock::instance(), nullptr, nullptr);
   ASSERT_TRUE(bad.error.has_value());
-  EXPECT_EQ(bad.error->kind, "connect") << bad.error->message;
+  EXPECT_EQ(bad.error->kind, ErrorKind::kConnect) << bad.error->message;
 }
 
 #ifdef UPLINKPROBE_SERVER_BIN
@@ -296,7 +296,7 @@ TEST(LibrespeedServer, OurServerBothDirections) {
   o.max_seconds = 4;
   o.max_mb_per_direction = 100000;
   auto r = runThroughputTest(o, SystemClock::instance(), nullptr, nullptr);
-  ASSERT_FALSE(r.error.has_value()) << r.error->kind << ": " << r.error->message;
+  ASSERT_FALSE(r.error.has_value()) << errorKindName(r.error->kind) << ": " << r.error->message;
   expectSaneDirection(r.download, "download");
   expectSaneDirection(r.upload, "upload");
   ASSERT_TRUE(r.server.has_value());
@@ -316,7 +316,7 @@ TEST(LibrespeedServer, LoopbackDefaultsReportARealRateWithinTheBudget) {
   o.servers.push_back(
       ServerSpec{"local", "librespeed", "http://127.0.0.1:" + std::to_string(port) + "/", "", ""});
   auto r = runThroughputTest(o, SystemClock::instance(), nullptr, nullptr);
-  ASSERT_FALSE(r.error.has_value()) << r.error->kind << ": " << r.error->message;
+  ASSERT_FALSE(r.error.has_value()) << errorKindName(r.error->kind) << ": " << r.error->message;
   for (const auto* d : {&r.download, &r.upload}) {
     ASSERT_TRUE(d->has_value());
     EXPECT_GT((*d)->goodput_mbps, 100) << (*d)->stop_reason;

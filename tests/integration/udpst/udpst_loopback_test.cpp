@@ -110,7 +110,7 @@ TEST_F(UdpstLoopback, WrongKeyIsRefused) {
   auto o = options(false);
   o.key = "notthekey";
   auto r = runClientTest(o, SystemClock::instance());
-  EXPECT_EQ(r.error_kind, "auth");
+  EXPECT_EQ(r.error_kind, ErrorKind::kAuth);
   EXPECT_NE(r.error.find("authentication failed"), std::string::npos) << r.error;
   EXPECT_EQ(server_->counters().accepted.load(), 0u);
   EXPECT_EQ(server_->counters().refused.load(), 1u);
@@ -121,7 +121,7 @@ TEST_F(UdpstLoopback, NoKeyIsRefused) {
   auto o = options(false);
   o.key.reset();
   auto r = runClientTest(o, SystemClock::instance());
-  EXPECT_EQ(r.error_kind, "auth");
+  EXPECT_EQ(r.error_kind, ErrorKind::kAuth);
   EXPECT_NE(r.error.find("authentication required"), std::string::npos) << r.error;
 }
 
@@ -130,7 +130,7 @@ TEST_F(UdpstLoopback, BandwidthAboveTheCapIsRefused) {
   auto o = options(false);
   o.max_mbps = 11;
   auto r = runClientTest(o, SystemClock::instance());
-  EXPECT_EQ(r.error_kind, "refused");
+  EXPECT_EQ(r.error_kind, ErrorKind::kRefused);
   EXPECT_NE(r.error.find("exceeds the server's capacity"), std::string::npos) << r.error;
 }
 
@@ -320,7 +320,7 @@ TEST_F(UdpstLoopback, ALostSetupAnswerIsAnsweredAgain) {
 TEST_F(UdpstLoopback, UnauthenticatedServerRefusesAuthenticatedClients) {
   startServer(std::nullopt);
   auto r = runClientTest(options(false), SystemClock::instance());
-  EXPECT_EQ(r.error_kind, "auth");
+  EXPECT_EQ(r.error_kind, ErrorKind::kAuth);
   auto o = options(true);
   o.key.reset();
   auto ok = runClientTest(o, SystemClock::instance());

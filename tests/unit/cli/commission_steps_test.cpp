@@ -64,7 +64,7 @@ TEST(CommissionSteps, FlagsAloneGiveEveryValueAndAPlaceholderIsRefused) {
   auto placeholder =
       resolveSettings(flags({"--school-id", "220102-0042"}), ex, &ex, false, t.ask(), t.tell());
   ASSERT_FALSE(placeholder);
-  EXPECT_EQ(placeholder.error().kind, "usage");
+  EXPECT_EQ(placeholder.error().kind, ErrorKind::kUsage);
   EXPECT_NE(placeholder.error().message.find("--device-id"), std::string::npos);
   auto not_a_rate =
       resolveSettings(flags({"--device-id", "d", "--school-id", "s", "--contracted-up", "fast"}),
@@ -143,7 +143,7 @@ TEST(CommissionSteps, ConfigEditsKeepCommentsAndSayWhatTheyCannotSet) {
   auto multi = editConfigText("[mqtt]\npassword_file = \"\"\"\na\n\"\"\"\n",
                               {{}, std::nullopt, std::string("/etc/uplinkprobe/mqtt.password")});
   ASSERT_FALSE(multi);
-  EXPECT_EQ(multi.error().kind, "config");
+  EXPECT_EQ(multi.error().kind, ErrorKind::kConfig);
   EXPECT_NE(multi.error().message.find("[mqtt] password_file"), std::string::npos)
       << multi.error().message;
 }

@@ -29,7 +29,7 @@ TEST(CollectorConfig, ExampleConfigLoadsAndSendsNothing) {
 TEST(CollectorConfig, ErrorsNameFileLineAndKey) {
   auto unknown = loadConfigString("[ledger]\ntarget_mbps = 100\ntraget = 3\n", "c.toml");
   ASSERT_FALSE(unknown);
-  EXPECT_EQ(unknown.error().kind, "config");
+  EXPECT_EQ(unknown.error().kind, ErrorKind::kConfig);
   EXPECT_NE(unknown.error().message.find("c.toml line 3"), std::string::npos)
       << unknown.error().message;
   EXPECT_NE(unknown.error().message.find("traget"), std::string::npos);

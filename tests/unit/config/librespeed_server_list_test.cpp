@@ -105,7 +105,7 @@ TEST_F(ServersFileTest, ABadListIsAConfigErrorNamingTheKeyLineAndTheList) {
   auto c = loadConfigString("[throughput]\nmax_seconds = 8\nservers_file = \"bad.json\"\n",
                             (dir_ / "u.toml").string(), Purpose::kTest);
   ASSERT_FALSE(c.ok());
-  EXPECT_EQ(c.error().kind, "config");
+  EXPECT_EQ(c.error().kind, ErrorKind::kConfig);
   EXPECT_EQ(c.error().message, (dir_ / "u.toml").string() + " line 3: [throughput] servers_file: " +
                                    (dir_ / "bad.json").string() +
                                    ": entry 1 (\"x\"): server: expected http://, https:// or // "

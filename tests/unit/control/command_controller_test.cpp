@@ -24,7 +24,7 @@ class MemoryStore final : public ReplayStore {
   }
   Status save(const ReplayState& s) override {
     ++saves;
-    if (fail) return makeError("io", "disk full");
+    if (fail) return makeError(ErrorKind::kIo, "disk full");
     *disk_ = s.toJson();
     return Status::Ok();
   }

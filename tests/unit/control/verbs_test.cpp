@@ -82,7 +82,7 @@ TEST(ParseVerb, ScheduleTargetAndArgumentFreeVerbs) {
   EXPECT_TRUE(parseVerb("report_config", nlohmann::json::object(), cfg));
   auto unknown = parseVerb("shell", {{"cmd", "reboot"}}, cfg);
   ASSERT_FALSE(unknown);
-  EXPECT_EQ(unknown.error().kind, "unknown_verb");
+  EXPECT_EQ(unknown.error().kind, ErrorKind::kUnknownVerb);
 }
 
 TEST(ReportableConfig, LeavesSecretsOut) {
@@ -174,7 +174,7 @@ TEST_F(ConfigEditTest, AnInvalidChangeIsRefusedWholeAndNothingIsWritten) {
   s.windows = std::vector<std::string>{"17:00-08:00"};  // start after end: invalid
   auto cfg = applyRemoteEdit(path_, [&](const std::string& t) { return editConfigText(t, s); });
   ASSERT_FALSE(cfg);
-  EXPECT_EQ(cfg.error().kind, "invalid_arguments");
+  EXPECT_EQ(cfg.error().kind, ErrorKind::kInvalidArguments);
   EXPECT_EQ(read(path_), text_);
   EXPECT_FALSE(std::filesystem::exists(remote_));
 }

@@ -43,7 +43,7 @@ TEST(ListenAddress, ParsesAndKnowsLoopback) {
   EXPECT_FALSE(parseListenAddress("10.0.0.1:8088")->isLoopback());
   auto bad = parseListenAddress("localhost:80");
   ASSERT_FALSE(bad.ok());
-  EXPECT_EQ(bad.error().kind, "address");
+  EXPECT_EQ(bad.error().kind, ErrorKind::kAddress);
   EXPECT_EQ(bad.error().message.rfind("localhost:80: ", 0), 0u) << bad.error().message;
 }
 

@@ -87,7 +87,7 @@ TEST(JournalDiskFull, MemoryQueueThenWrittenWhenSpaceReturns) {
   EXPECT_TRUE(after->durable);
   EXPECT_TRUE(j->flush().ok());
   const uint64_t last = j->lastSeq();
-  opened = makeError("x", "closed");  // closes the journal
+  opened = makeError(ErrorKind::kInternal, "closed");  // closes the journal
 
   auto ro = openFileJournalReadOnly(o.dir);
   ASSERT_TRUE(ro.ok());

@@ -119,7 +119,7 @@ TEST_F(FileJournalTest, SecondWriterRefused) {
   auto j = open();
   auto second = openFileJournal(opts(), clock_);
   ASSERT_FALSE(second.ok());
-  EXPECT_EQ(second.error().kind, "journal_locked");
+  EXPECT_EQ(second.error().kind, ErrorKind::kJournalLocked);
   EXPECT_NE(second.error().message.find("in use"), std::string::npos);
   j.reset();
   EXPECT_TRUE(openFileJournal(opts(), clock_).ok());

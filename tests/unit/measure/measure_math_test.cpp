@@ -105,8 +105,9 @@ TEST(Endpoints, LibrespeedAndHttpKinds) {
   EXPECT_EQ(h->download, "http://x/f.bin");
   EXPECT_TRUE(h->latency_head);
   EXPECT_EQ(h->getip, "");
-  EXPECT_EQ(endpointsFor(spec("c", "ftp", "ftp://x/", "", "")).error().kind, "protocol");
-  EXPECT_EQ(endpointsFor(spec("d", "librespeed", "x:80", "", "")).error().kind, "protocol");
+  EXPECT_EQ(endpointsFor(spec("c", "ftp", "ftp://x/", "", "")).error().kind, ErrorKind::kProtocol);
+  EXPECT_EQ(endpointsFor(spec("d", "librespeed", "x:80", "", "")).error().kind,
+            ErrorKind::kProtocol);
 }
 
 TEST(Endpoints, LibrespeedServerEntryPaths) {
@@ -148,7 +149,7 @@ TEST(ThroughputResult, JsonFieldNamesAreTheContract) {
   d.goodput_mbps = 95.123;
   d.stop_reason = "stable";
   r.download = d;
-  r.error = makeError("timeout", "x");
+  r.error = makeError(ErrorKind::kTimeout, "x");
   auto j = r.toJson();
   for (const char* k :
        {"download", "upload", "latency", "server", "cross_traffic_mbps", "wan_interface",

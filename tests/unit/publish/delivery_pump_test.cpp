@@ -323,7 +323,7 @@ TEST_F(DeliveryPumpTest, RecordsWithSeqGapsStillAdvanceDelivered) {
   class GappyJournal final : public journal::Journal {
    public:
     Result<journal::StoredRecord> append(nlohmann::json) override {
-      return makeError("x", "unused");
+      return makeError(ErrorKind::kInternal, "unused");
     }
     std::vector<journal::StoredRecord> read(uint64_t since, size_t max,
                                             const std::string&) const override {

@@ -33,7 +33,7 @@ class FakePublisher final : public Publisher {
     connected_ = true;
     listener->onConnected();
   }
-  void refuse(const std::string& kind = "auth") {
+  void refuse(ErrorKind kind = ErrorKind::kAuth) {
     listener->onConnectFailed(Error{kind, "refused by test"});
   }
   void drop() {

@@ -118,7 +118,7 @@ TEST_F(ConnectSettingsTest, UriSchemesAndDefaultsPorts) {
     auto r = makeConnectSettings(m, "dev");
     EXPECT_FALSE(r.ok()) << bad;
     if (!r.ok()) {
-      EXPECT_EQ(r.error().kind, "config");
+      EXPECT_EQ(r.error().kind, ErrorKind::kConfig);
     }
   }
   m.uri = "tcp://h:1";

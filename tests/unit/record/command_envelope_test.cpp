@@ -163,7 +163,7 @@ TEST(CommandEnvelope, ParseRefusesBadForms) {
     auto r = parseCommand(j.dump());
     EXPECT_FALSE(r) << "case #" << i << ": " << j.dump();
     if (!r) {
-      EXPECT_EQ(r.error().kind, "malformed");
+      EXPECT_EQ(r.error().kind, ErrorKind::kMalformed);
     }
   }
   EXPECT_FALSE(parseCommand("not json"));

@@ -205,7 +205,7 @@ TEST(Ed25519Pem, RefusesEverythingElseWithKindKey) {
   for (const auto& text : public_cases) {
     auto k = PublicKey::fromPem(text);
     ASSERT_FALSE(k) << text.substr(0, 200);
-    EXPECT_EQ(k.error().kind, "key");
+    EXPECT_EQ(k.error().kind, ErrorKind::kKey);
     EXPECT_FALSE(k.error().message.empty());
   }
   const std::string private_cases[] = {
@@ -236,7 +236,7 @@ TEST(Ed25519Pem, RefusesEverythingElseWithKindKey) {
   for (const auto& text : private_cases) {
     auto k = PrivateKey::fromPem(text);
     ASSERT_FALSE(k) << text.substr(0, 200);
-    EXPECT_EQ(k.error().kind, "key");
+    EXPECT_EQ(k.error().kind, ErrorKind::kKey);
     EXPECT_FALSE(k.error().message.empty());
   }
 }

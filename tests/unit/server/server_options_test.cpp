@@ -71,7 +71,7 @@ TEST(ServerOptions, UsageErrorsNameTheProblem) {
        }) {
     auto r = parse(c.args);
     ASSERT_FALSE(r.ok()) << c.needle;
-    EXPECT_EQ(r.error().kind, "usage");
+    EXPECT_EQ(r.error().kind, ErrorKind::kUsage);
     EXPECT_NE(r.error().message.find(c.needle), std::string::npos) << r.error().message;
   }
 }

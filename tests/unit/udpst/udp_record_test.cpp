@@ -43,7 +43,7 @@ TEST(UdpRecord, ValidUnderTheContractAndJudgedOnUdpCapacity) {
   result.download = measure::summarise(twoSubIntervals());
   udpst::ClientResult refused;
   refused.error = "udpst server x:1 refused the test: authentication required by the server";
-  refused.error_kind = "auth";
+  refused.error_kind = ErrorKind::kAuth;
   result.upload = measure::summarise(refused);
   measure::UdpCapacityOptions o;
   o.server_name = "lab";

@@ -101,16 +101,16 @@ TEST(UdpstConfig, UdpOptionsFromTheFirstUdpstServer) {
   c->throughput.max_mb_ceiling = 78;
   o = daemon::udpCapacityOptions(*c, 100.0, *server);
   ASSERT_FALSE(o.ok());
-  EXPECT_EQ(o.error().kind, "budget");
+  EXPECT_EQ(o.error().kind, ErrorKind::kBudget);
   EXPECT_NE(o.error().message.find("at least 79"), std::string::npos) << o.error().message;
   c->throughput.max_mb_ceiling = 400;
   // Errors by kind, for the CLI's messages and exit codes.
   server->key_id = 4;
-  EXPECT_EQ(daemon::udpCapacityOptions(*c, std::nullopt, *server).error().kind, "key_id");
+  EXPECT_EQ(daemon::udpCapacityOptions(*c, std::nullopt, *server).error().kind, ErrorKind::kKeyId);
   server->key_file = (dir / "missing").string();
-  EXPECT_EQ(daemon::udpCapacityOptions(*c, std::nullopt, *server).error().kind, "config");
+  EXPECT_EQ(daemon::udpCapacityOptions(*c, std::nullopt, *server).error().kind, ErrorKind::kConfig);
   server->url = "http://x/";
-  EXPECT_EQ(daemon::udpCapacityOptions(*c, std::nullopt, *server).error().kind, "url");
+  EXPECT_EQ(daemon::udpCapacityOptions(*c, std::nullopt, *server).error().kind, ErrorKind::kUrl);
   // No key file: an unauthenticated test (servers started with --udpst-no-auth).
   daemon::UdpServerChoice open{"open", "udpst://127.0.0.1", "", 0};
   o = daemon::udpCapacityOptions(*c, std::nullopt, open);

@@ -100,7 +100,7 @@ TEST(ApiServer, RefusesNonLoopbackWithoutTheFlag) {
   ApiServer server(o, handler);
   auto bound = server.start();
   ASSERT_FALSE(bound.ok());
-  EXPECT_EQ(bound.error().kind, "config");
+  EXPECT_EQ(bound.error().kind, ErrorKind::kConfig);
 
   o.allow_remote = true;
   ApiServer open(o, handler);

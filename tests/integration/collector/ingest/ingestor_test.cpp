@@ -298,7 +298,7 @@ TEST(Ingestor, DatabaseErrorIsRetriedThenAcked) {
       [&](const std::vector<ValidRecord>& v,
           const std::vector<Rejection>& r) -> Result<BatchOutcome> {
         seen.push_back(v.size());
-        if (++calls <= 2) return makeError("db", "database is locked");
+        if (++calls <= 2) return makeError(ErrorKind::kDb, "database is locked");
         EXPECT_EQ(rec.ackCount(), 0u);
         return BatchOutcome{v.size(), 0, r.size()};
       },
@@ -334,7 +334,7 @@ TEST(Ingestor, PersistentDatabaseErrorAbandonsTheBatchUnacked) {
       loop.io, o, nullptr,
       [&](const std::vector<ValidRecord>&, const std::vector<Rejection>&) -> Result<BatchOutcome> {
         ++calls;
-        return makeError("db", "disk full");
+        return makeError(ErrorKind::kDb, "disk full");
       },
       [&](std::uint64_t c, std::uint16_t id) {
         std::lock_guard<std::mutex> g(rec.mu);

@@ -146,7 +146,7 @@ TEST(WebhookDelivery, UnreachableTargetIsAnErrorNotAHang) {
   // A TLS endpoint that is not there: connection refused, counted as a retry.
   auto r = tx.post("https://127.0.0.1:1/", "{}", "", 5s);
   ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.error().kind, "connect");
+  EXPECT_EQ(r.error().kind, ErrorKind::kConnect);
 }
 
 }  // namespace

@@ -12,13 +12,13 @@ namespace {
 class FakeData : public ApiData {
  public:
   Status health() override {
-    if (down) return makeError("db", "database is locked");
+    if (down) return makeError(ErrorKind::kDb, "database is locked");
     return Status::Ok();
   }
   Result<std::string> ledgerJson(const LedgerQuery& q) override {
     last_ledger = q;
     ++calls;
-    if (down) return makeError("db", "gone");
+    if (down) return makeError(ErrorKind::kDb, "gone");
     return std::string(R"({"by":")") + std::string(ledgerByName(q.by)) + R"(","rows":[]})";
   }
   Result<std::optional<std::string>> schoolJson(std::string_view id) override {

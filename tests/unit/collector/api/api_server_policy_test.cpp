@@ -12,7 +12,7 @@ TEST(ApiServerPolicy, LoopbackOnlyUnlessAllowed) {
   o.listen.push_back(*http::parseListenAddress("0.0.0.0:8088"));
   auto st = checkListenPolicy(o);
   ASSERT_FALSE(st.ok());
-  EXPECT_EQ(st.error().kind, "config");
+  EXPECT_EQ(st.error().kind, ErrorKind::kConfig);
   EXPECT_NE(st.error().message.find("0.0.0.0:8088"), std::string::npos);
   EXPECT_NE(st.error().message.find("allow_remote = true"), std::string::npos);
   o.access_control = true;  // logins in front: still plain HTTP, still refused

@@ -130,7 +130,7 @@ TEST(UserStore, AddFindListDelete) {
   ASSERT_TRUE(users.add(u, 100));
   auto dup = users.add(u, 100);
   ASSERT_FALSE(dup);
-  EXPECT_EQ(dup.error().kind, "exists");
+  EXPECT_EQ(dup.error().kind, ErrorKind::kExists);
   u.name = "bad name";
   EXPECT_FALSE(users.add(u, 100));
   auto f = users.find("nanguan");

@@ -17,7 +17,7 @@ class FakeTransport : public WebhookTransport {
     if (replies.empty()) return WebhookReply{200, "{}"};
     auto r = replies.front();
     replies.pop_front();
-    if (r.status == 0) return makeError("connect", "refused");
+    if (r.status == 0) return makeError(ErrorKind::kConnect, "refused");
     return r;
   }
   struct Post {

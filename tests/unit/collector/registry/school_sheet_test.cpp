@@ -176,7 +176,7 @@ TEST_F(SchoolSheet, EveryBadRowIsListedAndNothingIsReturned) {
   auto rows = readSchoolSheet(p);
   ASSERT_FALSE(rows.ok());
   const std::string& m = rows.error().message;
-  EXPECT_EQ(rows.error().kind, "sheet");
+  EXPECT_EQ(rows.error().kind, ErrorKind::kSheet);
   EXPECT_NE(m.find("4 bad rows, nothing imported"), std::string::npos) << m;
   EXPECT_NE(m.find("row 3: missing 学校代码 (school_id)"), std::string::npos) << m;
   EXPECT_NE(m.find("row 4: 学校代码 (school_id) \"A1\" is already on row 2"), std::string::npos)
