@@ -203,10 +203,10 @@ nlohmann::json SimDevice::availabilityBody(WallTime from, WallTime to) {
     const WallTime b = std::min(to, outage_plan_->second);
     if (a < b) ps.addDownInterval(steadyAt(a), steadyAt(b));
   }
-  auto body = ps.finish(steadyAt(to), to, std::nullopt);
-  // As AvailabilityMonitor adds it (docs/schema/availability.json requires it).
-  body["interval_s"] = std::chrono::duration<double>(kRound).count();
-  return body;
+  auto rec = ps.finish(steadyAt(to), to, std::nullopt);
+  // As AvailabilityMonitor sets it (docs/schema/availability.json requires it).
+  rec.interval_s = std::chrono::duration<double>(kRound).count();
+  return rec.toJson();
 }
 
 nlohmann::json SimDevice::throughputBody(WallTime at) {

@@ -1,37 +1,17 @@
 #include "record/throughput_record.h"
 
+#include "record/json_read.h"
+
 namespace uplinkprobe::record {
 namespace {
 
 using json = nlohmann::json;
 
-const json* member(const json& j, const char* key) {
-  if (!j.is_object()) return nullptr;
-  auto it = j.find(key);
-  return it == j.end() ? nullptr : &*it;
-}
-
-std::optional<double> number(const json& j, const char* key) {
-  const json* v = member(j, key);
-  if (v == nullptr || !v->is_number()) return std::nullopt;
-  return v->get<double>();
-}
-
-std::optional<bool> boolean(const json& j, const char* key) {
-  const json* v = member(j, key);
-  if (v == nullptr || !v->is_boolean()) return std::nullopt;
-  return v->get<bool>();
-}
-
-std::string text(const json& j, const char* key) {
-  const json* v = member(j, key);
-  return v != nullptr && v->is_string() ? v->get<std::string>() : std::string();
-}
-
-bool notNull(const json& j, const char* key) {
-  const json* v = member(j, key);
-  return v != nullptr && !v->is_null();
-}
+using json_read::boolean;
+using json_read::member;
+using json_read::notNull;
+using json_read::number;
+using json_read::text;
 
 std::optional<DirectionFigures> figures(const json& holder, const char* direction) {
   const json* d = member(holder, direction);

@@ -323,8 +323,8 @@ struct AvailabilityMonitor::Impl : std::enable_shared_from_this<Impl> {
 
   void flush() {
     auto rec = stats.finish(clock.steadyNow(), clock.wallNow(), tracker.downSinceSteady());
-    rec["interval_s"] = std::chrono::duration<double>(options.interval).count();
-    emit(std::move(rec));
+    rec.interval_s = std::chrono::duration<double>(options.interval).count();
+    emit(rec.toJson());
   }
 
   void stop() {

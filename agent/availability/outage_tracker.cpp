@@ -77,11 +77,9 @@ std::vector<nlohmann::json> OutageTracker::onRound(const RoundResult& round,
       accumulate(round, verdict);
       if (++consecutive_bad_ >= options_.fail_rounds) {
         phase_ = Phase::kDown;
-        out.push_back({{"kind", "event"},
-                       {"event", "outage_started"},
-                       {"start", formatRfc3339Utc(start_wall_)},
-                       {"class", outageClassName(currentClass())},
-                       {"failed_rounds", consecutive_bad_}});
+        out.push_back(record::OutageStartedEvent{start_wall_, outageClassName(currentClass()),
+                                                 consecutive_bad_}
+                          .toJson());
       }
       break;
     case Phase::kDown:
@@ -113,7 +111,7 @@ std::vector<nlohmann::json> OutageTracker::onRound(const RoundResult& round,
 
 void OutageTracker::closeIfRecovered(std::vector<nlohmann::json>& out) {
   if (consecutive_good_ < options_.recover_rounds) return;
-  out.push_back(closeRecord());
+  out.push_back(closeRecord().toJson());
   last_closed_ = std::make_pair(down_since_steady_, first_good_steady_);
   phase_ = Phase::kUp;
   consecutive_bad_ = 0;
@@ -145,35 +143,32 @@ std::optional<SteadyTime> OutageTracker::downSinceSteady() const {
   return down_since_steady_;
 }
 
-nlohmann::json OutageTracker::evidenceJson() const {
-  nlohmann::json probes = nlohmann::json::array();
+record::OutageEvidence OutageTracker::evidence() const {
+  record::OutageEvidence ev;
   for (const auto& [target, e] : targets_) {
     if (e.failed == 0) continue;
-    probes.push_back(
-        {{"target", target}, {"failed", e.failed}, {"of", e.probed}, {"last_error", e.last_error}});
+    ev.probes.push_back({target, e.failed, e.probed, e.last_error});
   }
-  nlohmann::json by_class = nlohmann::json::object();
-  for (const auto& [c, n] : rounds_by_class_) by_class[outageClassName(c)] = n;
-  return {{"rounds", rounds_},
-          {"failed_rounds", bad_rounds_},
-          {"rounds_by_class", by_class},
-          {"probes", probes},
-          {"targets_dropped", targets_dropped_}};
+  for (const auto& [c, n] : rounds_by_class_) ev.rounds_by_class[outageClassName(c)] = n;
+  ev.rounds = rounds_;
+  ev.failed_rounds = bad_rounds_;
+  ev.targets_dropped = targets_dropped_;
+  return ev;
 }
 
-nlohmann::json OutageTracker::closeRecord() const {
+record::OutageRecord OutageTracker::closeRecord() const {
   // Duration from monotonic time when the whole outage was seen by this process (immune
   // to NTP steps); from wall time after a restore, the only common reference.
   double duration = start_steady_ ? toSeconds(first_good_steady_ - *start_steady_)
                                   : toSeconds(first_good_wall_ - start_wall_);
-  return {{"kind", "outage"},
-          {"start", formatRfc3339Utc(start_wall_)},
-          {"end", formatRfc3339Utc(first_good_wall_)},
-          {"duration_s", std::max(0.0, duration)},
-          {"class", outageClassName(currentClass())},
-          {"open", false},
-          {"restored", restored_},
-          {"evidence", evidenceJson()}};
+  record::OutageRecord o;
+  o.start = start_wall_;
+  o.end = first_good_wall_;
+  o.duration_s = std::max(0.0, duration);
+  o.outage_class = outageClassName(currentClass());
+  o.restored = restored_;
+  o.evidence = evidence();
+  return o;
 }
 
 nlohmann::json OutageTracker::state() const {

@@ -32,6 +32,7 @@
 
 #include "agent/availability/round_classifier.h"
 #include "common/result.h"
+#include "record/availability_records.h"
 
 namespace uplinkprobe::availability {
 
@@ -84,8 +85,8 @@ class OutageTracker {
 
   void beginStreak(const RoundResult& round);
   void accumulate(const RoundResult& round, const RoundVerdict& verdict);
-  nlohmann::json evidenceJson() const;
-  nlohmann::json closeRecord() const;
+  record::OutageEvidence evidence() const;
+  record::OutageRecord closeRecord() const;
   void closeIfRecovered(std::vector<nlohmann::json>& out);
 
   OutageTrackerOptions options_;

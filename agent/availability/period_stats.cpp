@@ -58,39 +58,34 @@ void PeriodStats::addDownInterval(SteadyTime from, SteadyTime to) {
   if (to > from) down_ += to - from;
 }
 
-nlohmann::json PeriodStats::finish(SteadyTime end, WallTime wall_end,
-                                   std::optional<SteadyTime> open_since) {
+record::AvailabilityRecord PeriodStats::finish(SteadyTime end, WallTime wall_end,
+                                               std::optional<SteadyTime> open_since) {
   if (open_since) addDownInterval(*open_since, end);
   auto period = std::max(std::chrono::nanoseconds(0), end - start_);
   auto down = std::min(down_, period);
-  nlohmann::json targets = nlohmann::json::object();
+  record::AvailabilityRecord rec;
   for (const auto& [name, t] : targets_) {
-    nlohmann::json j = {{"probes", t.probes},
-                        {"failed", t.failed},
-                        {"loss_pct", t.probes ? round3(100.0 * t.failed / t.probes) : 0.0}};
-    if (t.rtts_ms.empty()) {
-      j["rtt_ms"] = nullptr;
-      j["jitter_ms"] = nullptr;
-    } else {
+    record::TargetFigures f;
+    f.probes = t.probes;
+    f.failed = t.failed;
+    f.loss_pct = t.probes ? round3(100.0 * t.failed / t.probes) : 0.0;
+    if (!t.rtts_ms.empty()) {
       RttSummary s = summarizeRtts(t.rtts_ms);
-      j["rtt_ms"] = {
-          {"min", round3(s.min_ms)}, {"median", round3(s.median_ms)}, {"p95", round3(s.p95_ms)}};
-      j["jitter_ms"] = s.jitter_ms ? nlohmann::json(round3(*s.jitter_ms)) : nlohmann::json();
+      f.rtt = record::TargetFigures::Rtt{round3(s.min_ms), round3(s.median_ms), round3(s.p95_ms)};
+      if (s.jitter_ms) f.jitter_ms = round3(*s.jitter_ms);
     }
-    targets[name] = std::move(j);
+    rec.targets[name] = f;
   }
-  nlohmann::json record = {{"kind", "availability"},
-                           {"period_start", formatRfc3339Utc(wall_start_)},
-                           {"period_end", formatRfc3339Utc(wall_end)},
-                           {"period_s", round3(toSeconds(period))},
-                           {"up_s", round3(toSeconds(period - down))},
-                           {"down_s", round3(toSeconds(down))},
-                           {"rounds", good_rounds_ + bad_rounds_},
-                           {"good_rounds", good_rounds_},
-                           {"targets", targets},
-                           {"targets_dropped", targets_dropped_}};
+  rec.period_start = wall_start_;
+  rec.period_end = wall_end;
+  rec.period_s = round3(toSeconds(period));
+  rec.up_s = round3(toSeconds(period - down));
+  rec.down_s = round3(toSeconds(down));
+  rec.rounds = good_rounds_ + bad_rounds_;
+  rec.good_rounds = good_rounds_;
+  rec.targets_dropped = targets_dropped_;
   *this = PeriodStats(end, wall_end);
-  return record;
+  return rec;
 }
 
 }  // namespace uplinkprobe::availability

@@ -21,9 +21,8 @@
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
 #include "agent/availability/probe_result.h"
+#include "record/availability_records.h"
 
 namespace uplinkprobe::availability {
 
@@ -45,11 +44,11 @@ class PeriodStats {
   // A closed outage's interval [from, to); clipped to the period.
   void addDownInterval(SteadyTime from, SteadyTime to);
 
-  // The record body {"kind":"availability","period_start","period_end","period_s","up_s",
-  // "down_s","rounds","good_rounds","targets":{...}} for [start, end), with an outage still
-  // open since `open_since` counted as down until `end`. Then resets for the next period
-  // starting at `end`.
-  nlohmann::json finish(SteadyTime end, WallTime wall_end, std::optional<SteadyTime> open_since);
+  // The `availability` record for [start, end) (all but interval_s, which the monitor
+  // knows), with an outage still open since `open_since` counted as down until `end`. Then
+  // resets for the next period starting at `end`.
+  record::AvailabilityRecord finish(SteadyTime end, WallTime wall_end,
+                                    std::optional<SteadyTime> open_since);
 
   // Called by the monitor for good-round counting.
   void countRound(bool good) { good ? ++good_rounds_ : ++bad_rounds_; }

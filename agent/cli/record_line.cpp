@@ -11,6 +11,7 @@
 #include "agent/cli/json_fields.h"
 #include "agent/cli/verdict_words.h"
 #include "common/time_format.h"
+#include "record/availability_records.h"
 #include "record/throughput_record.h"
 
 namespace uplinkprobe::cli {
@@ -30,9 +31,15 @@ std::string unbreakable(std::string s) {
   return s;
 }
 
-std::string durationOf(const nlohmann::json& r) {
-  const auto d = numberAt(r, {"duration_s"});
-  return d ? formatDuration(*d) : std::string(kUnknown);
+// A record that does not parse (no agent writes one) shows "—" for what it lacks.
+template <typename Interval>
+std::string durationOf(const std::optional<Interval>& r) {
+  return r ? formatDuration(r->duration_s) : std::string(kUnknown);
+}
+
+template <typename Interval>
+std::string startOf(const std::optional<Interval>& r) {
+  return unbreakable(r ? formatLocalDisplay(r->start) : std::string(kUnknown));
 }
 
 std::string describe(const nlohmann::json& r) {
@@ -47,16 +54,19 @@ std::string describe(const nlohmann::json& r) {
                        unbreakable(outcomeWord(o.outcome)),
                        v.value("counted", true) ? "" : tr(" (not counted)"));
   }
-  if (kind == "outage")
-    return fmt::format(fmt::runtime(tr("{} outage {} from {}")), str(r, "class"), durationOf(r),
-                       unbreakable(localOrUnknown(str(r, "start"))));
+  if (kind == "outage") {
+    const auto outage = record::parseOutageRecord(r);
+    return fmt::format(
+        fmt::runtime(tr("{} outage {} from {}")),
+        outage && !outage->outage_class.empty() ? outage->outage_class : std::string(kUnknown),
+        durationOf(outage), startOf(outage));
+  }
   if (kind == "power") {
-    const std::string cause = str(r, "cause");
-    const char* what = cause == "reboot"                  ? tr("rebooted, agent off")
-                       : r.value("clean_shutdown", false) ? tr("agent stopped cleanly, off")
-                                                          : tr("agent down (no clean stop)");
-    return fmt::format(fmt::runtime(tr("{} for {} from {}")), what, durationOf(r),
-                       unbreakable(localOrUnknown(str(r, "start"))));
+    const auto off = record::parsePowerRecord(r);
+    const char* what = off && off->cause == "reboot" ? tr("rebooted, agent off")
+                       : off && off->clean_shutdown  ? tr("agent stopped cleanly, off")
+                                                     : tr("agent down (no clean stop)");
+    return fmt::format(fmt::runtime(tr("{} for {} from {}")), what, durationOf(off), startOf(off));
   }
   if (kind == "event") return str(r, "event");
   if (kind == "gap")
@@ -76,10 +86,12 @@ std::string describe(const nlohmann::json& r) {
                        formatPercent(numberAt(r, {"uptime_pct"})), t.value("counted", 0),
                        t.value("run", 0));
   }
-  if (kind == "availability")
+  if (kind == "availability") {
+    const auto period = record::parseAvailabilityRecord(r);
     return fmt::format(fmt::runtime(tr("up {}, down {}")),
-                       formatDuration(numberAt(r, {"up_s"}).value_or(-1)),
-                       formatDuration(numberAt(r, {"down_s"}).value_or(-1)));
+                       period ? formatDuration(period->up_s) : std::string(kUnknown),
+                       period ? formatDuration(period->down_s) : std::string(kUnknown));
+  }
   return "";
 }
 

@@ -785,7 +785,7 @@ int Daemon::run() {
   d.event("agent_started", {{"config_hash", config::configHash(d.cfg)},
                             {"last_seq_before_start", d.journal->lastSeq()}});
   if (hb.power) {
-    auto body = *hb.power;
+    auto body = hb.power->toJson();
     body.erase("kind");
     d.emit("power", std::move(body));
   }

@@ -63,17 +63,16 @@ HeartbeatStart Heartbeat::start() {
     const int64_t gap_ms =
         rebooted ? now_wall - last_wall : now_mono - (*prev)["mono_ms"].get<int64_t>();
     if (rebooted || gap_ms > 2 * period_s * 1000) {
-      nlohmann::json p;
-      p["kind"] = "power";
-      p["start"] = formatRfc3339Utc(WallTime{} + std::chrono::milliseconds(last_wall));
-      p["end"] = formatRfc3339Utc(clock_.wallNow());
-      p["duration_s"] = static_cast<double>(std::max<int64_t>(0, gap_ms)) / 1000.0;
-      p["cause"] = rebooted ? "reboot" : "agent_down";
+      record::PowerRecord p;
+      p.start = WallTime{} + std::chrono::milliseconds(last_wall);
+      p.end = clock_.wallNow();
+      p.duration_s = static_cast<double>(std::max<int64_t>(0, gap_ms)) / 1000.0;
+      p.cause = rebooted ? "reboot" : "agent_down";
       // Without a clean-shutdown mark the agent died some time within one period after its
       // last heartbeat.
-      p["uncertainty_s"] = clean ? 0 : period_s;
-      p["clean_shutdown"] = clean;
-      if (gap_ms < 0) p["clock_inconsistent"] = true;
+      p.uncertainty_s = clean ? 0.0 : static_cast<double>(period_s);
+      p.clean_shutdown = clean;
+      p.clock_inconsistent = gap_ms < 0;
       out.power = std::move(p);
     }
   }

@@ -15,6 +15,7 @@
 
 #include "common/clock.h"
 #include "common/result.h"
+#include "record/availability_records.h"
 
 namespace uplinkprobe::journal {
 
@@ -24,10 +25,8 @@ struct HeartbeatOptions {
 };
 
 struct HeartbeatStart {
-  // Body of a `power` record (kind, start, end, duration_s, cause, uncertainty_s,
-  // clean_shutdown) when the previous heartbeat shows a reboot or a down time longer than
-  // two of its periods; the daemon adds the envelope and journals it.
-  std::optional<nlohmann::json> power;
+  // The `power` record of the interval the agent was not running, when there was one.
+  std::optional<record::PowerRecord> power;
   Status write;  // writing the new heartbeat; an error is logged, the daemon carries on
 };
 

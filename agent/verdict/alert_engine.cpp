@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "common/time_format.h"
+#include "record/availability_records.h"
 #include "record/throughput_record.h"
 
 namespace uplinkprobe::verdict {
@@ -130,8 +131,9 @@ std::vector<nlohmann::json> AlertEngine::process(const nlohmann::json& rec) {
   } else if (kind == "alert") {
     onAlertRecord(rec);
   } else if (kind == "event" && str(rec, "event") == "outage_started") {
-    if (auto start = parseRfc3339(str(rec, "start"))) {
-      outage_ = OpenOutage{str(rec, "id"), str(rec, "start"), *start, str(rec, "class")};
+    if (auto opened = record::parseOutageStartedEvent(rec)) {
+      outage_ = OpenOutage{str(rec, "id"), formatRfc3339Utc(opened->start), opened->start,
+                           opened->outage_class};
     }
   }
   // Time passes with every record: an outage that became long is noticed on replay too.
@@ -170,20 +172,23 @@ std::vector<nlohmann::json> AlertEngine::onThroughput(const nlohmann::json& rec)
 
 std::vector<nlohmann::json> AlertEngine::onOutageRecord(const nlohmann::json& rec) {
   std::vector<nlohmann::json> out;
-  const double duration = rec.contains("duration_s") && rec["duration_s"].is_number()
-                              ? rec["duration_s"].get<double>()
-                              : 0.0;
+  // An outage record that does not parse (no agent writes one) still ends the open outage.
+  const std::optional<record::OutageRecord> closed = record::parseOutageRecord(rec);
+  const double duration = closed ? closed->duration_s : 0.0;
+  const std::string start = closed ? formatRfc3339Utc(closed->start) : std::string();
   const std::string id = str(rec, "id");
-  const nlohmann::json figures = {
-      {"cause", "long_outage"}, {"class", str(rec, "class")},
-      {"duration_s", duration}, {"start", str(rec, "start")},
-      {"end", str(rec, "end")}, {"outage_alert_minutes", rules_.outage_alert_minutes}};
+  const nlohmann::json figures = {{"cause", "long_outage"},
+                                  {"class", closed ? closed->outage_class : std::string()},
+                                  {"duration_s", duration},
+                                  {"start", start},
+                                  {"end", closed ? formatRfc3339Utc(closed->end) : std::string()},
+                                  {"outage_alert_minutes", rules_.outage_alert_minutes}};
   if (!long_outage_ && duration >= rules_.outage_alert_minutes * 60.0) {
     // Learned only at close (no tick saw it open that long): announce it, then its end.
     long_outage_ = true;
     long_outage_evidence_ = nlohmann::json::array();
     appendBounded(long_outage_evidence_, id);
-    auto o = availabilityChanged("long_outage", long_outage_evidence_, str(rec, "start"), figures);
+    auto o = availabilityChanged("long_outage", long_outage_evidence_, start, figures);
     out.insert(out.end(), o.begin(), o.end());
   }
   outage_.reset();

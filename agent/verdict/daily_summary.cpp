@@ -7,6 +7,7 @@
 #include <tuple>
 
 #include "common/time_format.h"
+#include "record/availability_records.h"
 #include "record/throughput_record.h"
 
 namespace uplinkprobe::verdict {
@@ -19,6 +20,9 @@ std::optional<WallTime> timeField(const nlohmann::json& r, const char* key) {
   if (!r.contains(key) || !r[key].is_string()) return std::nullopt;
   return parseRfc3339(r[key].get<std::string>());
 }
+
+// outages.by_class is keyed by the outage's class; a record without one counts as "unknown".
+std::string classKey(const std::string& cls) { return cls.empty() ? "unknown" : cls; }
 
 double overlapSeconds(WallTime a, WallTime b, WallTime from, WallTime to) {
   const WallTime lo = std::max(a, from), hi = std::min(b, to);
@@ -68,8 +72,8 @@ nlohmann::json summarizeDay(const std::vector<nlohmann::json>& records, const Lo
   uint64_t bytes = 0;
   double up_s = 0, down_s = 0, observed_s = 0, power_off_s = 0;
   std::map<std::string, std::pair<int, double>> by_class;  // class -> (count, seconds)
-  std::set<std::string> closed_starts;
-  std::vector<const nlohmann::json*> started;
+  std::set<WallTime> closed_starts;
+  std::vector<record::OutageStartedEvent> started;
 
   for (const auto& r : records) {
     if (!r.is_object() || !r.contains("kind") || !r["kind"].is_string()) continue;
@@ -96,49 +100,47 @@ nlohmann::json summarizeDay(const std::vector<nlohmann::json>& records, const Lo
       if (test.idle_latency_ms) idle.push_back(*test.idle_latency_ms);
       if (test.loaded_latency_ms) loaded.push_back(*test.loaded_latency_ms);
     } else if (kind == "event") {
-      const std::string ev = r.value("event", "");
-      if (ev == "outage_started") {
-        started.push_back(&r);
+      if (auto opened = record::parseOutageStartedEvent(r)) {
+        started.push_back(*opened);
         continue;
       }
+      const std::string ev = r.value("event", "");
       if (!ts || !inDay(*ts)) continue;
       if (ev == "test_deferred") ++deferred;
       if (ev == "test_skipped") ++skipped;
     } else if (kind == "availability") {
-      auto ps = timeField(r, "period_start"), pe = timeField(r, "period_end");
-      if (!ps || !pe || !r.contains("up_s") || !r["up_s"].is_number() || !r.contains("down_s") ||
-          !r["down_s"].is_number())
-        continue;
-      const double span = toSeconds(*pe - *ps);
+      const auto period = record::parseAvailabilityRecord(r);
+      if (!period) continue;
+      const double span = toSeconds(period->period_end - period->period_start);
       if (span <= 0) continue;
-      const double inside = overlapSeconds(*ps, *pe, day.start, until);
+      const double inside =
+          overlapSeconds(period->period_start, period->period_end, day.start, until);
       if (inside <= 0) continue;
       const double share = inside / span;
-      up_s += share * r["up_s"].get<double>();
-      down_s += share * r["down_s"].get<double>();
+      up_s += share * period->up_s;
+      down_s += share * period->down_s;
       observed_s += inside;
     } else if (kind == "outage") {
-      auto s = timeField(r, "start"), e = timeField(r, "end");
-      if (!s || !e) continue;
-      closed_starts.insert(r["start"].get<std::string>());
-      const double secs = overlapSeconds(*s, *e, day.start, until);
-      const bool touches = *s < until && *e >= day.start;
+      const auto outage = record::parseOutageRecord(r);
+      if (!outage) continue;
+      closed_starts.insert(outage->start);
+      const double secs = overlapSeconds(outage->start, outage->end, day.start, until);
+      const bool touches = outage->start < until && outage->end >= day.start;
       if (!touches) continue;
-      auto& c = by_class[r.value("class", "unknown")];
+      auto& c = by_class[classKey(outage->outage_class)];
       ++c.first;
       c.second += secs;
     } else if (kind == "power") {
-      auto s = timeField(r, "start"), e = timeField(r, "end");
-      if (s && e) power_off_s += overlapSeconds(*s, *e, day.start, until);
+      if (const auto off = record::parsePowerRecord(r))
+        power_off_s += overlapSeconds(off->start, off->end, day.start, until);
     }
   }
   // Outages still open: started, never closed in the records we were given.
-  for (const auto* r : started) {
-    auto s = timeField(*r, "start");
-    if (!s || closed_starts.count((*r)["start"].get<std::string>()) || *s >= until) continue;
-    auto& c = by_class[r->value("class", "unknown")];
+  for (const record::OutageStartedEvent& opened : started) {
+    if (closed_starts.count(opened.start) || opened.start >= until) continue;
+    auto& c = by_class[classKey(opened.outage_class)];
     ++c.first;
-    c.second += overlapSeconds(*s, until, day.start, until);
+    c.second += overlapSeconds(opened.start, until, day.start, until);
   }
 
   const double day_s = toSeconds(until - day.start);

@@ -9,6 +9,7 @@
 #include "collector/store/schema.h"
 #include "collector/store/test_days.h"
 #include "common/time_format.h"
+#include "record/availability_records.h"
 #include "record/throughput_record.h"
 
 namespace uplinkprobe::collector {
@@ -23,12 +24,16 @@ int64_t systemNowMs() {
       .count();
 }
 
+int64_t epochMs(WallTime t) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+}
+
 std::optional<int64_t> parseMs(const json& j, const char* key) {
   auto it = j.find(key);
   if (it == j.end() || !it->is_string()) return std::nullopt;
   auto t = parseRfc3339(it->get<std::string>());
   if (!t) return std::nullopt;
-  return std::chrono::duration_cast<std::chrono::milliseconds>(t->time_since_epoch()).count();
+  return epochMs(*t);
 }
 
 const json* path(const json& j, std::initializer_list<const char*> keys) {
@@ -401,20 +406,23 @@ Result<BatchOutcome> RecordStore::commitBatch(const std::vector<ValidRecord>& re
           dev.last_counted_test_ms = std::max(dev.last_counted_test_ms.value_or(k.ts_ms), k.ts_ms);
         }
       } else if (k.kind == "outage") {
+        // The record stays (it is evidence) even when its figures do not parse: NULLs then.
+        const auto o = record::parseOutageRecord(j);
         for (auto&& v : {Value(k.device), Value(k.journal), Value(k.seq), Value(k.school),
-                         optMs(parseMs(j, "start")), optMs(parseMs(j, "end")),
-                         num(j, {"duration_s"}), text(j, {"class"})})
+                         o ? Value(epochMs(o->start)) : Value(std::monostate{}),
+                         o ? Value(epochMs(o->end)) : Value(std::monostate{}),
+                         o ? Value(o->duration_s) : Value(std::monostate{}),
+                         o ? Value(o->outage_class) : Value(std::monostate{})})
           outg.push_back(std::move(v));
       } else if (k.kind == "availability") {
-        const double period = db::asDouble(num(j, {"period_s"})).value_or(0);
-        const double up = db::asDouble(num(j, {"up_s"})).value_or(0);
-        auto a = parseMs(j, "period_start"), b = parseMs(j, "period_end");
-        const int64_t mid = a && b ? (*a + *b) / 2 : k.ts_ms;
-        day.period_s += period;
-        day.up_s += up;
-        if (options_.school_hours.contains(options_.local_clock(mid).minute_of_week)) {
-          day.school_period_s += period;
-          day.school_up_s += up;
+        if (const auto a = record::parseAvailabilityRecord(j)) {
+          const int64_t mid = (epochMs(a->period_start) + epochMs(a->period_end)) / 2;
+          day.period_s += a->period_s;
+          day.up_s += a->up_s;
+          if (options_.school_hours.contains(options_.local_clock(mid).minute_of_week)) {
+            day.school_period_s += a->period_s;
+            day.school_up_s += a->up_s;
+          }
         }
       } else if (k.kind == "gap") {
         jr.gap_announced += db::asInt(num(j, {"count"})).value_or(0);

@@ -73,13 +73,14 @@ measure_iperf3() {
     --tag "$(measure__tag "$profile" "$down" "$up" "$rtt" "$dir" "$(netlab_ceiling "$rate")")" >>"$results"
 }
 
-# measure_agent PROFILE DOWN UP RTT RESULTS — one `uplinkprobe test --json` (both directions).
+# measure_agent PROFILE DOWN UP RTT RESULTS — one `uplinkprobe test --json` (both directions)
+# against uplinkprobe-server, or $MEASURE_AGENT_URL when set (another server in the lab).
 measure_agent() {
   local profile="$1" down="$2" up="$3" rtt="$4" results="$5"
   local out="$NETLAB_TMP/agent.json" t0 t1 rc
   t0=$(date +%s.%N)
   timeout "$MEASURE_AGENT_TIMEOUT_S" ip netns exec "$NETLAB_NS_CLI" "$MEASURE_AGENT_BIN" test \
-    --server "http://$NETLAB_SRV_IP:$MEASURE_PORT/" --json ${MEASURE_AGENT_ARGS:-} \
+    --server "${MEASURE_AGENT_URL:-http://$NETLAB_SRV_IP:$MEASURE_PORT/}" --json ${MEASURE_AGENT_ARGS:-} \
     >"$out" 2>"$NETLAB_TMP/agent.stderr"
   rc=$?
   t1=$(date +%s.%N)

@@ -52,26 +52,27 @@ TEST(PeriodStats, RecordWithLossAndDownTime) {
   // A closed outage from t0-20s to t0+5s (clipped to 5 s), an open one since t0+30s.
   stats.addDownInterval(t0 - seconds(20), t0 + seconds(5));
   auto rec = stats.finish(t0 + seconds(40), clock.wallNow(), t0 + seconds(30));
-  EXPECT_EQ(rec["kind"], "availability");
-  EXPECT_DOUBLE_EQ(rec["period_s"].get<double>(), 40);
-  EXPECT_DOUBLE_EQ(rec["down_s"].get<double>(), 15);
-  EXPECT_DOUBLE_EQ(rec["up_s"].get<double>(), 25);
-  EXPECT_EQ(rec["rounds"], 4);
-  EXPECT_EQ(rec["good_rounds"], 3);
-  const auto& t = rec["targets"]["tcp:192.0.2.1:443"];
-  EXPECT_EQ(t["probes"], 4);
-  EXPECT_EQ(t["failed"], 1);
-  EXPECT_DOUBLE_EQ(t["loss_pct"].get<double>(), 25);
-  EXPECT_DOUBLE_EQ(t["rtt_ms"]["min"].get<double>(), 10);
-  EXPECT_DOUBLE_EQ(t["rtt_ms"]["median"].get<double>(), 12);
-  EXPECT_DOUBLE_EQ(t["rtt_ms"]["p95"].get<double>(), 16);
-  EXPECT_DOUBLE_EQ(t["jitter_ms"].get<double>(), 3);  // |12-10| + |16-12| = 6 / 2
+  EXPECT_DOUBLE_EQ(rec.period_s, 40);
+  EXPECT_DOUBLE_EQ(rec.down_s, 15);
+  EXPECT_DOUBLE_EQ(rec.up_s, 25);
+  EXPECT_EQ(rec.rounds, 4);
+  EXPECT_EQ(rec.good_rounds, 3);
+  const record::TargetFigures& t = rec.targets.at("tcp:192.0.2.1:443");
+  EXPECT_EQ(t.probes, 4);
+  EXPECT_EQ(t.failed, 1);
+  EXPECT_DOUBLE_EQ(t.loss_pct, 25);
+  ASSERT_TRUE(t.rtt.has_value());
+  EXPECT_DOUBLE_EQ(t.rtt->min_ms, 10);
+  EXPECT_DOUBLE_EQ(t.rtt->median_ms, 12);
+  EXPECT_DOUBLE_EQ(t.rtt->p95_ms, 16);
+  ASSERT_TRUE(t.jitter_ms.has_value());
+  EXPECT_DOUBLE_EQ(*t.jitter_ms, 3);  // |12-10| + |16-12| = 6 / 2
 
   // The next period starts empty.
   auto next = stats.finish(t0 + seconds(50), clock.wallNow(), std::nullopt);
-  EXPECT_EQ(next["rounds"], 0);
-  EXPECT_TRUE(next["targets"].empty());
-  EXPECT_DOUBLE_EQ(next["up_s"].get<double>(), 10);
+  EXPECT_EQ(next.rounds, 0);
+  EXPECT_TRUE(next.targets.empty());
+  EXPECT_DOUBLE_EQ(next.up_s, 10);
 }
 
 TEST(PeriodStats, TargetsAndSamplesAreBounded) {
@@ -87,8 +88,8 @@ TEST(PeriodStats, TargetsAndSamplesAreBounded) {
   }
   stats.addRound(r);
   auto rec = stats.finish(clock.steadyNow() + seconds(1), clock.wallNow(), std::nullopt);
-  EXPECT_EQ(rec["targets"].size(), kMaxTargets);
-  EXPECT_EQ(rec["targets_dropped"], 10);
+  EXPECT_EQ(rec.targets.size(), kMaxTargets);
+  EXPECT_EQ(rec.targets_dropped, 10);
 }
 
 }  // namespace

@@ -14,7 +14,8 @@ TEST(RecordLine, ShowsLocalTimeWithTheZone) {
   useTimeZone("Asia/Shanghai");
   const std::string outage =
       R"({"kind":"outage","seq":7,"id":"d:0123456789abcdef:7","ts":"2026-12-02T01:53:27.123Z",)"
-      R"("start":"2026-12-01T23:50:00.000Z","duration_s":600,"class":"dns"})";
+      R"("start":"2026-12-01T23:50:00.000Z","end":"2026-12-02T00:00:00.000Z","duration_s":600,)"
+      R"("class":"dns"})";
   // Long descriptions continue under the description column: nothing passes 80 columns.
   EXPECT_EQ(formatRecordLine(outage),
             "     7 2026-12-02 09:53:27 +08:00 outage       dns outage 10 min from\n"
@@ -32,7 +33,8 @@ TEST(RecordLine, OneVerdictVocabularyAndACleanStopIsNotADownAgent) {
   EXPECT_NE(line.find("down 10.3 Gbps up — BELOW TARGET"), std::string::npos) << line;
   const std::string stop =
       R"({"kind":"power","seq":9,"ts":"2026-12-02T01:53:27.123Z","cause":"agent_down",)"
-      R"("clean_shutdown":true,"duration_s":67,"start":"2026-12-02T01:52:20.000Z"})";
+      R"("clean_shutdown":true,"duration_s":67,"start":"2026-12-02T01:52:20.000Z",)"
+      R"("end":"2026-12-02T01:53:27.000Z"})";
   EXPECT_NE(formatRecordLine(stop).find("agent stopped cleanly"), std::string::npos);
 }
 

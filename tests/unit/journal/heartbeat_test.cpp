@@ -56,7 +56,7 @@ TEST_F(HeartbeatTest, RebootProducesPowerRecord) {
   Heartbeat hb(opts(), clock_, "boot-b");
   auto s = hb.start();
   ASSERT_TRUE(s.power.has_value());
-  auto& p = *s.power;
+  const nlohmann::json p = s.power->toJson();  // the record as journaled
   EXPECT_EQ(p["kind"], "power");
   EXPECT_EQ(p["cause"], "reboot");
   EXPECT_DOUBLE_EQ(p["duration_s"].get<double>(), 42 * 60);
@@ -89,10 +89,10 @@ TEST_F(HeartbeatTest, AgentDownSameBootUsesMonotonicAndCleanShutdown) {
   Heartbeat hb(opts(), clock_, "boot-a");
   auto s = hb.start();
   ASSERT_TRUE(s.power.has_value());
-  EXPECT_EQ((*s.power)["cause"], "agent_down");
-  EXPECT_DOUBLE_EQ((*s.power)["duration_s"].get<double>(), 30 * 60);
-  EXPECT_EQ((*s.power)["clean_shutdown"], true);
-  EXPECT_EQ((*s.power)["uncertainty_s"], 0);
+  EXPECT_EQ(s.power->toJson()["cause"], "agent_down");
+  EXPECT_DOUBLE_EQ(s.power->toJson()["duration_s"].get<double>(), 30 * 60);
+  EXPECT_EQ(s.power->toJson()["clean_shutdown"], true);
+  EXPECT_EQ(s.power->toJson()["uncertainty_s"], 0);
 }
 
 TEST_F(HeartbeatTest, GarbageFileIsIgnoredAndUnwritableDirIsAnError) {

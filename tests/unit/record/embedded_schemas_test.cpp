@@ -85,9 +85,9 @@ TEST_F(EmbeddedSchemas, ThroughputFromTheMeasureSerialiser) {
 TEST_F(EmbeddedSchemas, AvailabilityFromPeriodStats) {
   availability::PeriodStats ps(clock.steadyNow(), clock.wallNow());
   clock.advance(std::chrono::minutes(5));
-  auto body = ps.finish(clock.steadyNow(), clock.wallNow(), std::nullopt);
-  body["interval_s"] = 10.0;  // added by AvailabilityMonitor, which owns the round interval
-  expectValid("availability", journaled("availability", body));
+  auto rec = ps.finish(clock.steadyNow(), clock.wallNow(), std::nullopt);
+  rec.interval_s = 10.0;  // set by AvailabilityMonitor, which owns the round interval
+  expectValid("availability", journaled("availability", rec.toJson()));
 }
 
 TEST_F(EmbeddedSchemas, StatusPayloads) {

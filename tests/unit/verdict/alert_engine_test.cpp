@@ -214,8 +214,13 @@ TEST(AlertEngine, LongOutageOpensOnTickAndClosesWithTheOutageRecord) {
 
 TEST(AlertEngine, ShortOutageNoAlertLongClosedOutageOpensAndCloses) {
   Harness h;
-  EXPECT_TRUE(h.feed("outage", {{"start", "a"}, {"end", "b"}, {"duration_s", 599}}).empty());
-  auto a = h.feed("outage", {{"start", "a"}, {"end", "b"}, {"duration_s", 601}});
+  EXPECT_TRUE(h.feed("outage", {{"start", "2024-05-06T08:00:00Z"},
+                                {"end", "2024-05-06T08:09:59Z"},
+                                {"duration_s", 599}})
+                  .empty());
+  auto a = h.feed(
+      "outage",
+      {{"start", "2024-05-06T09:00:00Z"}, {"end", "2024-05-06T09:10:01Z"}, {"duration_s", 601}});
   ASSERT_EQ(a.size(), 2u);
   EXPECT_EQ(a[0]["alert"], "breach_opened");
   EXPECT_EQ(a[1]["alert"], "breach_closed");
