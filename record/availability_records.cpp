@@ -21,6 +21,19 @@ std::optional<WallTime> time(const json& r, const char* key) {
   return parseRfc3339(v->get<std::string>());
 }
 
+// What every interval record (outage, power) needs to mean anything.
+struct Interval {
+  WallTime start, end;
+  double duration_s;
+};
+std::optional<Interval> interval(const json& r, const char* kind) {
+  if (!hasKind(r, kind)) return std::nullopt;
+  auto start = time(r, "start"), end = time(r, "end");
+  auto duration = number(r, "duration_s");
+  if (!start || !end || !duration) return std::nullopt;
+  return Interval{*start, *end, *duration};
+}
+
 json orNull(const std::optional<double>& v) { return v ? json(*v) : json(nullptr); }
 
 TargetFigures parseTarget(const json& t) {
@@ -129,14 +142,12 @@ json OutageRecord::toJson() const {
 }
 
 std::optional<OutageRecord> parseOutageRecord(const json& r) {
-  if (!hasKind(r, "outage")) return std::nullopt;
-  auto start = time(r, "start"), end = time(r, "end");
-  auto duration = number(r, "duration_s");
-  if (!start || !end || !duration) return std::nullopt;
+  const auto span = interval(r, "outage");
+  if (!span) return std::nullopt;
   OutageRecord o;
-  o.start = *start;
-  o.end = *end;
-  o.duration_s = *duration;
+  o.start = span->start;
+  o.end = span->end;
+  o.duration_s = span->duration_s;
   o.outage_class = text(r, "class");
   o.restored = boolean(r, "restored").value_or(false);
   if (const json* e = member(r, "evidence"); e != nullptr && e->is_object())
@@ -177,14 +188,12 @@ json PowerRecord::toJson() const {
 }
 
 std::optional<PowerRecord> parsePowerRecord(const json& r) {
-  if (!hasKind(r, "power")) return std::nullopt;
-  auto start = time(r, "start"), end = time(r, "end");
-  auto duration = number(r, "duration_s");
-  if (!start || !end || !duration) return std::nullopt;
+  const auto span = interval(r, "power");
+  if (!span) return std::nullopt;
   PowerRecord p;
-  p.start = *start;
-  p.end = *end;
-  p.duration_s = *duration;
+  p.start = span->start;
+  p.end = span->end;
+  p.duration_s = span->duration_s;
   p.cause = text(r, "cause");
   p.uncertainty_s = number(r, "uncertainty_s").value_or(0);
   p.clean_shutdown = boolean(r, "clean_shutdown").value_or(false);
