@@ -302,7 +302,7 @@ int SimDevice::generate(std::deque<Message>& out) {
                         {"up_s", day_up_s_},
                         {"down_s", day_down_s_}});
       }
-      auto body = verdict::summarizeDay(recs, day_, day_.end, target_);
+      auto body = verdict::summarizeDay(recs, day_, day_.end, target_).toJson();
       journal("daily", std::move(body), at, out, n);
       day_records_.clear();
       day_obs_start_.reset();

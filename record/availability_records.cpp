@@ -12,14 +12,9 @@ using json_read::count;
 using json_read::member;
 using json_read::number;
 using json_read::text;
+using json_read::time;
 
 bool hasKind(const json& r, const char* kind) { return text(r, "kind") == kind; }
-
-std::optional<WallTime> time(const json& r, const char* key) {
-  const json* v = member(r, key);
-  if (v == nullptr || !v->is_string()) return std::nullopt;
-  return parseRfc3339(v->get<std::string>());
-}
 
 // What every interval record (outage, power) needs to mean anything.
 struct Interval {

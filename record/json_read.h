@@ -9,6 +9,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/clock.h"
+#include "common/time_format.h"
+
 namespace uplinkprobe::record::json_read {
 
 inline const nlohmann::json* member(const nlohmann::json& j, const char* key) {
@@ -46,6 +49,13 @@ inline std::string text(const nlohmann::json& j, const char* key) {
 inline bool notNull(const nlohmann::json& j, const char* key) {
   const nlohmann::json* v = member(j, key);
   return v != nullptr && !v->is_null();
+}
+
+// An RFC 3339 time (records carry UTC with "Z"); absent when missing or unparsable.
+inline std::optional<WallTime> time(const nlohmann::json& j, const char* key) {
+  const nlohmann::json* v = member(j, key);
+  if (v == nullptr || !v->is_string()) return std::nullopt;
+  return parseRfc3339(v->get<std::string>());
 }
 
 }  // namespace uplinkprobe::record::json_read

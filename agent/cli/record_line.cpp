@@ -12,6 +12,7 @@
 #include "agent/cli/verdict_words.h"
 #include "common/time_format.h"
 #include "record/availability_records.h"
+#include "record/daily_record.h"
 #include "record/throughput_record.h"
 
 namespace uplinkprobe::cli {
@@ -81,10 +82,10 @@ std::string describe(const nlohmann::json& r) {
     return open.empty() ? tr("no open alerts") : tr("open alerts:") + open;
   }
   if (kind == "daily") {
-    const auto& t = r.value("tests", nlohmann::json::object());
-    return fmt::format(fmt::runtime(tr("{} uptime {} tests {}/{} counted")), str(r, "date"),
-                       formatPercent(numberAt(r, {"uptime_pct"})), t.value("counted", 0),
-                       t.value("run", 0));
+    const auto day = record::parseDailyRecord(r);
+    if (!day) return std::string(kUnknown);
+    return fmt::format(fmt::runtime(tr("{} uptime {} tests {}/{} counted")), day->date,
+                       formatPercent(day->uptime_pct), day->tests.counted, day->tests.run);
   }
   if (kind == "availability") {
     const auto period = record::parseAvailabilityRecord(r);

@@ -52,7 +52,8 @@ std::vector<nlohmann::json> reportDays(const ReportInput& in) {
   std::vector<nlohmann::json> out;
   for (const auto& d : days) {
     if (!in.first_record || d.end <= *in.first_record) continue;
-    out.push_back(verdict::summarizeDay(in.records, d, std::min(in.now, d.end), in.target));
+    out.push_back(
+        verdict::summarizeDay(in.records, d, std::min(in.now, d.end), in.target).toJson());
   }
   return out;
 }
@@ -241,14 +242,14 @@ std::vector<nlohmann::json> reportPeriods(const ReportInput& in,
   for (const auto& s : spans) {
     if (!in.first_record || s.end <= *in.first_record || s.start > in.now) continue;
     verdict::LocalDay whole{s.label, s.start, s.end};
-    auto body = verdict::summarizeDay(in.records, whole, std::min(in.now, s.end), in.target);
+    auto body =
+        verdict::summarizeDay(in.records, whole, std::min(in.now, s.end), in.target).toJson();
     int reported = 0, met = 0, below = 0;
     for (auto d = s.first_day; d.start < s.end && d.start <= in.now; d = verdict::nextDay(d)) {
       if (d.end <= *in.first_record) continue;
       ++reported;
       const auto day = verdict::summarizeDay(in.records, d, std::min(in.now, d.end), in.target);
-      const auto& m = day["verdict"]["meets_target"];
-      if (m.is_boolean()) ++(m.get<bool>() ? met : below);
+      if (const auto m = day.verdict.meets_target) ++(*m ? met : below);
     }
     body["label"] = s.label;
     body["first_date"] = s.first_day.date;

@@ -4,6 +4,7 @@
 
 #include "common/time_format.h"
 #include "record/availability_records.h"
+#include "record/daily_record.h"
 #include "record/throughput_record.h"
 
 namespace uplinkprobe::verdict {
@@ -203,13 +204,14 @@ std::vector<nlohmann::json> AlertEngine::onOutageRecord(const nlohmann::json& re
 }
 
 std::vector<nlohmann::json> AlertEngine::onDaily(const nlohmann::json& rec) {
-  if (!rec.contains("uptime_pct") || !rec["uptime_pct"].is_number()) return {};
-  const double uptime = rec["uptime_pct"].get<double>();
-  const std::string date = str(rec, "date");
+  const std::optional<record::DailyRecord> day = record::parseDailyRecord(rec);
+  if (!day || !day->uptime_pct) return {};  // no observed time: nothing to judge
+  const double uptime = *day->uptime_pct;
+  const std::string date = day->date;
   const nlohmann::json figures = {{"cause", "low_uptime"},
                                   {"date", date},
                                   {"uptime_pct", uptime},
-                                  {"coverage", rec.value("coverage", nlohmann::json())},
+                                  {"coverage", day->coverage},
                                   {"min_daily_uptime_pct", rules_.min_daily_uptime_pct}};
   nlohmann::json ev = nlohmann::json::array();
   appendBounded(ev, str(rec, "id"));
@@ -221,7 +223,7 @@ std::vector<nlohmann::json> AlertEngine::onDaily(const nlohmann::json& rec) {
       return {};
     }
     low_uptime_evidence_ = ev;
-    return availabilityChanged("low_uptime", ev, str(rec, "day_start"), figures);
+    return availabilityChanged("low_uptime", ev, formatRfc3339Utc(day->day_start), figures);
   }
   if (!low_uptime_day_) return {};
   low_uptime_day_.reset();

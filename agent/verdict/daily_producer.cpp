@@ -59,7 +59,7 @@ std::vector<nlohmann::json> DailyProducer::poll(const journal::Journal& journal,
     }
   }
   std::vector<nlohmann::json> out;
-  for (const auto& d : days) out.push_back(summarizeDay(records, d, d.end, target));
+  for (const auto& d : days) out.push_back(summarizeDay(records, d, d.end, target).toJson());
   return out;
 }
 

@@ -29,19 +29,16 @@ double overlapSeconds(WallTime a, WallTime b, WallTime from, WallTime to) {
   return hi > lo ? toSeconds(hi - lo) : 0.0;
 }
 
-nlohmann::json distributionJson(const std::vector<double>& v) {
+// Figures in the record carry two decimals.
+std::optional<Distribution> rounded(const std::vector<double>& v) {
   auto d = distributionOf(v);
-  if (!d) return nullptr;
-  return {{"median", round2(d->median)},
-          {"p10", round2(d->p10)},
-          {"min", round2(d->min)},
-          {"max", round2(d->max)},
-          {"n", d->n}};
+  if (!d) return std::nullopt;
+  return Distribution{round2(d->median), round2(d->p10), round2(d->min), round2(d->max), d->n};
 }
 
-nlohmann::json medianJson(const std::vector<double>& v) {
+std::optional<double> roundedMedian(const std::vector<double>& v) {
   auto d = distributionOf(v);
-  return d ? nlohmann::json(round2(d->median)) : nlohmann::json(nullptr);
+  return d ? std::optional<double>(round2(d->median)) : std::nullopt;
 }
 
 }  // namespace
@@ -50,7 +47,7 @@ std::optional<Distribution> distributionOf(std::vector<double> v) {
   if (v.empty()) return std::nullopt;
   std::sort(v.begin(), v.end());
   Distribution d;
-  d.n = v.size();
+  d.n = static_cast<int64_t>(v.size());
   d.min = v.front();
   d.max = v.back();
   const size_t n = v.size();
@@ -62,8 +59,8 @@ std::optional<Distribution> distributionOf(std::vector<double> v) {
   return d;
 }
 
-nlohmann::json summarizeDay(const std::vector<nlohmann::json>& records, const LocalDay& day,
-                            WallTime until, const VerdictInputs& target) {
+record::DailyRecord summarizeDay(const std::vector<nlohmann::json>& records, const LocalDay& day,
+                                 WallTime until, const VerdictInputs& target) {
   until = std::clamp(until, day.start, day.end);
   const auto inDay = [&](WallTime t) { return t >= day.start && t < until; };
 
@@ -147,61 +144,41 @@ nlohmann::json summarizeDay(const std::vector<nlohmann::json>& records, const Lo
   observed_s = std::min(observed_s, day_s);
   const double coverage = day_s > 0 ? observed_s / day_s : 0.0;
 
-  nlohmann::json outages = {{"count", 0}, {"seconds", 0.0}, {"by_class", nlohmann::json::object()}};
-  int total_count = 0;
-  double total_secs = 0;
+  record::DailyRecord d;
   for (const auto& [cls, c] : by_class) {
-    outages["by_class"][cls] = {{"count", c.first}, {"seconds", round2(c.second)}};
-    total_count += c.first;
-    total_secs += c.second;
+    d.outages_by_class[cls] = {c.first, round2(c.second)};
+    d.outages.count += c.first;
+    d.outages.seconds += c.second;
   }
-  outages["count"] = total_count;
-  outages["seconds"] = round2(total_secs);
+  d.outages.seconds = round2(d.outages.seconds);
 
-  nlohmann::json verdict = {{"basis", "median counted download ip_capacity_mbps"},
-                            {"target_mbps", target.down_target_mbps},
-                            {"tolerance_pct", target.tolerance_pct}};
-  auto cap = distributionOf(down_cap);
-  verdict["measured_mbps"] = cap ? nlohmann::json(round2(cap->median)) : nlohmann::json(nullptr);
-  verdict["meets_target"] =
-      cap ? nlohmann::json(cap->median >=
-                           target.down_target_mbps * (1.0 - target.tolerance_pct / 100.0))
-          : nlohmann::json(nullptr);
+  d.verdict.target_mbps = target.down_target_mbps;
+  d.verdict.tolerance_pct = target.tolerance_pct;
+  if (auto cap = distributionOf(down_cap)) {
+    d.verdict.measured_mbps = round2(cap->median);
+    d.verdict.meets_target =
+        cap->median >= target.down_target_mbps * (1.0 - target.tolerance_pct / 100.0);
+  }
 
-  return {
-      {"date", day.date},
-      {"day_start", formatRfc3339Utc(day.start)},
-      {"day_end", formatRfc3339Utc(day.end)},
-      {"until", formatRfc3339Utc(until)},
-      {"complete", until >= day.end},
-      {"tests",
-       {{"run", run},
-        {"counted", counted},
-        {"failed", failed},
-        {"deferred", deferred},
-        {"skipped", skipped}}},
-      {"download",
-       {{"goodput_mbps", distributionJson(down_good)},
-        {"ip_capacity_mbps", distributionJson(down_cap)}}},
-      {"upload",
-       {{"goodput_mbps", distributionJson(up_good)},
-        {"ip_capacity_mbps", distributionJson(up_cap)}}},
-      {"latency", {{"idle_ms_median", medianJson(idle)}, {"loaded_ms_median", medianJson(loaded)}}},
-      {"uptime_pct", up_s + down_s > 0 ? nlohmann::json(round2(100.0 * up_s / (up_s + down_s)))
-                                       : nlohmann::json(nullptr)},
-      {"up_s", round2(up_s)},
-      {"down_s", round2(down_s)},
-      {"unknown_s", round2(std::max(0.0, day_s - observed_s))},
-      {"coverage", round4(coverage)},
-      {"partial", coverage < kPartialCoverage},
-      {"outages", outages},
-      {"power_off_s", round2(power_off_s)},
-      {"bytes_tests", bytes},
-      {"verdict", verdict},
-      {"method",
-       "figures over counted tests; median = mean of middle two; p10 = nearest rank "
-       "ceil(0.1n); uptime over observed time only"},
-  };
+  d.date = day.date;
+  d.day_start = day.start;
+  d.day_end = day.end;
+  d.until = until;
+  d.complete = until >= day.end;
+  d.tests = {run, counted, failed, deferred, skipped};
+  d.download = {rounded(down_good), rounded(down_cap)};
+  d.upload = {rounded(up_good), rounded(up_cap)};
+  d.idle_ms_median = roundedMedian(idle);
+  d.loaded_ms_median = roundedMedian(loaded);
+  if (up_s + down_s > 0) d.uptime_pct = round2(100.0 * up_s / (up_s + down_s));
+  d.up_s = round2(up_s);
+  d.down_s = round2(down_s);
+  d.unknown_s = round2(std::max(0.0, day_s - observed_s));
+  d.coverage = round4(coverage);
+  d.partial = coverage < kPartialCoverage;
+  d.power_off_s = round2(power_off_s);
+  d.bytes_tests = bytes;
+  return d;
 }
 
 }  // namespace uplinkprobe::verdict

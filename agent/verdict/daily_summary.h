@@ -35,22 +35,20 @@
 #include "agent/verdict/local_day.h"
 #include "agent/verdict/throughput_verdict.h"
 #include "common/clock.h"
+#include "record/daily_record.h"
 
 namespace uplinkprobe::verdict {
 
 // Below this coverage a day is marked partial.
 inline constexpr double kPartialCoverage = 0.99;
 
-struct Distribution {
-  double median = 0, p10 = 0, min = 0, max = 0;
-  size_t n = 0;
-};
+using Distribution = record::DailyDistribution;
 // Empty input -> nullopt. Exposed for tests.
 std::optional<Distribution> distributionOf(std::vector<double> values);
 
-// Body of kind "daily" for `day`, observed until `until` (normally day.end; earlier for a
-// day still in progress, as `uplinkprobe report` shows today).
-nlohmann::json summarizeDay(const std::vector<nlohmann::json>& records, const LocalDay& day,
-                            WallTime until, const VerdictInputs& target);
+// The `daily` record for `day`, observed until `until` (normally day.end; earlier for a
+// day still in progress, as `uplinkprobe report` shows today). Journal it as .toJson().
+record::DailyRecord summarizeDay(const std::vector<nlohmann::json>& records, const LocalDay& day,
+                                 WallTime until, const VerdictInputs& target);
 
 }  // namespace uplinkprobe::verdict

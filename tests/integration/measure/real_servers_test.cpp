@@ -203,20 +203,21 @@ TEST_F(NginxTest, ByteCapBoundsTheDataUsed) {
   ThroughputOptions o;
   const std::string base = "http://127.0.0.1:" + std::to_string(port_) + "/";
   o.servers.push_back(ServerSpec{"nginx", "http", "", base + "file.bin", base + "up"});
-  o.max_mb_per_direction = 30;
+  // A cap small enough to be reached before the engine may stop "stable" (≥ 1 s of warm-up
+  // plus ≥ 2 s of window) at any rate above 5.3 Mbit/s: on a busy machine loopback has read
+  // 11 Mbit/s, and a 30 MB cap then ended the test "stable" (or at an 8 s time cap) first.
+  o.max_mb_per_direction = 2;
   o.max_mb_ceiling = 0;  // a hard cap
-  // The time cap out of reach: on a busy machine loopback has read 11 Mbit/s, and 8 s of
-  // that ended the test at the time cap before 30 MB. The byte cap must end it, at any rate.
-  o.max_seconds = 120;
+  o.max_seconds = 120;   // the time cap out of reach
   auto r = runThroughputTest(o, SystemClock::instance(), nullptr, nullptr);
   ASSERT_FALSE(r.error.has_value()) << r.error->message;
   for (const auto* d : {&r.download, &r.upload}) {
     ASSERT_TRUE(d->has_value());
     EXPECT_EQ((*d)->stop_reason, "byte_cap");
-    EXPECT_GE((*d)->bytes, 30'000'000u);
+    EXPECT_GE((*d)->bytes, 2'000'000u);
     // The margin of direction_runner.h: download one 512 KiB callback chunk; upload the
     // request headers plus < 1 MSS per stream (loopback MSS ≈ 64 KiB, ≤ 16 streams).
-    EXPECT_LE((*d)->bytes, 30'000'000u + 2u * 1024 * 1024);
+    EXPECT_LE((*d)->bytes, 2'000'000u + 2u * 1024 * 1024);
     // No rate is asserted (that belongs to the benchmarks, not to a test on a shared CPU):
     // only that one was measured.
     EXPECT_GT((*d)->goodput_mbps, 0)
@@ -319,8 +320,12 @@ TEST(LibrespeedServer, LoopbackDefaultsReportARealRateWithinTheBudget) {
   ASSERT_FALSE(r.error.has_value()) << errorKindName(r.error->kind) << ": " << r.error->message;
   for (const auto* d : {&r.download, &r.upload}) {
     ASSERT_TRUE(d->has_value());
-    EXPECT_GT((*d)->goodput_mbps, 100) << (*d)->stop_reason;
-    EXPECT_GE((*d)->bytes, 60'000'000u);
+    // A real rate, not issue 2's 0.0; no figure is asserted (a busy machine's loopback has
+    // read 11 Mbit/s: rates belong to the benchmarks). The budget holds at any rate.
+    EXPECT_GT((*d)->goodput_mbps, 0) << (*d)->stop_reason;
+    if ((*d)->stop_reason == "byte_cap") {
+      EXPECT_GE((*d)->bytes, 60'000'000u);
+    }
     EXPECT_LE((*d)->bytes, 400'000'000u + 2u * 1024 * 1024);
     EXPECT_GE((*d)->window_s, 0);
     EXPECT_GT((*d)->duration_s, (*d)->warmup_s);

@@ -227,18 +227,28 @@ TEST(AlertEngine, ShortOutageNoAlertLongClosedOutageOpensAndCloses) {
   EXPECT_EQ(a[0]["evidence"], nlohmann::json({id(2)}));
 }
 
+// A daily record's members that the low-uptime rule reads (UTC days, for the test).
+nlohmann::json day(const std::string& date, nlohmann::json uptime_pct) {
+  return {{"date", date},
+          {"day_start", date + "T00:00:00Z"},
+          {"day_end", date + "T23:59:59Z"},
+          {"coverage", 1.0},
+          {"uptime_pct", std::move(uptime_pct)}};
+}
+
 TEST(AlertEngine, LowDailyUptimeOpensUntilAGoodDay) {
   AlertRules r;
   r.min_daily_uptime_pct = 99;
   Harness h(r);
-  EXPECT_TRUE(h.feed("daily", {{"date", "2024-05-05"}, {"uptime_pct", 99.5}}).empty());
-  auto a = h.feed("daily", {{"date", "2024-05-06"}, {"uptime_pct", 97.0}});
+  EXPECT_TRUE(h.feed("daily", day("2024-05-05", 99.5)).empty());
+  auto a = h.feed("daily", day("2024-05-06", 97.0));
   ASSERT_EQ(a.size(), 1u);
   EXPECT_EQ(a[0]["cause"], "low_uptime");
   EXPECT_EQ(a[0]["evidence"], nlohmann::json({id(2)}));
-  EXPECT_TRUE(h.feed("daily", {{"date", "2024-05-07"}, {"uptime_pct", 90.0}}).empty());
-  EXPECT_TRUE(h.feed("daily", {{"date", "2024-05-08"}, {"uptime_pct", nullptr}}).empty());
-  auto c = h.feed("daily", {{"date", "2024-05-09"}, {"uptime_pct", 100.0}});
+  EXPECT_EQ(a[0]["since"], "2024-05-06T00:00:00.000Z");  // the bad day's start
+  EXPECT_TRUE(h.feed("daily", day("2024-05-07", 90.0)).empty());
+  EXPECT_TRUE(h.feed("daily", day("2024-05-08", nullptr)).empty());
+  auto c = h.feed("daily", day("2024-05-09", 100.0));
   ASSERT_EQ(c.size(), 1u);
   EXPECT_EQ(c[0]["alert"], "breach_closed");
 }

@@ -125,7 +125,7 @@ VerdictInputs target100() {
 TEST_F(DailySummary, SyntheticDayWithPowerCutMatchesHandComputedFigures) {
   auto day = localDayFromDate("2024-05-06");
   ASSERT_TRUE(day);
-  auto s = summarizeDay(syntheticDay(), *day, day->end, target100());
+  auto s = summarizeDay(syntheticDay(), *day, day->end, target100()).toJson();
   EXPECT_EQ(s["date"], "2024-05-06");
   EXPECT_EQ(s["tests"]["run"], 8);
   EXPECT_EQ(s["tests"]["counted"], 6);
@@ -165,7 +165,7 @@ TEST_F(DailySummary, SyntheticDayWithPowerCutMatchesHandComputedFigures) {
 
 TEST_F(DailySummary, DayWithoutDataInventsNothing) {
   auto day = localDayFromDate("2024-05-08");
-  auto s = summarizeDay(syntheticDay(), *day, day->end, target100());
+  auto s = summarizeDay(syntheticDay(), *day, day->end, target100()).toJson();
   EXPECT_EQ(s["tests"]["run"], 0);
   EXPECT_TRUE(s["uptime_pct"].is_null());
   EXPECT_TRUE(s["verdict"]["meets_target"].is_null());
@@ -188,7 +188,7 @@ TEST_F(DailySummary, UdpRecordsGiveTheDaysIpCapacity) {
                 {"upload", {{"ip_capacity_mbps", cap / 5}, {"error", nullptr}}}};
     r.push_back(std::move(u));
   }
-  auto s = summarizeDay(r, *day, day->end, target100());
+  auto s = summarizeDay(r, *day, day->end, target100()).toJson();
   EXPECT_EQ(s["tests"]["counted"], 3);
   EXPECT_DOUBLE_EQ(s["download"]["ip_capacity_mbps"]["median"].get<double>(), 50.0) << s;
   EXPECT_DOUBLE_EQ(s["upload"]["ip_capacity_mbps"]["median"].get<double>(), 10.0) << s;
@@ -203,7 +203,7 @@ TEST_F(DailySummary, DayInProgressAndOpenOutage) {
                                     {"ts", at("05:50")},
                                     {"start", at("05:50")},
                                     {"class", "local"}}};
-  auto s = summarizeDay(r, *day, *parseRfc3339(at("06:00")), target100());
+  auto s = summarizeDay(r, *day, *parseRfc3339(at("06:00")), target100()).toJson();
   EXPECT_EQ(s["complete"], false);
   EXPECT_DOUBLE_EQ(s["coverage"].get<double>(), 1.0);
   EXPECT_EQ(s["partial"], false);

@@ -1,4 +1,5 @@
 #include "record/availability_records.h"
+#include "record/daily_record.h"
 
 #include <gtest/gtest.h>
 
@@ -16,6 +17,10 @@ using std::chrono::seconds;
 const WallTime kT0 = WallTime{} + seconds(1795867800) + milliseconds(123);
 
 platform::ClockSyncState synced() { return {true, "kernel", 1000}; }
+
+// The typed records of record/availability_records.h and record/daily_record.h: each
+// serializer's output is a valid record of its kind, each parser reads it back exactly, and
+// the parsers are tolerant the way their readers need.
 
 // The body as the journal stores it: the factory's envelope plus the journal's id and seq.
 json journaled(const json& body) {
@@ -146,6 +151,77 @@ TEST(AvailabilityRecords, MistypedMembersKeepTheirDefaults) {
   ASSERT_TRUE(outage.has_value());
   EXPECT_EQ(outage->outage_class, "");  // readers decide what a missing class shows
   EXPECT_EQ(outage->evidence.rounds, 0);
+}
+
+DailyRecord sampleDay() {
+  DailyRecord d;
+  d.date = "2026-12-02";
+  d.day_start = kT0;
+  d.day_end = kT0 + std::chrono::hours(24);
+  d.until = d.day_end - std::chrono::hours(1);  // as `uplinkprobe report` shows today
+  d.complete = false;
+  d.tests = {8, 6, 1, 1, 0};
+  d.download.ip_capacity_mbps = DailyDistribution{96.1, 91.2, 90.4, 97.0, 6};
+  d.download.goodput_mbps = DailyDistribution{93.0, 88.3, 87.5, 93.9, 6};
+  d.upload.ip_capacity_mbps = DailyDistribution{48.2, 47.1, 47.0, 48.5, 6};
+  d.idle_ms_median = 12.5;
+  d.uptime_pct = 99.31;
+  d.up_s = 85800;
+  d.down_s = 600;
+  d.coverage = 1;
+  d.outages = {2, 600};
+  d.outages_by_class = {{"upstream", {1, 540}}, {"dns", {1, 60}}};
+  d.power_off_s = 0;
+  d.bytes_tests = 512000000;
+  d.verdict = {100, 5, 96.1, true};
+  return d;
+}
+
+TEST(DailyRecord, RoundTripsAndMatchesTheSchema) {
+  const DailyRecord d = sampleDay();
+  const json body = d.toJson();
+  EXPECT_TRUE(body["upload"]["goodput_mbps"].is_null());  // no counted upload goodput
+  EXPECT_TRUE(body["latency"]["loaded_ms_median"].is_null());
+  EXPECT_EQ(body["verdict"]["basis"], DailyRecord::kVerdictBasis);
+  expectValid(journaled(body));
+  const auto back = parseDailyRecord(journaled(body));
+  ASSERT_TRUE(back.has_value());
+  EXPECT_EQ(back->toJson(), body);
+
+  DailyRecord empty;  // a day with nothing observed: nulls where the schema allows them
+  empty.date = "2026-12-03";
+  empty.day_start = empty.until = kT0;
+  empty.day_end = kT0 + std::chrono::hours(24);
+  const json none = empty.toJson();
+  EXPECT_TRUE(none["uptime_pct"].is_null());
+  EXPECT_TRUE(none["verdict"]["meets_target"].is_null());
+  expectValid(journaled(none));
+  EXPECT_EQ(parseDailyRecord(none)->toJson(), none);
+}
+
+TEST(DailyRecord, ADayWithoutItsDateOrBoundsIsNotRead) {
+  const json body = sampleDay().toJson();
+  for (const char* key : {"date", "day_start", "day_end"}) {
+    json broken = body;
+    broken.erase(key);
+    EXPECT_FALSE(parseDailyRecord(broken).has_value()) << key;
+  }
+  json other = body;
+  other["kind"] = "availability";
+  EXPECT_FALSE(parseDailyRecord(other).has_value());
+  // What a reader can do without keeps its default; a distribution without its median is
+  // no distribution.
+  json sparse = body;
+  sparse.erase("tests");
+  sparse.erase("until");
+  sparse["download"]["ip_capacity_mbps"].erase("median");
+  sparse["uptime_pct"] = "high";
+  const auto d = parseDailyRecord(sparse);
+  ASSERT_TRUE(d.has_value());
+  EXPECT_EQ(d->tests.run, 0);
+  EXPECT_FALSE(d->download.ip_capacity_mbps.has_value());
+  EXPECT_FALSE(d->uptime_pct.has_value());
+  EXPECT_EQ(d->until, d->day_end);  // no `until`: the whole day
 }
 
 }  // namespace
