@@ -7,12 +7,7 @@ namespace uplinkprobe::record {
 namespace {
 
 using json = nlohmann::json;
-using json_read::boolean;
-using json_read::count;
-using json_read::member;
-using json_read::number;
-using json_read::text;
-using json_read::time;
+using namespace json_read;  // the tolerant member reads (record/json_read.h)
 
 bool hasKind(const json& r, const char* kind) { return text(r, "kind") == kind; }
 
