@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <map>
 #include <set>
 #include <tuple>
 
@@ -68,7 +67,7 @@ record::DailyRecord summarizeDay(const std::vector<nlohmann::json>& records, con
   std::vector<double> down_good, down_cap, up_good, up_cap, idle, loaded;
   uint64_t bytes = 0;
   double up_s = 0, down_s = 0, observed_s = 0, power_off_s = 0;
-  std::map<std::string, std::pair<int, double>> by_class;  // class -> (count, seconds)
+  record::DailyRecord d;  // outages_by_class accumulates here; the rest is set at the end
   std::set<WallTime> closed_starts;
   std::vector<record::OutageStartedEvent> started;
 
@@ -124,9 +123,9 @@ record::DailyRecord summarizeDay(const std::vector<nlohmann::json>& records, con
       const double secs = overlapSeconds(outage->start, outage->end, day.start, until);
       const bool touches = outage->start < until && outage->end >= day.start;
       if (!touches) continue;
-      auto& c = by_class[classKey(outage->outage_class)];
-      ++c.first;
-      c.second += secs;
+      auto& c = d.outages_by_class[classKey(outage->outage_class)];
+      ++c.count;
+      c.seconds += secs;
     } else if (kind == "power") {
       if (const auto off = record::parsePowerRecord(r))
         power_off_s += overlapSeconds(off->start, off->end, day.start, until);
@@ -135,20 +134,19 @@ record::DailyRecord summarizeDay(const std::vector<nlohmann::json>& records, con
   // Outages still open: started, never closed in the records we were given.
   for (const record::OutageStartedEvent& opened : started) {
     if (closed_starts.count(opened.start) || opened.start >= until) continue;
-    auto& c = by_class[classKey(opened.outage_class)];
-    ++c.first;
-    c.second += overlapSeconds(opened.start, until, day.start, until);
+    auto& c = d.outages_by_class[classKey(opened.outage_class)];
+    ++c.count;
+    c.seconds += overlapSeconds(opened.start, until, day.start, until);
   }
 
   const double day_s = toSeconds(until - day.start);
   observed_s = std::min(observed_s, day_s);
   const double coverage = day_s > 0 ? observed_s / day_s : 0.0;
 
-  record::DailyRecord d;
-  for (const auto& [cls, c] : by_class) {
-    d.outages_by_class[cls] = {c.first, round2(c.second)};
-    d.outages.count += c.first;
-    d.outages.seconds += c.second;
+  for (auto& [cls, c] : d.outages_by_class) {
+    d.outages.count += c.count;
+    d.outages.seconds += c.seconds;
+    c.seconds = round2(c.seconds);
   }
   d.outages.seconds = round2(d.outages.seconds);
 
