@@ -155,8 +155,8 @@ void SimDevice::journal(const std::string& kind, nlohmann::json body, WallTime a
   if (!feed_alerts) return;
   // The daemon's listener: every journaled record goes through the alert engine; an alert
   // record is followed by the retained alert_state.
-  for (auto& a : alerts_.onRecord(rec)) journal("alert", std::move(a), at, out, n, true);
-  if (kind == "alert") journal("alert_state", alerts_.state(), at, out, n, true);
+  for (const auto& a : alerts_.onRecord(rec)) journal("alert", a.toJson(), at, out, n, true);
+  if (kind == "alert") journal("alert_state", alerts_.state().toJson(), at, out, n, true);
 }
 
 availability::RoundResult SimDevice::round(WallTime at, bool bad, int cls) {
@@ -268,7 +268,7 @@ int SimDevice::generate(std::deque<Message>& out) {
   if (first_) {
     // The daemon's start: the retained alert state first.
     first_ = false;
-    journal("alert_state", alerts_.state(), next_, out, n);
+    journal("alert_state", alerts_.state().toJson(), next_, out, n);
     updateNext();
     return n;
   }

@@ -11,8 +11,10 @@
 #include "agent/cli/json_fields.h"
 #include "agent/cli/verdict_words.h"
 #include "common/time_format.h"
+#include "record/alert_records.h"
 #include "record/availability_records.h"
 #include "record/daily_record.h"
+#include "record/gap_record.h"
 #include "record/throughput_record.h"
 
 namespace uplinkprobe::cli {
@@ -70,15 +72,21 @@ std::string describe(const nlohmann::json& r) {
     return fmt::format(fmt::runtime(tr("{} for {} from {}")), what, durationOf(off), startOf(off));
   }
   if (kind == "event") return str(r, "event");
-  if (kind == "gap")
-    return fmt::format(fmt::runtime(tr("GAP seq {}-{} ({})")),
-                       formatNumber(numberAt(r, {"first_seq"})),
-                       formatNumber(numberAt(r, {"last_seq"})), str(r, "reason"));
-  if (kind == "alert") return str(r, "alert") + " " + str(r, "type");
+  if (kind == "gap") {
+    const auto gap = record::parseGapRecord(r);
+    if (!gap) return std::string(kUnknown);
+    return fmt::format(fmt::runtime(tr("GAP seq {}-{} ({})")), gap->first_seq, gap->last_seq,
+                       gap->reason);
+  }
+  if (kind == "alert") {
+    const auto alert = record::parseAlertRecord(r);
+    if (!alert) return std::string(kUnknown);
+    return std::string(alert->opened ? "breach_opened " : "breach_closed ") + alert->type;
+  }
   if (kind == "alert_state") {
     std::string open;
-    for (const auto& b : r.value("breaches", nlohmann::json::array()))
-      if (b.is_object()) open += " " + str(b, "type");
+    if (const auto state = record::parseAlertState(r))
+      for (const auto& b : state->breaches) open += " " + b.type;
     return open.empty() ? tr("no open alerts") : tr("open alerts:") + open;
   }
   if (kind == "daily") {

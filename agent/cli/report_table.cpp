@@ -119,15 +119,14 @@ std::string formatReportTable(const ReportInput& in, const std::vector<nlohmann:
                   2, false);
 
   s += "\n" + std::string(tr("open alerts:")) + "\n";
-  const auto& breaches = in.alert_state.value("breaches", nlohmann::json::array());
+  const auto& breaches = in.alert_state.breaches;
   if (breaches.empty()) s += "  " + std::string(tr("none")) + "\n";
   for (const auto& b : breaches) {
     std::string ev;
-    for (const auto& e : b.value("evidence", nlohmann::json::array()))
-      if (e.is_string()) ev += " " + e.get<std::string>();
+    for (const auto& e : b.evidence) ev += " " + e;
     s += wrapLine("  ",
-                  fmt::format(fmt::runtime(tr("{} since {}, evidence:{}")), str(b, "type"),
-                              b["since"].is_string() ? shortTime(str(b, "since")) : kUnknown, ev),
+                  fmt::format(fmt::runtime(tr("{} since {}, evidence:{}")), b.type,
+                              b.since ? shortTime(formatRfc3339Utc(*b.since)) : kUnknown, ev),
                   4, false);
   }
 

@@ -29,7 +29,7 @@ struct ReportInput {
   WallTime now{};
   // Records that may touch the reported days (older ones are harmless, just ignored).
   std::vector<nlohmann::json> records;
-  nlohmann::json alert_state;             // AlertEngine::state() after replaying the whole journal
+  record::AlertState alert_state;         // AlertEngine::state() after replaying the whole journal
   std::deque<nlohmann::json> last_tests;  // newest last, at most kReportLastTests
   // ts of the journal's first record: days that ended before it are not reported (the
   // agent was not installed yet, which is not "agent not running"). nullopt = no records.

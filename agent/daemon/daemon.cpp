@@ -439,20 +439,20 @@ struct Daemon::Impl {
     auto missing = alerts->rebuild(*journal);
     listeners.push_back([this](const journal::StoredRecord& r, const nlohmann::json& j) {
       if (!j.is_object()) return;
-      for (auto& body : alerts->onRecord(j)) emit("alert", std::move(body));
-      if (r.kind == "alert") emit("alert_state", alerts->state());
+      for (const auto& alert : alerts->onRecord(j)) emit("alert", alert.toJson());
+      if (r.kind == "alert") emit("alert_state", alerts->state().toJson());
     });
-    for (auto& body : missing) emit("alert", std::move(body));
+    for (const auto& alert : missing) emit("alert", alert.toJson());
     // The retained alert/state is an `alert_state` record: journaled, so the delivery pump
     // publishes it (retained) with the same store-and-forward as every record. Sent at start
     // and after every alert, not on every test, to keep the journal small.
-    emit("alert_state", alerts->state());
+    emit("alert_state", alerts->state().toJson());
     onAlertTick();
   }
 
   void onAlertTick() {
     if (stopping) return;
-    for (auto& body : alerts->onTick(clock.wallNow())) emit("alert", std::move(body));
+    for (const auto& alert : alerts->onTick(clock.wallNow())) emit("alert", alert.toJson());
     for (auto& body : dailies.poll(*journal, clock.wallNow(),
                                    verdict::verdictInputsFromConfig(cfg.target, std::nullopt)))
       emit("daily", std::move(body));
@@ -549,7 +549,7 @@ struct Daemon::Impl {
     planner->setRules(plannerRules(cfg));
     // New alert thresholds apply to the whole evidence: rebuild from the journal.
     alerts = std::make_unique<verdict::AlertEngine>(verdict::alertRulesFromConfig(cfg.alert));
-    for (auto& body : alerts->rebuild(*journal)) emit("alert", std::move(body));
+    for (const auto& alert : alerts->rebuild(*journal)) emit("alert", alert.toJson());
     persistMonitorState();
     monitor->stop();
     Status started = startMonitor();

@@ -28,10 +28,11 @@ nlohmann::json statusJson(const StatusSnapshot& s) {
   static const config::Config kNoConfig;
   const config::Config& cfg = s.cfg ? *s.cfg : kNoConfig;
   nlohmann::json alerts_open = nlohmann::json::array();
-  if (s.alert_state.is_object())
-    for (const auto& b : s.alert_state.value("breaches", nlohmann::json::array()))
-      alerts_open.push_back({{"type", b.value("type", nlohmann::json())},
-                             {"since", b.value("since", nlohmann::json())}});
+  if (s.alert_state)
+    for (const auto& b : s.alert_state->breaches)
+      alerts_open.push_back({{"type", b.type},
+                             {"since", b.since ? nlohmann::json(formatRfc3339Utc(*b.since))
+                                               : nlohmann::json(nullptr)}});
   nlohmann::json st = {{"schema", kStatusSchema},
                        {"pid", s.pid},
                        {"running", s.running},

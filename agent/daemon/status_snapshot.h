@@ -12,6 +12,7 @@
 
 #include "agent/config/config.h"
 #include "common/clock.h"
+#include "record/alert_records.h"
 
 namespace uplinkprobe::daemon {
 
@@ -31,7 +32,7 @@ struct StatusSnapshot {
   uint64_t storage_bytes = 0;
   nlohmann::json last_test;  // testSummary() of the latest throughput record, or null
   std::optional<WallTime> next_test;
-  nlohmann::json alert_state;  // AlertEngine::state(), or null without alerts
+  std::optional<record::AlertState> alert_state;  // AlertEngine::state(); none without alerts
   bool clock_synced = false;
   std::string clock_source;
 };

@@ -28,6 +28,7 @@
 #include "agent/journal/segment_scan.h"
 #include "agent/journal/state_file.h"
 #include "platform/state_dir.h"
+#include "record/gap_record.h"
 #include "record/record_factory.h"
 
 namespace uplinkprobe::journal {
@@ -180,17 +181,14 @@ class FileJournal final : public Journal {
 
   // The journal's own records (gap, journal_damage) carry the same envelope as every
   // record: one builder, RecordFactory (clock_synced, boot_id, mono_s, agent_version).
-  nlohmann::json ownRecord(const std::string& kind) const {
-    return record::RecordFactory({opts_.device_id, opts_.school_id}, *clock_).make(kind, {});
+  nlohmann::json ownRecord(nlohmann::json body) const {
+    const std::string kind = body.at("kind").get<std::string>();
+    return record::RecordFactory({opts_.device_id, opts_.school_id}, *clock_)
+        .make(kind, std::move(body));
   }
 
   void queueGap(uint64_t first, uint64_t last, uint64_t count, const std::string& reason) {
-    auto j = ownRecord("gap");
-    j["first_seq"] = first;
-    j["last_seq"] = last;
-    j["count"] = count;
-    j["reason"] = reason;
-    owed_.push_back(std::move(j));
+    owed_.push_back(ownRecord(record::GapRecord{first, last, count, reason}.toJson()));
     spdlog::warn("journal: gap seq {}..{} ({} records): {}", first, last, count, reason);
   }
 
@@ -348,8 +346,7 @@ class FileJournal final : public Journal {
 
   void reportDamage(const std::vector<std::string>& files, uint64_t bytes,
                     std::optional<uint64_t> lo, std::optional<uint64_t> hi) {
-    auto j = ownRecord("event");
-    j["event"] = "journal_damage";
+    auto j = ownRecord({{"kind", "event"}, {"event", "journal_damage"}});
     j["files"] = files;
     j["bytes_skipped"] = bytes;
     if (lo) j["seq_first"] = *lo;

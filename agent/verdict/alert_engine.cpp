@@ -13,30 +13,35 @@ namespace {
 constexpr size_t kReplayBatch = 500;
 constexpr int kReplayMaxBatches = 100000;  // bounded like the journal itself
 
+using record::AlertRecord;
+
 std::string str(const nlohmann::json& r, const char* key) {
   return r.contains(key) && r[key].is_string() ? r[key].get<std::string>() : std::string();
 }
 
-nlohmann::json idList(const std::vector<CountedResult>& v) {
-  nlohmann::json ids = nlohmann::json::array();
+std::vector<std::string> idList(const std::vector<CountedResult>& v) {
+  std::vector<std::string> ids;
   for (const auto& r : v) {
-    if (ids.size() >= kMaxEvidenceIds) break;
+    if (ids.size() >= record::kMaxAlertEvidence) break;
     ids.push_back(r.id);
   }
   return ids;
 }
 
-nlohmann::json mbpsList(const std::vector<CountedResult>& v) {
-  nlohmann::json out = nlohmann::json::array();
-  for (const auto& r : v) {
-    if (out.size() >= kMaxEvidenceIds) break;
-    out.push_back(r.measured_mbps);
-  }
-  return out;
+void appendBounded(std::vector<std::string>& list, const std::string& id) {
+  if (!id.empty() && list.size() < record::kMaxAlertEvidence) list.push_back(id);
 }
 
-void appendBounded(nlohmann::json& list, const std::string& id) {
-  if (!id.empty() && list.size() < kMaxEvidenceIds) list.push_back(id);
+std::vector<AlertRecord> just(std::optional<AlertRecord> a) {
+  if (!a) return {};
+  return {std::move(*a)};
+}
+
+AlertRecord ofType(const char* type, const char* cause = "") {
+  AlertRecord a;
+  a.type = type;
+  a.cause = cause;
+  return a;
 }
 
 }  // namespace
@@ -53,52 +58,51 @@ AlertRules alertRulesFromConfig(const config::AlertConfig& a) {
 
 AlertEngine::AlertEngine(AlertRules rules) : rules_(rules), tracker_(rules.throughput) {}
 
-std::vector<nlohmann::json> AlertEngine::onRecord(const nlohmann::json& rec) {
+std::vector<AlertRecord> AlertEngine::onRecord(const nlohmann::json& rec) {
   replaying_ = false;
   return process(rec);
 }
 
-std::vector<nlohmann::json> AlertEngine::onTick(WallTime now) {
+std::vector<AlertRecord> AlertEngine::onTick(WallTime now) {
   replaying_ = false;
-  return checkOutage(now, formatRfc3339Utc(now));
+  return checkOutage(now);
 }
 
-std::vector<nlohmann::json> AlertEngine::replay(const std::vector<nlohmann::json>& records) {
+std::vector<AlertRecord> AlertEngine::replay(const std::vector<nlohmann::json>& records) {
   replaying_ = true;
   for (const auto& r : records) process(r);
   replaying_ = false;
   // Reconcile what the measurements say with what the journal announced.
-  std::vector<nlohmann::json> out;
+  Alerts out;
   const bool tp_derived = tracker_.isOpen();
   if (tp_derived && !throughputOpen()) {
     std::vector<CountedResult> bad;
     for (const auto& w : tracker_.window())
       if (!w.good) bad.push_back(w);
-    auto b = opened("throughput", idList(bad), "",
-                    {{"target_mbps", target_mbps_}, {"measured_mbps", mbpsList(bad)}});
-    b["reconciled"] = true;
-    out.push_back(std::move(b));
+    AlertRecord a = ofType("throughput");
+    a.throughput = throughputFigures(bad, false);
+    a.reconciled = true;
+    if (auto o = opened(std::move(a), idList(bad), std::nullopt)) out.push_back(std::move(*o));
   } else if (!tp_derived && throughputOpen()) {
-    auto b =
-        closed("throughput", idList(last_close_evidence_),
-               {{"target_mbps", target_mbps_}, {"measured_mbps", mbpsList(last_close_evidence_)}});
-    b["reconciled"] = true;
-    out.push_back(std::move(b));
+    AlertRecord a = ofType("throughput");
+    a.throughput = throughputFigures(last_close_evidence_, false);
+    a.reconciled = true;
+    if (auto c = closed(std::move(a), idList(last_close_evidence_))) out.push_back(std::move(*c));
   }
   const bool av_derived = long_outage_ || low_uptime_day_.has_value();
   if (av_derived != availabilityOpen()) {
-    nlohmann::json ev = long_outage_ ? long_outage_evidence_ : low_uptime_evidence_;
-    auto b = av_derived ? opened("availability", ev, "",
-                                 {{"cause", long_outage_ ? "long_outage" : "low_uptime"}})
-                        : closed("availability", ev, nlohmann::json::object());
-    b["reconciled"] = true;
-    out.push_back(std::move(b));
+    const Ids ev = long_outage_ ? long_outage_evidence_ : low_uptime_evidence_;
+    AlertRecord a = ofType("availability", av_derived && long_outage_ ? "long_outage"
+                                           : av_derived               ? "low_uptime"
+                                                                      : "");
+    a.reconciled = true;
+    auto o = av_derived ? opened(std::move(a), ev, std::nullopt) : closed(std::move(a), ev);
+    if (o) out.push_back(std::move(*o));
   }
   return out;
 }
 
-std::vector<nlohmann::json> AlertEngine::rebuild(const journal::Journal& journal) {
-  std::vector<nlohmann::json> records;
+std::vector<AlertRecord> AlertEngine::rebuild(const journal::Journal& journal) {
   uint64_t since = 0;
   // Replayed in batches: parse, feed, drop — memory stays bounded by one batch.
   replaying_ = true;
@@ -111,10 +115,10 @@ std::vector<nlohmann::json> AlertEngine::rebuild(const journal::Journal& journal
       if (j.is_object()) process(j);
     }
   }
-  return replay(records);  // reconciliation only: records is empty
+  return replay({});  // reconciliation only
 }
 
-std::vector<nlohmann::json> AlertEngine::process(const nlohmann::json& rec) {
+std::vector<AlertRecord> AlertEngine::process(const nlohmann::json& rec) {
   if (!rec.is_object()) return {};
   if (rec.contains("seq") && rec["seq"].is_number_unsigned()) {
     const uint64_t seq = rec["seq"].get<uint64_t>();
@@ -122,7 +126,7 @@ std::vector<nlohmann::json> AlertEngine::process(const nlohmann::json& rec) {
     last_seq_ = seq;
   }
   const std::string kind = str(rec, "kind");
-  std::vector<nlohmann::json> out;
+  Alerts out;
   if (kind == "throughput") {
     out = onThroughput(rec);
   } else if (kind == "outage") {
@@ -132,21 +136,33 @@ std::vector<nlohmann::json> AlertEngine::process(const nlohmann::json& rec) {
   } else if (kind == "alert") {
     onAlertRecord(rec);
   } else if (kind == "event" && str(rec, "event") == "outage_started") {
-    if (auto opened = record::parseOutageStartedEvent(rec)) {
-      outage_ = OpenOutage{str(rec, "id"), formatRfc3339Utc(opened->start), opened->start,
-                           opened->outage_class};
-    }
+    if (auto started = record::parseOutageStartedEvent(rec))
+      outage_ =
+          record::AlertState::OpenOutage{started->start, started->outage_class, str(rec, "id")};
   }
   // Time passes with every record: an outage that became long is noticed on replay too.
-  const std::string ts = str(rec, "ts");
-  if (auto now = parseRfc3339(ts)) {
-    auto more = checkOutage(*now, ts);
+  if (auto now = parseRfc3339(str(rec, "ts"))) {
+    auto more = checkOutage(*now);
     out.insert(out.end(), more.begin(), more.end());
   }
   return out;
 }
 
-std::vector<nlohmann::json> AlertEngine::onThroughput(const nlohmann::json& rec) {
+record::ThroughputAlertFigures AlertEngine::throughputFigures(
+    const std::vector<CountedResult>& results, bool with_rule) const {
+  record::ThroughputAlertFigures f;
+  f.target_mbps = target_mbps_;
+  for (const auto& r : results) {
+    if (f.measured_mbps.size() >= record::kMaxAlertEvidence) break;
+    f.measured_mbps.push_back(r.measured_mbps);
+  }
+  if (with_rule)
+    f.rule = record::BreachRule{tracker_.rules().breach_after, tracker_.rules().breach_window,
+                                tracker_.rules().clear_after};
+  return f;
+}
+
+std::vector<AlertRecord> AlertEngine::onThroughput(const nlohmann::json& rec) {
   const record::ThroughputRecord test = record::parseThroughputRecord(rec);
   if (!test.verdict) return {};
   const record::Verdict& v = *test.verdict;
@@ -156,187 +172,160 @@ std::vector<nlohmann::json> AlertEngine::onThroughput(const nlohmann::json& rec)
   CountedResult r{test.id, *meets, v.measured_mbps.value_or(0.0)};
   auto t = tracker_.onResult(r);
   if (!t) return {};
-  const nlohmann::json figures = {{"target_mbps", target_mbps_},
-                                  {"measured_mbps", mbpsList(t->evidence)},
-                                  {"rule",
-                                   {{"breach_after", tracker_.rules().breach_after},
-                                    {"breach_window", tracker_.rules().breach_window},
-                                    {"clear_after", tracker_.rules().clear_after}}}};
+  AlertRecord a = ofType("throughput");
+  a.throughput = throughputFigures(t->evidence, true);
   if (t->opened) {
     if (throughputOpen()) return {};
-    return {opened("throughput", idList(t->evidence), str(rec, "ts"), figures)};
+    return just(opened(std::move(a), idList(t->evidence), parseRfc3339(test.ts)));
   }
   last_close_evidence_ = t->evidence;
   if (!throughputOpen()) return {};
-  return {closed("throughput", idList(t->evidence), figures)};
+  return just(closed(std::move(a), idList(t->evidence)));
 }
 
-std::vector<nlohmann::json> AlertEngine::onOutageRecord(const nlohmann::json& rec) {
-  std::vector<nlohmann::json> out;
+std::vector<AlertRecord> AlertEngine::onOutageRecord(const nlohmann::json& rec) {
+  Alerts out;
   // An outage record that does not parse (no agent writes one) still ends the open outage.
-  const std::optional<record::OutageRecord> closed = record::parseOutageRecord(rec);
-  const double duration = closed ? closed->duration_s : 0.0;
-  const std::string start = closed ? formatRfc3339Utc(closed->start) : std::string();
+  const std::optional<record::OutageRecord> ended = record::parseOutageRecord(rec);
   const std::string id = str(rec, "id");
-  const nlohmann::json figures = {{"cause", "long_outage"},
-                                  {"class", closed ? closed->outage_class : std::string()},
-                                  {"duration_s", duration},
-                                  {"start", start},
-                                  {"end", closed ? formatRfc3339Utc(closed->end) : std::string()},
-                                  {"outage_alert_minutes", rules_.outage_alert_minutes}};
-  if (!long_outage_ && duration >= rules_.outage_alert_minutes * 60.0) {
+  AlertRecord figures = ofType("availability", "long_outage");
+  record::LongOutageFigures f;
+  f.outage_alert_minutes = rules_.outage_alert_minutes;
+  if (ended) {
+    f.outage_class = ended->outage_class;
+    f.start = ended->start;
+    f.end = ended->end;
+    f.duration_s = ended->duration_s;
+  }
+  figures.long_outage = f;
+  if (!long_outage_ && ended && ended->duration_s >= rules_.outage_alert_minutes * 60.0) {
     // Learned only at close (no tick saw it open that long): announce it, then its end.
     long_outage_ = true;
-    long_outage_evidence_ = nlohmann::json::array();
+    long_outage_evidence_.clear();
     appendBounded(long_outage_evidence_, id);
-    auto o = availabilityChanged("long_outage", long_outage_evidence_, start, figures);
+    auto o = availabilityChanged(figures, long_outage_evidence_, ended->start);
     out.insert(out.end(), o.begin(), o.end());
   }
   outage_.reset();
   if (long_outage_) {
     long_outage_ = false;
-    nlohmann::json ev = nlohmann::json::array();
+    Ids ev;
     appendBounded(ev, id);
-    auto o = availabilityChanged("long_outage", ev, "", figures);
+    auto o = availabilityChanged(std::move(figures), std::move(ev), std::nullopt);
     out.insert(out.end(), o.begin(), o.end());
   }
   return out;
 }
 
-std::vector<nlohmann::json> AlertEngine::onDaily(const nlohmann::json& rec) {
+std::vector<AlertRecord> AlertEngine::onDaily(const nlohmann::json& rec) {
   const std::optional<record::DailyRecord> day = record::parseDailyRecord(rec);
   if (!day || !day->uptime_pct) return {};  // no observed time: nothing to judge
   const double uptime = *day->uptime_pct;
-  const std::string date = day->date;
-  const nlohmann::json figures = {{"cause", "low_uptime"},
-                                  {"date", date},
-                                  {"uptime_pct", uptime},
-                                  {"coverage", day->coverage},
-                                  {"min_daily_uptime_pct", rules_.min_daily_uptime_pct}};
-  nlohmann::json ev = nlohmann::json::array();
+  AlertRecord figures = ofType("availability", "low_uptime");
+  figures.low_uptime =
+      record::LowUptimeFigures{day->date, uptime, day->coverage, rules_.min_daily_uptime_pct};
+  Ids ev;
   appendBounded(ev, str(rec, "id"));
   if (uptime < rules_.min_daily_uptime_pct) {
     const bool was = low_uptime_day_.has_value();
-    low_uptime_day_ = date;
+    low_uptime_day_ = day->date;
     if (was) {
       appendBounded(low_uptime_evidence_, str(rec, "id"));
       return {};
     }
     low_uptime_evidence_ = ev;
-    return availabilityChanged("low_uptime", ev, formatRfc3339Utc(day->day_start), figures);
+    return availabilityChanged(std::move(figures), std::move(ev), day->day_start);
   }
   if (!low_uptime_day_) return {};
   low_uptime_day_.reset();
-  low_uptime_evidence_ = nlohmann::json::array();
-  return availabilityChanged("low_uptime", ev, "", figures);
+  low_uptime_evidence_.clear();
+  return availabilityChanged(std::move(figures), std::move(ev), std::nullopt);
 }
 
-std::vector<nlohmann::json> AlertEngine::checkOutage(WallTime now, const std::string& now_text) {
+std::vector<AlertRecord> AlertEngine::checkOutage(WallTime now) {
   if (!outage_ || long_outage_) return {};
-  const double open_s = toSeconds(now - outage_->start_time);
+  const double open_s = toSeconds(now - outage_->start);
   if (open_s < rules_.outage_alert_minutes * 60.0) return {};
   long_outage_ = true;
-  long_outage_evidence_ = nlohmann::json::array();
+  long_outage_evidence_.clear();
   appendBounded(long_outage_evidence_, outage_->event_id);
-  return availabilityChanged("long_outage", long_outage_evidence_, outage_->start,
-                             {{"cause", "long_outage"},
-                              {"class", outage_->cls},
-                              {"start", outage_->start},
-                              {"open_for_s", open_s},
-                              {"as_of", now_text},
-                              {"outage_alert_minutes", rules_.outage_alert_minutes}});
+  AlertRecord figures = ofType("availability", "long_outage");
+  record::LongOutageFigures f;
+  f.outage_class = outage_->outage_class;
+  f.start = outage_->start;
+  f.open_for_s = open_s;
+  f.as_of = now;
+  f.outage_alert_minutes = rules_.outage_alert_minutes;
+  figures.long_outage = f;
+  return availabilityChanged(std::move(figures), long_outage_evidence_, outage_->start);
 }
 
-std::vector<nlohmann::json> AlertEngine::availabilityChanged(const std::string& cause,
-                                                             nlohmann::json evidence,
-                                                             const std::string& since,
-                                                             nlohmann::json figures) {
+std::vector<AlertRecord> AlertEngine::availabilityChanged(AlertRecord figures, Ids evidence,
+                                                          std::optional<WallTime> since) {
   const bool derived = long_outage_ || low_uptime_day_.has_value();
-  figures["cause"] = cause;
-  if (derived && !availabilityOpen()) return {opened("availability", evidence, since, figures)};
-  if (!derived && availabilityOpen()) return {closed("availability", evidence, figures)};
+  if (derived && !availabilityOpen())
+    return just(opened(std::move(figures), std::move(evidence), since));
+  if (!derived && availabilityOpen()) return just(closed(std::move(figures), std::move(evidence)));
   return {};
 }
 
 void AlertEngine::onAlertRecord(const nlohmann::json& rec) {
-  const std::string type = str(rec, "type");
-  const std::string alert = str(rec, "alert");
-  if (type.empty()) return;
-  if (alert == "breach_opened") {
-    announced_[type] = Announced{str(rec, "id"), str(rec, "since"),
-                                 rec.value("evidence", nlohmann::json::array())};
-  } else if (alert == "breach_closed") {
-    announced_.erase(type);
+  const std::optional<AlertRecord> a = record::parseAlertRecord(rec);
+  if (!a) return;
+  if (a->opened) {
+    announced_[a->type] =
+        Announced{a->id.empty() ? std::nullopt : std::optional(a->id), a->since, a->evidence};
+  } else {
+    announced_.erase(a->type);
   }
 }
 
-nlohmann::json AlertEngine::opened(const std::string& type, nlohmann::json evidence,
-                                   const std::string& since, nlohmann::json figures) {
-  if (replaying_) return nullptr;
-  nlohmann::json b = std::move(figures);
-  b["alert"] = "breach_opened";
-  b["type"] = type;
-  b["evidence"] = evidence;
-  b["since"] = since.empty() ? nlohmann::json(nullptr) : nlohmann::json(since);
+std::optional<AlertRecord> AlertEngine::opened(AlertRecord a, Ids evidence,
+                                               std::optional<WallTime> since) {
+  if (replaying_) return std::nullopt;
+  if (evidence.size() > record::kMaxAlertEvidence) evidence.resize(record::kMaxAlertEvidence);
+  a.opened = true;
+  a.evidence = evidence;
+  a.since = since;
   // Announced as soon as we hand it out: the daemon journals it next, and onRecord() of
   // that alert record fills in its id.
-  announced_[type] = Announced{"", since, std::move(evidence)};
-  return b;
+  announced_[a.type] = Announced{std::nullopt, since, std::move(evidence)};
+  return a;
 }
 
-nlohmann::json AlertEngine::closed(const std::string& type, nlohmann::json evidence,
-                                   nlohmann::json figures) {
-  if (replaying_) return nullptr;
-  nlohmann::json b = std::move(figures);
-  b["alert"] = "breach_closed";
-  b["type"] = type;
-  b["evidence"] = std::move(evidence);
-  if (auto it = announced_.find(type); it != announced_.end()) {
-    b["opened_alert_id"] =
-        it->second.alert_id.empty() ? nlohmann::json(nullptr) : nlohmann::json(it->second.alert_id);
-    b["since"] =
-        it->second.since.empty() ? nlohmann::json(nullptr) : nlohmann::json(it->second.since);
+std::optional<AlertRecord> AlertEngine::closed(AlertRecord a, Ids evidence) {
+  if (replaying_) return std::nullopt;
+  if (evidence.size() > record::kMaxAlertEvidence) evidence.resize(record::kMaxAlertEvidence);
+  a.opened = false;
+  a.evidence = std::move(evidence);
+  // Unknown (null) when the journal no longer holds the opening alert.
+  if (auto it = announced_.find(a.type); it != announced_.end()) {
+    a.opened_alert_id = it->second.alert_id;
+    a.since = it->second.since;
     announced_.erase(it);
   }
-  return b;
+  return a;
 }
 
-nlohmann::json AlertEngine::state() const {
-  nlohmann::json breaches = nlohmann::json::array();
-  for (const auto& [type, a] : announced_) {
-    breaches.push_back(
-        {{"type", type},
-         {"opened_alert_id",
-          a.alert_id.empty() ? nlohmann::json(nullptr) : nlohmann::json(a.alert_id)},
-         {"since", a.since.empty() ? nlohmann::json(nullptr) : nlohmann::json(a.since)},
-         {"evidence", a.evidence}});
-  }
-  nlohmann::json window = nlohmann::json::array();
-  for (const auto& w : tracker_.window()) window.push_back({{"id", w.id}, {"good", w.good}});
-  nlohmann::json outage = nullptr;
-  if (outage_)
-    outage = {{"start", outage_->start}, {"class", outage_->cls}, {"event_id", outage_->event_id}};
-  return {{"open", !announced_.empty()},
-          {"breaches", breaches},
-          {"as_of_seq", last_seq_},
-          {"throughput",
-           {{"open", throughputOpen()},
-            {"target_mbps", target_mbps_},
-            {"window", window},
-            {"bad_in_window", tracker_.badInWindow()},
-            {"good_streak", tracker_.goodStreak()},
-            {"rule",
-             {{"breach_after", tracker_.rules().breach_after},
-              {"breach_window", tracker_.rules().breach_window},
-              {"clear_after", tracker_.rules().clear_after}}}}},
-          {"availability",
-           {{"open", availabilityOpen()},
-            {"open_outage", outage},
-            {"long_outage", long_outage_},
-            {"low_uptime_day",
-             low_uptime_day_ ? nlohmann::json(*low_uptime_day_) : nlohmann::json(nullptr)},
-            {"outage_alert_minutes", rules_.outage_alert_minutes},
-            {"min_daily_uptime_pct", rules_.min_daily_uptime_pct}}}};
+record::AlertState AlertEngine::state() const {
+  record::AlertState s;
+  for (const auto& [type, a] : announced_)
+    s.breaches.push_back({type, a.alert_id, a.since, a.evidence});
+  s.as_of_seq = last_seq_;
+  s.throughput_open = throughputOpen();
+  s.target_mbps = target_mbps_;
+  for (const auto& w : tracker_.window()) s.window.push_back({w.id, w.good});
+  s.bad_in_window = tracker_.badInWindow();
+  s.good_streak = tracker_.goodStreak();
+  s.rule = {tracker_.rules().breach_after, tracker_.rules().breach_window,
+            tracker_.rules().clear_after};
+  s.availability_open = availabilityOpen();
+  s.open_outage = outage_;
+  s.long_outage = long_outage_;
+  s.low_uptime_day = low_uptime_day_;
+  s.outage_alert_minutes = rules_.outage_alert_minutes;
+  s.min_daily_uptime_pct = rules_.min_daily_uptime_pct;
+  return s;
 }
 
 }  // namespace uplinkprobe::verdict

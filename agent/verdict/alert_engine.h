@@ -22,8 +22,8 @@
 // Calling contract (daemon): one thread (the event loop). Call onRecord() with EVERY
 // journaled record, in seq order, including the alert records produced here (they are
 // recognised and only update the announced state). Records with seq <= the last seq seen
-// are ignored, so rebuild() followed by live records is safe. Journal the returned bodies
-// as kind "alert".
+// are ignored, so rebuild() followed by live records is safe. Journal the returned records'
+// bodies (AlertRecord::toJson) as kind "alert".
 #pragma once
 
 #include <map>
@@ -37,11 +37,9 @@
 #include "agent/journal/journal.h"
 #include "agent/verdict/breach_tracker.h"
 #include "common/clock.h"
+#include "record/alert_records.h"
 
 namespace uplinkprobe::verdict {
-
-// Evidence lists in alert records and the state are bounded.
-inline constexpr size_t kMaxEvidenceIds = 64;
 
 struct AlertRules {
   BreachRules throughput;
@@ -54,47 +52,47 @@ class AlertEngine {
  public:
   explicit AlertEngine(AlertRules rules);
 
-  // One journaled record (full envelope: kind, id, seq, ts, body). Returns alert bodies
-  // ({"alert", "type", "evidence", ...}) to journal as kind "alert", in order.
-  std::vector<nlohmann::json> onRecord(const nlohmann::json& rec);
+  // One journaled record (full envelope: kind, id, seq, ts, body). Returns the alerts to
+  // journal, in order.
+  std::vector<record::AlertRecord> onRecord(const nlohmann::json& rec);
   // Periodic check (e.g. every minute): an open outage passing the threshold.
-  std::vector<nlohmann::json> onTick(WallTime now);
+  std::vector<record::AlertRecord> onTick(WallTime now);
   // Replays the whole journal (paged, bounded) without emitting; returns the reconciling
   // announcements the journal lacks (usually none). Call once, before live records.
-  std::vector<nlohmann::json> rebuild(const journal::Journal& journal);
+  std::vector<record::AlertRecord> rebuild(const journal::Journal& journal);
   // Same as rebuild() over parsed records (tests, `uplinkprobe report`).
-  std::vector<nlohmann::json> replay(const std::vector<nlohmann::json>& records);
+  std::vector<record::AlertRecord> replay(const std::vector<nlohmann::json>& records);
 
   // The payload for the retained {prefix}/{school}/{device}/alert/state topic.
-  nlohmann::json state() const;
+  record::AlertState state() const;
   bool throughputOpen() const { return announced_.count("throughput") > 0; }
   bool availabilityOpen() const { return announced_.count("availability") > 0; }
   uint64_t lastSeq() const { return last_seq_; }
 
  private:
+  using Ids = std::vector<std::string>;
+  using Alerts = std::vector<record::AlertRecord>;
   struct Announced {
-    std::string alert_id;  // "" until the alert record itself was seen
-    std::string since;
-    nlohmann::json evidence;
-  };
-  struct OpenOutage {
-    std::string event_id;
-    std::string start;
-    WallTime start_time;
-    std::string cls;
+    std::optional<std::string> alert_id;  // nullopt until the alert record itself was seen
+    std::optional<WallTime> since;
+    Ids evidence;
   };
 
-  std::vector<nlohmann::json> process(const nlohmann::json& rec);
-  std::vector<nlohmann::json> onThroughput(const nlohmann::json& rec);
-  std::vector<nlohmann::json> onOutageRecord(const nlohmann::json& rec);
-  std::vector<nlohmann::json> onDaily(const nlohmann::json& rec);
-  std::vector<nlohmann::json> checkOutage(WallTime now, const std::string& now_text);
-  std::vector<nlohmann::json> availabilityChanged(const std::string& cause, nlohmann::json evidence,
-                                                  const std::string& since, nlohmann::json figures);
+  Alerts process(const nlohmann::json& rec);
+  Alerts onThroughput(const nlohmann::json& rec);
+  Alerts onOutageRecord(const nlohmann::json& rec);
+  Alerts onDaily(const nlohmann::json& rec);
+  Alerts checkOutage(WallTime now);
+  // `figures` carries the cause's figures; its type, evidence and since are filled here.
+  Alerts availabilityChanged(record::AlertRecord figures, Ids evidence,
+                             std::optional<WallTime> since);
   void onAlertRecord(const nlohmann::json& rec);
-  nlohmann::json opened(const std::string& type, nlohmann::json evidence, const std::string& since,
-                        nlohmann::json figures);
-  nlohmann::json closed(const std::string& type, nlohmann::json evidence, nlohmann::json figures);
+  // Both return nothing while replaying; otherwise `a` completed as the announcement.
+  std::optional<record::AlertRecord> opened(record::AlertRecord a, Ids evidence,
+                                            std::optional<WallTime> since);
+  std::optional<record::AlertRecord> closed(record::AlertRecord a, Ids evidence);
+  record::ThroughputAlertFigures throughputFigures(const std::vector<CountedResult>& results,
+                                                   bool with_rule) const;
 
   AlertRules rules_;
   BreachTracker tracker_;
@@ -102,11 +100,11 @@ class AlertEngine {
   uint64_t last_seq_ = 0;
   double target_mbps_ = 0;
   std::vector<CountedResult> last_close_evidence_;
-  std::optional<OpenOutage> outage_;
+  std::optional<record::AlertState::OpenOutage> outage_;
   bool long_outage_ = false;
-  nlohmann::json long_outage_evidence_ = nlohmann::json::array();
+  Ids long_outage_evidence_;
   std::optional<std::string> low_uptime_day_;
-  nlohmann::json low_uptime_evidence_ = nlohmann::json::array();
+  Ids low_uptime_evidence_;
   // What the journal says was announced (plus what we returned and the daemon is about to
   // journal); keyed by type.
   std::map<std::string, Announced> announced_;

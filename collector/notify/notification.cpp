@@ -1,16 +1,14 @@
 #include "collector/notify/notification.h"
 
+#include "common/time_format.h"
+#include "record/alert_records.h"
+
 namespace uplinkprobe::collector::notify {
 
 namespace {
 std::string str(const nlohmann::json& j, const char* key) {
   auto it = j.find(key);
   return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-std::optional<double> num(const nlohmann::json& j, const char* key) {
-  auto it = j.find(key);
-  if (it != j.end() && it->is_number()) return it->get<double>();
-  return std::nullopt;
 }
 }  // namespace
 
@@ -53,27 +51,20 @@ std::optional<Format> parseFormat(std::string_view text) {
 }
 
 std::optional<Notification> notificationFromAlertRecord(const nlohmann::json& record) {
-  if (!record.is_object()) return std::nullopt;
-  const std::string alert = str(record, "alert");
-  const std::string state = str(record, "state");
+  const std::optional<record::AlertRecord> alert = record::parseAlertRecord(record);
+  if (!alert) return std::nullopt;
   Notification n;
-  if (alert == "breach_opened" || state == "raised") {
-    n.event = Event::kAlertOpened;
-  } else if (alert == "breach_closed" || state == "cleared") {
-    n.event = Event::kAlertClosed;
-  } else {
-    return std::nullopt;
-  }
+  n.event = alert->opened ? Event::kAlertOpened : Event::kAlertClosed;
   n.school_id = str(record, "school_id");
   n.device_id = str(record, "device_id");
-  n.record_id = str(record, "id");
+  n.record_id = alert->id;
   n.ts = str(record, "ts");
-  n.since = str(record, "since");
-  n.alert_type = str(record, "type");
-  if (n.alert_type.empty()) n.alert_type = alert.rfind("breach_", 0) == 0 ? "" : alert;
-  n.measured_mbps = num(record, "measured_mbps");
-  if (!n.measured_mbps) n.measured_mbps = num(record, "median_mbps");
-  n.target_mbps = num(record, "target_mbps");
+  n.since = alert->since ? formatRfc3339Utc(*alert->since) : std::string();
+  n.alert_type = alert->type;
+  if (alert->throughput) {
+    n.measured_mbps = alert->medianMeasuredMbps();
+    if (alert->throughput->target_mbps > 0) n.target_mbps = alert->throughput->target_mbps;
+  }
   return n;
 }
 

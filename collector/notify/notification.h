@@ -32,13 +32,13 @@ struct Notification {
   std::string since;       // alerts: when the breach began (RFC 3339), if known
   std::string last_seen;   // stale: the school's last record (RFC 3339 UTC)
   double stale_after_hours = 0;
-  std::optional<double> measured_mbps;  // throughput alerts, when the record carries it
+  std::optional<double> measured_mbps;  // throughput alerts: the median of the evidence
   std::optional<double> target_mbps;
 };
 
-// From a stored `alert` record (already schema-validated): opened for alert
-// "breach_opened" or state "raised", closed for "breach_closed" or "cleared"; nullopt for
-// anything else. Registry fields (name, city, county) are filled by the caller.
+// From a stored `alert` record (already schema-validated; record::parseAlertRecord reads
+// it): opened for "breach_opened", closed for "breach_closed"; nullopt for anything else.
+// Registry fields (name, city, county) are filled by the caller.
 std::optional<Notification> notificationFromAlertRecord(const nlohmann::json& record);
 
 enum class Format { kJson, kWeCom, kDingTalk };

@@ -9,7 +9,10 @@
 #include "collector/store/schema.h"
 #include "collector/store/test_days.h"
 #include "common/time_format.h"
+#include "record/alert_records.h"
 #include "record/availability_records.h"
+#include "record/gap_record.h"
+#include "record/status_record.h"
 #include "record/throughput_record.h"
 
 namespace uplinkprobe::collector {
@@ -289,11 +292,12 @@ Result<BatchOutcome> RecordStore::commitBatch(const std::vector<ValidRecord>& re
     if (kind == "status") {
       auto& d = devices[device];
       if (!school.empty() || d.school_id.empty()) d.school_id = school;
-      const int64_t ts = parseMs(j, "ts").value_or(now);
+      const auto status = record::parseStatusRecord(j);
+      const int64_t ts = status && status->ts ? epochMs(*status->ts) : now;
       if (!d.has_status || ts >= d.status_ts_ms) {
         d.has_status = true;
-        d.status_state = str(j, "state");
-        d.agent_version = str(j, "agent_version");
+        d.status_state = status ? (status->online ? "online" : "offline") : "";
+        d.agent_version = status ? status->agent_version : "";
         d.status_payload = r.payload;
         d.status_ts_ms = ts;
       }
@@ -425,12 +429,13 @@ Result<BatchOutcome> RecordStore::commitBatch(const std::vector<ValidRecord>& re
           }
         }
       } else if (k.kind == "gap") {
-        jr.gap_announced += db::asInt(num(j, {"count"})).value_or(0);
+        if (const auto gap = record::parseGapRecord(j))
+          jr.gap_announced += static_cast<int64_t>(gap->count);
       } else if (k.kind == "alert_state") {
         if (!dev.has_alert_state || k.ts_ms >= dev.alert_state_ts_ms) {
           dev.has_alert_state = true;
-          const json* b = path(j, {"breaches"});
-          dev.open_alerts = b && b->is_array() ? static_cast<int64_t>(b->size()) : 0;
+          const auto state = record::parseAlertState(j);
+          dev.open_alerts = state ? static_cast<int64_t>(state->breaches.size()) : 0;
           dev.alert_state_ts_ms = k.ts_ms;
           dev.alert_state_payload = k.r->payload;
         }

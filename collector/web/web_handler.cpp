@@ -13,6 +13,7 @@
 #include "collector/auth/password.h"
 #include "collector/export/table.h"
 #include "collector/ledger/ledger_table.h"
+#include "collector/web/alert_view.h"
 #include "collector/web/assets.h"
 #include "collector/web/html.h"
 #include "collector/web/svg_chart.h"
@@ -1118,8 +1119,8 @@ Response WebHandler::school(Call& c) const {
     if (dv.open_alerts == 0) continue;
     any_alert = true;
     b += "<div class=\"alert\"><p>" + esc(dv.device_id) + ": " + std::to_string(dv.open_alerts) +
-         " " + esc(c.t("col.open_alerts")) + "</p><pre class=\"raw\">" +
-         esc(dv.alert_state_payload) + "</pre>";
+         " " + esc(c.t("col.open_alerts")) + "</p>" +
+         openAlertsHtml(c.lang, dv.alert_state_payload);
     if (dv.acked_ms) {
       b += "<p class=\"acked\">✔ " + esc(c.t("alert.acked")) + " " + esc(dv.acked_by) + " · " +
            esc(localTime(dv.acked_ms)) + (dv.ack_note.empty() ? "" : " · " + esc(dv.ack_note)) +

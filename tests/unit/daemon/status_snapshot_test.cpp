@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "common/clock.h"
+#include "common/time_format.h"
 
 namespace uplinkprobe::daemon {
 namespace {
@@ -27,7 +28,12 @@ TEST(StatusSnapshot, SaysWhatTheLoopKnows) {
   s.delivered_seq = 7;
   s.oldest_waiting_ts = "2026-12-02T00:01:00.000Z";
   s.next_test = clock.wallNow() + std::chrono::hours(1);
-  s.alert_state = {{"breaches", {{{"type", "below_target"}, {"since", "x"}, {"extra", 1}}}}};
+  record::AlertState alerts;
+  alerts.breaches.push_back({"throughput",
+                             "dev1:0123456789abcdef:9",
+                             *parseRfc3339("2026-12-01T23:00:00.000Z"),
+                             {"dev1:0123456789abcdef:8"}});
+  s.alert_state = alerts;
   auto j = statusJson(s);
   EXPECT_EQ(j["schema"], "uplinkprobe-status/1");
   EXPECT_EQ(j["pid"], 42);
@@ -41,7 +47,8 @@ TEST(StatusSnapshot, SaysWhatTheLoopKnows) {
   EXPECT_EQ(j["journal"]["max_bytes"], 64u * 1024 * 1024);
   EXPECT_TRUE(j["next_test"].is_string());
   ASSERT_EQ(j["open_alerts"].size(), 1u);
-  EXPECT_EQ(j["open_alerts"][0], (nlohmann::json{{"type", "below_target"}, {"since", "x"}}));
+  EXPECT_EQ(j["open_alerts"][0],
+            (nlohmann::json{{"type", "throughput"}, {"since", "2026-12-01T23:00:00.000Z"}}));
   EXPECT_TRUE(j["last_test"].is_null());
 
   s.running = false;

@@ -1,5 +1,8 @@
+#include "record/alert_records.h"
 #include "record/availability_records.h"
 #include "record/daily_record.h"
+#include "record/gap_record.h"
+#include "record/status_record.h"
 
 #include <gtest/gtest.h>
 
@@ -222,6 +225,167 @@ TEST(DailyRecord, ADayWithoutItsDateOrBoundsIsNotRead) {
   EXPECT_FALSE(d->download.ip_capacity_mbps.has_value());
   EXPECT_FALSE(d->uptime_pct.has_value());
   EXPECT_EQ(d->until, d->day_end);  // no `until`: the whole day
+}
+
+// An id of the journal in journaled(): evidence lists must hold record ids.
+std::string rid(int seq) { return "dev-1:0123456789abcdef:" + std::to_string(seq); }
+
+TEST(AlertRecords, EachFormOfAnAlertRoundTripsAndMatchesTheSchema) {
+  AlertRecord tp;
+  tp.type = "throughput";
+  tp.evidence = {rid(3), rid(4)};
+  tp.since = kT0;
+  tp.throughput = ThroughputAlertFigures{100, {61.5, 40}, BreachRule{2, 5, 3}};
+  AlertRecord outage;
+  outage.opened = false;
+  outage.type = "availability";
+  outage.cause = "long_outage";
+  outage.evidence = {rid(9)};
+  outage.opened_alert_id = rid(8);
+  outage.long_outage =
+      LongOutageFigures{"upstream", kT0, kT0 + seconds(700), 700.0, std::nullopt, std::nullopt, 10};
+  AlertRecord low;
+  low.type = "availability";
+  low.cause = "low_uptime";
+  low.reconciled = true;
+  low.low_uptime = LowUptimeFigures{"2026-12-03", 97.5, 0.98, 99};
+  AlertRecord bare;  // a reconciling close: no figures, nothing known of the opening
+  bare.opened = false;
+  bare.type = "availability";
+  for (const AlertRecord* a : {&tp, &outage, &low, &bare}) {
+    const json body = a->toJson();
+    expectValid(journaled(body));
+    const auto back = parseAlertRecord(journaled(body));
+    ASSERT_TRUE(back.has_value()) << body.dump();
+    EXPECT_EQ(back->toJson(), body);
+    EXPECT_EQ(back->id, "dev-1:0123456789abcdef:7");
+  }
+  EXPECT_TRUE(bare.toJson()["opened_alert_id"].is_null());
+  EXPECT_TRUE(bare.toJson()["since"].is_null());
+  EXPECT_FALSE(tp.toJson().contains("opened_alert_id")) << "only a close names its opening";
+  EXPECT_EQ(tp.medianMeasuredMbps(), 50.75);
+  EXPECT_FALSE(low.medianMeasuredMbps().has_value());
+}
+
+TEST(AlertRecords, EvidenceNeverPassesTheSchemasBound) {
+  AlertRecord a;
+  a.type = "throughput";
+  a.throughput = ThroughputAlertFigures{100, std::vector<double>(80, 10.0), std::nullopt};
+  for (int i = 1; i <= 80; ++i) a.evidence.push_back(rid(i));
+  const json body = a.toJson();
+  EXPECT_EQ(body["evidence"].size(), kMaxAlertEvidence);
+  EXPECT_EQ(body["evidence"].back(), rid(static_cast<int>(kMaxAlertEvidence)));  // the first ones
+  EXPECT_EQ(body["measured_mbps"].size(), kMaxAlertEvidence);
+  expectValid(journaled(body));
+}
+
+TEST(AlertRecords, WhatIsNotAnAlertIsNotRead) {
+  AlertRecord plain;
+  plain.type = "throughput";
+  const json body = plain.toJson();
+  EXPECT_TRUE(parseAlertRecord(body).has_value());
+  for (const char* key : {"alert", "type"}) {
+    json broken = body;
+    broken.erase(key);
+    EXPECT_FALSE(parseAlertRecord(broken).has_value()) << key;
+  }
+  json other = body;
+  other["alert"] = "raised";
+  EXPECT_FALSE(parseAlertRecord(other).has_value());
+  other = body;
+  other["kind"] = "alert_state";
+  EXPECT_FALSE(parseAlertRecord(other).has_value());
+  // Mistyped members keep their defaults.
+  json odd = body;
+  odd["evidence"] = {rid(1), 7, nullptr};
+  odd["since"] = "yesterday";
+  odd["measured_mbps"] = "fast";
+  const auto a = parseAlertRecord(odd);
+  ASSERT_TRUE(a.has_value());
+  EXPECT_EQ(a->evidence, std::vector<std::string>{rid(1)});
+  EXPECT_FALSE(a->since.has_value());
+}
+
+TEST(AlertRecords, TheStateRoundTripsAndMatchesTheSchema) {
+  AlertState s;
+  s.breaches.push_back({"throughput", rid(5), kT0, {rid(2), rid(4)}});
+  s.breaches.push_back({"availability", std::nullopt, std::nullopt, {rid(6)}});
+  s.as_of_seq = 6;
+  s.throughput_open = true;
+  s.target_mbps = 100;
+  s.window = {{rid(2), false}, {rid(3), true}, {rid(4), false}};
+  s.bad_in_window = 2;
+  s.rule = {2, 3, 3};
+  s.availability_open = true;
+  s.open_outage = AlertState::OpenOutage{kT0, "dns", rid(6)};
+  s.long_outage = true;
+  s.low_uptime_day = "2026-12-02";
+  s.outage_alert_minutes = 10;
+  s.min_daily_uptime_pct = 99;
+  const json body = s.toJson();
+  EXPECT_EQ(body["open"], true);
+  expectValid(journaled(body));
+  const auto back = parseAlertState(journaled(body));
+  ASSERT_TRUE(back.has_value());
+  EXPECT_EQ(*back, s);
+
+  const json none = AlertState{}.toJson();
+  EXPECT_EQ(none["open"], false);
+  EXPECT_TRUE(none["availability"]["open_outage"].is_null());
+  expectValid(journaled(none));
+  EXPECT_FALSE(parseAlertState(json{{"kind", "alert_state"}}).has_value()) << "no breaches list";
+}
+
+TEST(GapRecord, RoundTripsMatchesTheSchemaAndNeedsItsRange) {
+  const GapRecord g{41, 57, 17, "storage_full"};
+  const json body = g.toJson();
+  expectValid(journaled(body));
+  const auto back = parseGapRecord(journaled(body));
+  ASSERT_TRUE(back.has_value());
+  EXPECT_EQ(back->toJson(), body);
+  for (const char* key : {"first_seq", "last_seq", "count"}) {
+    json broken = body;
+    broken.erase(key);
+    EXPECT_FALSE(parseGapRecord(broken).has_value()) << key;
+  }
+  json backwards = body;
+  backwards["first_seq"] = 60;
+  EXPECT_FALSE(parseGapRecord(backwards).has_value());
+  json negative = body;
+  negative["count"] = -3;
+  EXPECT_FALSE(parseGapRecord(negative).has_value());
+}
+
+TEST(StatusRecord, OnlineAndTheLastWillMatchTheSchemaAndRoundTrip) {
+  StatusRecord online;
+  online.device_id = "dev-1";
+  online.school_id = "school-9";
+  online.school_name = "第一中学";
+  online.county = "城关区";
+  online.agent_version = "0.9.0";
+  online.started_at = "2026-12-03T08:00:00.000Z";
+  online.config_hash = "sha256:00ff";
+  online.ts = kT0;
+  StatusRecord will = online;  // the broker sends it later: no time of its own
+  will.online = false;
+  will.reason = "lwt";
+  will.ts.reset();
+  for (const StatusRecord* s : {&online, &will}) {
+    const json j = s->toJson();
+    expectValid(j);  // not journaled: the message is the whole record
+    const auto back = parseStatusRecord(j);
+    ASSERT_TRUE(back.has_value()) << j.dump();
+    EXPECT_EQ(back->toJson(), j);
+  }
+  EXPECT_FALSE(online.toJson().contains("reason"));
+  EXPECT_FALSE(online.toJson().contains("region")) << "an empty identity field is left out";
+  EXPECT_FALSE(will.toJson().contains("ts"));
+  json nameless = online.toJson();
+  nameless.erase("device_id");
+  EXPECT_FALSE(parseStatusRecord(nameless).has_value());
+  json unknown = online.toJson();
+  unknown["state"] = "sleeping";
+  EXPECT_FALSE(parseStatusRecord(unknown).has_value());
 }
 
 }  // namespace

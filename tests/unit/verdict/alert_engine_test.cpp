@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 
 #include "common/time_format.h"
+#include "record/record_factory.h"
+#include "record/schema_validator.h"
 
 namespace uplinkprobe::verdict {
 namespace {
@@ -56,10 +58,10 @@ struct Harness {
     now += step;
     return settle(engine.onRecord(journal.add(kind, std::move(body), now)));
   }
-  std::vector<nlohmann::json> settle(std::vector<nlohmann::json> bodies) {
+  std::vector<nlohmann::json> settle(const std::vector<record::AlertRecord>& out) {
     std::vector<nlohmann::json> alerts;
-    for (auto& b : bodies) {
-      auto rec = journal.add("alert", b, now);
+    for (const auto& a : out) {
+      auto rec = journal.add("alert", a.toJson(), now);
       EXPECT_TRUE(engine.onRecord(rec).empty());
       alerts.push_back(rec);
     }
@@ -86,7 +88,7 @@ TEST(AlertEngine, OpensAfterExactlyNOfMCountedTestsBelowTarget) {
   EXPECT_EQ(a[0]["measured_mbps"], nlohmann::json({50.0, 40.0, 60.0}));
   EXPECT_EQ(a[0]["target_mbps"], 100.0);
   EXPECT_TRUE(h.engine.throughputOpen());
-  EXPECT_EQ(h.engine.state()["breaches"][0]["opened_alert_id"], id(5));
+  EXPECT_EQ(h.engine.state().toJson()["breaches"][0]["opened_alert_id"], id(5));
 }
 
 TEST(AlertEngine, NMinusOneBadInTheWindowDoesNotOpen) {
@@ -95,7 +97,7 @@ TEST(AlertEngine, NMinusOneBadInTheWindowDoesNotOpen) {
   for (double mbps : {50.0, 50.0, 120.0, 120.0, 120.0, 50.0, 120.0, 120.0, 120.0, 50.0})
     EXPECT_TRUE(h.feed("throughput", test(mbps)).empty()) << mbps;
   EXPECT_FALSE(h.engine.throughputOpen());
-  EXPECT_EQ(h.engine.state()["throughput"]["bad_in_window"], 2);  // N - 1
+  EXPECT_EQ(h.engine.state().toJson()["throughput"]["bad_in_window"], 2);  // N - 1
 }
 
 TEST(AlertEngine, NoFlappingOnASingleBadTestWhileOpenOrClosed) {
@@ -133,7 +135,7 @@ TEST(AlertEngine, UnfairResultsAreIgnored) {
                            {"error", {{"kind", "connect"}}}};
   EXPECT_TRUE(h.feed("throughput", failed).empty());
   EXPECT_FALSE(h.engine.throughputOpen());
-  EXPECT_EQ(h.engine.state()["throughput"]["window"].size(), 0u);
+  EXPECT_EQ(h.engine.state().toJson()["throughput"]["window"].size(), 0u);
   // And they do not break a clearing streak either.
   EXPECT_TRUE(h.feed("throughput", test(5)).empty());
   EXPECT_EQ(h.feed("throughput", test(5)).size(), 1u);
@@ -178,7 +180,8 @@ TEST(AlertEngine, RebuildAnnouncesABreachTheJournalMissed) {
   std::vector<nlohmann::json> recs;
   for (int i = 0; i < 3; ++i) recs.push_back(h.journal.add("throughput", test(10), h.now));
   AlertEngine e(h.rules);
-  auto out = e.replay(recs);
+  std::vector<nlohmann::json> out;
+  for (const auto& a : e.replay(recs)) out.push_back(a.toJson());
   ASSERT_EQ(out.size(), 1u);
   EXPECT_EQ(out[0]["alert"], "breach_opened");
   EXPECT_EQ(out[0]["reconciled"], true);
@@ -251,6 +254,88 @@ TEST(AlertEngine, LowDailyUptimeOpensUntilAGoodDay) {
   auto c = h.feed("daily", day("2024-05-09", 100.0));
   ASSERT_EQ(c.size(), 1u);
   EXPECT_EQ(c[0]["alert"], "breach_closed");
+}
+
+// What the daemon journals, as the collector receives it: the factory's envelope plus the
+// journal's id and seq; it must pass the schema the collector checks at ingest.
+void expectValidRecord(const std::string& kind, const nlohmann::json& body) {
+  static const ManualClock clock(kT0);
+  static const record::RecordFactory factory(
+      {"dev", "school-1"}, clock,
+      [] {
+        return platform::ClockSyncState{true, "kernel", 1000};
+      },
+      "boot-1");
+  nlohmann::json r = factory.make(kind, body);
+  r["journal_id"] = kJournalId;
+  r["seq"] = 1000;
+  r["id"] = id(1000);
+  const auto checked = record::SchemaSet::embedded().validate(kind, r);
+  EXPECT_TRUE(checked.ok()) << r.dump() << ": " << checked.message();
+}
+
+TEST(AlertEngine, EveryAlertAndTheStateAreValidRecordsEvenWithLongEvidence) {
+  // 60 bad tests to open and a window of 100: more evidence than a record may carry (50).
+  AlertRules r = rules(60, 100, 2);
+  r.outage_alert_minutes = 10;
+  Harness h(r);
+  std::vector<nlohmann::json> alerts;
+  auto keep = [&](std::vector<nlohmann::json> more) {
+    alerts.insert(alerts.end(), more.begin(), more.end());
+  };
+  for (int i = 0; i < 60; ++i) keep(h.feed("throughput", test(40)));
+  ASSERT_EQ(alerts.size(), 1u);
+  EXPECT_EQ(alerts[0]["evidence"].size(), record::kMaxAlertEvidence);
+  EXPECT_EQ(alerts[0]["measured_mbps"].size(), record::kMaxAlertEvidence);
+  expectValidRecord("alert_state", h.engine.state().toJson());
+  for (int i = 0; i < 2; ++i) keep(h.feed("throughput", test(120)));
+  keep(h.feed(
+      "event",
+      {{"event", "outage_started"}, {"start", formatRfc3339Utc(h.now)}, {"class", "upstream"}}));
+  keep(h.settle(h.engine.onTick(h.now + std::chrono::minutes(11))));
+  expectValidRecord("alert_state", h.engine.state().toJson());
+  keep(h.feed("outage", {{"start", formatRfc3339Utc(h.now)},
+                         {"end", formatRfc3339Utc(h.now + std::chrono::minutes(20))},
+                         {"duration_s", 1200},
+                         {"class", "upstream"}}));
+  keep(h.feed("daily", day("2024-05-20", 90.0)));
+  keep(h.feed("daily", day("2024-05-21", 100.0)));
+  ASSERT_EQ(alerts.size(), 6u);  // throughput open/close, long outage, low uptime
+  for (const auto& a : alerts) {
+    nlohmann::json body = a;
+    for (const char* k : {"seq", "id", "journal_id", "ts"}) body.erase(k);
+    expectValidRecord("alert", body);
+    const auto back = record::parseAlertRecord(a);
+    ASSERT_TRUE(back.has_value()) << a.dump();
+    EXPECT_EQ(back->toJson(), body) << "the journal's record reads back as what was written";
+  }
+  EXPECT_EQ(alerts[1]["opened_alert_id"], alerts[0]["id"]);
+  EXPECT_EQ(alerts[3]["opened_alert_id"], alerts[2]["id"]);
+  EXPECT_EQ(alerts[3]["duration_s"], 1200);
+  EXPECT_EQ(alerts[4]["coverage"], 1.0);
+}
+
+TEST(AlertEngine, AClosingAlertWithoutItsOpeningSaysSoWithNulls) {
+  // The journal evicted the breach_opened record: the close cannot name it or its start.
+  Harness h(rules(1, 1, 1));
+  auto opened = h.feed("throughput", test(10));
+  ASSERT_EQ(opened.size(), 1u);
+  AlertEngine restarted(h.rules);
+  std::vector<nlohmann::json> without_open;
+  for (const auto& rec : h.journal.records())
+    if (rec["kind"] != "alert") without_open.push_back(rec);
+  // Replaying without the alert record: the breach is derived, announced again (reconciled).
+  auto again = restarted.replay(without_open);
+  ASSERT_EQ(again.size(), 1u);
+  EXPECT_TRUE(again[0].reconciled);
+  // Now close it before the reconciling alert was journaled back.
+  h.now += std::chrono::seconds(900);
+  auto closes = restarted.onRecord(h.journal.add("throughput", test(120), h.now));
+  ASSERT_EQ(closes.size(), 1u);
+  const nlohmann::json body = closes[0].toJson();
+  EXPECT_TRUE(body["opened_alert_id"].is_null());
+  EXPECT_TRUE(body["since"].is_null());
+  expectValidRecord("alert", body);
 }
 
 TEST(BreachTracker, ClampsNonsenseRules) {

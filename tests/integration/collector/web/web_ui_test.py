@@ -179,8 +179,16 @@ def seed_records(db_path, now):
                 db.execute("INSERT INTO outages VALUES (?,?,?,?,?,?,?,?)",
                            (dev, jid, seq, sid, s0, s0 + 40 * 60 * 1000, 2400.0, "upstream"))
         open_alerts = 1 if mbps < 100 else 0
-        alert_state = json.dumps({"kind": "alert_state", "open": [{"rule": "below_target",
-                                  "since": "2026-11-20T02:00:00Z", "evidence": [dev + ":" + jid + ":3"]}]}) \
+        # The agent's retained alert_state (docs/schema/alert_state.json), one throughput breach.
+        alert_state = json.dumps({
+            "kind": "alert_state", "open": True, "as_of_seq": 4,
+            "breaches": [{"type": "throughput", "opened_alert_id": dev + ":" + jid + ":4",
+                          "since": "2026-11-20T02:00:00.000Z",
+                          "evidence": [dev + ":" + jid + ":1", dev + ":" + jid + ":2", dev + ":" + jid + ":3"]}],
+            "throughput": {"open": True, "target_mbps": 100, "window": [], "bad_in_window": 3,
+                           "good_streak": 0, "rule": {"breach_after": 3, "breach_window": 5, "clear_after": 3}},
+            "availability": {"open": False, "open_outage": None, "long_outage": False, "low_uptime_day": None,
+                             "outage_alert_minutes": 10, "min_daily_uptime_pct": 99}}) \
             if open_alerts else None
         db.execute(
             "INSERT INTO devices (device_id, school_id, first_seen_ms, last_seen_ms, last_record_ts_ms, "
@@ -390,6 +398,12 @@ def main():
         check("%.1f" % api_school["median_down_mbps"] in shown,
               "school page median %.1f equals the API" % api_school["median_down_mbps"])
 
+        alert_rows = browser.eval("Array.from(document.querySelectorAll('div.alert tbody tr')).map(r => r.textContent)")
+        check(len(alert_rows) == 1 and "吞吐量低于目标" in alert_rows[0] and "2026-11-20 10:00" in alert_rows[0]
+              and "目标 100.0 Mbps" in alert_rows[0],
+              "school page: the open breach said in Chinese, its start in local time, its target (%s)" % alert_rows)
+        check(browser.eval("document.querySelector('div.alert details pre.raw') !== null"),
+              "school page: the raw alert state one click away")
         browser.submit("document.querySelector('form.ack input[name=note]').value='已报联通客户经理';"
                        "document.querySelector('form.ack').submit();")
         acked = browser.eval("document.querySelector('.acked') ? document.querySelector('.acked').textContent : ''")
@@ -417,6 +431,8 @@ def main():
         browser.screenshot(os.path.join(SHOTS, "overview-en.png"))
         browser.goto(base + "/school/220102002")
         browser.screenshot(os.path.join(SHOTS, "school-en.png"))
+        en_alert = browser.eval("document.querySelector('div.alert tbody tr').textContent")
+        check("Throughput below target" in en_alert, "school page in English: the breach (%s)" % en_alert)
 
         # --- rate limit last: it locks this client out of further logins -------------------
         hl = Http(port)

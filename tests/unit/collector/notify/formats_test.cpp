@@ -120,12 +120,31 @@ TEST(Notification, FromAgentAlertRecords) {
   EXPECT_EQ(n->event, Event::kAlertOpened);
   EXPECT_EQ(n->alert_type, "availability");
   EXPECT_EQ(n->record_id, "d:j:7");
-  EXPECT_EQ(n->since, "2026-12-02T00:40:00Z");
+  EXPECT_EQ(n->since, "2026-12-02T00:40:00.000Z");  // read as a time, written as agents do
+  EXPECT_FALSE(n->measured_mbps);
   rec["alert"] = "breach_closed";
   EXPECT_EQ(notificationFromAlertRecord(rec)->event, Event::kAlertClosed);
-  auto schema_style = nlohmann::json::parse(R"({"alert":"low_uptime","state":"raised"})");
-  EXPECT_EQ(notificationFromAlertRecord(schema_style)->alert_type, "low_uptime");
   EXPECT_FALSE(notificationFromAlertRecord(nlohmann::json::parse(R"({"alert":"x"})")));
+  EXPECT_FALSE(notificationFromAlertRecord(
+      nlohmann::json::parse(R"({"kind":"alert","alert":"breach_opened"})")))
+      << "an alert without a type is not one";
+}
+
+TEST(Notification, AThroughputAlertCarriesTheMedianOfItsEvidenceAndTheTarget) {
+  // As the agent writes it (docs/schema/alert.json): measured_mbps is one figure per test.
+  auto rec = nlohmann::json::parse(R"({"kind":"alert","id":"d:0123456789abcdef:9",
+      "device_id":"d","school_id":"s","ts":"2026-12-02T01:00:00.000Z",
+      "alert":"breach_opened","type":"throughput","since":"2026-12-02T00:00:00.000Z",
+      "evidence":["d:0123456789abcdef:3","d:0123456789abcdef:5","d:0123456789abcdef:8"],
+      "target_mbps":100,"measured_mbps":[61.5,40,88],
+      "rule":{"breach_after":3,"breach_window":5,"clear_after":3}})");
+  auto n = notificationFromAlertRecord(rec);
+  ASSERT_TRUE(n);
+  ASSERT_TRUE(n->measured_mbps);
+  EXPECT_DOUBLE_EQ(*n->measured_mbps, 61.5);
+  ASSERT_TRUE(n->target_mbps);
+  EXPECT_DOUBLE_EQ(*n->target_mbps, 100);
+  EXPECT_NE(markdownText(*n).find("61.5 Mbps"), std::string::npos) << markdownText(*n);
 }
 
 TEST(Notification, DingTalkSignatureMatchesTheRobotsRecipe) {
