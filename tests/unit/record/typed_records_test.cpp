@@ -277,6 +277,10 @@ TEST(AlertRecords, EvidenceNeverPassesTheSchemasBound) {
   EXPECT_EQ(body["evidence"].back(), rid(static_cast<int>(kMaxAlertEvidence)));  // the first ones
   EXPECT_EQ(body["measured_mbps"].size(), kMaxAlertEvidence);
   expectValid(journaled(body));
+  // One more id and the collector's ingest refuses the record: the bound is the schema's.
+  json over = journaled(body);
+  over["evidence"].push_back(rid(51));
+  EXPECT_FALSE(SchemaSet::embedded().validate("alert", over).ok());
 }
 
 TEST(AlertRecords, WhatIsNotAnAlertIsNotRead) {
