@@ -19,11 +19,13 @@ CommandController::CommandController(CommandVerifier verifier, ControllerRules r
     load_error_ = loaded.error();
 }
 
-nlohmann::json CommandController::commonFields(const record::CommandEnvelope& c) const {
-  return {{"command_id", c.command_id},
-          {"verb", c.verb},
-          {"key_id", c.key_id},
-          {"issuer_seq", c.issuer_seq}};
+record::CommandAnswer CommandController::answerTo(const record::CommandEnvelope& c) const {
+  record::CommandAnswer a;
+  a.command_id = c.command_id;
+  a.verb = c.verb;
+  a.key_id = c.key_id;
+  a.issuer_seq = c.issuer_seq;
+  return a;
 }
 
 void CommandController::refuse(const std::optional<record::CommandEnvelope>& c, Refusal r,
@@ -33,14 +35,13 @@ void CommandController::refuse(const std::optional<record::CommandEnvelope>& c, 
     ++unreported_;
     return;
   }
-  nlohmann::json f = c ? commonFields(*c) : nlohmann::json::object();
-  f["reason"] = std::string(refusalName(r));
-  f["detail"] = detail.substr(0, 512);
-  if (unreported_ > 0) {
-    f["suppressed"] = unreported_;
-    unreported_ = 0;
-  }
-  actions_.emitEvent("command_refused", std::move(f));
+  record::CommandAnswer a = c ? answerTo(*c) : record::CommandAnswer{};
+  a.done = false;
+  a.reason = std::string(refusalName(r));
+  a.detail = detail;  // cut to the schema's length at a character boundary by toJson
+  a.suppressed = unreported_;
+  unreported_ = 0;
+  actions_.emitAnswer(a);
 }
 
 void CommandController::onMessage(const std::string& payload) {
@@ -77,17 +78,17 @@ void CommandController::onMessage(const std::string& payload) {
     return;
   }
   auto once = std::make_shared<bool>(false);
-  auto common = commonFields(env);
-  actions_.execute(*command, env, [this, once, env, common](Outcome o) {
+  actions_.execute(*command, env, [this, once, env](Outcome o) {
     if (*once) return;
     *once = true;
     if (o.refusal) {
       refuse(env, *o.refusal, o.detail);
       return;
     }
-    nlohmann::json f = o.fields.is_object() ? o.fields : nlohmann::json::object();
-    for (auto it = common.begin(); it != common.end(); ++it) f[it.key()] = it.value();
-    actions_.emitEvent("command_done", std::move(f));
+    record::CommandAnswer done = answerTo(env);
+    done.done = true;
+    if (o.fields.is_object()) done.result = std::move(o.fields);
+    actions_.emitAnswer(done);
   });
 }
 

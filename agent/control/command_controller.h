@@ -28,6 +28,7 @@
 #include "agent/control/replay_guard.h"
 #include "agent/control/verbs.h"
 #include "common/clock.h"
+#include "record/command_answer.h"
 
 namespace uplinkprobe::control {
 
@@ -60,8 +61,8 @@ class CommandActions {
   // Carries out a verified, admitted command; calls `finish` exactly once.
   virtual void execute(const Command& command, const record::CommandEnvelope& envelope,
                        Finish finish) = 0;
-  // Journals an `event` record {"event": name, …fields}.
-  virtual void emitEvent(const std::string& name, nlohmann::json fields) = 0;
+  // Journals the answer as an `event` record (command_done / command_refused).
+  virtual void emitAnswer(const record::CommandAnswer& answer) = 0;
 };
 
 struct ControllerRules {
@@ -86,7 +87,7 @@ class CommandController {
  private:
   void refuse(const std::optional<record::CommandEnvelope>& c, Refusal r,
               const std::string& detail);
-  nlohmann::json commonFields(const record::CommandEnvelope& c) const;
+  record::CommandAnswer answerTo(const record::CommandEnvelope& c) const;
 
   CommandVerifier verifier_;
   ControllerRules rules_;

@@ -569,8 +569,8 @@ struct Daemon::Impl {
                  control::Finish finish) override {
       d.executeCommand(c, env, std::move(finish));
     }
-    void emitEvent(const std::string& name, nlohmann::json fields) override {
-      d.event(name, std::move(fields));
+    void emitAnswer(const record::CommandAnswer& answer) override {
+      d.emit("event", answer.toJson());
     }
     Impl& d;
   };

@@ -19,6 +19,7 @@
 #include "collector/store/schema.h"
 #include "common/terminal_text.h"
 #include "common/time_format.h"
+#include "record/command_answer.h"
 #include "record/ed25519.h"
 
 namespace uplinkprobe::collector::control {
@@ -157,18 +158,16 @@ int commandCommand(const std::vector<std::string>& argv) {
   int exit_code = kExitOk;
   // Called with mu held.
   auto handleAnswer = [&](const nlohmann::json& j) {
-    if (j.value("command_id", "") != command_id) return;
-    const std::string ev = j.value("event", "");
-    if (ev != "command_done" && ev != "command_refused") return;
-    std::string line = terminalSafe(j.value("device_id", "?")) + ": " + ev;
-    if (ev == "command_refused")
-      line += " " + terminalSafe(j.value("reason", "")) + " (" +
-              terminalSafe(j.value("detail", "")) + ")";
+    const auto answer = record::parseCommandAnswer(j);
+    if (!answer || answer->command_id != command_id) return;
+    std::string line = terminalSafe(j.value("device_id", "?")) + ": " + answer->eventName();
+    if (!answer->done)
+      line += " " + terminalSafe(answer->reason) + " (" + terminalSafe(answer->detail) + ")";
     else
       line += " " + terminalSafe(j.dump());
     std::printf("%s\n", line.c_str());
     std::fflush(stdout);
-    if (ev == "command_refused") exit_code = kExitError;
+    if (!answer->done) exit_code = kExitError;
     answered.insert(j.value("device_id", ""));
     cv.notify_all();
   };

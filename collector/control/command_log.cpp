@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/time_format.h"
+#include "record/command_answer.h"
 
 namespace uplinkprobe::collector::control {
 namespace {
@@ -102,14 +103,13 @@ Result<std::vector<LoggedCommand>> listCommands(db::Database& db, int limit,
       for (const auto& e : ev->rows) {
         auto it = index.find(db::asText(e[0]).value_or(""));
         if (it == index.end()) continue;
-        auto j = nlohmann::json::parse(db::asText(e[2]).value_or(""), nullptr, false);
-        if (!j.is_object() || j.value("command_id", "") != c.command_id) continue;
-        const std::string event = j.value("event", "");
-        if (event != "command_done" && event != "command_refused") continue;
+        const auto answer = record::parseCommandAnswer(
+            nlohmann::json::parse(db::asText(e[2]).value_or(""), nullptr, false));
+        if (!answer || answer->command_id != c.command_id) continue;
         DeviceOutcome& o = c.devices[it->second];
         if (!o.outcome.empty()) continue;  // the first answer counts; a replay is refused later
-        o.outcome = event;
-        o.reason = j.value("reason", "");
+        o.outcome = answer->eventName();
+        o.reason = answer->reason;
         o.answered_ms = db::asInt(e[1]);
       }
     }

@@ -47,9 +47,8 @@ class FakeActions final : public CommandActions {
     finish(next ? *next : Outcome::done({{"ok", true}}));
     (void)c;
   }
-  void emitEvent(const std::string& name, nlohmann::json f) override {
-    f["event"] = name;
-    events.push_back(std::move(f));
+  void emitAnswer(const record::CommandAnswer& answer) override {
+    events.push_back(answer.toJson());
   }
   config::Config cfg;
   std::vector<std::string> executed;

@@ -1,5 +1,6 @@
 #include "record/alert_records.h"
 #include "record/availability_records.h"
+#include "record/command_answer.h"
 #include "record/daily_record.h"
 #include "record/gap_record.h"
 #include "record/status_record.h"
@@ -390,6 +391,55 @@ TEST(StatusRecord, OnlineAndTheLastWillMatchTheSchemaAndRoundTrip) {
   json unknown = online.toJson();
   unknown["state"] = "sleeping";
   EXPECT_FALSE(parseStatusRecord(unknown).has_value());
+}
+
+TEST(CommandAnswer, DoneAndRefusedMatchTheSchemaAndReadBack) {
+  CommandAnswer done;
+  done.done = true;
+  done.command_id = "cmd-20261203-0001";
+  done.verb = "run_test";
+  done.key_id = "0123456789abcdef";
+  done.issuer_seq = 42;
+  done.result = {{"record_id", rid(9)}, {"event", "not mine"}, {"verb", "not mine"}};
+  const json d = done.toJson();
+  EXPECT_EQ(d["event"], "command_done");
+  EXPECT_EQ(d["verb"], "run_test") << "a verb's result cannot overwrite the answer's members";
+  expectValid(journaled(d));
+  const auto back = parseCommandAnswer(journaled(d));
+  ASSERT_TRUE(back.has_value());
+  EXPECT_TRUE(back->done);
+  EXPECT_EQ(back->result, (json{{"record_id", rid(9)}})) << "the envelope is not a result";
+  EXPECT_EQ(back->toJson(), d);
+
+  // A refusal whose detail is longer than the schema allows, in Chinese (3 bytes a
+  // character): cut within 512 bytes and never inside a character.
+  CommandAnswer refused;
+  refused.command_id = "cmd-20261203-0002";
+  refused.verb = "set_config";
+  refused.key_id = "0123456789abcdef";
+  refused.issuer_seq = 43;
+  refused.reason = "invalid_arguments";
+  for (int i = 0; i < 300; ++i) refused.detail += "参";
+  refused.suppressed = 3;
+  const json r = refused.toJson();
+  const std::string detail = r["detail"].get<std::string>();
+  EXPECT_EQ(detail.size(), 510u);  // 170 whole characters
+  EXPECT_EQ(detail, refused.detail.substr(0, 510));
+  expectValid(journaled(r));
+  const auto again = parseCommandAnswer(journaled(r));
+  ASSERT_TRUE(again.has_value());
+  EXPECT_FALSE(again->done);
+  EXPECT_EQ(again->reason, "invalid_arguments");
+  EXPECT_EQ(again->suppressed, 3u);
+
+  // Junk that could not be read as a command: no id, no verb — still a valid answer.
+  CommandAnswer junk;
+  junk.reason = "malformed";
+  junk.detail = "not JSON";
+  const json j = junk.toJson();
+  EXPECT_FALSE(j.contains("command_id"));
+  expectValid(journaled(j));
+  EXPECT_FALSE(parseCommandAnswer(json{{"kind", "event"}, {"event", "agent_started"}}));
 }
 
 }  // namespace
