@@ -44,21 +44,34 @@ std::string row(const std::string& date, const std::string& tests, const std::st
 
 }  // namespace
 
-std::vector<nlohmann::json> reportDays(const ReportInput& in) {
+std::vector<record::DailyRecord> reportDays(const ReportInput& in) {
   const int n = std::clamp(in.days, 1, kReportMaxDays);
   std::vector<verdict::LocalDay> days{verdict::localDayOf(in.now)};
   while (static_cast<int>(days.size()) < n) days.push_back(verdict::previousDay(days.back()));
   std::reverse(days.begin(), days.end());
-  std::vector<nlohmann::json> out;
+  std::vector<record::DailyRecord> out;
   for (const auto& d : days) {
     if (!in.first_record || d.end <= *in.first_record) continue;
-    out.push_back(
-        verdict::summarizeDay(in.records, d, std::min(in.now, d.end), in.target).toJson());
+    out.push_back(verdict::summarizeDay(in.records, d, std::min(in.now, d.end), in.target));
   }
   return out;
 }
 
 namespace {
+
+std::optional<double> median(const std::optional<record::DailyDistribution>& d) {
+  return d ? std::optional(d->median) : std::nullopt;
+}
+std::optional<double> p10(const std::optional<record::DailyDistribution>& d) {
+  return d ? std::optional(d->p10) : std::nullopt;
+}
+
+// "3/12m": outages and their minutes; "0" without one.
+std::string outageCell(const record::DailyTally& t) {
+  return t.count ? fmt::format("{}/{:.0f}m", t.count, t.seconds / 60.0) : "0";
+}
+
+std::string csvBool(std::optional<bool> v) { return v ? (*v ? "true" : "false") : ""; }
 
 // The first lines of every report table: whose report, and the target it is judged against.
 std::string reportHeading(const ReportInput& in) {
@@ -78,7 +91,7 @@ std::string reportHeading(const ReportInput& in) {
 
 }  // namespace
 
-std::string formatReportTable(const ReportInput& in, const std::vector<nlohmann::json>& days) {
+std::string formatReportTable(const ReportInput& in, const std::vector<record::DailyRecord>& days) {
   std::string s = reportHeading(in);
   s += "\n";
   s += row(tr("date"), tr("tests"), tr("down"), tr("p10"), tr("up"), tr("uptime"), tr("outages"),
@@ -87,28 +100,20 @@ std::string formatReportTable(const ReportInput& in, const std::vector<nlohmann:
   bool any_partial = false, any_today = false;
   if (days.empty()) s += "  " + std::string(tr("no records yet")) + "\n";
   for (const auto& d : days) {
-    const auto& t = d["tests"];
-    const std::string tests = fmt::format("{}/{}", t.value("counted", 0), t.value("run", 0));
-    const int outage_n = d["outages"].value("count", 0);
-    const double outage_s = d["outages"].value("seconds", 0.0);
-    const std::string outages =
-        outage_n ? fmt::format("{}/{:.0f}m", outage_n, outage_s / 60.0) : "0";
-    const auto cov = numberAt(d, {"coverage"});
+    const std::string tests = fmt::format("{}/{}", d.tests.counted, d.tests.run);
     std::string note;
-    if (!d.value("complete", true)) {
+    if (!d.complete) {
       note = " +";
       any_today = true;
-    } else if (d.value("partial", false)) {
+    } else if (d.partial) {
       note = " *";
       any_partial = true;
     }
-    s += row(str(d, "date"), tests,
-             formatNumber(numberAt(d, {"download", "ip_capacity_mbps", "median"})),
-             formatNumber(numberAt(d, {"download", "ip_capacity_mbps", "p10"})),
-             formatNumber(numberAt(d, {"upload", "ip_capacity_mbps", "median"})),
-             formatPercent(numberAt(d, {"uptime_pct"})), outages,
-             cov ? fmt::format("{:.0f}%", *cov * 100.0) : kUnknown,
-             meetsWord(d["verdict"].value("meets_target", nlohmann::json())) + note) +
+    s += row(d.date, tests, formatNumber(median(d.download.ip_capacity_mbps)),
+             formatNumber(p10(d.download.ip_capacity_mbps)),
+             formatNumber(median(d.upload.ip_capacity_mbps)), formatPercent(d.uptime_pct),
+             outageCell(d.outages), fmt::format("{:.0f}%", d.coverage * 100.0),
+             meetsWord(d.verdict.meets_target) + note) +
          "\n";
   }
   if (any_today) s += wrapLine("", tr("+ today, so far"), 0);
@@ -155,29 +160,23 @@ std::string formatReportTable(const ReportInput& in, const std::vector<nlohmann:
   return s;
 }
 
-std::string formatReportCsv(const ReportInput& in, const std::vector<nlohmann::json>& days) {
+std::string formatReportCsv(const ReportInput& in, const std::vector<record::DailyRecord>& days) {
   std::string s =
       "school_id,device_id,date,tests_run,tests_counted,tests_failed,down_median_mbps,"
       "down_p10_mbps,down_min_mbps,down_max_mbps,up_median_mbps,up_p10_mbps,uptime_pct,"
       "outages,outage_s,power_off_s,observed_share,observed_all_day,day_ended,meets_target\n";
   for (const auto& d : days) {
-    const auto& v = d["verdict"]["meets_target"];
-    const auto cov = numberAt(d, {"coverage"});
+    const auto& down = d.download.ip_capacity_mbps;
     s += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n",
-                     csvField(in.school_id), csvField(in.device_id), str(d, "date"),
-                     d["tests"].value("run", 0), d["tests"].value("counted", 0),
-                     d["tests"].value("failed", 0),
-                     csvNum(numberAt(d, {"download", "ip_capacity_mbps", "median"})),
-                     csvNum(numberAt(d, {"download", "ip_capacity_mbps", "p10"})),
-                     csvNum(numberAt(d, {"download", "ip_capacity_mbps", "min"})),
-                     csvNum(numberAt(d, {"download", "ip_capacity_mbps", "max"})),
-                     csvNum(numberAt(d, {"upload", "ip_capacity_mbps", "median"})),
-                     csvNum(numberAt(d, {"upload", "ip_capacity_mbps", "p10"})),
-                     csvNum(numberAt(d, {"uptime_pct"})), d["outages"].value("count", 0),
-                     d["outages"].value("seconds", 0.0), d.value("power_off_s", 0.0), csvNum(cov),
-                     cov ? (*cov >= verdict::kPartialCoverage ? "true" : "false") : "",
-                     d.value("complete", false) ? "true" : "false",
-                     v.is_boolean() ? (v.get<bool>() ? "true" : "false") : "");
+                     csvField(in.school_id), csvField(in.device_id), d.date, d.tests.run,
+                     d.tests.counted, d.tests.failed, csvNum(median(down)), csvNum(p10(down)),
+                     csvNum(down ? std::optional(down->min) : std::nullopt),
+                     csvNum(down ? std::optional(down->max) : std::nullopt),
+                     csvNum(median(d.upload.ip_capacity_mbps)),
+                     csvNum(p10(d.upload.ip_capacity_mbps)), csvNum(d.uptime_pct), d.outages.count,
+                     d.outages.seconds, d.power_off_s, csvNum(d.coverage),
+                     d.coverage >= verdict::kPartialCoverage ? "true" : "false",
+                     d.complete ? "true" : "false", csvBool(d.verdict.meets_target));
   }
   return s;
 }
@@ -235,34 +234,29 @@ PeriodSpan previousPeriod(const PeriodSpan& s, Period p) {
   return periodOf(s.start - std::chrono::hours(12), p);
 }
 
-std::vector<nlohmann::json> reportPeriods(const ReportInput& in,
-                                          const std::vector<PeriodSpan>& spans) {
-  std::vector<nlohmann::json> out;
+std::vector<PeriodRow> reportPeriods(const ReportInput& in, const std::vector<PeriodSpan>& spans) {
+  std::vector<PeriodRow> out;
   for (const auto& s : spans) {
     if (!in.first_record || s.end <= *in.first_record || s.start > in.now) continue;
     verdict::LocalDay whole{s.label, s.start, s.end};
-    auto body =
-        verdict::summarizeDay(in.records, whole, std::min(in.now, s.end), in.target).toJson();
-    int reported = 0, met = 0, below = 0;
+    PeriodRow p;
+    p.label = s.label;
+    p.first_date = s.first_day.date;
+    p.last_date = s.last_day.date;
+    p.summary = verdict::summarizeDay(in.records, whole, std::min(in.now, s.end), in.target);
     for (auto d = s.first_day; d.start < s.end && d.start <= in.now; d = verdict::nextDay(d)) {
       if (d.end <= *in.first_record) continue;
-      ++reported;
+      ++p.days_reported;
       const auto day = verdict::summarizeDay(in.records, d, std::min(in.now, d.end), in.target);
-      if (const auto m = day.verdict.meets_target) ++(*m ? met : below);
+      if (const auto m = day.verdict.meets_target) ++(*m ? p.days_met : p.days_below);
     }
-    body["label"] = s.label;
-    body["first_date"] = s.first_day.date;
-    body["last_date"] = s.last_day.date;
-    body["days_reported"] = reported;
-    body["days_met"] = met;
-    body["days_below"] = below;
-    out.push_back(std::move(body));
+    out.push_back(std::move(p));
   }
   return out;
 }
 
 std::string formatPeriodTable(const ReportInput& in, Period p,
-                              const std::vector<nlohmann::json>& periods) {
+                              const std::vector<PeriodRow>& periods) {
   std::string s = reportHeading(in);
   s += wrapLine("",
                 p == Period::kWeek ? tr("by ISO week (Monday to Sunday, local time)")
@@ -274,22 +268,16 @@ std::string formatPeriodTable(const ReportInput& in, Period p,
        "\n";
   if (periods.empty()) s += "  " + std::string(tr("no records yet")) + "\n";
   bool any_open = false;
-  for (const auto& d : periods) {
-    const auto& t = d["tests"];
-    const int outage_n = d["outages"].value("count", 0);
-    const double outage_s = d["outages"].value("seconds", 0.0);
-    const auto cov = numberAt(d, {"coverage"});
-    const bool open = !d.value("complete", true);
+  for (const auto& p : periods) {
+    const record::DailyRecord& d = p.summary;
+    const bool open = !d.complete;
     any_open = any_open || open;
-    s += periodRow(
-             str(d, "label"), fmt::format("{}/{}", t.value("counted", 0), t.value("run", 0)),
-             formatNumber(numberAt(d, {"download", "ip_capacity_mbps", "median"})),
-             formatNumber(numberAt(d, {"upload", "ip_capacity_mbps", "median"})),
-             formatPercent(numberAt(d, {"uptime_pct"})),
-             outage_n ? fmt::format("{}/{:.0f}m", outage_n, outage_s / 60.0) : "0",
-             cov ? fmt::format("{:.0f}%", *cov * 100.0) : kUnknown,
-             fmt::format("{}/{}", d.value("days_met", 0), d.value("days_below", 0)),
-             meetsWord(d["verdict"].value("meets_target", nlohmann::json())) + (open ? " +" : "")) +
+    s += periodRow(p.label, fmt::format("{}/{}", d.tests.counted, d.tests.run),
+                   formatNumber(median(d.download.ip_capacity_mbps)),
+                   formatNumber(median(d.upload.ip_capacity_mbps)), formatPercent(d.uptime_pct),
+                   outageCell(d.outages), fmt::format("{:.0f}%", d.coverage * 100.0),
+                   fmt::format("{}/{}", p.days_met, p.days_below),
+                   meetsWord(d.verdict.meets_target) + (open ? " +" : "")) +
          "\n";
   }
   s += wrapLine("", tr("days: days that met / missed the target (median counted download)"), 0);
@@ -298,25 +286,20 @@ std::string formatPeriodTable(const ReportInput& in, Period p,
   return s;
 }
 
-std::string formatPeriodCsv(const ReportInput& in, const std::vector<nlohmann::json>& periods) {
+std::string formatPeriodCsv(const ReportInput& in, const std::vector<PeriodRow>& periods) {
   std::string s =
       "school_id,device_id,period,first_date,last_date,period_ended,tests_run,tests_counted,"
       "tests_failed,down_median_mbps,down_p10_mbps,up_median_mbps,uptime_pct,outages,outage_s,"
       "observed_share,days_reported,days_met,days_below,meets_target\n";
-  for (const auto& d : periods) {
-    const auto& v = d["verdict"]["meets_target"];
-    s += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n",
-                     csvField(in.school_id), csvField(in.device_id), str(d, "label"),
-                     str(d, "first_date"), str(d, "last_date"),
-                     d.value("complete", false) ? "true" : "false", d["tests"].value("run", 0),
-                     d["tests"].value("counted", 0), d["tests"].value("failed", 0),
-                     csvNum(numberAt(d, {"download", "ip_capacity_mbps", "median"})),
-                     csvNum(numberAt(d, {"download", "ip_capacity_mbps", "p10"})),
-                     csvNum(numberAt(d, {"upload", "ip_capacity_mbps", "median"})),
-                     csvNum(numberAt(d, {"uptime_pct"})), d["outages"].value("count", 0),
-                     d["outages"].value("seconds", 0.0), csvNum(numberAt(d, {"coverage"})),
-                     d.value("days_reported", 0), d.value("days_met", 0), d.value("days_below", 0),
-                     v.is_boolean() ? (v.get<bool>() ? "true" : "false") : "");
+  for (const auto& p : periods) {
+    const record::DailyRecord& d = p.summary;
+    s += fmt::format(
+        "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", csvField(in.school_id),
+        csvField(in.device_id), p.label, p.first_date, p.last_date, d.complete ? "true" : "false",
+        d.tests.run, d.tests.counted, d.tests.failed, csvNum(median(d.download.ip_capacity_mbps)),
+        csvNum(p10(d.download.ip_capacity_mbps)), csvNum(median(d.upload.ip_capacity_mbps)),
+        csvNum(d.uptime_pct), d.outages.count, d.outages.seconds, csvNum(d.coverage),
+        p.days_reported, p.days_met, p.days_below, csvBool(d.verdict.meets_target));
   }
   return s;
 }

@@ -16,6 +16,7 @@
 #include "agent/verdict/local_day.h"
 #include "agent/verdict/throughput_verdict.h"
 #include "common/clock.h"
+#include "record/daily_record.h"
 
 namespace uplinkprobe::cli {
 
@@ -36,16 +37,16 @@ struct ReportInput {
   std::optional<WallTime> first_record;
 };
 
-// One summarizeDay() body per reported day, oldest first (today last, in progress); days
-// that ended before in.first_record are left out.
-std::vector<nlohmann::json> reportDays(const ReportInput& in);
+// One summarizeDay() per reported day, oldest first (today last, in progress); days that
+// ended before in.first_record are left out.
+std::vector<record::DailyRecord> reportDays(const ReportInput& in);
 // The 80-column table: one line a day, open alerts, last tests.
-std::string formatReportTable(const ReportInput& in, const std::vector<nlohmann::json>& days);
+std::string formatReportTable(const ReportInput& in, const std::vector<record::DailyRecord>& days);
 // Machine-readable: a header line and one row per day, with school_id and device_id on every
 // row. Columns (English, stable): day_ended (the day is over; false for today),
 // observed_share (0..1 of the day the agent observed), observed_all_day (observed_share
 // >= 0.99), meets_target (empty when no counted test). Unknown numbers are empty cells.
-std::string formatReportCsv(const ReportInput& in, const std::vector<nlohmann::json>& days);
+std::string formatReportCsv(const ReportInput& in, const std::vector<record::DailyRecord>& days);
 
 }  // namespace uplinkprobe::cli
 
@@ -67,16 +68,21 @@ struct PeriodSpan {
 PeriodSpan periodOf(WallTime t, Period p);
 PeriodSpan previousPeriod(const PeriodSpan& s, Period p);
 
-// Summary bodies, oldest first: summarizeDay() over [start, min(now, end)) with "label",
-// "first_date", "last_date", "days_reported", "days_met", "days_below" added. Periods that
-// ended before in.first_record are left out; so are days before it in the day counts.
-std::vector<nlohmann::json> reportPeriods(const ReportInput& in,
-                                          const std::vector<PeriodSpan>& spans);
+// One reported period: summarizeDay() over [start, min(now, end)) and how its days went.
+struct PeriodRow {
+  std::string label;  // the span's label
+  std::string first_date, last_date;
+  record::DailyRecord summary;  // the whole period summarised as one day
+  int days_reported = 0, days_met = 0, days_below = 0;
+};
+// Oldest first. Periods that ended before in.first_record are left out; so are days before
+// it in the day counts.
+std::vector<PeriodRow> reportPeriods(const ReportInput& in, const std::vector<PeriodSpan>& spans);
 std::string formatPeriodTable(const ReportInput& in, Period p,
-                              const std::vector<nlohmann::json>& periods);
+                              const std::vector<PeriodRow>& periods);
 // Columns: school_id,device_id,period,first_date,last_date,period_ended,tests_run,
 // tests_counted,tests_failed,down_median_mbps,down_p10_mbps,up_median_mbps,uptime_pct,
 // outages,outage_s,observed_share,days_reported,days_met,days_below,meets_target.
-std::string formatPeriodCsv(const ReportInput& in, const std::vector<nlohmann::json>& periods);
+std::string formatPeriodCsv(const ReportInput& in, const std::vector<PeriodRow>& periods);
 
 }  // namespace uplinkprobe::cli

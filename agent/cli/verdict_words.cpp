@@ -83,9 +83,9 @@ std::string outcomeWord(Outcome o) {
   return kUnknown;
 }
 
-std::string meetsWord(const nlohmann::json& m) {
-  if (!m.is_boolean()) return kUnknown;
-  return outcomeWord(m.get<bool>() ? Outcome::kPass : Outcome::kBelowTarget);
+std::string meetsWord(std::optional<bool> m) {
+  if (!m) return kUnknown;
+  return outcomeWord(*m ? Outcome::kPass : Outcome::kBelowTarget);
 }
 
 std::string headline(const nlohmann::json& r) {

@@ -8,6 +8,7 @@
 // figures and judgement) and exits 130 (128 + SIGINT).
 #pragma once
 
+#include <optional>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -30,7 +31,7 @@ TestOutcome outcomeOf(const nlohmann::json& record);
 // "PASS", "BELOW TARGET", "ERROR", "CANCELLED", "—" (translated).
 std::string outcomeWord(Outcome o);
 // Verdict of a day or a test judged elsewhere: true → PASS, false → BELOW TARGET, else "—".
-std::string meetsWord(const nlohmann::json& meets_target);
+std::string meetsWord(std::optional<bool> meets_target);
 // "PASS: download and upload meet the target", "BELOW TARGET: upload is below its target
 // (download meets it)", "ERROR: timeout: …", "CANCELLED (Ctrl-C): …" (translated).
 std::string headline(const nlohmann::json& record);

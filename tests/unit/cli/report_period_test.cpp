@@ -83,25 +83,27 @@ TEST_F(ReportPeriod, RowsAggregateTheTestsOfThePeriodAndCountTheDays) {
   const auto rows = reportPeriods(in, spans);
   ASSERT_EQ(rows.size(), 2u);  // 2026-W48 ended before the first record
   const auto& w49 = rows[0];
-  EXPECT_EQ(w49["label"], "2026-W49");
-  EXPECT_EQ(w49["first_date"], "2026-11-30");
-  EXPECT_EQ(w49["last_date"], "2026-12-06");
-  EXPECT_EQ(w49["tests"]["run"], 4);
-  EXPECT_EQ(w49["tests"]["counted"], 3);
-  EXPECT_EQ(w49["download"]["ip_capacity_mbps"]["median"], 60);
-  EXPECT_EQ(w49["days_reported"], 4);  // Thursday to Sunday
-  EXPECT_EQ(w49["days_met"], 1);
-  EXPECT_EQ(w49["days_below"], 1);
-  EXPECT_EQ(w49["verdict"]["meets_target"], false);
-  EXPECT_EQ(w49["outages"]["count"], 0);
-  EXPECT_DOUBLE_EQ(w49["uptime_pct"].get<double>(), 83.33);
-  EXPECT_EQ(w49["complete"], true);
+  EXPECT_EQ(w49.label, "2026-W49");
+  EXPECT_EQ(w49.first_date, "2026-11-30");
+  EXPECT_EQ(w49.last_date, "2026-12-06");
+  EXPECT_EQ(w49.summary.tests.run, 4);
+  EXPECT_EQ(w49.summary.tests.counted, 3);
+  ASSERT_TRUE(w49.summary.download.ip_capacity_mbps.has_value());
+  EXPECT_EQ(w49.summary.download.ip_capacity_mbps->median, 60);
+  EXPECT_EQ(w49.days_reported, 4);  // Thursday to Sunday
+  EXPECT_EQ(w49.days_met, 1);
+  EXPECT_EQ(w49.days_below, 1);
+  EXPECT_EQ(w49.summary.verdict.meets_target, false);
+  EXPECT_EQ(w49.summary.outages.count, 0);
+  ASSERT_TRUE(w49.summary.uptime_pct.has_value());
+  EXPECT_DOUBLE_EQ(*w49.summary.uptime_pct, 83.33);
+  EXPECT_TRUE(w49.summary.complete);
   const auto& w50 = rows[1];
-  EXPECT_EQ(w50["label"], "2026-W50");
-  EXPECT_EQ(w50["complete"], false);
-  EXPECT_EQ(w50["days_reported"], 3);  // Monday to today
-  EXPECT_EQ(w50["days_met"], 1);
-  EXPECT_EQ(w50["verdict"]["meets_target"], true);
+  EXPECT_EQ(w50.label, "2026-W50");
+  EXPECT_FALSE(w50.summary.complete);
+  EXPECT_EQ(w50.days_reported, 3);  // Monday to today
+  EXPECT_EQ(w50.days_met, 1);
+  EXPECT_EQ(w50.summary.verdict.meets_target, true);
 
   const std::string csv = formatPeriodCsv(in, rows);
   EXPECT_NE(csv.find("\n220102-0042,jl-0042-p1,2026-W49,2026-11-30,2026-12-06,true,4,3,0,60,50,"),
@@ -111,6 +113,42 @@ TEST_F(ReportPeriod, RowsAggregateTheTestsOfThePeriodAndCountTheDays) {
   const std::string table = formatPeriodTable(in, Period::kWeek, rows);
   EXPECT_NE(table.find("2026-W49"), std::string::npos) << table;
   EXPECT_NE(table.find("2026-W50"), std::string::npos) << table;
+  std::istringstream lines(table);
+  for (std::string line; std::getline(lines, line);)
+    EXPECT_LE(displayWidth(line), kMaxColumns) << line;
+}
+
+TEST_F(ReportPeriod, DayRowsSayTheTypedDailySummaryInTheTableAndTheCsv) {
+  ReportInput in;
+  in.school_id = "220102-0042";
+  in.device_id = "jl-0042-p1";
+  in.target.down_target_mbps = 100;
+  in.target.tolerance_pct = 5;
+  in.days = 2;
+  in.now = at("2026-12-04T04:00:00Z");  // Friday 12:00 local
+  in.first_record = at("2026-12-03T01:00:00Z");
+  in.records = {test("2026-12-03T01:00:00Z", 50), test("2026-12-03T02:00:00Z", 60),
+                availability("2026-12-03T01:00:00Z", "2026-12-03T02:00:00Z", 3000, 600),
+                test("2026-12-04T02:00:00Z", 200)};
+  const auto days = reportDays(in);
+  ASSERT_EQ(days.size(), 2u);
+  EXPECT_EQ(days[0].date, "2026-12-03");
+  EXPECT_TRUE(days[0].complete);
+  EXPECT_FALSE(days[1].complete);  // today, so far
+  const std::string csv = formatReportCsv(in, days);
+  // Thursday: 2 tests counted, median 55, p10 50, min 50, max 60; upload a quarter; uptime
+  // 3000 of 3600 s; no outage; observed one hour of the day; below the target.
+  EXPECT_NE(
+      csv.find("\n220102-0042,jl-0042-p1,2026-12-03,2,2,0,55,50,50,60,13.75,12.5,83.33,0,0,0,"),
+      std::string::npos)
+      << csv;
+  EXPECT_NE(csv.find(",false,true,false\n"), std::string::npos) << csv;
+  EXPECT_NE(csv.find("2026-12-04,1,1,0,200,200,200,200,50,50,,0,0,0,"), std::string::npos) << csv;
+  EXPECT_NE(csv.find(",false,false,true\n"), std::string::npos) << csv;
+  const std::string table = formatReportTable(in, days);
+  EXPECT_NE(table.find("2026-12-03"), std::string::npos) << table;
+  EXPECT_NE(table.find("2/2"), std::string::npos) << table;
+  EXPECT_NE(table.find("83.3"), std::string::npos) << table;
   std::istringstream lines(table);
   for (std::string line; std::getline(lines, line);)
     EXPECT_LE(displayWidth(line), kMaxColumns) << line;

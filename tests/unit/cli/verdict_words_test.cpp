@@ -78,7 +78,7 @@ TEST(VerdictWords, SummaryPrintsUnknownAsDashAndTinyLatencyHonestly) {
   EXPECT_NE(s.find("competing traffic —"), std::string::npos) << s;
   EXPECT_NE(s.find("server    —"), std::string::npos) << s;
   EXPECT_EQ(s.find(" 0.0 "), std::string::npos) << s;
-  EXPECT_EQ(meetsWord(nlohmann::json()), "—");
+  EXPECT_EQ(meetsWord(std::nullopt), "—");
   EXPECT_EQ(meetsWord(false), "BELOW TARGET");
 }
 
