@@ -60,6 +60,11 @@ void useTimeZone(const std::string& tz) {
   tzset();
 }
 
+namespace {
+constexpr int kMinYear = 1970;  // a probe without a real-time clock starts at the epoch
+constexpr int kMaxYear = 2200;
+}  // namespace
+
 std::optional<WallTime> parseRfc3339(const std::string& s) {
   int y, mo, d, h, mi, sec;
   char rest[32] = {0};
@@ -85,21 +90,28 @@ std::optional<WallTime> parseRfc3339(const std::string& s) {
     if (pos + 1 != r.size()) return std::nullopt;
   } else if (pos < r.size() && (r[pos] == '+' || r[pos] == '-')) {
     int oh, om;
-    if (std::sscanf(r.c_str() + pos + 1, "%2d:%2d", &oh, &om) != 2 || r.size() != pos + 6)
+    if (std::sscanf(r.c_str() + pos + 1, "%2d:%2d", &oh, &om) != 2 || r.size() != pos + 6 ||
+        oh < 0 || oh > 23 || om < 0 || om > 59)
       return std::nullopt;
     offset = (oh * 3600L + om * 60L) * (r[pos] == '-' ? -1 : 1);
   } else {
     return std::nullopt;
   }
-  if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60) return std::nullopt;
+  // %2d also reads "-1": every field is checked both ways. Years stay within what WallTime
+  // (nanoseconds since 1970 in 64 bits) holds, with room: a time past 2262 would wrap.
+  if (y < kMinYear || y > kMaxYear || mo < 1 || mo > 12 || d < 1 || d > 31 || h < 0 || h > 23 ||
+      mi < 0 || mi > 59 || sec < 0 || sec > 60)
+    return std::nullopt;
   std::tm tm{};
   tm.tm_year = y - 1900;
   tm.tm_mon = mo - 1;
   tm.tm_mday = d;
-  tm.tm_hour = h;
-  tm.tm_min = mi;
-  tm.tm_sec = sec;
-  std::time_t tt = timegm(&tm);
+  std::time_t day = timegm(&tm);
+  // A day that does not exist (02-30) would roll into the next month: not a time.
+  std::tm check{};
+  if (gmtime_r(&day, &check) == nullptr || check.tm_mday != d || check.tm_mon != mo - 1)
+    return std::nullopt;
+  const std::time_t tt = day + h * 3600L + mi * 60L + sec;
   return WallTime{} + std::chrono::seconds(tt - offset) + std::chrono::milliseconds(millis);
 }
 

@@ -25,7 +25,8 @@ std::string displayLocal(const std::string& rfc3339);
 // The process's zone becomes `tz` (an IANA name such as "Asia/Shanghai"); "" keeps the
 // system's. Affects localtime_r for the whole process: call once, early, on the main thread.
 void useTimeZone(const std::string& tz);
-// Parses "YYYY-MM-DDTHH:MM:SS[.fff](Z|±HH:MM)". Returns nullopt on anything else.
+// Parses "YYYY-MM-DDTHH:MM:SS[.fff](Z|±HH:MM)" with a year from 1970 to 2200 and a date
+// that exists. Returns nullopt on anything else.
 std::optional<WallTime> parseRfc3339(const std::string& s);
 // Seconds as a double, for durations in records.
 double toSeconds(std::chrono::nanoseconds d);

@@ -37,6 +37,11 @@ std::vector<AlertRecord> just(std::optional<AlertRecord> a) {
   return {std::move(*a)};
 }
 
+// The tracker's rules as the records carry them.
+record::BreachRule wireRule(const BreachRules& r) {
+  return {r.breach_after, r.breach_window, r.clear_after};
+}
+
 AlertRecord ofType(const char* type, const char* cause = "") {
   AlertRecord a;
   a.type = type;
@@ -156,9 +161,7 @@ record::ThroughputAlertFigures AlertEngine::throughputFigures(
     if (f.measured_mbps.size() >= record::kMaxAlertEvidence) break;
     f.measured_mbps.push_back(r.measured_mbps);
   }
-  if (with_rule)
-    f.rule = record::BreachRule{tracker_.rules().breach_after, tracker_.rules().breach_window,
-                                tracker_.rules().clear_after};
+  if (with_rule) f.rule = wireRule(tracker_.rules());
   return f;
 }
 
@@ -317,8 +320,7 @@ record::AlertState AlertEngine::state() const {
   for (const auto& w : tracker_.window()) s.window.push_back({w.id, w.good});
   s.bad_in_window = tracker_.badInWindow();
   s.good_streak = tracker_.goodStreak();
-  s.rule = {tracker_.rules().breach_after, tracker_.rules().breach_window,
-            tracker_.rules().clear_after};
+  s.rule = wireRule(tracker_.rules());
   s.availability_open = availabilityOpen();
   s.open_outage = outage_;
   s.long_outage = long_outage_;

@@ -48,6 +48,17 @@ TEST(TimeFormat, RejectsGarbage) {
   EXPECT_FALSE(parseRfc3339("2026-13-28T00:00:00Z").has_value());
   EXPECT_FALSE(parseRfc3339("2026-11-28T00:00:00+0800").has_value());
   EXPECT_FALSE(parseRfc3339("2026-11-28T00:00:00Zjunk").has_value());
+  // Found by fuzz/typed_records_fuzz: a year past 2262 wrapped WallTime's nanoseconds and
+  // came back as another time; a negative field and a day the month lacks were accepted.
+  EXPECT_FALSE(parseRfc3339("4052-12-03T01:00:00.000Z").has_value());
+  EXPECT_FALSE(parseRfc3339("2026-11-28T-1:00:00Z").has_value());
+  EXPECT_FALSE(parseRfc3339("2026-11-28T00:-5:00Z").has_value());
+  EXPECT_FALSE(parseRfc3339("2026-02-30T00:00:00Z").has_value());
+  EXPECT_FALSE(parseRfc3339("2026-11-28T00:00:00+-1:00").has_value());
+  EXPECT_TRUE(parseRfc3339("2028-02-29T00:00:00Z").has_value());  // a leap day
+  EXPECT_TRUE(parseRfc3339("1970-01-01T00:01:00Z").has_value());  // a box without an RTC
+  EXPECT_EQ(formatRfc3339Utc(*parseRfc3339("2200-12-31T23:59:59.999Z")),
+            "2200-12-31T23:59:59.999Z");
 }
 
 }  // namespace uplinkprobe
