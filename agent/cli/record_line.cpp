@@ -81,7 +81,9 @@ std::string describe(const nlohmann::json& r) {
   if (kind == "alert") {
     const auto alert = record::parseAlertRecord(r);
     if (!alert) return std::string(kUnknown);
-    return std::string(alert->opened ? "breach_opened " : "breach_closed ") + alert->type;
+    // The cause says which availability rule (long outage or low daily uptime) moved it.
+    return std::string(alert->opened ? "breach_opened " : "breach_closed ") + alert->type +
+           (alert->cause.empty() ? "" : " " + alert->cause);
   }
   if (kind == "alert_state") {
     std::string open;

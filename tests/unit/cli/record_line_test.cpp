@@ -39,6 +39,24 @@ TEST(RecordLine, OneVerdictVocabularyAndACleanStopIsNotADownAgent) {
 }
 
 // A method "udp" record (issue 17) shows its UDP IP capacity, not TCP's null directions.
+TEST(RecordLine, AlertsSayTheirChangeTypeAndCauseAndAGapItsRange) {
+  const std::string outage_alert =
+      R"({"kind":"alert","seq":12,"ts":"2026-12-02T01:53:27.123Z","alert":"breach_opened",)"
+      R"("type":"availability","cause":"long_outage","evidence":[],"since":null})";
+  const std::string line = formatRecordLine(outage_alert);  // wrapped at 80 columns
+  EXPECT_NE(line.find("breach_opened availability"), std::string::npos) << line;
+  EXPECT_NE(line.find("long_outage"), std::string::npos) << line;
+  const std::string state =
+      R"({"kind":"alert_state","seq":13,"ts":"2026-12-02T01:53:27.123Z","open":true,)"
+      R"("breaches":[{"type":"throughput","opened_alert_id":null,"since":null,"evidence":[]}]})";
+  EXPECT_NE(formatRecordLine(state).find("throughput"), std::string::npos);
+  const std::string gap =
+      R"({"kind":"gap","seq":14,"ts":"2026-12-02T01:53:27.123Z","first_seq":3,"last_seq":5,)"
+      R"("count":3,"reason":"torn_tail"})";
+  EXPECT_NE(formatRecordLine(gap).find("3-5 (torn_tail)"), std::string::npos)
+      << formatRecordLine(gap);
+}
+
 TEST(RecordLine, UdpRecordsShowTheirIpCapacity) {
   const std::string udp =
       R"({"kind":"throughput","seq":10,"ts":"2026-12-02T01:53:27.123Z","error":null,)"
